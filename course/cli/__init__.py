@@ -1,0 +1,223 @@
+"""The ``course`` command: set up, check and serve a course."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.exc import OperationalError
+
+from course import __version__
+from course.clock import SystemClock
+from course.errors import CourseError
+from course.settings import Settings, SettingsError, from_env
+from course.store.engine import make_engine, make_sessionmaker
+from course.store.users import Role
+
+
+def _settings() -> Settings:
+    try:
+        return from_env()
+    except SettingsError as exc:
+        click.echo(f"course: configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"course: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="course")
+def main() -> None:
+    """course — lessons from articles, YAML quizzes, grading and spaced review.
+
+    Configuration comes from environment variables (DATABASE_URL, SECRET_KEY,
+    COURSE_CONTENT, COURSE_INSTANCE, …); see the README.
+    """
+
+
+def _print_init(result: Any) -> None:
+    if result.sync is not None:
+        click.echo(
+            f"Loaded course '{result.sync.course_id}' (content {result.sync.content_hash[:12]})."
+        )
+    if result.demo_logins:
+        click.echo("Demo accounts (shown once; change the passwords or delete them in production):")
+        for email, password, role in result.demo_logins:
+            click.echo(f"  {role.value:<10} {email:<26} password: {password}")
+
+
+def _initialize(settings: Settings, demo: bool = True) -> None:
+    from course.services.setup import initialize
+
+    engine = make_engine(settings.database_url)
+    try:
+        result = initialize(
+            engine, make_sessionmaker(engine)(), SystemClock(), settings.content_path, demo=demo
+        )
+    except OperationalError as exc:
+        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
+    except CourseError as exc:
+        lines = getattr(exc, "lines", [exc.message])
+        _fail("the content root has problems:\n" + "\n".join(lines))
+    finally:
+        engine.dispose()
+    _print_init(result)
+
+
+@main.command()
+@click.option("--no-demo", is_flag=True, help="Do not create the demo accounts.")
+def init(no_demo: bool) -> None:
+    """Create or migrate the database, load the course, create demo accounts."""
+    settings = _settings()
+    _initialize(settings, demo=not no_demo)
+    click.echo(f"Ready: database {settings.database_url.split('@')[-1]}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="gunicorn worker processes.",
+)
+@click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
+def serve(host: str, port: int, workers: int, dev: bool) -> None:
+    """Serve the app with gunicorn (migrates and loads the course on first start)."""
+    settings = _settings()
+    _initialize(settings)
+    if dev:
+        from course.web.app import create_app
+
+        create_app(settings).run(host=host, port=port, use_reloader=True, debug=False)
+        return
+    from course.cli.server import run_gunicorn
+
+    click.echo(f"Serving on http://{host}:{port} with {workers} worker(s)")
+    run_gunicorn(host, port, workers)
+
+
+@main.command()
+@click.argument("root", default=None, required=False, type=click.Path(path_type=Path))
+def validate(root: Path | None) -> None:
+    """Check a content root (default: COURSE_CONTENT); exit 1 listing every problem."""
+    from course.services.content_sync import validate_root
+
+    target = root if root is not None else _settings().content_path
+    bundle, report = validate_root(target)
+    for line in report.lines():
+        click.echo(line)
+    if bundle is None:
+        click.echo(f"{len(report.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    questions = sum(len(q.questions) for q in bundle.quizzes)
+    click.echo(
+        f"OK: {len(bundle.lessons)} lesson(s), {len(bundle.quizzes)} quiz(zes), "
+        f"{questions} question(s); content {bundle.content_hash[:12]}",
+        err=True,
+    )
+
+
+@main.command()
+@click.argument("root", default=None, required=False, type=click.Path(path_type=Path))
+def sync(root: Path | None) -> None:
+    """Validate a content root and load it into the database (idempotent)."""
+    from course.services.content_sync import sync_root
+    from course.store.migrate import upgrade
+
+    settings = _settings()
+    target = root if root is not None else settings.content_path
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(settings.database_url)
+        result = sync_root(make_sessionmaker(engine)(), SystemClock(), target)
+    except CourseError as exc:
+        for line in getattr(exc, "lines", [exc.message]):
+            click.echo(line)
+        _fail("nothing was changed; the last good content keeps serving")
+    except OperationalError as exc:
+        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
+    finally:
+        engine.dispose()
+    if not result.changed:
+        click.echo(
+            f"Unchanged: course '{result.course_id}' already serves {result.content_hash[:12]}."
+        )
+    else:
+        click.echo(
+            f"Synced course '{result.course_id}' to {result.content_hash[:12]}: "
+            f"{result.added} added, {result.updated} updated, {result.retired} retired."
+        )
+
+
+@main.command("create-user")
+@click.argument("email")
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default="learner", show_default=True
+)
+@click.option("--name", default="", help="Display name (default: the part before @).")
+@click.password_option(help="Password (prompted when not given).")
+def create_user_cmd(email: str, role: str, name: str, password: str) -> None:
+    """Create an account."""
+    from course.services.accounts import create_user
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        account = create_user(
+            make_sessionmaker(engine)(), SystemClock(), email, password, name, Role(role)
+        )
+    except CourseError as exc:
+        _fail(exc.message)
+    except OperationalError as exc:
+        _fail(f"cannot reach the database ({exc.orig}); run `course init` first", 2)
+    finally:
+        engine.dispose()
+    click.echo(f"Created {account.role.value} {account.email}")
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from course.store.migrate import upgrade
+
+    settings = _settings()
+    try:
+        upgrade(settings.database_url, revision)
+    except OperationalError as exc:
+        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
+    click.echo(f"Database at {revision}.")
+
+
+@main.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+def schema(output: Path | None) -> None:
+    """Write the JSON Schema of the quiz format (for editor autocompletion)."""
+    from course.content.jsonschema import quiz_schema
+
+    text = json.dumps(quiz_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)

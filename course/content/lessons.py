@@ -1,0 +1,126 @@
+"""Lesson Markdown with YAML front matter → :class:`Lesson`."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from course.content.diagnostics import Diagnostic
+from course.content.markdown import MEDIA_TYPES, render
+from course.content.model import Heading, Lesson
+from course.content.reader import Reader
+from course.content.schema import LESSON_FIELDS
+from course.content.yamlsafe import YamlError, decode, parse
+
+WORDS_PER_MINUTE = 200
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+@dataclass
+class LessonRead:
+    lesson: Lesson | None
+    problems: list[Diagnostic]
+
+
+def reading_minutes(markdown: str) -> int:
+    """Estimated reading time at 200 words a minute, at least one minute."""
+    words = len(re.findall(r"\w+", markdown))
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+def split_front_matter(text: str) -> tuple[str | None, str, int]:
+    """Return (front matter or None, body, line number where the body starts - 1)."""
+    match = _FRONT.match(text)
+    if not match:
+        return None, text, 0
+    front = match.group(1) or ""
+    return front, text[match.end() :], text[: match.end()].count("\n")
+
+
+def read_lesson(
+    path: str,
+    data: bytes,
+    default_id: str,
+    media_exists: Callable[[str], bool],
+    media_url: Callable[[str], str] | None = None,
+) -> LessonRead:
+    """Validate and render one lesson file."""
+    try:
+        text = decode(path, data)
+    except YamlError as exc:
+        return LessonRead(None, exc.problems)
+    front, body, body_offset = split_front_matter(text)
+    reader = Reader(path)
+    values: dict[str, object] = {}
+    if front is None:
+        reader.problems.append(
+            Diagnostic(path, 1, 1, "lesson has no front matter; start it with ---, title: ..., ---")
+        )
+    else:
+        try:
+            root, dup = parse(path, front, line_offset=1)
+            reader.problems.extend(dup)
+        except YamlError as exc:
+            return LessonRead(None, exc.problems)
+        if root is None:
+            reader.problems.append(Diagnostic(path, 1, 1, "front matter is empty; add title: ..."))
+        else:
+            read = reader.mapping(root, LESSON_FIELDS, "lesson front matter")
+            values = {k: v for k, (_, v) in (read or {}).items()}
+    html, env = render(body, media_url)
+    for bad in env.bad_media:
+        line = _line_of(body, bad) + body_offset
+        reader.problems.append(
+            Diagnostic(
+                path,
+                line,
+                1,
+                f"media path {bad!r} leaves the content "
+                "root; keep media inside it (e.g. media/map.png)",
+            )
+        )
+    for media in env.media:
+        line = _line_of(body, media) + body_offset
+        ext = "." + media.rsplit(".", 1)[-1].lower() if "." in media else ""
+        if ext not in MEDIA_TYPES:
+            reader.problems.append(
+                Diagnostic(
+                    path,
+                    line,
+                    1,
+                    f"media {media!r} has an unsupported "
+                    f"type; use one of {', '.join(sorted(MEDIA_TYPES))}",
+                )
+            )
+        elif not media_exists(media):
+            reader.problems.append(
+                Diagnostic(
+                    path, line, 1, f"media file {media!r} does not exist in the content root"
+                )
+            )
+    if reader.problems or "title" not in values:
+        return LessonRead(None, reader.problems)
+    source = values.get("source") or {}
+    assert isinstance(source, dict)
+    lesson = Lesson(
+        id=str(values.get("id", default_id)),
+        title=str(values["title"]),
+        order=int(values.get("order", 0)),  # type: ignore[call-overload]
+        minutes=int(values.get("minutes") or reading_minutes(body)),  # type: ignore[call-overload]
+        html=html,
+        headings=tuple(Heading(level, text, anchor) for level, text, anchor in env.headings),
+        source={str(k): str(v) for k, v in source.items()},
+        markdown=body,
+        path=path,
+        media=tuple(dict.fromkeys(env.media)),
+    )
+    return LessonRead(lesson, [])
+
+
+def _line_of(body: str, needle: str) -> int:
+    for number, line in enumerate(body.splitlines(), start=1):
+        if needle in line:
+            return number
+    return 1

@@ -1,0 +1,233 @@
+"""A whole content root → one validated :class:`ContentBundle`, or every problem.
+
+All-or-nothing: when any file has a problem the bundle is ``None`` and the report
+lists every problem of every file, so nothing from a broken root is ever loaded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from course.content.diagnostics import Diagnostic, Report
+from course.content.lessons import read_lesson
+from course.content.markdown import local_media_path, render_html
+from course.content.model import ContentBundle, CourseInfo, Lesson, Quiz
+from course.content.quizzes import read_quiz
+from course.content.reader import ID_PATTERN, Reader
+from course.content.schema import COURSE_FIELDS
+from course.content.yamlsafe import MAX_FILE_BYTES, Node, YamlError, decode, parse
+
+QUIZ_SUFFIXES = (".yaml", ".yml")
+
+
+def media_url(course_id: str, path: str) -> str:
+    """Where the web app serves a content root's media file."""
+    return f"/media/{course_id}/{path}"
+
+
+def _course_info(root: Path, shown: str, report: Report) -> CourseInfo:
+    default_id = root.resolve().name
+    if not ID_PATTERN.fullmatch(default_id):
+        default_id = "course"
+    path = root / "course.yaml"
+    if not path.exists():
+        return CourseInfo(id=default_id, title=default_id.replace("-", " ").title())
+    display = os.path.join(shown, "course.yaml")
+    try:
+        node, dup = parse(display, decode(display, path.read_bytes()))
+    except YamlError as exc:
+        report.extend(exc.problems)
+        return CourseInfo(id=default_id, title=default_id)
+    reader = Reader(display)
+    reader.problems.extend(dup)
+    values = {}
+    if node is not None:
+        read = reader.mapping(node, COURSE_FIELDS, "course.yaml") or {}
+        values = {k: v for k, (_, v) in read.items()}
+        retention = values.get("desired_retention")
+        if retention is not None and not 0.7 <= retention <= 0.97:
+            at = read["desired_retention"][0]
+            reader.error(at, f"desired_retention {retention} is outside 0.70–0.97")
+    report.extend(reader.problems)
+    return CourseInfo(
+        id=values.get("id", default_id),
+        title=values.get("title", default_id),
+        description=values.get("description", ""),
+        desired_retention=values.get("desired_retention", 0.9),
+        new_per_day=values.get("new_per_day", 20),
+        max_reviews_per_day=values.get("max_reviews_per_day", 200),
+    )
+
+
+def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+
+
+def _read_bytes(path: Path, display: str, report: Report) -> bytes | None:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        report.add(display, 1, 1, f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes")
+        return None
+    return path.read_bytes()
+
+
+def _media_exists(root: Path) -> Callable[[str], bool]:
+    resolved_root = root.resolve()
+
+    def exists(rel: str) -> bool:
+        safe = local_media_path(rel)
+        if safe is None:
+            return False
+        target = (resolved_root / safe).resolve()
+        return target.is_relative_to(resolved_root) and target.is_file()
+
+    return exists
+
+
+QuizCheck = Callable[[str, Quiz], list[Diagnostic]]
+
+
+@dataclass
+class _Load:
+    """State of one load: where to report, what was read, what goes into the hash."""
+
+    root: Path
+    shown: str
+    report: Report
+    course: CourseInfo
+    hasher: Any = field(default_factory=hashlib.sha256)
+    lessons: dict[str, Lesson] = field(default_factory=dict)
+    quizzes: dict[str, Quiz] = field(default_factory=dict)
+    media: set[str] = field(default_factory=set)
+
+    def files(self, folder: str, suffixes: tuple[str, ...]) -> Iterator[tuple[Path, str, bytes]]:
+        """(path, display path, bytes) of each readable file, each added to the hash."""
+        for path in _files(self.root / folder, suffixes):
+            display = os.path.join(self.shown, folder, path.name)
+            data = _read_bytes(path, display, self.report)
+            if data is not None:
+                self.hasher.update(f"{folder}/{path.name}\0".encode() + data + b"\0")
+                yield path, display, data
+
+
+def _load_lessons(load: _Load) -> None:
+    exists = _media_exists(load.root)
+    course_id = load.course.id
+    for path, display, data in load.files("lessons", (".md",)):
+        read = read_lesson(display, data, path.stem, exists, lambda p: media_url(course_id, p))
+        load.report.extend(read.problems)
+        lesson = read.lesson
+        if lesson is None:
+            continue
+        if lesson.id in load.lessons:
+            other = load.lessons[lesson.id].path
+            load.report.add(display, 1, 1, f"duplicate lesson id '{lesson.id}' (also in {other})")
+            continue
+        load.lessons[lesson.id] = lesson
+        load.media.update(lesson.media)
+
+
+def _load_quizzes(load: _Load, check_quiz: QuizCheck | None) -> None:
+    for path, display, data in load.files("quizzes", QUIZ_SUFFIXES):
+        read = read_quiz(display, data, path.stem)
+        load.report.extend(read.problems)
+        if check_quiz is not None and read.partial is not None:
+            load.report.extend(check_quiz(display, read.partial))
+        _check_refs(display, read.lesson_ref, read.section_refs, load.lessons, load.report)
+        quiz = read.quiz
+        if quiz is None:
+            continue
+        if quiz.id in load.quizzes:
+            other = load.quizzes[quiz.id].path
+            load.report.add(display, 1, 1, f"duplicate quiz id '{quiz.id}' (also in {other})")
+            continue
+        load.quizzes[quiz.id] = quiz
+
+
+def load_root(
+    root: Path, check_quiz: QuizCheck | None = None
+) -> tuple[ContentBundle | None, Report]:
+    """Read and validate the content root at ``root``.
+
+    ``check_quiz`` adds checks of other layers (the grader runs authored examples); it
+    sees every quiz, even one with problems elsewhere in its file.
+
+    Returns:
+        The bundle and an empty report, or ``None`` and a report of every problem.
+    """
+    report = Report()
+    shown = str(root)
+    if not root.is_dir():
+        report.add(shown, 1, 1, "content root is not a folder")
+        return None, report
+    if not (root / "lessons").is_dir() and not (root / "quizzes").is_dir():
+        report.add(shown, 1, 1, "content root has neither lessons/ nor quizzes/")
+        return None, report
+    load = _Load(root, shown, report, _course_info(root, shown, report))
+    _load_lessons(load)
+    _load_quizzes(load, check_quiz)
+    if (root / "course.yaml").exists():
+        load.hasher.update(b"course.yaml\0" + (root / "course.yaml").read_bytes())
+    for rel in sorted(load.media):
+        target = root / rel
+        if target.is_file():
+            load.hasher.update(f"{rel}\0".encode() + target.read_bytes())
+    if not report.ok:
+        return None, report
+    bundle = ContentBundle(
+        course=load.course,
+        lessons=tuple(sorted(load.lessons.values(), key=lambda les: (les.order, les.id))),
+        quizzes=tuple(load.quizzes.values()),
+        content_hash=load.hasher.hexdigest(),
+        root=str(root.resolve()),
+        description_html=render_html(load.course.description),
+    )
+    return bundle, report
+
+
+def _check_refs(
+    display: str,
+    lesson_ref: tuple[str, Node] | None,
+    section_refs: list[tuple[str, Node]],
+    lessons: dict[str, Lesson],
+    report: Report,
+) -> None:
+    if lesson_ref is None:
+        return
+    name, node = lesson_ref
+    lesson = lessons.get(name)
+    if lesson is None:
+        known = ", ".join(sorted(lessons)) or "none"
+        report.problems.append(
+            Diagnostic(
+                display,
+                node.line,
+                node.col,
+                f"lesson '{name}' does not exist (lessons: {known})",
+            )
+        )
+        return
+    for section, at in section_refs:
+        if section not in lesson.anchors:
+            close = difflib.get_close_matches(section, sorted(lesson.anchors), n=1)
+            hint = (
+                f"; did you mean '{close[0]}'?"
+                if close
+                else (f"; headings: {', '.join(sorted(lesson.anchors)) or 'none'}")
+            )
+            report.problems.append(
+                Diagnostic(
+                    display,
+                    at.line,
+                    at.col,
+                    f"section '{section}' is not a heading anchor of lesson '{name}'{hint}",
+                )
+            )

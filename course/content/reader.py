@@ -1,0 +1,234 @@
+"""Reads YAML nodes by field kind, collecting every problem with its position."""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from typing import Any
+
+from course.content.diagnostics import Diagnostic
+from course.content.model import FeedbackMode, PartialDate, QuestionType
+from course.content.schema import Field, Kind
+from course.content.yamlsafe import Node
+
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+_BOOLS = {"true": True, "false": False}
+_YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
+_PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)\s*%")
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:_\d+)*)?(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+_NOTHING = object()
+
+
+class Invalid(Exception):
+    """Raised inside a conversion; the reader records it and moves on."""
+
+
+class Reader:
+    """Converts nodes of one file, collecting :class:`Diagnostic` problems."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Diagnostic] = []
+
+    def error(self, node: Node, message: str) -> None:
+        self.problems.append(Diagnostic(self.path, node.line, node.col, message))
+
+    def mapping(
+        self, node: Node, fields: tuple[Field, ...], what: str
+    ) -> dict[str, tuple[Node, Any]] | None:
+        """Read a mapping's known keys; report unknown and missing ones."""
+        if node.kind != "map":
+            self.error(node, f"{what} must be a mapping of key: value")
+            return None
+        by_name = {f.name: f for f in fields}
+        result: dict[str, tuple[Node, Any]] = {}
+        for key, value in node.pairs:
+            spec = by_name.get(key.value)
+            if spec is None:
+                self.error(key, unknown_key_message(key.value, list(by_name), what))
+                continue
+            converted = self.convert(value, spec)
+            if converted is not _NOTHING:
+                result[key.value] = (value, converted)
+        present = {k.value for k, _ in node.pairs}
+        for spec in fields:
+            if spec.required and spec.name not in present:
+                self.error(node, f"{what} is missing required key '{spec.name}'")
+        return result
+
+    def convert(self, node: Node, spec: Field) -> Any:
+        try:
+            return convert(node, spec.kind, spec.name)
+        except Invalid as exc:
+            self.error(node, str(exc))
+            return _NOTHING
+
+
+def unknown_key_message(key: str, known: list[str], what: str) -> str:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
+    return f"unknown key '{key}' in {what}{hint}"
+
+
+def scalar_text(node: Node, name: str) -> str:
+    if node.kind != "scalar":
+        raise Invalid(f"'{name}' must be text, not a {'list' if node.kind == 'seq' else 'mapping'}")
+    if node.is_null:
+        raise Invalid(f"'{name}' is empty; write a value or remove the key")
+    return node.value
+
+
+def parse_bool(node: Node, name: str) -> bool:
+    text = scalar_text(node, name)
+    if node.plain and text.lower() in _BOOLS:
+        return _BOOLS[text.lower()]
+    if text.lower() in _YAML11_BOOLS:
+        raise Invalid(
+            f"'{name}' is {text!r}; write true or false (YAML 1.1 yes/no/on/off is "
+            "not read as a boolean)"
+        )
+    raise Invalid(f"'{name}' must be true or false, not {text!r}")
+
+
+def parse_number(text: str, name: str) -> float:
+    cleaned = text.strip()
+    if not _NUMBER.fullmatch(cleaned) or not any(ch.isdigit() for ch in cleaned):
+        raise Invalid(f"'{name}' must be a number, not {text!r}")
+    value = float(cleaned.replace("_", ""))
+    if not math.isfinite(value):
+        raise Invalid(f"'{name}' must be a finite number")
+    return value
+
+
+def _fraction(node: Node, name: str, allow_percent: bool = True) -> float:
+    text = scalar_text(node, name)
+    percent = _PERCENT.fullmatch(text.strip())
+    value = float(percent.group(1)) / 100 if percent and allow_percent else parse_number(text, name)
+    if not 0 <= value <= 1:
+        raise Invalid(f"'{name}' must be between 0 and 1 (or 0%–100%), not {text!r}")
+    return value
+
+
+def _text_list(node: Node, name: str) -> list[str]:
+    if node.kind != "seq":
+        raise Invalid(f"'{name}' must be a list, e.g. [a, b]")
+    values = [scalar_text(item, f"{name} item") for item in node.items]
+    seen: set[str] = set()
+    for item, value in zip(node.items, values, strict=True):
+        if value in seen:
+            raise Invalid(f"'{name}' lists {value!r} twice (line {item.line})")
+        seen.add(value)
+    return values
+
+
+def _date(node: Node, name: str) -> str:
+    text = scalar_text(node, name)
+    try:
+        date = PartialDate.from_iso(text)
+    except ValueError as exc:
+        raise Invalid(f"'{name}' must be a date like 1945-08-09, 1945-08 or 1945: {exc}") from exc
+    if date.month is not None and not 1 <= date.month <= 12:
+        raise Invalid(f"'{name}' has month {date.month}; months are 01–12")
+    if date.day is not None:
+        import calendar
+
+        last = calendar.monthrange(date.year, date.month or 1)[1]
+        if not 1 <= date.day <= last:
+            raise Invalid(f"'{name}' has day {date.day}; that month has {last} days")
+    return str(date)
+
+
+def plain_data(node: Node) -> Any:
+    """A node as plain data: texts stay texts, unquoted true/false become booleans."""
+    if node.kind == "map":
+        return {k.value: plain_data(v) for k, v in node.pairs}
+    if node.kind == "seq":
+        return [plain_data(i) for i in node.items]
+    if node.plain and node.value.lower() in _BOOLS:
+        return _BOOLS[node.value.lower()]
+    if node.is_null:
+        return None
+    return node.value
+
+
+def convert(node: Node, kind: Kind, name: str) -> Any:  # noqa: C901, PLR0915 - a branch per kind
+    """Convert ``node`` by ``kind``; raises :class:`Invalid` with a fix-it message."""
+    match kind:
+        case Kind.ID:
+            text = scalar_text(node, name)
+            if not ID_PATTERN.fullmatch(text):
+                raise Invalid(
+                    f"'{name}' {text!r} is not a slug: use letters, digits, - and _ "
+                    "(at most 100, starting with a letter or digit)"
+                )
+            return text
+        case Kind.TEXT | Kind.MARKDOWN:
+            return scalar_text(node, name)
+        case Kind.BOOL:
+            return parse_bool(node, name)
+        case Kind.NUMBER:
+            return parse_number(scalar_text(node, name), name)
+        case Kind.POSITIVE_NUMBER:
+            value = parse_number(scalar_text(node, name), name)
+            if value <= 0:
+                raise Invalid(f"'{name}' must be greater than 0")
+            return value
+        case Kind.COUNT | Kind.NON_NEGATIVE_INT:
+            text = scalar_text(node, name)
+            if not re.fullmatch(r"\d+", text.strip()):
+                raise Invalid(f"'{name}' must be a whole number, not {text!r}")
+            value = int(text)
+            if kind is Kind.COUNT and value < 1:
+                raise Invalid(f"'{name}' must be at least 1")
+            return value
+        case Kind.FRACTION | Kind.SIMILARITY:
+            return _fraction(node, name, allow_percent=kind is Kind.FRACTION)
+        case Kind.TOLERANCE:
+            text = scalar_text(node, name)
+            percent = _PERCENT.fullmatch(text.strip())
+            value = float(percent.group(1)) if percent else parse_number(text, name)
+            if value < 0:
+                raise Invalid(f"'{name}' must not be negative")
+            return {"value": value, "relative": bool(percent)}
+        case Kind.RANGE:
+            if node.kind != "seq" or len(node.items) != 2:
+                raise Invalid(f"'{name}' must be a list of two numbers: [min, max]")
+            low, high = (parse_number(scalar_text(i, name), name) for i in node.items)
+            if low > high:
+                raise Invalid(f"'{name}' minimum {low:g} is above its maximum {high:g}")
+            return [low, high]
+        case Kind.TEXT_OR_LIST:
+            if node.kind == "seq":
+                return _text_list(node, name)
+            return [scalar_text(node, name)]
+        case Kind.TEXT_LIST:
+            return _text_list(node, name)
+        case Kind.DATE:
+            return _date(node, name)
+        case Kind.DATE_LIST:
+            if node.kind != "seq":
+                raise Invalid(f"'{name}' must be a list of dates, e.g. [1945-08-08]")
+            return [_date(i, name) for i in node.items]
+        case Kind.TEXT_MAP:
+            if node.kind != "map":
+                raise Invalid(f"'{name}' must be a mapping of text: text")
+            return {k.value: scalar_text(v, f"{name}.{k.value}") for k, v in node.pairs}
+        case Kind.FEEDBACK_MODE:
+            text = scalar_text(node, name)
+            if text not in {m.value for m in FeedbackMode}:
+                raise Invalid(f"'{name}' must be 'immediate' or 'end', not {text!r}")
+            return text
+        case Kind.QUESTION_TYPE:
+            text = scalar_text(node, name)
+            if text not in {t.value for t in QuestionType}:
+                close = difflib.get_close_matches(text, [t.value for t in QuestionType], n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise Invalid(
+                    f"unknown question type {text!r}{hint} (known: "
+                    f"{', '.join(t.value for t in QuestionType)})"
+                )
+            return text
+        case Kind.CHOICES | Kind.EXAMPLES | Kind.QUESTIONS:
+            return node  # structured: read by the quiz reader, which knows the context

@@ -1,0 +1,290 @@
+"""YAML for authors: positions kept, surprises refused.
+
+The tree is built from PyYAML's event stream, not its constructor, so:
+
+- every node keeps its line and column;
+- nothing is constructed from tags: any explicit tag is an error;
+- scalars stay the text the author wrote; the schema decides their type later, so
+  ``Yes``, ``NO``, ``on``, ``012`` or ``1e3`` in a text field stay text (no YAML 1.1
+  coercion);
+- duplicate keys, tabs in indentation, several documents, deep nesting, many
+  aliases and large alias expansions are reported with the limit that was hit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import yaml
+
+from course.content.diagnostics import Diagnostic
+
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 64
+MAX_ALIASES = 100
+MAX_NODES = 200_000
+
+NodeKind = Literal["map", "seq", "scalar"]
+
+
+@dataclass(eq=False)
+class Node:
+    """A YAML node with its position (1-based line and column)."""
+
+    kind: NodeKind
+    line: int
+    col: int
+    value: str = ""
+    plain: bool = False  # an unquoted scalar: only these may be booleans, numbers or null
+    items: list[Node] = field(default_factory=list)
+    pairs: list[tuple[Node, Node]] = field(default_factory=list)
+
+    def get(self, key: str) -> Node | None:
+        for k, v in self.pairs:
+            if k.value == key:
+                return v
+        return None
+
+    @property
+    def is_null(self) -> bool:
+        return (
+            self.kind == "scalar" and self.plain and self.value in ("", "~", "null", "Null", "NULL")
+        )
+
+
+class YamlError(Exception):
+    """The file could not be read as YAML at all."""
+
+    def __init__(self, problems: list[Diagnostic]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def decode(path: str, data: bytes, limit: int = MAX_FILE_BYTES) -> str:
+    """Bytes → text: size limit, UTF-8 only, BOM dropped, CRLF handled by the parser."""
+    if len(data) > limit:
+        raise YamlError(
+            [Diagnostic(path, 1, 1, f"file is {len(data):,} bytes; the limit is {limit:,} bytes")]
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlError(
+            [
+                Diagnostic(
+                    path,
+                    line,
+                    1,
+                    f"file is not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                    "save it as UTF-8",
+                )
+            ]
+        ) from exc
+    return text.removeprefix("\ufeff")
+
+
+def _tab_problems(path: str, text: str, line_offset: int) -> list[Diagnostic]:
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            problems.append(
+                Diagnostic(
+                    path,
+                    number + line_offset,
+                    indent.index("\t") + 1,
+                    "tab character in indentation; YAML indents with spaces only",
+                )
+            )
+    return problems
+
+
+class _Builder:
+    def __init__(self, path: str, line_offset: int) -> None:
+        self.path = path
+        self.offset = line_offset
+        self.anchors: dict[str, Node] = {}
+        self.aliases = 0
+        self.problems: list[Diagnostic] = []
+
+    def pos(self, mark: Any) -> tuple[int, int]:
+        if mark is None:
+            return 1 + self.offset, 1
+        return mark.line + 1 + self.offset, mark.column + 1
+
+    def fail(self, mark: Any, message: str) -> YamlError:
+        line, col = self.pos(mark)
+        return YamlError([*self.problems, Diagnostic(self.path, line, col, message)])
+
+    def check_tag(self, event: yaml.NodeEvent) -> None:
+        tag = getattr(event, "tag", None)
+        # Plain "!" is the non-specific tag of quoted scalars; anything else is explicit.
+        if tag not in (None, "!"):
+            raise self.fail(
+                event.start_mark,
+                f"tag {tag} is not allowed; quiz files hold plain data (remove the tag)",
+            )
+
+    def build(self, events: Iterable[yaml.Event]) -> Node | None:  # noqa: C901 - one state machine
+        stack: list[Node] = []
+        pending_key: list[Node | None] = []
+        root: Node | None = None
+        documents = 0
+        for event in events:
+            node: Node | None = None
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise self.fail(
+                        event.start_mark, "only one YAML document per file (remove '---')"
+                    )
+                continue
+            if isinstance(event, yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > MAX_ALIASES:
+                    raise self.fail(event.start_mark, f"more than {MAX_ALIASES} aliases (limit)")
+                if event.anchor not in self.anchors:
+                    raise self.fail(event.start_mark, f"unknown alias *{event.anchor}")
+                node = self.anchors[event.anchor]
+            elif isinstance(event, yaml.ScalarEvent):
+                self.check_tag(event)
+                line, col = self.pos(event.start_mark)
+                node = Node("scalar", line, col, value=event.value, plain=event.style in (None, ""))
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                self.check_tag(event)
+                if len(stack) >= MAX_DEPTH:
+                    raise self.fail(
+                        event.start_mark, f"nesting deeper than {MAX_DEPTH} levels (limit)"
+                    )
+                line, col = self.pos(event.start_mark)
+                kind: NodeKind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
+                new = Node(kind, line, col)
+                if event.anchor:
+                    self.anchors[event.anchor] = new
+                self._attach(stack, pending_key, new)
+                stack.append(new)
+                pending_key.append(None)
+                continue
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                done = stack.pop()
+                pending_key.pop()
+                if not stack:
+                    root = done
+                continue
+            else:
+                continue
+            if isinstance(event, yaml.ScalarEvent) and event.anchor:
+                self.anchors[event.anchor] = node
+            if not stack:
+                root = node
+            else:
+                self._attach(stack, pending_key, node)
+        return root
+
+    def _attach(self, stack: list[Node], pending_key: list[Node | None], node: Node) -> None:
+        if not stack:
+            return
+        parent = stack[-1]
+        if parent.kind == "seq":
+            parent.items.append(node)
+            return
+        key = pending_key[-1]
+        if key is None:
+            if node.kind != "scalar":
+                raise YamlError(
+                    [
+                        *self.problems,
+                        Diagnostic(
+                            self.path, node.line, node.col, "mapping keys must be plain text"
+                        ),
+                    ]
+                )
+            for existing, _ in parent.pairs:
+                if existing.value == node.value:
+                    self.problems.append(
+                        Diagnostic(
+                            self.path,
+                            node.line,
+                            node.col,
+                            f"duplicate key {node.value!r} (first at line {existing.line}); "
+                            "keep one",
+                        )
+                    )
+            pending_key[-1] = node
+        else:
+            parent.pairs.append((key, node))
+            pending_key[-1] = None
+
+
+def _expanded_size(root: Node) -> int:
+    """Nodes the tree would have with every alias expanded, without expanding it."""
+    sizes: dict[int, int] = {}
+    order: list[Node] = []
+    stack = [root]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        stack.extend(node.items)
+        for k, v in node.pairs:
+            stack.extend((k, v))
+    for node in reversed(order):
+        total = 1 + sum(sizes.get(id(c), 1) for c in node.items)
+        total += sum(sizes.get(id(k), 1) + sizes.get(id(v), 1) for k, v in node.pairs)
+        sizes[id(node)] = min(total, MAX_NODES * 10)
+    return sizes[id(root)]
+
+
+def _events(text: str) -> Iterator[yaml.Event]:
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
+    loader = loader_class(text)
+    try:
+        while loader.check_event():
+            yield loader.get_event()
+    finally:
+        loader.dispose()
+
+
+def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list[Diagnostic]]:
+    """Parse one YAML document into a :class:`Node` tree.
+
+    Returns the tree (``None`` for an empty document) and the non-fatal problems
+    (duplicate keys). Raises :class:`YamlError` when the text cannot be used at all.
+    """
+    tabs = _tab_problems(path, text, line_offset)
+    if tabs:
+        raise YamlError(tabs)
+    builder = _Builder(path, line_offset)
+    try:
+        # Events are consumed lazily so a limit stops the parser as soon as it is hit.
+        root = builder.build(_events(text))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1, 1)
+        message = f"YAML syntax error: {exc.problem or exc.context}"
+        if exc.context and exc.problem:
+            message = f"YAML syntax error: {exc.problem} ({exc.context})"
+        raise YamlError([Diagnostic(path, line, col, message)]) from exc
+    except yaml.YAMLError as exc:
+        raise YamlError([Diagnostic(path, 1 + line_offset, 1, f"YAML error: {exc}")]) from exc
+    if root is not None and builder.aliases:
+        size = _expanded_size(root)
+        if size > MAX_NODES:
+            raise YamlError(
+                [
+                    Diagnostic(
+                        path,
+                        root.line,
+                        root.col,
+                        f"aliases expand to more than {MAX_NODES:,} nodes (limit); "
+                        "write the data out instead",
+                    )
+                ]
+            )
+    return root, builder.problems

@@ -1,0 +1,61 @@
+"""choice, multi_choice and true_false."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from course.content.model import ChoiceQuestion, MultiChoiceQuestion, TrueFalseQuestion
+from course.grading.common import ids_of, make_grade
+from course.grading.result import Feedback, FeedbackKind, FormatError, Grade, ResponseRejected
+
+
+def parse_choice(question: ChoiceQuestion, raw: Any) -> str | FormatError:
+    if raw in (None, "", []):
+        return FormatError("Pick one of the choices.")
+    ids = ids_of(raw, question.choices, "choice")
+    if len(ids) != 1:
+        raise ResponseRejected("pick exactly one choice")
+    return ids[0]
+
+
+def grade_choice(question: ChoiceQuestion, picked: str) -> Grade:
+    choice = next(c for c in question.choices if c.id == picked)
+    feedback = [Feedback(FeedbackKind.CHOICE, choice.feedback)] if choice.feedback else []
+    return make_grade(question, 1.0 if choice.correct else 0.0, feedback, choice.text)
+
+
+def parse_multi(question: MultiChoiceQuestion, raw: Any) -> list[str] | FormatError:
+    if raw in (None, "", []):
+        return FormatError("Pick at least one choice.")
+    return ids_of(raw, question.choices, "choices")
+
+
+def grade_multi(question: MultiChoiceQuestion, picked: list[str]) -> Grade:
+    chosen = [c for c in question.choices if c.id in set(picked)]
+    n_correct = sum(1 for c in question.choices if c.correct)
+    right = sum(1 for c in chosen if c.correct)
+    wrong = len(chosen) - right
+    score = max(0.0, (right - wrong) / n_correct)
+    feedback = [Feedback(FeedbackKind.CHOICE, c.feedback) for c in chosen if c.feedback]
+    if 0 < score < 1 or (score == 0 and right):
+        parts = [f"{right} of {n_correct} correct choices picked"]
+        if wrong:
+            parts.append(f"{wrong} wrong pick(s) took credit away")
+        feedback.append(Feedback(FeedbackKind.PARTIAL, "; ".join(parts) + "."))
+    return make_grade(question, score, feedback, ", ".join(c.text for c in chosen))
+
+
+def parse_true_false(_question: TrueFalseQuestion, raw: Any) -> bool | FormatError:
+    if isinstance(raw, list) and len(raw) == 1:
+        raw = raw[0]
+    if isinstance(raw, bool):
+        return raw
+    if raw in (None, ""):
+        return FormatError("Choose true or false.")
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
+    raise ResponseRejected("answer must be true or false")
+
+
+def grade_true_false(question: TrueFalseQuestion, value: bool) -> Grade:
+    return make_grade(question, 1.0 if value == question.answer else 0.0, [], str(value).lower())

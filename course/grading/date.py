@@ -1,0 +1,70 @@
+"""date: a date at the answer's precision, with accepted alternatives and tolerance."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Any
+
+from course.content.model import DateQuestion, PartialDate
+from course.grading.common import make_grade, text_of
+from course.grading.normalize import AmbiguousDate, format_date, parse_date
+from course.grading.result import Feedback, FeedbackKind, FormatError, Grade
+
+
+def parse(_question: DateQuestion, raw: Any) -> PartialDate | FormatError:
+    text = text_of(raw)
+    if not text.strip():
+        return FormatError("Type a date first, like 9 August 1945.")
+    try:
+        value = parse_date(text)
+    except AmbiguousDate:
+        return FormatError(
+            f"“{text.strip()}” could be read two ways; please write it as "
+            "9 August 1945 (day, month name, year)."
+        )
+    if value is None:
+        return FormatError(
+            f"“{text.strip()[:40]}” is not a date we can read; write it like "
+            "9 August 1945, August 1945 or 1945."
+        )
+    return value
+
+
+def same_at_precision(answer: PartialDate, given: PartialDate) -> bool:
+    """``given`` is at least as precise as ``answer`` and agrees with it that far."""
+    if given.precision < answer.precision:
+        return False
+    fields = ("year", "month", "day")[: answer.precision]
+    return all(getattr(answer, f) == getattr(given, f) for f in fields)
+
+
+def _within_days(answer: PartialDate, given: PartialDate, days: int) -> bool:
+    if days <= 0 or answer.precision < 3 or given.precision < 3:
+        return False
+    a = Date(answer.year, answer.month or 1, answer.day or 1)
+    g = Date(given.year, given.month or 1, given.day or 1)
+    return abs((a - g).days) <= days
+
+
+def grade(question: DateQuestion, given: PartialDate) -> Grade:
+    targets = (question.answer, *question.accept)
+    if any(
+        same_at_precision(t, given) or _within_days(t, given, question.tolerance_days)
+        for t in targets
+    ):
+        return make_grade(question, 1.0, [], format_date(given))
+    if question.partial and given.year == question.answer.year:
+        missing = given.precision < question.answer.precision
+        detail = "more precisely" if missing else "with the right month and day"
+        return make_grade(
+            question,
+            0.5,
+            [
+                Feedback(
+                    FeedbackKind.PARTIAL,
+                    f"The year is right; give the date {detail} for full credit.",
+                )
+            ],
+            format_date(given),
+        )
+    return make_grade(question, 0.0, [], format_date(given))

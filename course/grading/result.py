@@ -1,0 +1,57 @@
+"""What grading returns: a :class:`Grade`, or a :class:`FormatError` that costs no attempt."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class FeedbackKind(enum.StrEnum):
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    PARTIAL = "partial"
+    CHOICE = "choice"  # authored feedback of a picked choice
+    WRONG = "wrong"  # authored feedback of a known wrong answer
+    NEAR_MISS = "near_miss"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """One piece of feedback; ``text`` is Markdown written by the author or the engine."""
+
+    kind: FeedbackKind
+    text: str
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The outcome of grading one response.
+
+    Attributes:
+        score: fraction of the question earned, in [0, 1].
+        points: ``score`` times the question's points.
+        max_points: the question's points.
+        feedback: what to tell the learner, most important first.
+        response_text: the learner's response as readable text (results, dashboards).
+    """
+
+    score: float
+    points: float
+    max_points: float
+    feedback: tuple[Feedback, ...]
+    response_text: str
+
+    @property
+    def correct(self) -> bool:
+        return self.score >= 1.0
+
+
+@dataclass(frozen=True)
+class FormatError:
+    """The response could not be understood; the learner is told how to write it."""
+
+    message: str
+
+
+class ResponseRejected(Exception):
+    """A forged or malformed response (unknown ids, wrong shapes, oversized input)."""

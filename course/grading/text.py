@@ -1,0 +1,120 @@
+"""text and cloze: typed answers compared after normalization, by regex or fuzzily."""
+
+from __future__ import annotations
+
+import enum
+from functools import lru_cache
+from typing import Any
+
+import regex
+from rapidfuzz import fuzz
+
+from course.content.model import ClozeQuestion, TextMatcher, TextQuestion
+from course.grading.common import MAX_ITEMS, make_grade, text_of
+from course.grading.normalize import normalize_text
+from course.grading.result import Feedback, FeedbackKind, FormatError, Grade, ResponseRejected
+
+# An instructor's regex must not hang the server: the regex engine stops after this.
+REGEX_TIMEOUT_SECONDS = 0.05
+
+
+class Match(enum.Enum):
+    EXACT = "exact"
+    NEAR = "near"  # accepted by the fuzzy threshold, not exactly
+    NONE = "none"
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str, case_sensitive: bool) -> regex.Pattern[str]:
+    flags = 0 if case_sensitive else regex.IGNORECASE
+    return regex.compile(pattern, flags | regex.V0)
+
+
+def regex_matches(pattern: str, text: str, case_sensitive: bool) -> bool:
+    """Full match with a time bound; a pattern that runs too long does not match."""
+    try:
+        return (
+            _compiled(pattern, case_sensitive).fullmatch(text, timeout=REGEX_TIMEOUT_SECONDS)
+            is not None
+        )
+    except (TimeoutError, regex.error):
+        return False
+
+
+def match_text(matcher: TextMatcher, response: str) -> Match:
+    """Compare one typed response with a matcher's accepted answers."""
+    given = normalize_text(response, matcher.case_sensitive)
+    accepted = [normalize_text(a, matcher.case_sensitive) for a in matcher.answers]
+    if given and given in accepted:
+        return Match.EXACT
+    stripped = response.strip()
+    if any(regex_matches(p, stripped, matcher.case_sensitive) for p in matcher.regex):
+        return Match.EXACT
+    if matcher.fuzzy is not None and given:
+        best = max((fuzz.ratio(given, a) / 100 for a in accepted), default=0.0)
+        if best >= matcher.fuzzy:
+            return Match.NEAR
+    return Match.NONE
+
+
+def parse_text(_question: TextQuestion, raw: Any) -> str | FormatError:
+    text = text_of(raw)
+    if not text.strip():
+        return FormatError("Type an answer first.")
+    return text
+
+
+def grade_text(question: TextQuestion, response: str) -> Grade:
+    result = match_text(question.matcher, response)
+    feedback: list[Feedback] = []
+    if result is Match.NEAR:
+        feedback.append(
+            Feedback(
+                FeedbackKind.NEAR_MISS,
+                "Close — check the spelling: "
+                f"the expected answer is *{question.matcher.answers[0]}*.",
+            )
+        )
+    elif result is Match.NONE:
+        given = normalize_text(response, question.matcher.case_sensitive)
+        for wrong, text in question.wrong:
+            if normalize_text(wrong, question.matcher.case_sensitive) == given:
+                feedback.append(Feedback(FeedbackKind.WRONG, text))
+                break
+    score = 0.0 if result is Match.NONE else 1.0
+    return make_grade(question, score, feedback, response.strip())
+
+
+def parse_cloze(question: ClozeQuestion, raw: Any) -> list[str] | FormatError:
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or len(raw) > MAX_ITEMS:
+        raise ResponseRejected("cloze answers must be a list with one text per blank")
+    if len(raw) != len(question.blanks):
+        raise ResponseRejected(f"expected {len(question.blanks)} blanks, got {len(raw)}")
+    answers = [text_of(item, "blank") for item in raw]
+    if all(not a.strip() for a in answers):
+        return FormatError("Fill in at least one blank.")
+    return answers
+
+
+def grade_cloze(question: ClozeQuestion, answers: list[str]) -> Grade:
+    results = [match_text(m, a) for m, a in zip(question.blanks, answers, strict=True)]
+    right = sum(1 for r in results if r is not Match.NONE)
+    feedback: list[Feedback] = []
+    near = [i + 1 for i, r in enumerate(results) if r is Match.NEAR]
+    if near:
+        feedback.append(
+            Feedback(
+                FeedbackKind.NEAR_MISS,
+                "Close — check the spelling in blank " + ", ".join(map(str, near)) + ".",
+            )
+        )
+    if 0 < right < len(results):
+        good = ", ".join(str(i + 1) for i, r in enumerate(results) if r is not Match.NONE)
+        feedback.append(
+            Feedback(FeedbackKind.PARTIAL, f"Blank {good} right; {right} of {len(results)} blanks.")
+        )
+    return make_grade(
+        question, right / len(results), feedback, " / ".join(a.strip() for a in answers)
+    )

@@ -1,0 +1,144 @@
+"""Use cases for accounts: create users, check passwords."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from course.clock import Clock
+from course.errors import Conflict, InvalidInput
+from course.store.users import Role, User, get_by_email, normalize_email
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256  # refused before hashing, so a 10 KB password costs nothing
+_HASHER = PasswordHasher()
+_EMAIL_MAX = 254
+
+
+@dataclass(frozen=True)
+class Account:
+    """What adapters may know of a user."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+
+
+def _account(user: User) -> Account:
+    return Account(user.id, user.email, user.display_name, user.role)
+
+
+def check_password_rules(password: str, email: str) -> None:
+    """Raise :class:`InvalidInput` stating the rule a password breaks."""
+    if len(password) > MAX_PASSWORD:
+        raise InvalidInput(f"Password is too long: at most {MAX_PASSWORD} characters.")
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"Password is too short: use at least {MIN_PASSWORD} characters.")
+    if password.strip().lower() in {normalize_email(email), normalize_email(email).split("@")[0]}:
+        raise InvalidInput("Password must not be your email address.")
+    if len(set(password)) < 4:
+        raise InvalidInput("Password is too simple: use more different characters.")
+
+
+def check_email(email: str) -> str:
+    value = normalize_email(email)
+    local, _, domain = value.partition("@")
+    if not local or "." not in domain or len(value) > _EMAIL_MAX or " " in value:
+        raise InvalidInput("Enter a valid email address, like name@example.org.")
+    return value
+
+
+def create_user(
+    session: Session,
+    clock: Clock,
+    email: str,
+    password: str,
+    display_name: str = "",
+    role: Role = Role.LEARNER,
+) -> Account:
+    """Create an account; the email must be new.
+
+    Raises:
+        InvalidInput: the email or password breaks a rule (the message says which).
+        Conflict: an account with this email exists.
+    """
+    address = check_email(email)
+    check_password_rules(password, address)
+    name = (display_name.strip() or address.split("@")[0])[:80]
+    with session.begin():
+        if get_by_email(session, address) is not None:
+            raise Conflict(f"An account for {address} already exists.")
+        user = User(
+            email=address,
+            display_name=name,
+            password_hash=_HASHER.hash(password),
+            role=role,
+            session_token=secrets.token_hex(16),
+            created_at=clock.now(),
+        )
+        session.add(user)
+        try:
+            session.flush()
+        except IntegrityError as exc:  # a concurrent sign-up won the race
+            raise Conflict(f"An account for {address} already exists.") from exc
+        return _account(user)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Constant-work password check (argon2)."""
+    if len(password) > MAX_PASSWORD:
+        return False
+    try:
+        return _HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """The logged-in user as the web layer sees it; ``token`` ends with a password change."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    token: str
+
+
+def _session_user(user: User) -> SessionUser:
+    return SessionUser(
+        user.id, user.email, user.display_name, user.role, f"{user.id}:{user.session_token}"
+    )
+
+
+def authenticate(session: Session, email: str, password: str) -> SessionUser | None:
+    """The user if the password is right; ``None`` otherwise (same for unknown emails)."""
+    with session.begin():
+        user = get_by_email(session, email)
+        if user is None:
+            # Hash anyway so unknown and known emails take the same time.
+            _HASHER.hash(password[:MAX_PASSWORD] or "x")
+            return None
+        if not verify_password(user, password):
+            return None
+        if _HASHER.check_needs_rehash(user.password_hash):
+            user.password_hash = _HASHER.hash(password)
+        return _session_user(user)
+
+
+def load_session_user(session: Session, token: str) -> SessionUser | None:
+    """Resolve a session token ``"<id>:<secret>"``; ``None`` when stale or unknown."""
+    user_id, _, secret = token.partition(":")
+    if not user_id.isdigit() or not secret:
+        return None
+    with session.begin():
+        user = session.get(User, int(user_id))
+        if user is None or not secrets.compare_digest(user.session_token, secret):
+            return None
+        return _session_user(user)

@@ -1,0 +1,139 @@
+"""Read models of the public catalogue: courses and lessons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from course.content.markdown import MEDIA_TYPES, local_media_path
+from course.errors import NotFound
+from course.store.content import ContentVersion, CourseRow, LessonRow, QuizRow
+
+
+@dataclass(frozen=True)
+class LessonSummary:
+    slug: str
+    title: str
+    minutes: int
+    quiz_slug: str | None
+
+
+@dataclass(frozen=True)
+class CourseView:
+    id: str
+    title: str
+    description_html: str
+    content_hash: str
+    lessons: tuple[LessonSummary, ...]
+
+
+@dataclass(frozen=True)
+class LessonView:
+    course_id: str
+    course_title: str
+    slug: str
+    title: str
+    minutes: int
+    html: str
+    toc: tuple[tuple[int, str, str], ...]
+    source: dict[str, str]
+    quiz_slug: str | None
+    quiz_title: str | None
+
+
+def list_courses(session: Session) -> list[tuple[str, str]]:
+    """(id, title) of every synced course."""
+    with session.begin():
+        return [
+            (c.id, c.title) for c in session.scalars(select(CourseRow).order_by(CourseRow.title))
+        ]
+
+
+def course_view(session: Session, course_id: str) -> CourseView:
+    with session.begin():
+        row = session.get(CourseRow, course_id)
+        if row is None:
+            raise NotFound(f"No course '{course_id}'.")
+        version = session.get(ContentVersion, row.version_id)
+        lessons = session.scalars(
+            select(LessonRow)
+            .where(LessonRow.course_id == course_id, LessonRow.retired_at.is_(None))
+            .order_by(LessonRow.position, LessonRow.slug)
+        ).all()
+        quizzes = _quiz_by_lesson(session, course_id)
+        return CourseView(
+            id=row.id,
+            title=row.title,
+            description_html=row.description_html,
+            content_hash=version.content_hash if version else "",
+            lessons=tuple(
+                LessonSummary(
+                    les.slug, les.title, les.minutes, quizzes.get(les.slug, (None, None))[0]
+                )
+                for les in lessons
+            ),
+        )
+
+
+def _quiz_by_lesson(session: Session, course_id: str) -> dict[str, tuple[str, str]]:
+    rows = session.execute(
+        select(QuizRow.lesson_slug, QuizRow.slug, QuizRow.title)
+        .where(QuizRow.course_id == course_id, QuizRow.retired_at.is_(None))
+        .order_by(QuizRow.slug)
+    ).all()
+    result: dict[str, tuple[str, str]] = {}
+    for lesson_slug, slug, title in rows:
+        result.setdefault(lesson_slug, (slug, title))
+    return result
+
+
+def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
+    with session.begin():
+        row = session.scalar(
+            select(LessonRow).where(
+                LessonRow.course_id == course_id,
+                LessonRow.slug == slug,
+                LessonRow.retired_at.is_(None),
+            )
+        )
+        course = session.get(CourseRow, course_id)
+        if row is None or course is None:
+            raise NotFound(f"No lesson '{slug}' in this course.")
+        quiz = _quiz_by_lesson(session, course_id).get(slug)
+        return LessonView(
+            course_id=course_id,
+            course_title=course.title,
+            slug=row.slug,
+            title=row.title,
+            minutes=row.minutes,
+            html=row.html,
+            toc=tuple((int(t[0]), str(t[1]), str(t[2])) for t in row.toc),
+            source={str(k): str(v) for k, v in row.source.items()},
+            quiz_slug=quiz[0] if quiz else None,
+            quiz_title=quiz[1] if quiz else None,
+        )
+
+
+def media_file(session: Session, course_id: str, rel: str) -> tuple[Path, str]:
+    """A media file of a course's content root and its type; never outside the root."""
+    with session.begin():
+        course = session.get(CourseRow, course_id)
+        root_text = course.content_root if course else ""
+    safe = local_media_path(rel)
+    ext = "." + rel.rsplit(".", 1)[-1].lower() if "." in rel else ""
+    # Authoring files are never served as media: quizzes hold the answers.
+    if (
+        not root_text
+        or safe is None
+        or ext not in MEDIA_TYPES
+        or safe.startswith(("quizzes/", "lessons/", "."))
+    ):
+        raise NotFound("No such media file.")
+    root = Path(root_text).resolve()
+    target = (root / safe).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        raise NotFound("No such media file.")
+    return target, MEDIA_TYPES[ext]

@@ -1,0 +1,151 @@
+"""Typed settings read once from the environment, with safe defaults.
+
+A wrong value raises :class:`SettingsError` whose message is one line saying which
+variable, what is wrong and how to fix it; the CLI prints it and exits 2.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_CHECKOUT_ROOT = PACKAGE_DIR.parent
+_SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class SettingsError(Exception):
+    """A configuration value is wrong; the message is a single actionable line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app and the CLI need to know about their environment."""
+
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    content_path: Path
+    require_login: bool = False
+    redis_url: str | None = None
+    secure_cookies: bool = False
+    log_level: str = "INFO"
+    max_upload_bytes: int = 2 * 1024 * 1024
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with some fields replaced (tests use this)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def default_content_path() -> Path:
+    """The bundled course: the checkout's root, or the copy shipped in the wheel."""
+    if (_CHECKOUT_ROOT / "quizzes").is_dir() and (_CHECKOUT_ROOT / "lessons").is_dir():
+        return _CHECKOUT_ROOT
+    return PACKAGE_DIR / "bundled"
+
+
+def normalize_database_url(url: str) -> str:
+    """Map the usual spellings of a PostgreSQL URL to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a boolean; use 1/0, true/false, yes/no or on/off")
+
+
+def _secret_key(instance: Path, env: Mapping[str, str]) -> str:
+    given = env.get("SECRET_KEY")
+    if given is not None:
+        if len(given) < 16:
+            raise SettingsError(
+                "SECRET_KEY is shorter than 16 characters; unset it to have one generated "
+                "or set a long random value"
+            )
+        return given
+    path = instance / _SECRET_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    # Created with mode 0600 so only the app's user can read it.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _database_url(instance: Path, env: Mapping[str, str]) -> str:
+    raw = env.get("DATABASE_URL", "").strip()
+    if not raw:
+        return f"sqlite:///{instance / 'course.db'}"
+    url = normalize_database_url(raw)
+    if not (url.startswith("sqlite:") or url.startswith("postgresql+psycopg://")):
+        raise SettingsError(
+            f"DATABASE_URL={raw!r} is not supported; use sqlite:///path/to/file.db "
+            "or postgresql://user@host:5432/dbname"
+        )
+    return url
+
+
+def _content_path(env: Mapping[str, str]) -> Path:
+    raw = env.get("COURSE_CONTENT", "").strip()
+    path = Path(raw).expanduser().resolve() if raw else default_content_path()
+    if not path.is_dir():
+        raise SettingsError(
+            f"COURSE_CONTENT={raw!r} is not a folder; point it at a content root holding "
+            "lessons/ and quizzes/"
+        )
+    return path
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Read settings from ``env`` (default: the process environment).
+
+    Raises:
+        SettingsError: a value is wrong; the message names the variable and the fix.
+    """
+    env = os.environ if env is None else env
+    instance = Path(env.get("COURSE_INSTANCE", "instance")).expanduser().resolve()
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingsError(
+            f"COURSE_INSTANCE={str(instance)!r} cannot be created ({exc.strerror}); "
+            "choose a writable folder"
+        ) from exc
+    level = env.get("LOG_LEVEL", "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"LOG_LEVEL={level!r} is unknown; use DEBUG, INFO, WARNING or ERROR")
+    upload = env.get("MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))
+    if not upload.isdigit() or int(upload) < 1024:
+        raise SettingsError(f"MAX_UPLOAD_BYTES={upload!r} must be a whole number ≥ 1024")
+    return Settings(
+        instance_path=instance,
+        database_url=_database_url(instance, env),
+        secret_key=_secret_key(instance, env),
+        content_path=_content_path(env),
+        require_login=_bool(env, "REQUIRE_LOGIN", False),
+        redis_url=env.get("REDIS_URL") or None,
+        secure_cookies=_bool(env, "SECURE_COOKIES", False),
+        log_level=level,
+        max_upload_bytes=int(upload),
+    )

@@ -1,0 +1,67 @@
+"""The Flask app factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, Response
+from sqlalchemy import Engine
+
+from course import __version__
+from course.settings import PACKAGE_DIR, Settings, from_env
+from course.web import auth, db, errors, extensions, health, learn
+
+
+def _template_folder() -> Path:
+    packaged = PACKAGE_DIR / "templates"  # inside an installed wheel
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates"
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
+    """Build the app. ``settings`` default to the environment (:func:`from_env`)."""
+    settings = settings or from_env()
+    app = Flask(
+        "course",
+        template_folder=str(_template_folder()),
+        static_folder=str(PACKAGE_DIR / "web" / "static"),
+        instance_path=str(settings.instance_path),
+    )
+    app.config.update(
+        COURSE_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_upload_bytes,
+        MAX_FORM_PARTS=2_000,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead; long forms do not expire
+    )
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    db.init_app(app, engine)
+    extensions.init_app(app)
+    errors.init_app(app)
+    for blueprint in (health.bp, auth.bp, learn.bp):
+        app.register_blueprint(blueprint)
+    app.jinja_env.globals["course_version"] = __version__
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "media-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    return response

@@ -1,0 +1,23 @@
+"""``/healthz`` for load balancers: database reachable, content version."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+
+from course import __version__
+from course.services.health import check
+from course.web.db import get_session
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    status = check(get_session())
+    body = {
+        "status": "ok" if status.ok else "unavailable",
+        "database": status.database,
+        "content": status.content,
+        "version": __version__,
+    }
+    return jsonify(body), 200 if status.ok else 503

@@ -1,0 +1,51 @@
+"""Public pages: the course, its lessons, and their media."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, send_file, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from course.services import catalog
+from course.web.db import get_session
+
+bp = Blueprint("learn", __name__)
+
+
+@bp.before_request
+def _require_login_if_configured() -> ResponseReturnValue | None:
+    settings = current_app.config["COURSE_SETTINGS"]
+    if settings.require_login and not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined,no-any-return]
+    return None
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    courses = catalog.list_courses(get_session())
+    if len(courses) == 1:
+        return course_page(courses[0][0])
+    return render_template("home.html", courses=courses)
+
+
+@bp.get("/courses/<course_id>/")
+def course_page(course_id: str) -> ResponseReturnValue:
+    view = catalog.course_view(get_session(), course_id)
+    return render_template("course.html", course=view)
+
+
+@bp.get("/courses/<course_id>/lessons/<slug>")
+def lesson(course_id: str, slug: str) -> ResponseReturnValue:
+    view = catalog.lesson_view(get_session(), course_id, slug)
+    return render_template("lesson.html", lesson=view)
+
+
+@bp.get("/courses/<course_id>")
+def course_redirect(course_id: str) -> ResponseReturnValue:
+    return redirect(url_for("learn.course_page", course_id=course_id))
+
+
+@bp.get("/media/<course_id>/<path:rel>")
+def media(course_id: str, rel: str) -> ResponseReturnValue:
+    path, mimetype = catalog.media_file(get_session(), course_id, rel)
+    return send_file(path, mimetype=mimetype, max_age=3600, conditional=True)

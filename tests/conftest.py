@@ -1,0 +1,112 @@
+"""Shared fixtures: a migrated database per test (SQLite copy or PostgreSQL truncate),
+the app, its test client and CLI runner, an injected clock, and an auth helper."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.services.content_sync import sync_root
+from course.settings import Settings
+from course.store.engine import make_engine, make_sessionmaker
+from course.store.migrate import upgrade
+from course.store.models import Base
+from course.web.app import create_app
+
+REPO = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("COURSE_TEST_DATABASE_URL", "")
+USING_PG = PG_URL.startswith("postgres")
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per run: a SQLite file to copy, or the PostgreSQL test database."""
+    if USING_PG:
+        upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "course.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def database_url(_template_db: str, tmp_path: Path) -> str:
+    if USING_PG:
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return PG_URL
+    target = tmp_path / "course.db"
+    shutil.copy(_template_db, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    s = make_sessionmaker(engine)()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    return Settings(
+        instance_path=instance,
+        database_url=database_url,
+        secret_key="test-secret-key-not-for-production",
+        content_path=REPO,
+    )
+
+
+@pytest.fixture
+def synced(session: Session, clock: FixedClock) -> None:
+    """The bundled course loaded into the test database."""
+    sync_root(session, clock, REPO)
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, synced: None) -> Flask:
+    application = create_app(settings, engine)
+    application.config.update(TESTING=True)
+    return application
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """Fetch a form page and return the CSRF token it carries."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)

@@ -1,0 +1,74 @@
+"""The YAML layer: positions, refused features, limits (THREATS 27–30)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from course.content.yamlsafe import MAX_FILE_BYTES, YamlError, decode, parse
+
+
+def problems(text: str) -> list[str]:
+    try:
+        _, found = parse("q.yaml", text)
+    except YamlError as exc:
+        return [str(p) for p in exc.problems]
+    return [str(p) for p in found]
+
+
+def test_scalars_keep_author_text_and_position() -> None:
+    root, found = parse("q.yaml", "a: [Yes, No, on, NO, 012, 1e3, 1945-08-09]\nb: 'x'\n")
+    assert not found
+    assert root is not None
+    values = [n.value for n in root.get("a").items]  # type: ignore[union-attr]
+    assert values == ["Yes", "No", "on", "NO", "012", "1e3", "1945-08-09"]
+    b = root.get("b")
+    assert b is not None and (b.line, b.col, b.plain) == (2, 4, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: 1\nb: 2\na: 3\n", "q.yaml:3:1: duplicate key 'a' (first at line 1)"),
+        ("a:\n\tb: 1\n", "q.yaml:2:1: tab character in indentation"),
+        ("a: !!python/object:os.system x\n", "q.yaml:1:4: tag tag:yaml.org,2002:python/object"),
+        ("a: !custom x\n", "tag !custom is not allowed"),
+        ("a: [1\nb: 2\n", "q.yaml:2:2: YAML syntax error"),
+        ("a: 1\n---\nb: 2\n", "only one YAML document per file"),
+        ("a: *nothing\n", "q.yaml:1:4: unknown alias *nothing"),
+    ],
+)
+def test_refused_with_position(text: str, expected: str) -> None:
+    found = problems(text)
+    assert any(expected in p for p in found), found
+
+
+def test_billion_laughs_refused_fast() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        prev, cur = chr(96 + i), chr(97 + i)
+        lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
+    started = time.perf_counter()
+    found = problems("\n".join(lines) + "\n")
+    assert time.perf_counter() - started < 1.0
+    assert any("aliases expand to more than" in p for p in found), found
+
+
+def test_deep_nesting_refused_fast() -> None:
+    started = time.perf_counter()
+    found = problems("a: " + "[" * 10_000 + "]" * 10_000 + "\n")
+    assert time.perf_counter() - started < 1.0
+    assert found and ("nesting" in found[0] or "depth" in found[0])
+
+
+def test_size_limit_named() -> None:
+    with pytest.raises(YamlError, match="limit is 1,000,000 bytes"):
+        decode("q.yaml", b"a: 1\n" * (MAX_FILE_BYTES // 4))
+
+
+def test_bom_crlf_and_non_utf8() -> None:
+    root, _ = parse("q.yaml", decode("q.yaml", "\ufeffa: 1\r\nb: x\r\n".encode()))
+    assert root is not None and root.get("b").value == "x"  # type: ignore[union-attr]
+    with pytest.raises(YamlError, match=r"q.yaml:2:1: file is not UTF-8 \(byte 0xe9"):
+        decode("q.yaml", b"a: 1\nb: caf\xe9\n")
