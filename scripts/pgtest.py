@@ -38,7 +38,9 @@ def drop(url: str) -> int:
         print(f"refusing to drop {name!r}: not a throwaway test database", file=sys.stderr)
         return 1
     with psycopg.connect(ADMIN, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
     return 0
 
 

@@ -11,11 +11,19 @@ import click
 from sqlalchemy.exc import OperationalError
 
 from course import __version__
+from course.cli.server import run_gunicorn
 from course.clock import SystemClock
+from course.content.jsonschema import quiz_schema
 from course.errors import CourseError
+from course.services.accounts import create_user
+from course.services.authoring import draft_quiz, import_lesson
+from course.services.content_sync import sync_root, validate_root
+from course.services.setup import initialize
 from course.settings import Settings, SettingsError, from_env
 from course.store.engine import make_engine, make_sessionmaker
+from course.store.migrate import upgrade
 from course.store.users import Role
+from course.web.app import create_app
 
 
 def _settings() -> Settings:
@@ -53,7 +61,6 @@ def _print_init(result: Any) -> None:
 
 
 def _initialize(settings: Settings, demo: bool = True) -> None:
-    from course.services.setup import initialize
 
     engine = make_engine(settings.database_url)
     try:
@@ -95,12 +102,8 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
     settings = _settings()
     _initialize(settings)
     if dev:
-        from course.web.app import create_app
-
         create_app(settings).run(host=host, port=port, use_reloader=True, debug=False)
         return
-    from course.cli.server import run_gunicorn
-
     click.echo(f"Serving on http://{host}:{port} with {workers} worker(s)")
     run_gunicorn(host, port, workers)
 
@@ -109,7 +112,6 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
 @click.argument("root", default=None, required=False, type=click.Path(path_type=Path))
 def validate(root: Path | None) -> None:
     """Check a content root (default: COURSE_CONTENT); exit 1 listing every problem."""
-    from course.services.content_sync import validate_root
 
     target = root if root is not None else _settings().content_path
     bundle, report = validate_root(target)
@@ -130,7 +132,6 @@ def validate(root: Path | None) -> None:
 @click.argument("root", default=None, required=False, type=click.Path(path_type=Path))
 def sync(root: Path | None) -> None:
     """Validate a content root and load it into the database (idempotent)."""
-    from course.services.content_sync import sync_root
     from course.store.migrate import upgrade
 
     settings = _settings()
@@ -167,7 +168,6 @@ def sync(root: Path | None) -> None:
 @click.password_option(help="Password (prompted when not given).")
 def create_user_cmd(email: str, role: str, name: str, password: str) -> None:
     """Create an account."""
-    from course.services.accounts import create_user
 
     settings = _settings()
     engine = make_engine(settings.database_url)
@@ -193,7 +193,6 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
-    from course.store.migrate import upgrade
 
     settings = _settings()
     try:
@@ -201,6 +200,49 @@ def db_upgrade(revision: str) -> None:
     except OperationalError as exc:
         _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
     click.echo(f"Database at {revision}.")
+
+
+@main.command("import-article")
+@click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Content root; the lesson goes to ROOT/lessons/.",
+)
+@click.option("--url", default="", help="Address of the original article (for the credit).")
+@click.option("--title", default="", help="Override the detected title.")
+@click.option("--publisher", default="", help="Override the detected publisher.")
+@click.option("--force", is_flag=True, help="Overwrite an existing lesson.")
+def import_article_cmd(
+    source: Path, root: Path, url: str, title: str, publisher: str, force: bool
+) -> None:
+    """Turn an article (saved HTML page or plain text) into a lesson draft."""
+    try:
+        path = import_lesson(source, root, url, title, publisher, force)
+    except CourseError as exc:
+        _fail(exc.message)
+    click.echo(f"Wrote {path}; edit it, then run `course validate`.")
+
+
+@main.command("draft-quiz")
+@click.argument("lesson", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Quiz file to write (default: quizzes/<lesson-id>-draft.yaml).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def draft_quiz_cmd(lesson: Path, output: Path | None, force: bool) -> None:
+    """Propose a quiz skeleton from a lesson's dates, figures and names."""
+    try:
+        result = draft_quiz(lesson, output, force)
+    except CourseError as exc:
+        _fail(exc.message)
+    click.echo(f"Wrote {result.path}: {result.questions} draft question(s) to edit.")
 
 
 @main.command()
@@ -213,7 +255,6 @@ def db_upgrade(revision: str) -> None:
 )
 def schema(output: Path | None) -> None:
     """Write the JSON Schema of the quiz format (for editor autocompletion)."""
-    from course.content.jsonschema import quiz_schema
 
     text = json.dumps(quiz_schema(), indent=2, ensure_ascii=False) + "\n"
     if output is None:
