@@ -91,8 +91,8 @@ def synced(session: Session, clock: FixedClock) -> None:
 
 
 @pytest.fixture
-def app(settings: Settings, engine: Engine, synced: None) -> Flask:
-    application = create_app(settings, engine)
+def app(settings: Settings, engine: Engine, synced: None, clock: FixedClock) -> Flask:
+    application = create_app(settings, engine, clock)
     application.config.update(TESTING=True)
     return application
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date as Date
 from typing import Any
 
@@ -14,18 +15,15 @@ from course.grading.result import Feedback, FeedbackKind, FormatError, Grade
 def parse(_question: DateQuestion, raw: Any) -> PartialDate | FormatError:
     text = text_of(raw)
     if not text.strip():
-        return FormatError("Type a date first, like 9 August 1945.")
+        return FormatError("Type a date first, like 14 July 1789.")
     try:
         value = parse_date(text)
     except AmbiguousDate:
-        return FormatError(
-            f"“{text.strip()}” could be read two ways; please write it as "
-            "9 August 1945 (day, month name, year)."
-        )
+        return FormatError(_ambiguous(text.strip()))
     if value is None:
         return FormatError(
             f"“{text.strip()[:40]}” is not a date we can read; write it like "
-            "9 August 1945, August 1945 or 1945."
+            "14 July 1789, July 1789 or 1789."
         )
     return value
 
@@ -68,3 +66,14 @@ def grade(question: DateQuestion, given: PartialDate) -> Grade:
             format_date(given),
         )
     return make_grade(question, 0.0, [], format_date(given))
+
+
+def _ambiguous(text: str) -> str:
+    """Both readings of the learner's own digits: the message gives nothing away."""
+    first, second, year = (int(p) for p in re.split(r"[/.]", text))
+    day_first = format_date(PartialDate(year, second, first))
+    month_first = format_date(PartialDate(year, first, second))
+    return (
+        f"“{text}” could mean {day_first} or {month_first}; please write it as "
+        f"{day_first} or {month_first} (day, month name, year). This costs no attempt."
+    )

@@ -18,8 +18,8 @@ def parse(question: NumberQuestion, raw: Any) -> float | FormatError:
     value = parse_number(text, question.unit)
     if value is None or not math.isfinite(value):
         return FormatError(
-            f"“{text.strip()[:40]}” is not a number; write it like 38, 2.5, "
-            "20,000,000 or 20 million."
+            f"“{text.strip()[:40]}” is not a number; write it like 42, 3.5, "
+            "1,200,000 or 1.2 million."
         )
     return value
 

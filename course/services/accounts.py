@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.errors import Conflict, InvalidInput
+from course.services import throttle
+from course.store.attempts import Attempt, LessonRead
 from course.store.users import Role, User, get_by_email, normalize_email
 
 MIN_PASSWORD = 10
@@ -117,19 +122,105 @@ def _session_user(user: User) -> SessionUser:
     )
 
 
-def authenticate(session: Session, email: str, password: str) -> SessionUser | None:
-    """The user if the password is right; ``None`` otherwise (same for unknown emails)."""
+def authenticate(
+    session: Session, clock: Clock, email: str, password: str, address: str = ""
+) -> SessionUser | None:
+    """The user if the password is right; ``None`` otherwise (same for unknown emails).
+
+    Failed attempts are throttled per account and per address.
+
+    Raises:
+        TooManyRequests: too many recent failures for the account or the address.
+    """
+    now = clock.now()
+    account_key = f"login:account:{normalize_email(email)}"
+    address_key = f"login:address:{address}"
     with session.begin():
+        throttle.check(session, account_key, throttle.LOGIN_PER_ACCOUNT, now)
+        if address:
+            throttle.check(session, address_key, throttle.LOGIN_PER_ADDRESS, now)
         user = get_by_email(session, email)
+        ok = user is not None and verify_password(user, password)
         if user is None:
             # Hash anyway so unknown and known emails take the same time.
             _HASHER.hash(password[:MAX_PASSWORD] or "x")
+        if not ok or user is None:
+            throttle.hit(session, account_key, throttle.LOGIN_PER_ACCOUNT, now)
+            if address:
+                throttle.hit(session, address_key, throttle.LOGIN_PER_ADDRESS, now)
             return None
-        if not verify_password(user, password):
-            return None
+        throttle.clear(session, account_key)
         if _HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = _HASHER.hash(password)
         return _session_user(user)
+
+
+def register(
+    session: Session, clock: Clock, email: str, password: str, display_name: str, address: str = ""
+) -> SessionUser:
+    """Sign up as a learner and return the session user.
+
+    Raises:
+        InvalidInput, Conflict: as :func:`create_user`; TooManyRequests per address.
+    """
+    if address:
+        with session.begin():
+            throttle.check(session, f"signup:{address}", throttle.SIGNUP_PER_ADDRESS, clock.now())
+            throttle.hit(session, f"signup:{address}", throttle.SIGNUP_PER_ADDRESS, clock.now())
+    account = create_user(session, clock, email, password, display_name, Role.LEARNER)
+    with session.begin():
+        user = session.get(User, account.id)
+        assert user is not None
+        return _session_user(user)
+
+
+def change_password(session: Session, user_id: int, current: str, new: str) -> SessionUser:
+    """Change the password; every other session and remember-me cookie stops working.
+
+    Raises:
+        InvalidInput: the current password is wrong or the new one breaks a rule.
+    """
+    with session.begin():
+        user = session.get(User, user_id)
+        if user is None:
+            raise InvalidInput("Your account no longer exists.")
+        if not verify_password(user, current):
+            raise InvalidInput("Your current password is not right.")
+        check_password_rules(new, user.email)
+        user.password_hash = _HASHER.hash(new)
+        user.session_token = secrets.token_hex(16)
+        return _session_user(user)
+
+
+def delete_account(session: Session, user_id: int, password: str) -> None:
+    """Delete the account and everything it did (attempts, answers, reads).
+
+    Raises:
+        InvalidInput: the password is wrong.
+    """
+    with session.begin():
+        user = session.get(User, user_id)
+        if user is None:
+            return
+        if not verify_password(user, password):
+            raise InvalidInput("The password is not right; nothing was deleted.")
+        for model in owned_tables():
+            session.execute(delete(model).where(model.user_id == user_id))
+        session.delete(user)
+
+
+def set_timezone(session: Session, user_id: int, timezone: str) -> None:
+    """Store the learner's time zone (IANA name, e.g. Europe/Berlin)."""
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(
+            f"Unknown time zone {timezone!r}; use a name like Europe/Berlin."
+        ) from exc
+    with session.begin():
+        user = session.get(User, user_id)
+        if user is not None:
+            user.timezone = timezone
 
 
 def load_session_user(session: Session, token: str) -> SessionUser | None:
@@ -142,3 +233,8 @@ def load_session_user(session: Session, token: str) -> SessionUser | None:
         if user is None or not secrets.compare_digest(user.session_token, secret):
             return None
         return _session_user(user)
+
+
+def owned_tables() -> list[Any]:
+    """Tables holding a user's own rows, deleted with the account (children cascade)."""
+    return [Attempt, LessonRead]

@@ -9,8 +9,9 @@ from flask import Flask, Response
 from sqlalchemy import Engine
 
 from course import __version__
+from course.clock import Clock
 from course.settings import PACKAGE_DIR, Settings, from_env
-from course.web import auth, db, errors, extensions, health, learn
+from course.web import auth, db, errors, extensions, health, learn, quiz
 
 
 def _template_folder() -> Path:
@@ -18,7 +19,9 @@ def _template_folder() -> Path:
     return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "templates"
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, clock: Clock | None = None
+) -> Flask:
     """Build the app. ``settings`` default to the environment (:func:`from_env`)."""
     settings = settings or from_env()
     app = Flask(
@@ -45,9 +48,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     db.init_app(app, engine)
-    extensions.init_app(app)
+    extensions.init_app(app, clock)
     errors.init_app(app)
-    for blueprint in (health.bp, auth.bp, learn.bp):
+    for blueprint in (health.bp, auth.bp, learn.bp, quiz.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["course_version"] = __version__
     app.after_request(_security_headers)

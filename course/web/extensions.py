@@ -1,10 +1,12 @@
-"""Flask extensions: CSRF protection on every form, and login sessions."""
+"""Flask extensions (CSRF on every form, login sessions) and the app's clock."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+
+from course.clock import Clock, SystemClock
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -13,6 +15,13 @@ login_manager.login_message = "Please log in to continue."
 login_manager.session_protection = "basic"
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, app_clock: Clock | None = None) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
+    app.extensions["course_clock"] = app_clock or SystemClock()
+
+
+def clock() -> Clock:
+    """The app's clock (tests inject a fixed one)."""
+    value: Clock = current_app.extensions["course_clock"]
+    return value

@@ -1,15 +1,20 @@
-"""Public pages: the course, its lessons, and their media."""
+"""The course, its lessons and media, and the learner's progress."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from course.services import catalog
+from course.services import catalog, progress
 from course.web.db import get_session
+from course.web.extensions import clock
 
 bp = Blueprint("learn", __name__)
+
+
+def user_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
 
 
 @bp.before_request
@@ -30,8 +35,13 @@ def home() -> ResponseReturnValue:
 
 @bp.get("/courses/<course_id>/")
 def course_page(course_id: str) -> ResponseReturnValue:
-    view = catalog.course_view(get_session(), course_id)
+    view = progress.course_progress(get_session(), clock(), user_id(), course_id)
     return render_template("course.html", course=view)
+
+
+@bp.get("/courses/<course_id>")
+def course_redirect(course_id: str) -> ResponseReturnValue:
+    return redirect(url_for("learn.course_page", course_id=course_id))
 
 
 @bp.get("/courses/<course_id>/lessons/<slug>")
@@ -40,9 +50,21 @@ def lesson(course_id: str, slug: str) -> ResponseReturnValue:
     return render_template("lesson.html", lesson=view)
 
 
-@bp.get("/courses/<course_id>")
-def course_redirect(course_id: str) -> ResponseReturnValue:
+@bp.post("/courses/<course_id>/lessons/<slug>/read")
+@login_required  # type: ignore[untyped-decorator]
+def mark_read(course_id: str, slug: str) -> ResponseReturnValue:
+    progress.mark_read(get_session(), clock(), current_user.id, course_id, slug)
+    view = catalog.lesson_view(get_session(), course_id, slug)
+    if view.quiz_slug:
+        return redirect(url_for("quiz.intro", course_id=course_id, slug=view.quiz_slug))
     return redirect(url_for("learn.course_page", course_id=course_id))
+
+
+@bp.get("/courses/<course_id>/progress")
+@login_required  # type: ignore[untyped-decorator]
+def progress_page(course_id: str) -> ResponseReturnValue:
+    view = progress.course_progress(get_session(), clock(), current_user.id, course_id)
+    return render_template("progress.html", course=view)
 
 
 @bp.get("/media/<course_id>/<path:rel>")

@@ -12,9 +12,21 @@ from course.services.authoring import draft_quiz, import_lesson
 from course.services.content_sync import validate_root
 
 PAGES = Path(__file__).parent / "pages"
-CHROME = ["Next Post", "Previous Post", "Leave a Reply", "Akismet", "©", "Theme by",
-          "Share this", "Recent Posts", "Post Comment", "casino", "grandfather", "Home",
-          "Proudly powered"]
+CHROME = [
+    "Next Post",
+    "Previous Post",
+    "Leave a Reply",
+    "Akismet",
+    "©",
+    "Theme by",
+    "Share this",
+    "Recent Posts",
+    "Post Comment",
+    "casino",
+    "grandfather",
+    "Home",
+    "Proudly powered",
+]
 
 
 def test_wordpress_article_keeps_content_and_drops_chrome() -> None:
@@ -23,8 +35,10 @@ def test_wordpress_article_keeps_content_and_drops_chrome() -> None:
     assert draft.publisher == "The Test History Archive"
     assert draft.url == "https://history.example.org/the-winter-war/"
     assert "## A hard winter" in draft.body
-    assert "![Finnish ski troops in January 1940](https://history.example.org/wp-content/" \
-           "uploads/ski-troops.jpg)" in draft.body
+    assert (
+        "![Finnish ski troops in January 1940](https://history.example.org/wp-content/"
+        "uploads/ski-troops.jpg)" in draft.body
+    )
     assert "[the Continuation War](https://history.example.org/continuation-war/)" in draft.body
     for chrome in CHROME:
         assert chrome not in draft.body, chrome
@@ -34,7 +48,7 @@ def test_comments_and_sidebar_removed() -> None:
     draft = from_html((PAGES / "wordpress-sidebar-comments.html").read_text(encoding="utf-8"))
     assert draft.title == "Operation Bagration"
     assert "22 June 1944" in draft.body and "Why it mattered" in draft.body
-    for chrome in CHROME + ["Posted in", "Battle of Berlin"]:
+    for chrome in [*CHROME, "Posted in", "Battle of Berlin"]:
         assert chrome not in draft.body, chrome
 
 
@@ -61,8 +75,9 @@ def test_import_writes_lesson_and_never_overwrites(tmp_path: Path) -> None:
     assert "My edits." not in path.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("page", ["wordpress-article.html", "wordpress-sidebar-comments.html",
-                                  "plain-article.txt"])
+@pytest.mark.parametrize(
+    "page", ["wordpress-article.html", "wordpress-sidebar-comments.html", "plain-article.txt"]
+)
 def test_draft_quiz_from_imported_lesson_validates(tmp_path: Path, page: str) -> None:
     lesson = import_lesson(PAGES / page, tmp_path)
     result = draft_quiz(lesson)

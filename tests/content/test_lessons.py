@@ -38,15 +38,19 @@ def test_dangerous_markup_is_inert(evil: str) -> None:
 
 def test_heading_anchors_are_stable_slugs() -> None:
     html, env = render("## The war with Japan\n\n## Korea & the 38th parallel\n\n## Café Ö\n")
-    assert [h[2] for h in env.headings] == ["the-war-with-japan", "korea-the-38th-parallel",
-                                            "cafe-o"]
+    assert [h[2] for h in env.headings] == [
+        "the-war-with-japan",
+        "korea-the-38th-parallel",
+        "cafe-o",
+    ]
     assert 'id="the-war-with-japan"' in html
     assert slugify("  ") == "section"
 
 
 def test_tables_footnotes_and_figures() -> None:
-    html, problems = lesson("| a | b |\n|---|---|\n| 1 | 2 |\n\nText[^n]\n\n[^n]: Note.\n\n"
-                            "![A map](media/map.png)\n")
+    html, problems = lesson(
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\nText[^n]\n\n[^n]: Note.\n\n![A map](media/map.png)\n"
+    )
     assert not problems
     assert "<table>" in html and 'class="footnotes"' in html
     assert '<figure><img src="/media/c/media/map.png" alt="A map"' in html
@@ -54,8 +58,9 @@ def test_tables_footnotes_and_figures() -> None:
 
 
 def test_audio_and_video_players_with_transcript() -> None:
-    html, problems = lesson('![Stalin speaks](media/speech.mp3 "media/speech.txt")\n\n'
-                            "![Newsreel](media/newsreel.mp4)\n")
+    html, problems = lesson(
+        '![Stalin speaks](media/speech.mp3 "media/speech.txt")\n\n![Newsreel](media/newsreel.mp4)\n'
+    )
     assert not problems
     assert '<audio controls preload="metadata" aria-label="Stalin speaks">' in html
     assert '<source src="/media/c/media/speech.mp3" type="audio/mpeg">' in html
@@ -65,8 +70,9 @@ def test_audio_and_video_players_with_transcript() -> None:
 
 def test_missing_or_escaping_media_is_an_error() -> None:
     _, problems = lesson("Intro\n\n![Map](media/missing.png)\n", exists=False)
-    assert problems == ["l.md:6:1: media file 'media/missing.png' does not exist in the "
-                        "content root"]
+    assert problems == [
+        "l.md:6:1: media file 'media/missing.png' does not exist in the content root"
+    ]
     _, problems = lesson("![x](../../etc/passwd.png)\n")
     assert "leaves the content root" in problems[0]
     _, problems = lesson("![x](media/tool.exe)\n")
@@ -75,8 +81,9 @@ def test_missing_or_escaping_media_is_an_error() -> None:
 
 def test_front_matter_rules() -> None:
     _, problems = lesson("Body\n", front="title: T\ntitel: U\n")
-    assert problems == ["l.md:3:1: unknown key 'titel' in lesson front matter; did you mean "
-                        "'title'?"]
+    assert problems == [
+        "l.md:3:1: unknown key 'titel' in lesson front matter; did you mean 'title'?"
+    ]
     read = read_lesson("l.md", b"# No front matter\n", "l", lambda _p: True)
     assert read.lesson is None and "no front matter" in str(read.problems[0])
 

@@ -107,7 +107,7 @@ TABLE: list[tuple[str, AnyQuestion, Any, float | str]] = [
         "number not a number",
         NUMBER,
         "thirty-eight",
-        "“thirty-eight” is not a number; write it like 38, 2.5, 20,000,000 or 20 million.",
+        "“thirty-eight” is not a number; write it like 42, 3.5, 1,200,000 or 1.2 million.",
     ),
     ("date contract 1", DATE, "9 August 1945", 1.0),
     ("date contract 2", DATE, "1945-08-08", 1.0),
@@ -120,8 +120,8 @@ TABLE: list[tuple[str, AnyQuestion, Any, float | str]] = [
         "date ambiguous",
         DATE,
         "08/09/1945",
-        "“08/09/1945” could be read two ways; please write "
-        "it as 9 August 1945 (day, month name, year).",
+        "“08/09/1945” could mean 8 September 1945 or 9 August 1945; please write it as "
+        "8 September 1945 or 9 August 1945 (day, month name, year). This costs no attempt.",
     ),
     ("date unambiguous numeric", DATE, "8/30/1945", 0.5),
     ("date month precision", DATE_MONTH, "9 August 1945", 1.0),
@@ -134,7 +134,7 @@ TABLE: list[tuple[str, AnyQuestion, Any, float | str]] = [
         "date garbage",
         DATE,
         "yesterday",
-        "“yesterday” is not a date we can read; write it like 9 August 1945, August 1945 or 1945.",
+        "“yesterday” is not a date we can read; write it like 14 July 1789, July 1789 or 1789.",
     ),
     ("order right", ORDER, ["a", "b", "c", "d"], 1.0),
     ("order one moved", ORDER, ["b", "a", "c", "d"], 0.75),

@@ -55,13 +55,16 @@ def test_broken_root_changes_nothing(session: Session, clock: FixedClock, root: 
     assert count(session, ContentVersion) == 1
 
 
-def test_removed_question_is_retired_and_edit_keeps_id(session: Session, clock: FixedClock,
-                                                        root: Path) -> None:
+def test_removed_question_is_retired_and_edit_keeps_id(
+    session: Session, clock: FixedClock, root: Path
+) -> None:
     sync_root(session, clock, root)
     text = quiz_file(root).read_text(encoding="utf-8")
     start = text.index("  - id: why-remember")
-    edited = text[:start].replace("When did the USSR invade Manchuria?",
-                                  "In which month and year did the USSR invade Manchuria?")
+    edited = text[:start].replace(
+        "When did the USSR invade Manchuria?",
+        "In which month and year did the USSR invade Manchuria?",
+    )
     quiz_file(root).write_text(edited, encoding="utf-8")
     result = sync_root(session, clock, root)
     assert result.changed and result.retired == 1 and result.updated >= 1
@@ -69,8 +72,11 @@ def test_removed_question_is_retired_and_edit_keeps_id(session: Session, clock: 
         rows = {q.slug: q for q in session.scalars(select(QuestionRow))}
         assert rows["why-remember"].retired_at == clock.now()
         assert "In which month" in rows["manchuria-invasion"].definition["prompt"]
-        revisions = session.scalars(select(QuestionRevision).where(
-            QuestionRevision.question_id == rows["manchuria-invasion"].id)).all()
+        revisions = session.scalars(
+            select(QuestionRevision).where(
+                QuestionRevision.question_id == rows["manchuria-invasion"].id
+            )
+        ).all()
         assert len(revisions) == 2  # the old wording is kept for regrading
     quiz_file(root).write_text(text, encoding="utf-8")
     sync_root(session, clock, root)

@@ -1,0 +1,397 @@
+"""Use cases of taking a quiz: start or resume, answer, submit, see results.
+
+Each public function owns one transaction. Authorization comes first: an attempt
+that is not the caller's is reported as not found, never as forbidden, so ids
+cannot be probed.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from course.clock import Clock
+from course.content.model import AnyQuestion
+from course.errors import Conflict, InvalidInput, NotFound
+from course.grading.registry import grade_response
+from course.grading.result import FormatError, Grade, ResponseRejected
+from course.services import questions as qs
+from course.services.forms import FormGetter, is_blank, raw_from_form
+from course.services.views import (
+    AnswerView,
+    AttemptSummary,
+    AttemptView,
+    QuizIntro,
+    ResultsView,
+)
+from course.store.attempts import Attempt, AttemptStatus, Response
+from course.store.content import ContentVersion, CourseRow, LessonRow, QuestionRow, QuizRow
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """Either the graded answer, or a message that costs no attempt."""
+
+    answer: AnswerView | None = None
+    format_error: str | None = None
+
+
+def _quiz(session: Session, course_id: str, slug: str) -> QuizRow:
+    quiz = session.scalar(
+        select(QuizRow).where(
+            QuizRow.course_id == course_id, QuizRow.slug == slug, QuizRow.retired_at.is_(None)
+        )
+    )
+    if quiz is None:
+        raise NotFound(f"No quiz '{slug}' in this course.")
+    return quiz
+
+
+def _history(session: Session, user_id: int, quiz_id: int) -> tuple[AttemptSummary, ...]:
+    rows = session.scalars(
+        select(Attempt)
+        .where(Attempt.user_id == user_id, Attempt.quiz_id == quiz_id)
+        .order_by(Attempt.number)
+    ).all()
+    return tuple(
+        AttemptSummary(
+            a.id,
+            a.number,
+            a.submitted_at,
+            a.points,
+            a.max_points,
+            a.passed,
+            a.status is AttemptStatus.OPEN,
+        )
+        for a in rows
+    )
+
+
+def quiz_intro(session: Session, user_id: int, course_id: str, slug: str) -> QuizIntro:
+    """The quiz's start page: rules, earlier attempts, an open attempt to resume."""
+    with session.begin():
+        quiz = _quiz(session, course_id, slug)
+        lesson = session.scalar(
+            select(LessonRow).where(
+                LessonRow.course_id == course_id, LessonRow.slug == quiz.lesson_slug
+            )
+        )
+        active = session.scalars(
+            select(QuestionRow.id).where(
+                QuestionRow.quiz_id == quiz.id, QuestionRow.retired_at.is_(None)
+            )
+        ).all()
+        history = _history(session, user_id, quiz.id)
+        settings = quiz.settings
+        return QuizIntro(
+            course_id=course_id,
+            slug=quiz.slug,
+            title=quiz.title,
+            lesson_slug=quiz.lesson_slug,
+            lesson_title=lesson.title if lesson else quiz.lesson_slug,
+            questions=min(len(active), settings.get("pick") or len(active)),
+            pass_mark=float(settings["pass_mark"]),
+            attempts_allowed=settings.get("attempts"),
+            feedback_mode=settings["feedback"],
+            history=tuple(h for h in history if not h.open),
+            open_attempt=next((h.id for h in history if h.open), None),
+        )
+
+
+def start_attempt(session: Session, clock: Clock, user_id: int, course_id: str, slug: str) -> int:
+    """Resume the learner's open attempt, or start a new one within the attempt limit.
+
+    Raises:
+        NotFound: no such quiz.
+        Conflict: every allowed attempt is used.
+    """
+    try:
+        with session.begin():
+            return _start(session, clock, user_id, course_id, slug)
+    except IntegrityError:
+        # Two starts raced (two tabs): the other one created the attempt; use it.
+        with session.begin():
+            quiz = _quiz(session, course_id, slug)
+            existing = session.scalar(
+                select(Attempt.id).where(
+                    Attempt.user_id == user_id,
+                    Attempt.quiz_id == quiz.id,
+                    Attempt.status == AttemptStatus.OPEN,
+                )
+            )
+            if existing is None:
+                raise Conflict("That attempt was just started elsewhere; reload.") from None
+            return existing
+
+
+def _start(session: Session, clock: Clock, user_id: int, course_id: str, slug: str) -> int:
+    quiz = _quiz(session, course_id, slug)
+    attempts = session.scalars(
+        select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id == quiz.id)
+    ).all()
+    for attempt in attempts:
+        if attempt.status is AttemptStatus.OPEN:
+            return attempt.id
+    limit = quiz.settings.get("attempts")
+    if limit is not None and len(attempts) >= limit:
+        raise Conflict(f"You have used all {limit} attempts at this quiz.")
+    rows = session.execute(
+        select(QuestionRow.id, QuestionRow.position)
+        .where(QuestionRow.quiz_id == quiz.id, QuestionRow.retired_at.is_(None))
+        .order_by(QuestionRow.position)
+    ).all()
+    if not rows:
+        raise Conflict("This quiz has no questions yet.")
+    seed = secrets.randbelow(2**31)
+    rnd = random.Random(seed)  # noqa: S311 - a reproducible draw, not a secret
+    drawn = list(rows)
+    pick = quiz.settings.get("pick")
+    if pick and pick < len(drawn):
+        drawn = sorted(rnd.sample(drawn, pick), key=lambda r: r.position)
+    if quiz.settings.get("shuffle"):
+        rnd.shuffle(drawn)
+    course = session.get(CourseRow, course_id)
+    assert course is not None
+    attempt = Attempt(
+        user_id=user_id,
+        quiz_id=quiz.id,
+        number=len(attempts) + 1,
+        seed=seed,
+        version_id=course.version_id,
+        question_ids=[r.id for r in drawn],
+        status=AttemptStatus.OPEN,
+        started_at=clock.now(),
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt.id
+
+
+@dataclass
+class _Loaded:
+    attempt: Attempt
+    quiz: QuizRow
+    questions: dict[int, tuple[int, AnyQuestion]]  # question row id → (revision id, question)
+    responses: dict[int, Response]  # question row id → response
+
+
+def _load(session: Session, user_id: int, attempt_id: int) -> _Loaded:
+    attempt = session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user_id:
+        raise NotFound("No such attempt.")
+    quiz = session.get(QuizRow, attempt.quiz_id)
+    assert quiz is not None
+    revisions = qs.revisions_at(session, attempt.question_ids, attempt.version_id)
+    questions = {
+        qid: (rid, qs.question_for(rid, definition)) for qid, (rid, definition) in revisions.items()
+    }
+    responses = {
+        r.question_id: r
+        for r in session.scalars(select(Response).where(Response.attempt_id == attempt.id))
+    }
+    return _Loaded(attempt, quiz, questions, responses)
+
+
+def _view(session: Session, loaded: _Loaded) -> AttemptView:
+    attempt, quiz = loaded.attempt, loaded.quiz
+    ordered = [loaded.questions[qid][1] for qid in attempt.question_ids if qid in loaded.questions]
+    answers = {
+        loaded.questions[qid][1].id: qs.answer_view(loaded.questions[qid][1], response)
+        for qid, response in loaded.responses.items()
+        if qid in loaded.questions
+    }
+    version = session.get(ContentVersion, attempt.version_id)
+    return AttemptView(
+        id=attempt.id,
+        number=attempt.number,
+        quiz_slug=quiz.slug,
+        quiz_title=quiz.title,
+        course_id=quiz.course_id,
+        lesson_slug=quiz.lesson_slug,
+        feedback_mode=quiz.settings["feedback"],
+        open=attempt.status is AttemptStatus.OPEN,
+        questions=tuple(qs.question_view(q, attempt.seed) for q in ordered),
+        answers=answers,
+        attempts_allowed=quiz.settings.get("attempts"),
+        content_hash=version.content_hash[:12] if version else "",
+    )
+
+
+def attempt_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
+    """The attempt as its owner sees it now."""
+    with session.begin():
+        return _view(session, _load(session, user_id, attempt_id))
+
+
+def _find(loaded: _Loaded, question_slug: str) -> tuple[int, int, AnyQuestion]:
+    for qid, (rid, question) in loaded.questions.items():
+        if question.id == question_slug:
+            return qid, rid, question
+    raise InvalidInput("That question is not part of this attempt.")
+
+
+def _grade(question: AnyQuestion, raw: Any) -> Grade | FormatError:
+    if isinstance(raw, FormatError):
+        return raw
+    try:
+        return grade_response(question, raw)
+    except ResponseRejected as exc:
+        raise InvalidInput(f"The answer could not be accepted: {exc}.") from exc
+
+
+def _store(
+    session: Session,
+    clock: Clock,
+    loaded: _Loaded,
+    qid: int,
+    rid: int,
+    raw: Any,
+    grade: Grade,
+    confidence: str | None = None,
+) -> Response:
+    now = clock.now()
+    previous = max(
+        (r.answered_at for r in loaded.responses.values()), default=loaded.attempt.started_at
+    )
+    response = Response(
+        attempt_id=loaded.attempt.id,
+        question_id=qid,
+        revision_id=rid,
+        raw=raw,
+        response_text=grade.response_text[:2000],
+        score=grade.score,
+        points=grade.points,
+        max_points=grade.max_points,
+        feedback=qs.feedback_json(grade),
+        answered_at=now,
+        duration_ms=max(0, int((now - previous).total_seconds() * 1000)),
+        confidence=confidence,
+    )
+    session.add(response)
+    session.flush()
+    loaded.responses[qid] = response
+    return response
+
+
+def submit_answer(
+    session: Session,
+    clock: Clock,
+    user_id: int,
+    attempt_id: int,
+    question_slug: str,
+    get: FormGetter,
+) -> AnswerOutcome:
+    """Grade one answer (immediate feedback). A second submission returns the first grade.
+
+    Raises:
+        NotFound: not the caller's attempt.
+        Conflict: the attempt is already submitted.
+        InvalidInput: the question is not in the attempt, or the answer is forged.
+    """
+    try:
+        with session.begin():
+            loaded = _load(session, user_id, attempt_id)
+            qid, rid, question = _find(loaded, question_slug)
+            if qid in loaded.responses:
+                return AnswerOutcome(qs.answer_view(question, loaded.responses[qid]))
+            if loaded.attempt.status is not AttemptStatus.OPEN:
+                raise Conflict("This attempt is already submitted; start a new one to try again.")
+            raw = raw_from_form(question, get)
+            grade = _grade(question, raw)
+            if isinstance(grade, FormatError):
+                return AnswerOutcome(format_error=grade.message)
+            response = _store(session, clock, loaded, qid, rid, raw, grade)
+            return AnswerOutcome(qs.answer_view(question, response))
+    except IntegrityError:
+        # The same answer arrived twice at once; the first one is the grade.
+        with session.begin():
+            loaded = _load(session, user_id, attempt_id)
+            qid, _rid, question = _find(loaded, question_slug)
+            return AnswerOutcome(qs.answer_view(question, loaded.responses[qid]))
+
+
+def submit_attempt(
+    session: Session, clock: Clock, user_id: int, attempt_id: int, get: FormGetter | None = None
+) -> dict[str, str]:
+    """Finish an attempt; with a form (``feedback: end``) grade every answer in it first.
+
+    Returns:
+        Messages per question id for answers that could not be read; when there are
+        any, nothing was graded or stored and the attempt stays open.
+    """
+    with session.begin():
+        loaded = _load(session, user_id, attempt_id)
+        if loaded.attempt.status is not AttemptStatus.OPEN:
+            return {}  # already submitted (double click, second tab): show the results
+        errors: dict[str, str] = {}
+        graded: list[tuple[int, int, Any, Grade]] = []
+        if get is not None:
+            for qid in loaded.attempt.question_ids:
+                if qid in loaded.responses or qid not in loaded.questions:
+                    continue
+                rid, question = loaded.questions[qid]
+                if is_blank(question, get):
+                    blank = Grade(0.0, 0.0, question.points, (), "(no answer)")
+                    graded.append((qid, rid, None, blank))
+                    continue
+                raw = raw_from_form(question, get)
+                grade = _grade(question, raw)
+                if isinstance(grade, FormatError):
+                    errors[question.id] = grade.message
+                else:
+                    graded.append((qid, rid, raw, grade))
+        if errors:
+            return errors
+        for qid, rid, raw, grade in graded:
+            _store(session, clock, loaded, qid, rid, raw, grade)
+        _finish(session, clock, loaded)
+        return {}
+
+
+def _finish(session: Session, clock: Clock, loaded: _Loaded) -> None:
+    points = sum(r.points for r in loaded.responses.values())
+    max_points = sum(q.points for _rid, q in loaded.questions.values())
+    passed = (
+        max_points > 0 and points / max_points >= float(loaded.quiz.settings["pass_mark"]) - 1e-9
+    )
+    # Conditional update: of two concurrent submits only one moves the attempt.
+    session.execute(
+        update(Attempt)
+        .where(Attempt.id == loaded.attempt.id, Attempt.status == AttemptStatus.OPEN)
+        .values(
+            status=AttemptStatus.SUBMITTED,
+            submitted_at=clock.now(),
+            points=points,
+            max_points=max_points,
+            passed=passed,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def results(session: Session, user_id: int, attempt_id: int) -> ResultsView:
+    """Score, pass or fail, and feedback per question of a submitted attempt."""
+    with session.begin():
+        loaded = _load(session, user_id, attempt_id)
+        attempt = loaded.attempt
+        session.refresh(attempt)
+        if attempt.status is AttemptStatus.OPEN:
+            raise Conflict("This attempt is not submitted yet.")
+        view = _view(session, loaded)
+        history = _history(session, user_id, attempt.quiz_id)
+        limit = loaded.quiz.settings.get("attempts")
+        return ResultsView(
+            attempt=view,
+            points=attempt.points,
+            max_points=attempt.max_points,
+            passed=attempt.passed,
+            pass_mark=float(loaded.quiz.settings["pass_mark"]),
+            history=history,
+            can_retry=(limit is None or len(history) < limit) and loaded.quiz.retired_at is None,
+        )

@@ -1,0 +1,136 @@
+"""Questions as the learner sees them, and graded answers as stored and shown.
+
+Rendering is cached per question revision (revisions never change), so the hot
+answer path does not re-parse or re-render Markdown.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from course.content.markdown import render_html, render_inline
+from course.content.model import (
+    AnyQuestion,
+    ChoiceQuestion,
+    ClozeQuestion,
+    MatchQuestion,
+    MultiChoiceQuestion,
+    NumberQuestion,
+    OrderQuestion,
+    TrueFalseQuestion,
+    build_question,
+)
+from course.grading.registry import correct_answer
+from course.grading.result import Grade
+from course.services.views import AnswerView, FeedbackView, OptionView, QuestionView
+from course.store.attempts import Response
+from course.store.content import QuestionRevision
+
+_QUESTIONS: dict[int, AnyQuestion] = {}
+
+
+def question_for(revision_id: int, definition: dict[str, Any]) -> AnyQuestion:
+    """The typed question of a revision (built once per process)."""
+    question = _QUESTIONS.get(revision_id)
+    if question is None:
+        question = build_question(definition)
+        _QUESTIONS[revision_id] = question
+    return question
+
+
+def revisions_at(
+    session: Session, question_ids: list[int], version_id: int
+) -> dict[int, tuple[int, dict[str, Any]]]:
+    """question id → (revision id, definition) as of a content version, in one query."""
+    latest = (
+        select(QuestionRevision.question_id, func.max(QuestionRevision.id).label("rid"))
+        .where(
+            QuestionRevision.question_id.in_(question_ids),
+            QuestionRevision.version_id <= version_id,
+        )
+        .group_by(QuestionRevision.question_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(QuestionRevision.question_id, QuestionRevision.id, QuestionRevision.definition).join(
+            latest, latest.c.rid == QuestionRevision.id
+        )
+    ).all()
+    return {qid: (rid, definition) for qid, rid, definition in rows}
+
+
+@lru_cache(maxsize=8192)
+def _html(text: str) -> str:
+    return render_html(text)
+
+
+@lru_cache(maxsize=8192)
+def _inline(text: str) -> str:
+    return render_inline(text)
+
+
+def question_view(question: AnyQuestion, seed: int) -> QuestionView:
+    """What the learner sees before answering; option order comes from the attempt's seed."""
+    rnd = random.Random(f"{seed}:{question.id}")  # noqa: S311 - display order only
+    options: tuple[OptionView, ...] = ()
+    lefts: tuple[OptionView, ...] = ()
+    segments: tuple[str, ...] = ()
+    unit = None
+    match question:
+        case ChoiceQuestion() | MultiChoiceQuestion():
+            choices = list(question.choices)
+            rnd.shuffle(choices)
+            options = tuple(OptionView(c.id, _inline(c.text)) for c in choices)
+        case TrueFalseQuestion():
+            options = (OptionView("true", "True"), OptionView("false", "False"))
+        case OrderQuestion():
+            items = list(question.items)
+            while len(items) > 1 and items == list(question.items):
+                rnd.shuffle(items)  # never show the answer as the starting order
+            options = tuple(OptionView(i.id, _inline(i.text)) for i in items)
+        case MatchQuestion():
+            rights = list(question.rights)
+            rnd.shuffle(rights)
+            options = tuple(OptionView(r.id, _inline(r.text)) for r in rights)
+            lefts = tuple(OptionView(left.id, _inline(left.text)) for left in question.lefts)
+        case ClozeQuestion():
+            segments = tuple(_inline(s) if s.strip() else html.escape(s) for s in question.segments)
+        case NumberQuestion():
+            unit = question.unit
+        case _:
+            pass
+    return QuestionView(
+        id=question.id,
+        type=question.type.value,
+        prompt_html=_html(question.prompt),
+        points=question.points,
+        hint_html=_html(question.hint) if question.hint else None,
+        options=options,
+        lefts=lefts,
+        segments=segments,
+        unit=unit,
+    )
+
+
+def feedback_json(grade: Grade) -> list[dict[str, str]]:
+    return [{"kind": f.kind.value, "text": f.text} for f in grade.feedback]
+
+
+def answer_view(question: AnyQuestion, response: Response) -> AnswerView:
+    return AnswerView(
+        question_id=question.id,
+        score=response.score,
+        points=response.points,
+        max_points=response.max_points,
+        response_text=response.response_text,
+        feedback=tuple(FeedbackView(f["kind"], _html(f["text"])) for f in response.feedback),
+        correct_answer=correct_answer(question),
+        explanation_html=_html(question.explanation) if question.explanation else None,
+        section=question.section,
+    )

@@ -1,0 +1,127 @@
+"""Read models handed to adapters: frozen, answer-free unless the answer is due."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class OptionView:
+    id: str
+    html: str
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """A question as the learner sees it before answering: no correct flags, no feedback."""
+
+    id: str
+    type: str
+    prompt_html: str
+    points: float
+    hint_html: str | None = None
+    options: tuple[OptionView, ...] = ()  # choices, order items, match right-hand options
+    lefts: tuple[OptionView, ...] = ()  # match left-hand items
+    segments: tuple[str, ...] = ()  # cloze: escaped HTML around the blanks
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    kind: str
+    html: str
+
+
+@dataclass(frozen=True)
+class AnswerView:
+    """A graded answer, shown after the learner submitted it."""
+
+    question_id: str
+    score: float
+    points: float
+    max_points: float
+    response_text: str
+    feedback: tuple[FeedbackView, ...]
+    correct_answer: str
+    explanation_html: str | None
+    section: str | None
+
+    @property
+    def correct(self) -> bool:
+        return self.score >= 1.0
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    id: int
+    number: int
+    quiz_slug: str
+    quiz_title: str
+    course_id: str
+    lesson_slug: str
+    feedback_mode: str
+    open: bool
+    questions: tuple[QuestionView, ...]
+    answers: dict[str, AnswerView] = field(default_factory=dict)
+    attempts_allowed: int | None = None
+    content_hash: str = ""
+
+    @property
+    def next_question(self) -> QuestionView | None:
+        return next((q for q in self.questions if q.id not in self.answers), None)
+
+    @property
+    def answered(self) -> int:
+        return len(self.answers)
+
+
+@dataclass(frozen=True)
+class AttemptSummary:
+    id: int
+    number: int
+    submitted_at: datetime | None
+    points: float
+    max_points: float
+    passed: bool
+    open: bool
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.points / self.max_points) if self.max_points else 0
+
+
+@dataclass(frozen=True)
+class ResultsView:
+    attempt: AttemptView
+    points: float
+    max_points: float
+    passed: bool
+    pass_mark: float
+    history: tuple[AttemptSummary, ...]
+    can_retry: bool
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.points / self.max_points) if self.max_points else 0
+
+
+@dataclass(frozen=True)
+class QuizIntro:
+    course_id: str
+    slug: str
+    title: str
+    lesson_slug: str
+    lesson_title: str
+    questions: int
+    pass_mark: float
+    attempts_allowed: int | None
+    feedback_mode: str
+    history: tuple[AttemptSummary, ...]
+    open_attempt: int | None
+
+    @property
+    def attempts_left(self) -> int | None:
+        if self.attempts_allowed is None:
+            return None
+        return max(0, self.attempts_allowed - len(self.history))

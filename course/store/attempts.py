@@ -1,0 +1,101 @@
+"""Quiz attempts, the responses in them, and lessons read."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from course.store.base import Base, UTCDateTime
+
+
+class AttemptStatus(enum.StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+
+
+class Attempt(Base):
+    """One try at a quiz: the questions drawn, in the order shown, and the outcome.
+
+    ``(user_id, quiz_id, number)`` is unique, so two racing starts cannot both create
+    attempt N + 1.
+    """
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    quiz_id: Mapped[int] = mapped_column(ForeignKey("quizzes.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer)
+    version_id: Mapped[int] = mapped_column(ForeignKey("content_versions.id"))
+    question_ids: Mapped[list[int]] = mapped_column(JSON)
+    status: Mapped[AttemptStatus] = mapped_column(
+        Enum(
+            AttemptStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=AttemptStatus.OPEN,
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    points: Mapped[float] = mapped_column(Float, default=0.0)
+    max_points: Mapped[float] = mapped_column(Float, default=0.0)
+    passed: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "quiz_id", "number"),
+        Index("ix_attempts_user_quiz", "user_id", "quiz_id"),
+    )
+
+
+class Response(Base):
+    """A graded answer; ``(attempt_id, question_id)`` is unique, so it is graded once."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("question_revisions.id"))
+    raw: Mapped[Any] = mapped_column(JSON)
+    response_text: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[float] = mapped_column(Float)
+    points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[float] = mapped_column(Float)
+    feedback: Mapped[list[Any]] = mapped_column(JSON)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    confidence: Mapped[str | None] = mapped_column(String(10), default=None)
+
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+
+class LessonRead(Base):
+    """A learner finished reading a lesson."""
+
+    __tablename__ = "lesson_reads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("lessons.id"))
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
+
+
+class ThrottleHit(Base):
+    """A counted event (a failed login, a join-code guess) for rate limits across processes."""
+
+    __tablename__ = "throttle_hits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_throttle_hits_key_at", "key", "at"),)

@@ -1,0 +1,94 @@
+"""Taking a quiz: start or resume, answer, submit, results. Grading happens in services."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from course.services import attempts
+from course.web.db import get_session
+from course.web.extensions import clock
+
+bp = Blueprint("quiz", __name__)
+
+
+@bp.before_request
+@login_required  # type: ignore[untyped-decorator]
+def _login() -> None:
+    """Every quiz page needs an account."""
+
+
+@bp.get("/courses/<course_id>/quizzes/<slug>")
+def intro(course_id: str, slug: str) -> ResponseReturnValue:
+    view = attempts.quiz_intro(get_session(), current_user.id, course_id, slug)
+    return render_template("quiz_intro.html", quiz=view)
+
+
+@bp.post("/courses/<course_id>/quizzes/<slug>/start")
+def start(course_id: str, slug: str) -> ResponseReturnValue:
+    attempt_id = attempts.start_attempt(get_session(), clock(), current_user.id, course_id, slug)
+    return redirect(url_for("quiz.attempt", attempt_id=attempt_id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int) -> ResponseReturnValue:
+    view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
+    if not view.open:
+        return redirect(url_for("quiz.results", attempt_id=attempt_id))
+    if view.feedback_mode == "end":
+        return render_template("attempt_form.html", attempt=view, errors={}, values=None)
+    shown = request.args.get("answered")
+    if shown and shown in view.answers:
+        question = next(q for q in view.questions if q.id == shown)
+        return render_template(
+            "attempt_question.html",
+            attempt=view,
+            question=question,
+            answer=view.answers[shown],
+            error=None,
+        )
+    return render_template(
+        "attempt_question.html", attempt=view, question=view.next_question, answer=None, error=None
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/questions/<question_id>")
+def answer(attempt_id: int, question_id: str) -> ResponseReturnValue:
+    outcome = attempts.submit_answer(
+        get_session(), clock(), current_user.id, attempt_id, question_id, request.form.getlist
+    )
+    if outcome.format_error:
+        view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
+        question = next(q for q in view.questions if q.id == question_id)
+        return render_template(
+            "attempt_question.html",
+            attempt=view,
+            question=question,
+            answer=None,
+            error=outcome.format_error,
+            values=request.form,
+        ), 400
+    return redirect(url_for("quiz.attempt", attempt_id=attempt_id, answered=question_id))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+def submit(attempt_id: int) -> ResponseReturnValue:
+    view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
+    form = request.form.getlist if view.open and view.feedback_mode == "end" else None
+    errors = attempts.submit_attempt(get_session(), clock(), current_user.id, attempt_id, form)
+    if errors:
+        flash(
+            "Some answers could not be read; fix them and submit again. Nothing was graded.",
+            "error",
+        )
+        return render_template(
+            "attempt_form.html", attempt=view, errors=errors, values=request.form
+        ), 400
+    return redirect(url_for("quiz.results", attempt_id=attempt_id))
+
+
+@bp.get("/attempts/<int:attempt_id>/results")
+def results(attempt_id: int) -> ResponseReturnValue:
+    view = attempts.results(get_session(), current_user.id, attempt_id)
+    return render_template("results.html", results=view)

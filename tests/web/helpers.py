@@ -1,0 +1,87 @@
+"""Helpers for driving quizzes through the web: sign up, correct form answers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from course.content.loader import load_root
+from course.content.model import (
+    AnyQuestion,
+    ChoiceQuestion,
+    ClozeQuestion,
+    DateQuestion,
+    MatchQuestion,
+    MultiChoiceQuestion,
+    NumberQuestion,
+    OrderQuestion,
+    TextQuestion,
+    TrueFalseQuestion,
+)
+from tests.conftest import REPO, csrf_token
+
+PASSWORD = "a long enough password"
+
+
+def bundled_questions(root: Path = REPO) -> dict[str, AnyQuestion]:
+    bundle, report = load_root(root)
+    assert bundle is not None, report.lines()
+    return {q.id: q for quiz in bundle.quizzes for q in quiz.questions}
+
+
+def signup(client: FlaskClient, email: str = "learner@example.org") -> None:
+    token = csrf_token(client, "/signup")
+    page = client.post(
+        "/signup",
+        data={"email": email, "password": PASSWORD, "display_name": "Lea", "csrf_token": token},
+    )
+    assert page.status_code == 302, page.get_data(as_text=True)
+
+
+def form_answer(question: AnyQuestion, right: bool = True) -> dict[str, Any]:
+    """Form fields answering ``question`` correctly (or wrongly)."""
+    name = f"q-{question.id}"
+    match question:
+        case ChoiceQuestion():
+            pick = next(c for c in question.choices if c.correct == right)
+            return {name: pick.id}
+        case MultiChoiceQuestion():
+            return {name: [c.id for c in question.choices if c.correct == right]}
+        case TrueFalseQuestion():
+            return {name: str(question.answer == right).lower()}
+        case TextQuestion():
+            return {name: question.matcher.answers[0] if right else "zzzz"}
+        case NumberQuestion():
+            value = question.range[0] if question.range else question.answer
+            return {name: str(value if right else value * 3 + 1)}
+        case DateQuestion():
+            return {name: str(question.answer) if right else "1800"}
+        case OrderQuestion():
+            items = list(question.items) if right else list(reversed(question.items))
+            return {f"{name}-{item.id}": str(i + 1) for i, item in enumerate(items)}
+        case MatchQuestion():
+            rights = [r for _, r in question.pairs]
+            if not right:
+                rights = rights[1:] + rights[:1]
+            return {
+                f"{name}-{left}": r for (left, _), r in zip(question.pairs, rights, strict=True)
+            }
+        case ClozeQuestion():
+            return {
+                f"{name}-{i}": (b.answers[0] if right else "zzz")
+                for i, b in enumerate(question.blanks)
+            }
+
+
+def post(client: FlaskClient, path: str, data: dict[str, Any], token_from: str = "/") -> Any:
+    token = csrf_token(client, token_from)
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def attempt_id_from(location: str) -> int:
+    match = re.search(r"/attempts/(\d+)", location)
+    assert match, location
+    return int(match.group(1))

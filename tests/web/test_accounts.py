@@ -1,0 +1,168 @@
+"""Accounts through the web: sign-up rules, throttling, sessions, deletion (THREATS 1–8)."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.store.attempts import Attempt, Response
+from course.store.users import User
+from tests.conftest import csrf_token
+from tests.web.helpers import PASSWORD, bundled_questions, form_answer, post, signup
+
+LOGIN = "/login"
+
+
+def login(client: FlaskClient, email: str, password: str, remember: bool = False) -> int:
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    return int(post(client, LOGIN, data, token_from=LOGIN).status_code)
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "message"),
+    [
+        ("a@example.org", "short", "at least 10 characters"),
+        ("a@example.org", "x" * 10_000, "at most 256 characters"),
+        ("longname@example.org", "longname@example.org", "must not be your email"),
+        ("not-an-email", PASSWORD, "valid email address"),
+        ("a@example.org", "aaaaaaaaaaaa", "too simple"),
+    ],
+)
+def test_signup_rules(client: FlaskClient, email: str, password: str, message: str) -> None:
+    page = post(client, "/signup", {"email": email, "password": password}, token_from="/signup")
+    assert page.status_code == 400
+    assert message in page.get_data(as_text=True)
+
+
+def test_duplicate_email_normalized(client: FlaskClient, app: Flask) -> None:
+    signup(client, "Same@Example.org")
+    other = app.test_client()
+    page = post(
+        other,
+        "/signup",
+        {"email": " same@example.ORG ", "password": PASSWORD},
+        token_from="/signup",
+    )
+    assert page.status_code == 409 and "already exists" in page.get_data(as_text=True)
+
+
+def test_brute_force_on_one_account_is_throttled(app: Flask) -> None:
+    victim = app.test_client()
+    signup(victim, "victim@example.org")
+    attacker = app.test_client()
+    statuses = [login(attacker, "victim@example.org", f"wrong guess {i}") for i in range(6)]
+    assert statuses == [401] * 5 + [429]
+    page = post(
+        attacker, LOGIN, {"email": "victim@example.org", "password": PASSWORD}, token_from=LOGIN
+    )
+    assert page.status_code == 429 and "Try again in" in page.get_data(as_text=True)
+    assert int(page.headers["Retry-After"]) > 0
+    # Another account is unaffected.
+    signup(app.test_client(), "other@example.org")
+    assert login(app.test_client(), "other@example.org", PASSWORD) == 302
+
+
+def test_password_spraying_from_one_address_is_throttled(app: Flask) -> None:
+    client = app.test_client()
+    statuses = [login(client, f"user{i}@example.org", "Password123!") for i in range(21)]
+    assert statuses[:20] == [401] * 20 and statuses[20] == 429
+
+
+def test_throttle_expires(app: Flask, clock: FixedClock) -> None:
+    from datetime import timedelta
+
+    client = app.test_client()
+    signup(app.test_client(), "t@example.org")
+    for i in range(5):
+        login(client, "t@example.org", f"nope {i}")
+    assert login(client, "t@example.org", PASSWORD) == 429
+    clock.advance(timedelta(minutes=16))
+    assert login(client, "t@example.org", PASSWORD) == 302
+
+
+def test_session_rotated_at_login(client: FlaskClient) -> None:
+    signup(client, "s@example.org")
+    post(client, "/logout", {}, token_from="/")
+    client.get(LOGIN)
+    before = client.get_cookie("session")
+    assert login(client, "s@example.org", PASSWORD) == 302
+    after = client.get_cookie("session")
+    assert before is not None and after is not None and before.value != after.value
+
+
+def test_password_change_logs_out_other_sessions(app: Flask) -> None:
+    first, second = app.test_client(), app.test_client()
+    signup(first, "p@example.org")
+    assert login(second, "p@example.org", PASSWORD, remember=True) == 302
+    assert second.get("/account").status_code == 200
+    page = post(
+        first,
+        "/account",
+        {
+            "pw-current": PASSWORD,
+            "pw-new": "a brand new password",
+            "pw-confirm": "a brand new password",
+        },
+        token_from="/account",
+    )
+    assert page.status_code == 302
+    assert first.get("/account").status_code == 200  # this device stays logged in
+    assert second.get("/account").status_code == 302  # the other is logged out
+    assert login(second, "p@example.org", "a brand new password") == 302
+
+
+def test_wrong_current_password_changes_nothing(client: FlaskClient) -> None:
+    signup(client, "w@example.org")
+    page = post(
+        client,
+        "/account",
+        {
+            "pw-current": "not my password",
+            "pw-new": "another password x",
+            "pw-confirm": "another password x",
+        },
+        token_from="/account",
+    )
+    assert page.status_code == 400 and "current password is not right" in page.get_data(
+        as_text=True
+    )
+
+
+def test_delete_account_removes_its_data(client: FlaskClient, session: Session) -> None:
+    signup(client, "d@example.org")
+    quiz = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
+    start = post(client, f"{quiz}/start", {}, token_from=quiz)
+    attempt = start.headers["Location"].rsplit("/", 1)[-1]
+    question = bundled_questions()["manchuria-invasion"]
+    post(
+        client,
+        f"/attempts/{attempt}/questions/manchuria-invasion",
+        form_answer(question),
+        token_from=f"/attempts/{attempt}",
+    )
+    refused = post(client, "/account/delete", {"del-password": PASSWORD}, token_from="/account")
+    assert refused.status_code == 400  # not confirmed
+    done = post(
+        client,
+        "/account/delete",
+        {"del-password": PASSWORD, "del-confirm": "y"},
+        token_from="/account",
+    )
+    assert done.status_code == 302
+    with session.begin():
+        for model in (User, Attempt, Response):
+            assert session.scalar(select(func.count()).select_from(model)) == 0
+    assert client.get("/account").status_code == 302
+
+
+def test_logout_requires_csrf(client: FlaskClient) -> None:
+    signup(client, "l@example.org")
+    assert client.post("/logout").status_code == 400
+    token = csrf_token(client, "/")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302

@@ -1,0 +1,254 @@
+"""The learner journey through the real app: read, take the quiz, results, progress."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.grading.registry import correct_answer
+from course.services.content_sync import sync_root
+from course.store.attempts import Attempt, Response
+from tests.conftest import REPO
+from tests.web.helpers import attempt_id_from, bundled_questions, form_answer, post, signup
+
+COURSE = "/courses/ww2-soviet-union"
+QUIZ = f"{COURSE}/quizzes/soviet-union-ww2-quiz"
+QUESTIONS = bundled_questions()
+
+
+def start(client: FlaskClient, quiz: str = QUIZ) -> int:
+    page = post(client, f"{quiz}/start", {}, token_from=quiz)
+    assert page.status_code == 302, page.get_data(as_text=True)
+    return attempt_id_from(page.headers["Location"])
+
+
+def current_question(client: FlaskClient, attempt: int) -> str | None:
+    html = client.get(f"/attempts/{attempt}").get_data(as_text=True)
+    match = re.search(r'action="/attempts/\d+/questions/([^"]+)"', html)
+    return match.group(1) if match else None
+
+
+def test_anonymous_is_sent_to_login(client: FlaskClient) -> None:
+    for path in (QUIZ, "/attempts/1", "/attempts/1/results", f"{COURSE}/progress", "/account"):
+        page = client.get(path)
+        assert page.status_code == 302 and "/login" in page.headers["Location"], path
+    assert client.get(f"{COURSE}/lessons/soviet-union-ww2").status_code == 200
+
+
+def test_full_immediate_journey(client: FlaskClient, session: Session) -> None:
+    signup(client)
+    lesson = f"{COURSE}/lessons/soviet-union-ww2"
+    read = post(client, f"{lesson}/read", {}, token_from=lesson)
+    assert read.headers["Location"].endswith(QUIZ)
+    attempt = start(client)
+    seen = 0
+    while (qid := current_question(client, attempt)) is not None:
+        question = QUESTIONS[qid]
+        page = post(
+            client,
+            f"/attempts/{attempt}/questions/{qid}",
+            form_answer(question, right=(seen % 4 != 0)),
+            token_from=f"/attempts/{attempt}",
+        )
+        assert page.status_code == 302
+        feedback = client.get(page.headers["Location"]).get_data(as_text=True)
+        assert "point" in feedback
+        seen += 1
+    assert seen == 17
+    done = post(client, f"/attempts/{attempt}/submit", {}, token_from=f"/attempts/{attempt}")
+    results = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Not passed yet" in results or "Passed" in results
+    assert "Review this in the lesson" in results
+    course = client.get(f"{COURSE}/").get_data(as_text=True)
+    assert re.search(r"quiz (taken|passed) · best \d+%", course)
+    progress = client.get(f"{COURSE}/progress").get_data(as_text=True)
+    learned = re.search(r'<span class="big">(\d+)</span><span>of 17 questions learned', progress)
+    assert learned and 10 <= int(learned.group(1)) <= 14
+    assert '<span class="big">1</span><span>day streak' in progress
+
+
+def test_correct_answers_never_in_question_pages(client: FlaskClient) -> None:
+    """THREATS 14: no answer, feedback or explanation reaches the page before answering."""
+    signup(client)
+    attempt = start(client)
+    html_by_question: dict[str, str] = {}
+    while (qid := current_question(client, attempt)) is not None:
+        html_by_question[qid] = client.get(f"/attempts/{attempt}").get_data(as_text=True)
+        post(
+            client,
+            f"/attempts/{attempt}/questions/{qid}",
+            form_answer(QUESTIONS[qid]),
+            token_from=f"/attempts/{attempt}",
+        )
+    assert len(html_by_question) == 17
+    for qid, html in html_by_question.items():
+        question = QUESTIONS[qid]
+        assert "correct" not in html.lower(), qid
+        if question.explanation:
+            assert (
+                question.explanation.split()[0:6] != []
+                and " ".join(question.explanation.split()[:6]) not in html
+            ), qid
+        if question.type.value in ("text", "number", "date", "cloze"):
+            assert correct_answer(question) not in html, qid
+        for choice in getattr(question, "choices", ()):
+            if choice.feedback:
+                assert choice.feedback[:30] not in html, qid
+
+
+def test_double_submission_grades_once(client: FlaskClient, session: Session) -> None:
+    signup(client)
+    attempt = start(client)
+    qid = current_question(client, attempt)
+    assert qid is not None
+    right = form_answer(QUESTIONS[qid])
+    wrong = form_answer(QUESTIONS[qid], right=False)
+    first = post(
+        client, f"/attempts/{attempt}/questions/{qid}", right, token_from=f"/attempts/{attempt}"
+    )
+    again = post(
+        client, f"/attempts/{attempt}/questions/{qid}", wrong, token_from=f"/attempts/{attempt}"
+    )
+    assert first.status_code == again.status_code == 302
+    with session.begin():
+        rows = session.scalars(select(Response)).all()
+        assert len(rows) == 1 and rows[0].score == 1.0
+    # Starting again resumes the open attempt instead of creating another.
+    assert start(client) == attempt
+
+
+def test_forged_answers_refused(client: FlaskClient, session: Session) -> None:
+    signup(client)
+    attempt = start(client)
+    qid = current_question(client, attempt)
+    assert qid == "manchuria-invasion"
+    spy = f"/attempts/{attempt}/questions/spy-location"
+    token_page = f"/attempts/{attempt}"
+    forged = post(client, spy, {"q-spy-location": "o-not-a-choice"}, token_from=token_page)
+    assert forged.status_code == 400 and "could not be accepted" in forged.get_data(as_text=True)
+    other = post(
+        client, f"/attempts/{attempt}/questions/not-in-quiz", {"x": "1"}, token_from=token_page
+    )
+    assert other.status_code == 400
+    huge = post(
+        client,
+        f"/attempts/{attempt}/questions/{qid}",
+        {"q-manchuria-invasion": "9" * 5000},
+        token_from=token_page,
+    )
+    assert huge.status_code == 400
+    ambiguous = post(
+        client,
+        f"/attempts/{attempt}/questions/{qid}",
+        {"q-manchuria-invasion": "08/09/1945"},
+        token_from=token_page,
+    )
+    assert ambiguous.status_code == 400
+    assert "please write it as 8 September 1945 or 9 August 1945" in ambiguous.get_data(
+        as_text=True
+    )
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_no_csrf_no_answer(client: FlaskClient, session: Session) -> None:
+    signup(client)
+    attempt = start(client)
+    page = client.post(
+        f"/attempts/{attempt}/questions/manchuria-invasion",
+        data={"q-manchuria-invasion": "9 August 1945"},
+    )
+    assert page.status_code == 400
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_other_learners_attempt_is_not_found(app: Flask) -> None:
+    owner, intruder = app.test_client(), app.test_client()
+    signup(owner, "owner@example.org")
+    signup(intruder, "intruder@example.org")
+    attempt = start(owner)
+    for path in (f"/attempts/{attempt}", f"/attempts/{attempt}/results"):
+        assert intruder.get(path).status_code == 404
+    forged = post(
+        intruder,
+        f"/attempts/{attempt}/questions/manchuria-invasion",
+        {"q-manchuria-invasion": "9 August 1945"},
+    )
+    assert forged.status_code == 404
+
+
+def finish_with_wrong_answers(client: FlaskClient, attempt: int) -> None:
+    while (qid := current_question(client, attempt)) is not None:
+        post(
+            client,
+            f"/attempts/{attempt}/questions/{qid}",
+            form_answer(QUESTIONS[qid], False),
+            token_from=f"/attempts/{attempt}",
+        )
+    post(client, f"/attempts/{attempt}/submit", {}, token_from=f"/attempts/{attempt}")
+
+
+def test_attempt_limit(client: FlaskClient, session: Session) -> None:
+    signup(client)
+    for _ in range(3):
+        finish_with_wrong_answers(client, start(client))
+    fourth = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    assert fourth.status_code == 409
+    assert "used all 3 attempts" in fourth.get_data(as_text=True)
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Attempt)) == 3
+
+
+@pytest.fixture
+def end_quiz(tmp_path: Path, session: Session, clock: FixedClock, app: Flask) -> str:
+    """A second course whose quiz gives feedback at the end."""
+    root = tmp_path / "end-course"
+    shutil.copytree(REPO / "lessons", root / "lessons")
+    shutil.copytree(REPO / "quizzes", root / "quizzes")
+    (root / "course.yaml").write_text("id: end-course\ntitle: End course\n", encoding="utf-8")
+    quiz = root / "quizzes" / "soviet-union-ww2.yaml"
+    quiz.write_text(
+        quiz.read_text(encoding="utf-8").replace("feedback: immediate", "feedback: end"),
+        encoding="utf-8",
+    )
+    sync_root(session, clock, root)
+    return "/courses/end-course/quizzes/soviet-union-ww2-quiz"
+
+
+def test_end_mode_one_form(client: FlaskClient, end_quiz: str, session: Session) -> None:
+    signup(client)
+    attempt = start(client, end_quiz)
+    form = client.get(f"/attempts/{attempt}").get_data(as_text=True)
+    assert form.count("<fieldset") == 17 and "Submit answers" in form
+    answers: dict[str, object] = {}
+    for question in QUESTIONS.values():
+        answers.update(form_answer(question))
+    answers["q-manchuria-invasion"] = "08/09/1945"  # unreadable: nothing graded
+    retry = post(client, f"/attempts/{attempt}/submit", answers, token_from=f"/attempts/{attempt}")
+    assert retry.status_code == 400
+    text = retry.get_data(as_text=True)
+    assert (
+        "please write it as 8 September 1945 or 9 August 1945" in text
+        and 'value="Sakhalin"' in text
+    )
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Response)) == 0
+    answers["q-manchuria-invasion"] = "9 August 1945"
+    answers.pop("q-sakhalin")  # left blank: scores 0
+    done = post(client, f"/attempts/{attempt}/submit", answers, token_from=f"/attempts/{attempt}")
+    assert done.status_code == 302
+    again = post(client, f"/attempts/{attempt}/submit", answers, token_from="/")
+    assert again.status_code == 302  # a second submit shows the same results
+    results = client.get(f"/attempts/{attempt}/results").get_data(as_text=True)
+    assert "Passed" in results and "(no answer)" in results
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Response)) == 17
