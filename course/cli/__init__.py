@@ -17,7 +17,9 @@ from course.content.jsonschema import quiz_schema
 from course.errors import CourseError
 from course.services.accounts import create_user
 from course.services.authoring import draft_quiz, import_lesson
+from course.services.catalog import list_courses
 from course.services.content_sync import sync_root, validate_root
+from course.services.regrade import regrade as regrade_quiz
 from course.services.setup import initialize
 from course.settings import Settings, SettingsError, from_env
 from course.store.engine import make_engine, make_sessionmaker
@@ -200,6 +202,56 @@ def db_upgrade(revision: str) -> None:
     except OperationalError as exc:
         _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
     click.echo(f"Database at {revision}.")
+
+
+@main.command()
+@click.argument("quiz")
+@click.option(
+    "--course",
+    "course_id",
+    default=None,
+    help="Course id (default: the only course, or the content root's).",
+)
+@click.option("--question", default=None, help="Only this question id.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
+def regrade(quiz: str, course_id: str | None, question: str | None, dry_run: bool) -> None:
+    """Grade stored answers of QUIZ again with its newest version (after fixing a key)."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        session = make_sessionmaker(engine)()
+        course = course_id or _only_course(session)
+        report = regrade_quiz(session, course, quiz, question, dry_run)
+    except CourseError as exc:
+        _fail(exc.message)
+    except OperationalError as exc:
+        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
+    finally:
+        engine.dispose()
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"Regraded {report.checked} answer(s); {len(report.changes)} score(s) {verb}.")
+    for c in report.changes:
+        passed = (
+            ""
+            if c.old_passed == c.new_passed
+            else (" — now PASSED" if c.new_passed else " — now NOT passed")
+        )
+        click.echo(
+            f"  {c.email}  attempt {c.attempt_id}  {c.question}: "
+            f"{c.old_score:.0%} → {c.new_score:.0%}{passed}"
+        )
+    if report.unreadable:
+        click.echo(
+            f"{report.unreadable} answer(s) could not be read by the new version and "
+            "were left as they were."
+        )
+
+
+def _only_course(session: Any) -> str:
+    courses = list_courses(session)
+    if len(courses) != 1:
+        _fail("several courses are loaded; name one with --course")
+    return courses[0][0]
 
 
 @main.command("import-article")

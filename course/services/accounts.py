@@ -17,7 +17,8 @@ from course.clock import Clock
 from course.errors import Conflict, InvalidInput
 from course.services import throttle
 from course.store.attempts import Attempt, LessonRead
-from course.store.users import Role, User, get_by_email, normalize_email
+from course.store.engine import read_only
+from course.store.users import Role, User, get_by_email, normalize_email, session_user_row
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256  # refused before hashing, so a 10 KB password costs nothing
@@ -224,15 +225,21 @@ def set_timezone(session: Session, user_id: int, timezone: str) -> None:
 
 
 def load_session_user(session: Session, token: str) -> SessionUser | None:
-    """Resolve a session token ``"<id>:<secret>"``; ``None`` when stale or unknown."""
+    """Resolve a session token ``"<id>:<secret>"``; ``None`` when stale or unknown.
+
+    Runs on every request, so it reads five columns rather than loading an ORM object.
+    """
     user_id, _, secret = token.partition(":")
     if not user_id.isdigit() or not secret:
         return None
     with session.begin():
-        user = session.get(User, int(user_id))
-        if user is None or not secrets.compare_digest(user.session_token, secret):
-            return None
-        return _session_user(user)
+        read_only(session)
+        row = session_user_row(session, int(user_id))
+    if row is None or not secrets.compare_digest(row.session_token, secret):
+        return None
+    return SessionUser(
+        row.id, row.email, row.display_name, row.role, f"{row.id}:{row.session_token}"
+    )
 
 
 def owned_tables() -> list[Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -30,8 +31,10 @@ from course.services.views import (
     QuizIntro,
     ResultsView,
 )
+from course.store import attempts as store
 from course.store.attempts import Attempt, AttemptStatus, Response
 from course.store.content import ContentVersion, CourseRow, LessonRow, QuestionRow, QuizRow
+from course.store.engine import read_only
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ def _history(session: Session, user_id: int, quiz_id: int) -> tuple[AttemptSumma
 def quiz_intro(session: Session, user_id: int, course_id: str, slug: str) -> QuizIntro:
     """The quiz's start page: rules, earlier attempts, an open attempt to resume."""
     with session.begin():
+        read_only(session)
         quiz = _quiz(session, course_id, slug)
         lesson = session.scalar(
             select(LessonRow).where(
@@ -158,13 +162,16 @@ def _start(session: Session, clock: Clock, user_id: int, course_id: str, slug: s
         rnd.shuffle(drawn)
     course = session.get(CourseRow, course_id)
     assert course is not None
+    ids = [r.id for r in drawn]
+    revisions = qs.revisions_at(session, ids, course.version_id)
     attempt = Attempt(
         user_id=user_id,
         quiz_id=quiz.id,
         number=len(attempts) + 1,
         seed=seed,
         version_id=course.version_id,
-        question_ids=[r.id for r in drawn],
+        question_ids=ids,
+        revision_ids=[revisions[i][0] for i in ids],
         status=AttemptStatus.OPEN,
         started_at=clock.now(),
     )
@@ -187,10 +194,9 @@ def _load(session: Session, user_id: int, attempt_id: int) -> _Loaded:
         raise NotFound("No such attempt.")
     quiz = session.get(QuizRow, attempt.quiz_id)
     assert quiz is not None
-    revisions = qs.revisions_at(session, attempt.question_ids, attempt.version_id)
-    questions = {
-        qid: (rid, qs.question_for(rid, definition)) for qid, (rid, definition) in revisions.items()
-    }
+    questions = qs.load_questions(
+        session, attempt.question_ids, attempt.revision_ids, attempt.version_id
+    )
     responses = {
         r.question_id: r
         for r in session.scalars(select(Response).where(Response.attempt_id == attempt.id))
@@ -226,14 +232,8 @@ def _view(session: Session, loaded: _Loaded) -> AttemptView:
 def attempt_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
     """The attempt as its owner sees it now."""
     with session.begin():
+        read_only(session)
         return _view(session, _load(session, user_id, attempt_id))
-
-
-def _find(loaded: _Loaded, question_slug: str) -> tuple[int, int, AnyQuestion]:
-    for qid, (rid, question) in loaded.questions.items():
-        if question.id == question_slug:
-            return qid, rid, question
-    raise InvalidInput("That question is not part of this attempt.")
 
 
 def _grade(question: AnyQuestion, raw: Any) -> Grade | FormatError:
@@ -270,7 +270,7 @@ def _store(
         max_points=grade.max_points,
         feedback=qs.feedback_json(grade),
         answered_at=now,
-        duration_ms=max(0, int((now - previous).total_seconds() * 1000)),
+        duration_ms=_elapsed_ms(previous, now),
         confidence=confidence,
     )
     session.add(response)
@@ -289,6 +289,9 @@ def submit_answer(
 ) -> AnswerOutcome:
     """Grade one answer (immediate feedback). A second submission returns the first grade.
 
+    This is the hot path: it reads one attempt row and the attempt's answered question
+    ids, takes the questions from the process cache, and inserts one row.
+
     Raises:
         NotFound: not the caller's attempt.
         Conflict: the attempt is already submitted.
@@ -296,24 +299,74 @@ def submit_answer(
     """
     try:
         with session.begin():
-            loaded = _load(session, user_id, attempt_id)
-            qid, rid, question = _find(loaded, question_slug)
-            if qid in loaded.responses:
-                return AnswerOutcome(qs.answer_view(question, loaded.responses[qid]))
-            if loaded.attempt.status is not AttemptStatus.OPEN:
-                raise Conflict("This attempt is already submitted; start a new one to try again.")
-            raw = raw_from_form(question, get)
-            grade = _grade(question, raw)
-            if isinstance(grade, FormatError):
-                return AnswerOutcome(format_error=grade.message)
-            response = _store(session, clock, loaded, qid, rid, raw, grade)
-            return AnswerOutcome(qs.answer_view(question, response))
+            return _answer(session, clock, user_id, attempt_id, question_slug, get)
     except IntegrityError:
         # The same answer arrived twice at once; the first one is the grade.
         with session.begin():
-            loaded = _load(session, user_id, attempt_id)
-            qid, _rid, question = _find(loaded, question_slug)
-            return AnswerOutcome(qs.answer_view(question, loaded.responses[qid]))
+            return _answer(session, clock, user_id, attempt_id, question_slug, get)
+
+
+def _answer(
+    session: Session,
+    clock: Clock,
+    user_id: int,
+    attempt_id: int,
+    question_slug: str,
+    get: FormGetter,
+) -> AnswerOutcome:
+    attempt = store.attempt_for_answer(session, attempt_id)
+    if attempt is None or attempt.user_id != user_id:
+        raise NotFound("No such attempt.")
+    questions = qs.load_questions(
+        session, attempt.question_ids, attempt.revision_ids, attempt.version_id
+    )
+    found = next(
+        ((qid, rid, q) for qid, (rid, q) in questions.items() if q.id == question_slug), None
+    )
+    if found is None:
+        raise InvalidInput("That question is not part of this attempt.")
+    qid, rid, question = found
+    answered = store.answered_questions(session, attempt_id)
+    if qid in answered:
+        existing = session.scalar(
+            select(Response).where(Response.attempt_id == attempt_id, Response.question_id == qid)
+        )
+        assert existing is not None
+        return AnswerOutcome(qs.answer_view(question, existing))
+    if attempt.status is not AttemptStatus.OPEN:
+        raise Conflict("This attempt is already submitted; start a new one to try again.")
+    raw = raw_from_form(question, get)
+    grade = _grade(question, raw)
+    if isinstance(grade, FormatError):
+        return AnswerOutcome(format_error=grade.message)
+    now = clock.now()
+    previous = max(answered.values(), default=attempt.started_at)
+    feedback = qs.feedback_json(grade)
+    text = grade.response_text[:2000]
+    store.insert_response(
+        session,
+        {
+            "attempt_id": attempt_id,
+            "question_id": qid,
+            "revision_id": rid,
+            "raw": raw,
+            "response_text": text,
+            "score": grade.score,
+            "points": grade.points,
+            "max_points": grade.max_points,
+            "feedback": feedback,
+            "answered_at": now,
+            "duration_ms": _elapsed_ms(previous, now),
+            "confidence": None,
+        },
+    )
+    return AnswerOutcome(
+        qs.graded_view(question, grade.score, grade.points, grade.max_points, text, feedback)
+    )
+
+
+def _elapsed_ms(since: datetime, now: datetime) -> int:
+    return max(0, int((now - since).total_seconds() * 1000))
 
 
 def submit_attempt(
@@ -378,6 +431,7 @@ def _finish(session: Session, clock: Clock, loaded: _Loaded) -> None:
 def results(session: Session, user_id: int, attempt_id: int) -> ResultsView:
     """Score, pass or fail, and feedback per question of a submitted attempt."""
     with session.begin():
+        read_only(session)
         loaded = _load(session, user_id, attempt_id)
         attempt = loaded.attempt
         session.refresh(attempt)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from course.content.markdown import MEDIA_TYPES, local_media_path
 from course.errors import NotFound
 from course.store.content import ContentVersion, CourseRow, LessonRow, QuizRow
+from course.store.engine import read_only
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class LessonView:
 def list_courses(session: Session) -> list[tuple[str, str]]:
     """(id, title) of every synced course."""
     with session.begin():
+        read_only(session)
         return [
             (c.id, c.title) for c in session.scalars(select(CourseRow).order_by(CourseRow.title))
         ]
@@ -54,6 +56,7 @@ def list_courses(session: Session) -> list[tuple[str, str]]:
 
 def course_view(session: Session, course_id: str) -> CourseView:
     with session.begin():
+        read_only(session)
         row = session.get(CourseRow, course_id)
         if row is None:
             raise NotFound(f"No course '{course_id}'.")
@@ -92,6 +95,7 @@ def _quiz_by_lesson(session: Session, course_id: str) -> dict[str, tuple[str, st
 
 def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
     with session.begin():
+        read_only(session)
         row = session.scalar(
             select(LessonRow).where(
                 LessonRow.course_id == course_id,
@@ -120,6 +124,7 @@ def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
 def media_file(session: Session, course_id: str, rel: str) -> tuple[Path, str]:
     """A media file of a course's content root and its type; never outside the root."""
     with session.begin():
+        read_only(session)
         course = session.get(CourseRow, course_id)
         root_text = course.content_root if course else ""
     safe = local_media_path(rel)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from course.store.content import ContentVersion, CourseRow
+from course.store.engine import read_only
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Health:
 def check(session: Session) -> Health:
     try:
         with session.begin():
+            read_only(session)
             rows = session.execute(
                 select(CourseRow.id, ContentVersion.content_hash).join(
                     ContentVersion, ContentVersion.id == CourseRow.version_id

@@ -14,6 +14,7 @@ from course.clock import Clock
 from course.errors import NotFound
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
+from course.store.engine import read_only
 from course.store.users import User
 
 DAY_STARTS_AT_HOUR = 4  # a learner's day starts at 04:00 in their time zone
@@ -118,6 +119,7 @@ def course_progress(
 ) -> CourseProgress:
     """Progress through one course; anonymous visitors get the bare lesson list."""
     with session.begin():
+        read_only(session)
         course = session.get(CourseRow, course_id)
         if course is None:
             raise NotFound(f"No course '{course_id}'.")

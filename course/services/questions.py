@@ -10,8 +10,9 @@ import html
 import random
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from course.content.markdown import render_html, render_inline
@@ -32,15 +33,26 @@ from course.services.views import AnswerView, FeedbackView, OptionView, Question
 from course.store.attempts import Response
 from course.store.content import QuestionRevision
 
-_QUESTIONS: dict[int, AnyQuestion] = {}
+# Revisions never change, so their typed questions are built once per database (keyed by
+# engine: a revision id means something only within its own database).
+_CACHES: WeakKeyDictionary[Engine, dict[int, AnyQuestion]] = WeakKeyDictionary()
 
 
-def question_for(revision_id: int, definition: dict[str, Any]) -> AnyQuestion:
-    """The typed question of a revision (built once per process)."""
-    question = _QUESTIONS.get(revision_id)
+def _cache(session: Session) -> dict[int, AnyQuestion]:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    cache = _CACHES.get(engine)
+    if cache is None:
+        cache = _CACHES[engine] = {}
+    return cache
+
+
+def question_for(session: Session, revision_id: int, definition: dict[str, Any]) -> AnyQuestion:
+    """The typed question of a revision (built once per database and process)."""
+    cache = _cache(session)
+    question = cache.get(revision_id)
     if question is None:
-        question = build_question(definition)
-        _QUESTIONS[revision_id] = question
+        question = cache[revision_id] = build_question(definition)
     return question
 
 
@@ -63,6 +75,31 @@ def revisions_at(
         )
     ).all()
     return {qid: (rid, definition) for qid, rid, definition in rows}
+
+
+def load_questions(
+    session: Session, question_ids: list[int], revision_ids: list[int], version_id: int
+) -> dict[int, tuple[int, AnyQuestion]]:
+    """question id → (revision id, question) for an attempt, from the process cache when
+    possible: the answer path then reads no question rows at all."""
+    if len(revision_ids) != len(question_ids):  # attempts made before revision_ids existed
+        found = revisions_at(session, question_ids, version_id)
+        return {qid: (rid, question_for(session, rid, d)) for qid, (rid, d) in found.items()}
+    cache = _cache(session)
+    missing = [rid for rid in revision_ids if rid not in cache]
+    if missing:
+        rows = session.execute(
+            select(QuestionRevision.id, QuestionRevision.definition).where(
+                QuestionRevision.id.in_(missing)
+            )
+        ).all()
+        for rid, definition in rows:
+            question_for(session, rid, definition)
+    return {
+        qid: (rid, cache[rid])
+        for qid, rid in zip(question_ids, revision_ids, strict=True)
+        if rid in cache
+    }
 
 
 @lru_cache(maxsize=8192)
@@ -123,13 +160,31 @@ def feedback_json(grade: Grade) -> list[dict[str, str]]:
 
 
 def answer_view(question: AnyQuestion, response: Response) -> AnswerView:
+    return graded_view(
+        question,
+        response.score,
+        response.points,
+        response.max_points,
+        response.response_text,
+        response.feedback,
+    )
+
+
+def graded_view(
+    question: AnyQuestion,
+    score: float,
+    points: float,
+    max_points: float,
+    response_text: str,
+    feedback: list[dict[str, str]],
+) -> AnswerView:
     return AnswerView(
         question_id=question.id,
-        score=response.score,
-        points=response.points,
-        max_points=response.max_points,
-        response_text=response.response_text,
-        feedback=tuple(FeedbackView(f["kind"], _html(f["text"])) for f in response.feedback),
+        score=score,
+        points=points,
+        max_points=max_points,
+        response_text=response_text,
+        feedback=tuple(FeedbackView(f["kind"], _html(f["text"])) for f in feedback),
         correct_answer=correct_answer(question),
         explanation_html=_html(question.explanation) if question.explanation else None,
         section=question.section,

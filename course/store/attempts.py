@@ -6,8 +6,21 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from course.store.base import Base, UTCDateTime
 
@@ -33,6 +46,9 @@ class Attempt(Base):
     seed: Mapped[int] = mapped_column(Integer)
     version_id: Mapped[int] = mapped_column(ForeignKey("content_versions.id"))
     question_ids: Mapped[list[int]] = mapped_column(JSON)
+    # The revision of each drawn question when the attempt started (same order): the
+    # attempt is graded against these even if the content changes meanwhile.
+    revision_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
     status: Mapped[AttemptStatus] = mapped_column(
         Enum(
             AttemptStatus,
@@ -99,3 +115,34 @@ class ThrottleHit(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_throttle_hits_key_at", "key", "at"),)
+
+
+# The answer path's queries, built once: constructing statements per request costs more
+# than running them on SQLite. Executed on the session's connection (Core, no ORM).
+_ATTEMPT_FOR_ANSWER = select(
+    Attempt.user_id,
+    Attempt.status,
+    Attempt.question_ids,
+    Attempt.revision_ids,
+    Attempt.version_id,
+    Attempt.started_at,
+).where(Attempt.id == bindparam("attempt_id"))
+_ANSWERED = select(Response.question_id, Response.answered_at).where(
+    Response.attempt_id == bindparam("attempt_id")
+)
+_INSERT_RESPONSE = insert(Response)
+
+
+def attempt_for_answer(session: Session, attempt_id: int) -> Any:
+    """The few attempt columns the answer path needs."""
+    return session.connection().execute(_ATTEMPT_FOR_ANSWER, {"attempt_id": attempt_id}).first()
+
+
+def answered_questions(session: Session, attempt_id: int) -> dict[int, datetime]:
+    """question id → when it was answered, for one attempt."""
+    rows = session.connection().execute(_ANSWERED, {"attempt_id": attempt_id})
+    return {int(question_id): at for question_id, at in rows}
+
+
+def insert_response(session: Session, values: dict[str, Any]) -> None:
+    session.connection().execute(_INSERT_RESPONSE, values)

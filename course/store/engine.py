@@ -19,10 +19,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = "course_read_only"
+
+
 def _sqlite_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
     # timeout instead of failing with "database is locked" when one upgrades its lock.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Transactions marked read-only (see read_only) need no lock: WAL readers never wait.
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -53,3 +60,12 @@ def ping(engine: Engine) -> None:
     """Run a trivial query; raises if the database cannot be reached."""
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def read_only(session: Session) -> None:
+    """Mark the session's new transaction as a reader: call first, right after begin().
+
+    On SQLite it then starts without taking the write lock, so pages and the per-request
+    user lookup never queue behind writers. Elsewhere it changes nothing.
+    """
+    session.connection(execution_options={READ_ONLY: True})

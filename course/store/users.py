@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Enum, String, func, select
+from sqlalchemy import Enum, String, bindparam, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from course.store.base import Base, UTCDateTime
@@ -49,3 +50,13 @@ def get_by_email(session: Session, email: str) -> User | None:
 
 def count_users(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+_SESSION_USER = select(User.id, User.email, User.display_name, User.role, User.session_token).where(
+    User.id == bindparam("user_id")
+)
+
+
+def session_user_row(session: Session, user_id: int) -> Any:
+    """What every request needs to know of its user (one prebuilt query)."""
+    return session.connection().execute(_SESSION_USER, {"user_id": user_id}).first()

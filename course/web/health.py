@@ -21,3 +21,9 @@ def healthz() -> tuple[Response, int]:
         "version": __version__,
     }
     return jsonify(body), 200 if status.ok else 503
+
+
+@bp.get("/livez")
+def livez() -> tuple[str, int, dict[str, str]]:
+    """The process answers (no database): for liveness probes and as a benchmark baseline."""
+    return "ok", 200, {"Content-Type": "text/plain"}

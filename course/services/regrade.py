@@ -1,0 +1,148 @@
+"""Regrade stored answers against the newest version of their questions.
+
+An instructor who fixes a wrong answer key syncs the content, then regrades: every
+stored response is graded again from the raw answer the learner gave, attempt totals
+and pass marks are recomputed, and the report says whose scores changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from course.errors import NotFound
+from course.grading.registry import grade_response
+from course.grading.result import FormatError, Grade, ResponseRejected
+from course.services import questions as qs
+from course.store.attempts import Attempt, AttemptStatus, Response
+from course.store.content import QuestionRevision, QuestionRow, QuizRow
+from course.store.users import User
+
+
+@dataclass(frozen=True)
+class Change:
+    email: str
+    attempt_id: int
+    question: str
+    old_score: float
+    new_score: float
+    old_passed: bool
+    new_passed: bool
+
+
+@dataclass(frozen=True)
+class RegradeReport:
+    checked: int
+    changes: tuple[Change, ...]
+    unreadable: int  # stored answers the new version cannot read (kept as they were)
+
+
+def regrade(
+    session: Session,
+    course_id: str,
+    quiz_slug: str,
+    question_slug: str | None = None,
+    dry_run: bool = False,
+) -> RegradeReport:
+    """Grade every stored answer of a quiz (or one question) again with the newest revision.
+
+    Raises:
+        NotFound: no such quiz or question.
+    """
+    with session.begin():
+        return _regrade(session, course_id, quiz_slug, question_slug, dry_run)
+
+
+def _regrade(
+    session: Session, course_id: str, quiz_slug: str, question_slug: str | None, dry_run: bool
+) -> RegradeReport:
+    quiz = session.scalar(
+        select(QuizRow).where(QuizRow.course_id == course_id, QuizRow.slug == quiz_slug)
+    )
+    if quiz is None:
+        raise NotFound(f"No quiz '{quiz_slug}' in course '{course_id}'.")
+    query = select(QuestionRow).where(QuestionRow.quiz_id == quiz.id)
+    if question_slug is not None:
+        query = query.where(QuestionRow.slug == question_slug)
+    rows = session.scalars(query).all()
+    if not rows:
+        raise NotFound(f"No question '{question_slug}' in quiz '{quiz_slug}'.")
+    latest = dict(
+        session.execute(
+            select(QuestionRevision.question_id, func.max(QuestionRevision.id))
+            .where(QuestionRevision.question_id.in_([r.id for r in rows]))
+            .group_by(QuestionRevision.question_id)
+        ).all()
+    )
+    by_id = {r.id: r for r in rows}
+    responses = session.execute(
+        select(Response, Attempt, User.email)
+        .join(Attempt, Attempt.id == Response.attempt_id)
+        .join(User, User.id == Attempt.user_id)
+        .where(Response.question_id.in_(list(by_id)))
+        .order_by(Response.id)
+    ).all()
+    regraded: list[tuple[Response, Attempt, str, Grade, int]] = []
+    unreadable = 0
+    for response, attempt, email in responses:
+        if response.raw is None:
+            continue  # left blank: still no answer
+        row = by_id[response.question_id]
+        question = qs.question_for(session, latest[row.id], row.definition)
+        try:
+            grade = grade_response(question, response.raw)
+        except ResponseRejected:
+            grade = FormatError("rejected")
+        if isinstance(grade, FormatError):
+            unreadable += 1
+            continue
+        if abs(grade.score - response.score) > 1e-9 or grade.max_points != response.max_points:
+            regraded.append((response, attempt, email, grade, latest[row.id]))
+    changes = _apply(session, quiz, regraded, by_id, dry_run)
+    return RegradeReport(len(responses), tuple(changes), unreadable)
+
+
+def _apply(
+    session: Session,
+    quiz: QuizRow,
+    regraded: list[tuple[Response, Attempt, str, Grade, int]],
+    by_id: dict[int, QuestionRow],
+    dry_run: bool,
+) -> list[Change]:
+    """New totals for each affected attempt; stored unless ``dry_run``."""
+    new_points = {r.id: g.points for r, _a, _e, g, _rev in regraded}
+    attempts = {a.id: a for _r, a, _e, _g, _rev in regraded}
+    pass_mark = float(quiz.settings["pass_mark"])
+    passed: dict[int, tuple[bool, bool]] = {}  # attempt id → (before, after)
+    totals: dict[int, float] = {}
+    for attempt in attempts.values():
+        rows = session.scalars(select(Response).where(Response.attempt_id == attempt.id)).all()
+        totals[attempt.id] = sum(new_points.get(r.id, r.points) for r in rows)
+        after = (
+            attempt.max_points > 0 and totals[attempt.id] / attempt.max_points >= pass_mark - 1e-9
+        )
+        passed[attempt.id] = (attempt.passed, after)
+    changes = [
+        Change(
+            email,
+            attempt.id,
+            by_id[response.question_id].slug,
+            response.score,
+            grade.score,
+            *passed[attempt.id],
+        )
+        for response, attempt, email, grade, _rev in regraded
+    ]
+    if dry_run:
+        return changes
+    for response, _attempt, _email, grade, revision in regraded:
+        response.score, response.points = grade.score, grade.points
+        response.max_points = grade.max_points
+        response.feedback = qs.feedback_json(grade)
+        response.revision_id = revision
+    for attempt in attempts.values():
+        if attempt.status is AttemptStatus.SUBMITTED:
+            attempt.points, attempt.passed = totals[attempt.id], passed[attempt.id][1]
+    return changes

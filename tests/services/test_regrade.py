@@ -1,0 +1,106 @@
+"""Regrading after an answer key is fixed: scores, totals and pass marks follow."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from course.cli import main
+from course.clock import FixedClock
+from course.services.content_sync import sync_root
+from course.services.regrade import regrade
+from course.store.attempts import Attempt, Response
+from tests.conftest import REPO
+from tests.web.helpers import attempt_id_from, bundled_questions, form_answer, post, signup
+
+QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
+
+
+@pytest.fixture
+def answered(app: Flask) -> int:
+    """A learner answered every question right except the Sakhalin one (typed Hokkaido)."""
+    client = app.test_client()
+    signup(client, "kim@example.org")
+    start = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    attempt = attempt_id_from(start.headers["Location"])
+    for qid, question in bundled_questions().items():
+        data = form_answer(question)
+        if qid == "sakhalin":
+            data = {"q-sakhalin": "Hokkaido"}
+        post(
+            client, f"/attempts/{attempt}/questions/{qid}", data, token_from=f"/attempts/{attempt}"
+        )
+    post(client, f"/attempts/{attempt}/submit", {}, token_from="/")
+    return attempt
+
+
+def fixed_key_root(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    for part in ("lessons", "quizzes"):
+        shutil.copytree(REPO / part, root / part)
+    shutil.copy(REPO / "course.yaml", root / "course.yaml")
+    quiz = root / "quizzes" / "soviet-union-ww2.yaml"
+    text = quiz.read_text(encoding="utf-8")
+    text = text.replace("    answer: Sakhalin\n", "    answer: [Sakhalin, Hokkaido]\n").replace(
+        '      "Hokkaido": 0\n', '      "Hokkaido": 1\n'
+    )
+    quiz.write_text(text, encoding="utf-8")
+    return root
+
+
+def test_regrade_after_fixing_a_key(
+    answered: int, session: Session, clock: FixedClock, tmp_path: Path
+) -> None:
+    with session.begin():
+        attempt = session.get(Attempt, answered)
+        assert attempt is not None and attempt.points == 16
+    sync_root(session, clock, fixed_key_root(tmp_path))
+    dry = regrade(session, "ww2-soviet-union", "soviet-union-ww2-quiz", "sakhalin", dry_run=True)
+    assert [(c.email, c.old_score, c.new_score) for c in dry.changes] == [
+        ("kim@example.org", 0.0, 1.0)
+    ]
+    with session.begin():
+        assert session.get(Attempt, answered).points == 16  # type: ignore[union-attr]
+    report = regrade(session, "ww2-soviet-union", "soviet-union-ww2-quiz")
+    assert report.checked == 17 and len(report.changes) == 1
+    assert report.changes[0].old_passed and report.changes[0].new_passed
+    with session.begin():
+        attempt = session.get(Attempt, answered)
+        assert attempt is not None and attempt.points == 17
+        response = session.scalar(
+            select(Response).where(
+                Response.attempt_id == answered,
+                Response.score == 1.0,
+                Response.response_text == "Hokkaido",
+            )
+        )
+        assert response is not None
+    again = regrade(session, "ww2-soviet-union", "soviet-union-ww2-quiz")
+    assert again.changes == ()
+
+
+def test_regrade_cli(
+    answered: int,
+    session: Session,
+    clock: FixedClock,
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sync_root(session, clock, fixed_key_root(tmp_path))
+    monkeypatch.setenv("COURSE_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    result = CliRunner().invoke(
+        main, ["regrade", "soviet-union-ww2-quiz", "--question", "sakhalin"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 score(s) changed" in result.output
+    assert "kim@example.org" in result.output and "0% → 100%" in result.output
+    missing = CliRunner().invoke(main, ["regrade", "no-such-quiz"])
+    assert missing.exit_code == 1 and "No quiz 'no-such-quiz'" in missing.output
