@@ -36,6 +36,7 @@ class Settings:
     secure_cookies: bool = False
     log_level: str = "INFO"
     max_upload_bytes: int = 2 * 1024 * 1024
+    review_fuzz: bool = True  # FSRS interval fuzz; off only for repeatable simulations
 
     @property
     def is_sqlite(self) -> bool:
@@ -148,4 +149,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=_bool(env, "SECURE_COOKIES", False),
         log_level=level,
         max_upload_bytes=int(upload),
+        review_fuzz=_bool(env, "REVIEW_FUZZ", True),
     )

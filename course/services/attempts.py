@@ -22,7 +22,9 @@ from course.content.model import AnyQuestion
 from course.errors import Conflict, InvalidInput, NotFound
 from course.grading.registry import grade_response
 from course.grading.result import FormatError, Grade, ResponseRejected
+from course.review.rating import Confidence
 from course.services import questions as qs
+from course.services import reviews
 from course.services.forms import FormGetter, is_blank, raw_from_form
 from course.services.views import (
     AnswerView,
@@ -286,8 +288,13 @@ def submit_answer(
     attempt_id: int,
     question_slug: str,
     get: FormGetter,
+    confidence: Confidence | None = None,
+    fuzz: bool = True,
 ) -> AnswerOutcome:
     """Grade one answer (immediate feedback). A second submission returns the first grade.
+
+    When the quiz feeds spaced review, the answer is also the card's review (rated from
+    the score and the learner's optional ``confidence``), in the same transaction.
 
     This is the hot path: it reads one attempt row and the attempt's answered question
     ids, takes the questions from the process cache, and inserts one row.
@@ -299,11 +306,15 @@ def submit_answer(
     """
     try:
         with session.begin():
-            return _answer(session, clock, user_id, attempt_id, question_slug, get)
+            return _answer(
+                session, clock, user_id, attempt_id, question_slug, get, confidence, fuzz
+            )
     except IntegrityError:
         # The same answer arrived twice at once; the first one is the grade.
         with session.begin():
-            return _answer(session, clock, user_id, attempt_id, question_slug, get)
+            return _answer(
+                session, clock, user_id, attempt_id, question_slug, get, confidence, fuzz
+            )
 
 
 def _answer(
@@ -313,6 +324,8 @@ def _answer(
     attempt_id: int,
     question_slug: str,
     get: FormGetter,
+    confidence: Confidence | None,
+    fuzz: bool,
 ) -> AnswerOutcome:
     attempt = store.attempt_for_answer(session, attempt_id)
     if attempt is None or attempt.user_id != user_id:
@@ -341,8 +354,23 @@ def _answer(
         return AnswerOutcome(format_error=grade.message)
     now = clock.now()
     previous = max(answered.values(), default=attempt.started_at)
+    duration = _elapsed_ms(previous, now)
     feedback = qs.feedback_json(grade)
     text = grade.response_text[:2000]
+    if attempt.settings.get("review", True):
+        reviews.record(
+            session,
+            now,
+            user_id=user_id,
+            course_id=attempt.course_id,
+            question_id=qid,
+            score=grade.score,
+            confidence=confidence,
+            duration_ms=duration,
+            source="quiz",
+            desired_retention=attempt.desired_retention,
+            fuzz=fuzz,
+        )
     store.insert_response(
         session,
         {
@@ -356,7 +384,7 @@ def _answer(
             "max_points": grade.max_points,
             "feedback": feedback,
             "answered_at": now,
-            "duration_ms": _elapsed_ms(previous, now),
+            "duration_ms": duration,
             "confidence": None,
         },
     )
@@ -370,7 +398,12 @@ def _elapsed_ms(since: datetime, now: datetime) -> int:
 
 
 def submit_attempt(
-    session: Session, clock: Clock, user_id: int, attempt_id: int, get: FormGetter | None = None
+    session: Session,
+    clock: Clock,
+    user_id: int,
+    attempt_id: int,
+    get: FormGetter | None = None,
+    fuzz: bool = True,
 ) -> dict[str, str]:
     """Finish an attempt; with a form (``feedback: end``) grade every answer in it first.
 
@@ -401,8 +434,24 @@ def submit_attempt(
                     graded.append((qid, rid, raw, grade))
         if errors:
             return errors
+        review = loaded.quiz.settings.get("review", True)
+        course = session.get(CourseRow, loaded.quiz.course_id)
         for qid, rid, raw, grade in graded:
             _store(session, clock, loaded, qid, rid, raw, grade)
+            if review and raw is not None and course is not None:
+                reviews.record(
+                    session,
+                    clock.now(),
+                    user_id=user_id,
+                    course_id=course.id,
+                    question_id=qid,
+                    score=grade.score,
+                    confidence=None,
+                    duration_ms=0,
+                    source="quiz",
+                    desired_retention=course.desired_retention,
+                    fuzz=fuzz,
+                )
         _finish(session, clock, loaded)
         return {}
 

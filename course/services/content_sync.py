@@ -15,6 +15,7 @@ from course.content.loader import load_root
 from course.content.model import ContentBundle, Quiz
 from course.errors import ContentInvalid
 from course.grading.examples import check_examples
+from course.services import reviews
 from course.store.content import (
     ContentVersion,
     CourseRow,
@@ -92,6 +93,8 @@ def _apply(session: Session, clock: Clock, bundle: ContentBundle) -> SyncResult:
     counts = _Counts()
     _sync_lessons(session, clock, bundle, version.id, counts)
     _sync_quizzes(session, clock, bundle, version.id, counts)
+    session.flush()
+    reviews.deactivate_retired(session)
     return SyncResult(
         info.id, version.id, bundle.content_hash, True, counts.added, counts.updated, counts.retired
     )

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from course.store.base import Base, UTCDateTime
+from course.store.content import CourseRow, QuizRow
 
 
 class AttemptStatus(enum.StrEnum):
@@ -119,14 +120,22 @@ class ThrottleHit(Base):
 
 # The answer path's queries, built once: constructing statements per request costs more
 # than running them on SQLite. Executed on the session's connection (Core, no ORM).
-_ATTEMPT_FOR_ANSWER = select(
-    Attempt.user_id,
-    Attempt.status,
-    Attempt.question_ids,
-    Attempt.revision_ids,
-    Attempt.version_id,
-    Attempt.started_at,
-).where(Attempt.id == bindparam("attempt_id"))
+_ATTEMPT_FOR_ANSWER = (
+    select(
+        Attempt.user_id,
+        Attempt.status,
+        Attempt.question_ids,
+        Attempt.revision_ids,
+        Attempt.version_id,
+        Attempt.started_at,
+        QuizRow.settings,
+        QuizRow.course_id,
+        CourseRow.desired_retention,
+    )
+    .join(QuizRow, QuizRow.id == Attempt.quiz_id)
+    .join(CourseRow, CourseRow.id == QuizRow.course_id)
+    .where(Attempt.id == bindparam("attempt_id"))
+)
 _ANSWERED = select(Response.question_id, Response.answered_at).where(
     Response.attempt_id == bindparam("attempt_id")
 )

@@ -25,3 +25,8 @@ def clock() -> Clock:
     """The app's clock (tests inject a fixed one)."""
     value: Clock = current_app.extensions["course_clock"]
     return value
+
+
+def fuzz() -> bool:
+    """Whether review intervals get FSRS fuzz (the REVIEW_FUZZ setting)."""
+    return bool(current_app.config["COURSE_SETTINGS"].review_fuzz)

@@ -6,7 +6,8 @@ from flask import Blueprint, current_app, redirect, render_template, send_file, 
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from course.services import catalog, progress
+from course.services import catalog, progress, reviews
+from course.web import charts
 from course.web.db import get_session
 from course.web.extensions import clock
 
@@ -63,8 +64,14 @@ def mark_read(course_id: str, slug: str) -> ResponseReturnValue:
 @bp.get("/courses/<course_id>/progress")
 @login_required  # type: ignore[untyped-decorator]
 def progress_page(course_id: str) -> ResponseReturnValue:
+    now = clock().now()
     view = progress.course_progress(get_session(), clock(), current_user.id, course_id)
-    return render_template("progress.html", course=view)
+    mastery = reviews.mastery(get_session(), now, current_user.id, course_id)
+    recall = charts.recall_chart([(m.title, m.recall) for m in mastery.lessons if m.cards])
+    due = charts.forecast_chart(list(mastery.forecast))
+    return render_template(
+        "progress.html", course=view, mastery=mastery, recall_chart=recall, forecast_chart=due
+    )
 
 
 @bp.get("/media/<course_id>/<path:rel>")

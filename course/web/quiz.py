@@ -6,9 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from course.review.rating import parse_confidence
 from course.services import attempts
 from course.web.db import get_session
-from course.web.extensions import clock
+from course.web.extensions import clock, fuzz
 
 bp = Blueprint("quiz", __name__)
 
@@ -56,7 +57,14 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
 @bp.post("/attempts/<int:attempt_id>/questions/<question_id>")
 def answer(attempt_id: int, question_id: str) -> ResponseReturnValue:
     outcome = attempts.submit_answer(
-        get_session(), clock(), current_user.id, attempt_id, question_id, request.form.getlist
+        get_session(),
+        clock(),
+        current_user.id,
+        attempt_id,
+        question_id,
+        request.form.getlist,
+        parse_confidence(request.form.get("confidence")),
+        fuzz(),
     )
     if outcome.format_error:
         view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
@@ -76,7 +84,9 @@ def answer(attempt_id: int, question_id: str) -> ResponseReturnValue:
 def submit(attempt_id: int) -> ResponseReturnValue:
     view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
     form = request.form.getlist if view.open and view.feedback_mode == "end" else None
-    errors = attempts.submit_attempt(get_session(), clock(), current_user.id, attempt_id, form)
+    errors = attempts.submit_attempt(
+        get_session(), clock(), current_user.id, attempt_id, form, fuzz()
+    )
     if errors:
         flash(
             "Some answers could not be read; fix them and submit again. Nothing was graded.",

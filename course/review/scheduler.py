@@ -1,0 +1,99 @@
+"""FSRS scheduling through the ``fsrs`` package; fsrs types never leave this package.
+
+Every call passes the card id, the review time and the parameters explicitly (fsrs
+would otherwise read the clock). Interval fuzz uses fsrs's own fuzzing; tests and
+simulations turn it off (``fuzz=False``) to get the exact, repeatable schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import fsrs
+
+from course.review.rating import Rating
+
+DEFAULT_PARAMETERS: tuple[float, ...] = tuple(fsrs.Scheduler().parameters)
+LEARNING, REVIEW, RELEARNING = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class CardState:
+    """The memory state of one card, as stored in the database."""
+
+    state: int = LEARNING
+    step: int | None = 0
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReviewEvent:
+    """One review, kept in full so parameters can be fitted later."""
+
+    rating: Rating
+    reviewed_at: datetime
+    duration_ms: int
+
+
+@lru_cache(maxsize=64)
+def _scheduler(
+    parameters: tuple[float, ...], desired_retention: float, fuzz: bool
+) -> fsrs.Scheduler:
+    return fsrs.Scheduler(
+        parameters=parameters, desired_retention=desired_retention, enable_fuzzing=fuzz
+    )
+
+
+def _card(card_id: int, state: CardState, now: datetime) -> fsrs.Card:
+    return fsrs.Card(
+        card_id=card_id,
+        state=fsrs.State(state.state),
+        step=state.step,
+        stability=state.stability,
+        difficulty=state.difficulty,
+        due=state.due or now,
+        last_review=state.last_review,
+    )
+
+
+def review(
+    card_id: int,
+    state: CardState,
+    rating: Rating,
+    now: datetime,
+    *,
+    parameters: Sequence[float] = DEFAULT_PARAMETERS,
+    desired_retention: float = 0.9,
+    fuzz: bool = True,
+    duration_ms: int = 0,
+) -> tuple[CardState, ReviewEvent]:
+    """Review a card at ``now`` (aware UTC) and return its new state and the event."""
+    scheduler = _scheduler(tuple(parameters), desired_retention, fuzz)
+    card, _log = scheduler.review_card(
+        _card(card_id, state, now), fsrs.Rating(int(rating)), now, duration_ms or None
+    )
+    new = CardState(
+        state=int(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+    )
+    return new, ReviewEvent(rating, now, duration_ms)
+
+
+def retrievability(
+    state: CardState, at: datetime, parameters: Sequence[float] = DEFAULT_PARAMETERS
+) -> float:
+    """Predicted probability of recall at ``at`` (0 for a card never reviewed)."""
+    if state.stability is None or state.last_review is None:
+        return 0.0
+    scheduler = _scheduler(tuple(parameters), 0.9, False)
+    return float(scheduler.get_card_retrievability(_card(0, state, at), at))

@@ -1,0 +1,149 @@
+"""Spaced review: a card per (learner, question), every review logged, fitted parameters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    bindparam,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from course.store.base import Base, UTCDateTime
+
+
+class ReviewCard(Base):
+    """The FSRS memory state of one question for one learner.
+
+    ``(user_id, due)`` is indexed: building today's queue is one index range scan.
+    """
+
+    __tablename__ = "review_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    course_id: Mapped[str] = mapped_column(String(100))
+    state: Mapped[int] = mapped_column(SmallInteger)
+    step: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    stability: Mapped[float | None] = mapped_column(Float, default=None)
+    difficulty: Mapped[float | None] = mapped_column(Float, default=None)
+    due: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    # First time the card was reviewed on the review page (None: still "new" there).
+    introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    active: Mapped[bool] = mapped_column(default=True)  # False once its question is retired
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "question_id"),
+        Index("ix_review_cards_user_due", "user_id", "due"),
+    )
+
+
+class ReviewLog(Base):
+    """One review: enough to refit FSRS parameters (card, rating, time, duration)."""
+
+    __tablename__ = "review_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(
+        ForeignKey("review_cards.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(Integer)
+    course_id: Mapped[str] = mapped_column(String(100), index=True)
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(10))  # "quiz" or "review"
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+
+    __table_args__ = (Index("ix_review_logs_user_at", "user_id", "reviewed_at"),)
+
+
+class CourseParameters(Base):
+    """FSRS parameters fitted by `course optimize` for one course."""
+
+    __tablename__ = "course_parameters"
+
+    course_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    parameters: Mapped[list[float]] = mapped_column(JSON)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    review_count: Mapped[int] = mapped_column(Integer)
+    log_loss: Mapped[float | None] = mapped_column(Float, default=None)
+    rmse_bins: Mapped[float | None] = mapped_column(Float, default=None)
+
+
+# The answer path's statements, built once (see docs/performance.md).
+_CARD_FOR = select(*ReviewCard.__table__.c).where(
+    ReviewCard.user_id == bindparam("user_id"), ReviewCard.question_id == bindparam("question_id")
+)
+_INSERT_CARD = insert(ReviewCard).returning(ReviewCard.id)
+_UPDATE_CARD = update(ReviewCard).where(ReviewCard.id == bindparam("card_id"))
+_UPDATE_CARD_AT = update(ReviewCard).where(
+    ReviewCard.id == bindparam("card_id"), ReviewCard.reps == bindparam("expected_reps")
+)
+_CARD_BY_ID = select(*ReviewCard.__table__.c).where(ReviewCard.id == bindparam("card_id"))
+_INSERT_LOG = insert(ReviewLog)
+_PARAMETERS = select(CourseParameters.parameters).where(
+    CourseParameters.course_id == bindparam("course_id")
+)
+_RECENT_DURATIONS = (
+    select(ReviewLog.duration_ms)
+    .where(ReviewLog.user_id == bindparam("user_id"))
+    .order_by(ReviewLog.reviewed_at.desc())
+    .limit(50)
+)
+
+
+def card_for(session: Session, user_id: int, question_id: int) -> Any:
+    """The card row (Core row) of a learner's question, or None."""
+    params = {"user_id": user_id, "question_id": question_id}
+    return session.connection().execute(_CARD_FOR, params).first()
+
+
+def insert_card(session: Session, values: dict[str, Any]) -> int:
+    return int(session.connection().execute(_INSERT_CARD, values).scalar_one())
+
+
+def card_by_id(session: Session, card_id: int) -> Any:
+    return session.connection().execute(_CARD_BY_ID, {"card_id": card_id}).first()
+
+
+def update_card(
+    session: Session, card_id: int, values: dict[str, Any], expected_reps: int | None = None
+) -> bool:
+    """Update a card; with ``expected_reps`` only if nobody reviewed it meanwhile."""
+    if expected_reps is None:
+        session.connection().execute(_UPDATE_CARD, {"card_id": card_id, **values})
+        return True
+    result = session.connection().execute(
+        _UPDATE_CARD_AT, {"card_id": card_id, "expected_reps": expected_reps, **values}
+    )
+    return bool(result.rowcount)
+
+
+def insert_log(session: Session, values: dict[str, Any]) -> None:
+    session.connection().execute(_INSERT_LOG, values)
+
+
+def course_parameters(session: Session, course_id: str) -> list[float] | None:
+    value = session.connection().execute(_PARAMETERS, {"course_id": course_id}).scalar()
+    return list(value) if value else None
+
+
+def recent_durations(session: Session, user_id: int) -> list[int]:
+    return list(session.connection().execute(_RECENT_DURATIONS, {"user_id": user_id}).scalars())

@@ -1,0 +1,70 @@
+"""The daily review page: one due question at a time, feedback after each."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from course.review.rating import parse_confidence
+from course.services import reviews
+from course.web.db import get_session
+from course.web.extensions import clock, fuzz
+
+bp = Blueprint("review", __name__)
+
+
+@bp.before_request
+@login_required  # type: ignore[untyped-decorator]
+def _login() -> None:
+    """Review needs an account."""
+
+
+@bp.get("/review")
+def queue() -> ResponseReturnValue:
+    item = reviews.next_item(get_session(), clock().now(), current_user.id)
+    if item is None:
+        summary = reviews.summary(get_session(), clock().now(), current_user.id)
+        return render_template("review.html", item=None, feedback=None, summary=summary)
+    # Server-side timing: when this card was shown.
+    session["review_shown"] = [item.card_id, clock().now().timestamp()]
+    return render_template("review.html", item=item, feedback=None, summary=None, error=None)
+
+
+@bp.post("/review/<int:card_id>")
+def answer(card_id: int) -> ResponseReturnValue:
+    reps = request.form.get("reps", "")
+    if not reps.isdigit():
+        flash("That review form was incomplete; here is the next question.", "error")
+        return redirect(url_for("review.queue"))
+    shown = session.get("review_shown") or [None, 0]
+    now = clock().now()
+    duration = int((now.timestamp() - shown[1]) * 1000) if shown[0] == card_id else 0
+    outcome = reviews.answer(
+        get_session(),
+        now,
+        current_user.id,
+        card_id,
+        int(reps),
+        request.form.getlist,
+        parse_confidence(request.form.get("confidence")),
+        duration,
+        fuzz(),
+    )
+    if outcome.stale:
+        flash("You already answered that one; here is the next question.", "info")
+        return redirect(url_for("review.queue"))
+    if outcome.format_error:
+        item = reviews.next_item(get_session(), now, current_user.id)
+        if item is None or item.card_id != card_id:
+            return redirect(url_for("review.queue"))
+        return render_template(
+            "review.html",
+            item=item,
+            feedback=None,
+            summary=None,
+            error=outcome.format_error,
+            values=request.form,
+        ), 400
+    # Rendered on the POST itself: a reload re-sends it, and the stale check answers that.
+    return render_template("review.html", item=None, feedback=outcome, summary=None)
