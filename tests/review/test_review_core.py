@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import fsrs
@@ -133,7 +134,7 @@ def test_dst_never_skips_or_doubles_a_day() -> None:
     for start in (datetime(2026, 3, 27, tzinfo=UTC), datetime(2026, 10, 23, tzinfo=UTC)):
         days = [queue.learner_day(start + timedelta(hours=h), tz) for h in range(0, 24 * 5)]
         distinct = sorted(set(days))
-        assert all(b - a == timedelta(days=1) for a, b in zip(distinct, distinct[1:], strict=False))
+        assert all(b - a == timedelta(days=1) for a, b in itertools.pairwise(distinct))
         for d in distinct[1:-1]:
             begin, end = queue.day_start(d, tz), queue.day_start(d + timedelta(days=1), tz)
             assert timedelta(hours=23) <= end - begin <= timedelta(hours=25)
@@ -154,7 +155,7 @@ def test_plan_orders_by_retrievability_and_applies_limits() -> None:
     ]
     ordered = queue.plan(cards, T0, new_left=10, reviews_left=10)
     values = [retrievability(c.state, T0) for c in ordered]
-    assert values == sorted(values) and [c.card_id for c in ordered][0] == 4
+    assert values == sorted(values) and next(c.card_id for c in ordered) == 4
     limited = queue.plan(cards, T0, new_left=1, reviews_left=3)
     assert len(limited) == 3 and sum(c.is_new for c in limited) == 1
 
