@@ -15,10 +15,12 @@ from course.cli.server import run_gunicorn
 from course.clock import SystemClock
 from course.content.jsonschema import quiz_schema
 from course.errors import CourseError
+from course.review.optimize import MIN_ITEMS
 from course.services.accounts import create_user
 from course.services.authoring import draft_quiz, import_lesson
 from course.services.catalog import list_courses
 from course.services.content_sync import sync_root, validate_root
+from course.services.optimize import optimize_course
 from course.services.regrade import regrade as regrade_quiz
 from course.services.setup import initialize
 from course.settings import Settings, SettingsError, from_env
@@ -252,6 +254,50 @@ def _only_course(session: Any) -> str:
     if len(courses) != 1:
         _fail("several courses are loaded; name one with --course")
     return courses[0][0]
+
+
+@main.command("optimize")
+@click.option("--course", "course_id", default=None, help="Course id (default: the only one).")
+@click.option(
+    "--evaluate",
+    is_flag=True,
+    help="Only print log loss and RMSE of current and fitted parameters.",
+)
+def optimize_cmd(course_id: str | None, evaluate: bool) -> None:
+    """Fit FSRS parameters to the course's review logs (fsrs-rs) and use them from now on."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        session = make_sessionmaker(engine)()
+        course = course_id or _only_course(session)
+        report = optimize_course(session, SystemClock(), course, evaluate_only=evaluate)
+    except CourseError as exc:
+        _fail(exc.message)
+    except OperationalError as exc:
+        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
+    finally:
+        engine.dispose()
+    if report.fit is None:
+        click.echo(
+            f"Not enough reviews in '{report.course_id}' to fit parameters: "
+            f"{report.items} of {MIN_ITEMS} needed. The defaults stay in use."
+        )
+        return
+    fit = report.fit
+    click.echo(f"{fit.items} review histories in '{report.course_id}'.")
+    click.echo(
+        f"  current parameters: log loss {fit.before.log_loss:.4f}, "
+        f"RMSE (bins) {fit.before.rmse_bins:.4f}"
+    )
+    click.echo(
+        f"  fitted parameters:  log loss {fit.after.log_loss:.4f}, "
+        f"RMSE (bins) {fit.after.rmse_bins:.4f}"
+    )
+    click.echo(f"  fsrs replays the fitted schedule within {fit.max_state_difference:.2%}")
+    if report.stored:
+        click.echo("Stored: reviews in this course now use the fitted parameters.")
+    else:
+        click.echo("Evaluation only; nothing stored.")
 
 
 @main.command("import-article")

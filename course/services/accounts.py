@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -157,7 +157,13 @@ def authenticate(
 
 
 def register(
-    session: Session, clock: Clock, email: str, password: str, display_name: str, address: str = ""
+    session: Session,
+    clock: Clock,
+    email: str,
+    password: str,
+    display_name: str,
+    address: str = "",
+    timezone: str = "UTC",
 ) -> SessionUser:
     """Sign up as a learner and return the session user.
 
@@ -172,7 +178,16 @@ def register(
     with session.begin():
         user = session.get(User, account.id)
         assert user is not None
+        user.timezone = timezone if _known_zone(timezone) else "UTC"
         return _session_user(user)
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def change_password(session: Session, user_id: int, current: str, new: str) -> SessionUser:
@@ -208,6 +223,12 @@ def delete_account(session: Session, user_id: int, password: str) -> None:
         for model in owned_tables():
             session.execute(delete(model).where(model.user_id == user_id))
         session.delete(user)
+
+
+def get_timezone(session: Session, user_id: int) -> str:
+    with session.begin():
+        read_only(session)
+        return session.scalar(select(User.timezone).where(User.id == user_id)) or "UTC"
 
 
 def set_timezone(session: Session, user_id: int, timezone: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -19,14 +20,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-READ_ONLY = "course_read_only"
+# Set only while read_only() starts a transaction; the SQLite begin hook reads it.
+_READ_ONLY: ContextVar[bool] = ContextVar("course_read_only", default=False)
 
 
 def _sqlite_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
     # timeout instead of failing with "database is locked" when one upgrades its lock.
     # Transactions marked read-only (see read_only) need no lock: WAL readers never wait.
-    if conn.get_execution_options().get(READ_ONLY):
+    if _READ_ONLY.get():
         conn.exec_driver_sql("BEGIN")
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -68,4 +70,8 @@ def read_only(session: Session) -> None:
     On SQLite it then starts without taking the write lock, so pages and the per-request
     user lookup never queue behind writers. Elsewhere it changes nothing.
     """
-    session.connection(execution_options={READ_ONLY: True})
+    token = _READ_ONLY.set(True)
+    try:
+        session.connection()
+    finally:
+        _READ_ONLY.reset(token)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     JSON,
+    Engine,
     Float,
     ForeignKey,
     Index,
@@ -140,9 +143,36 @@ def insert_log(session: Session, values: dict[str, Any]) -> None:
     session.connection().execute(_INSERT_LOG, values)
 
 
+_PARAMETER_CACHE: WeakKeyDictionary[Engine, dict[str, tuple[float, list[float] | None]]] = (
+    WeakKeyDictionary()
+)
+PARAMETER_CACHE_SECONDS = 60.0
+
+
 def course_parameters(session: Session, course_id: str) -> list[float] | None:
+    """Fitted FSRS parameters of a course, or None for the defaults.
+
+    Read at most once a minute per process: they change only when an instructor runs
+    `course optimize`, and a minute of the previous parameters is harmless.
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    cache = _PARAMETER_CACHE.setdefault(engine, {})
+    hit = cache.get(course_id)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < PARAMETER_CACHE_SECONDS:
+        return hit[1]
     value = session.connection().execute(_PARAMETERS, {"course_id": course_id}).scalar()
-    return list(value) if value else None
+    result = list(value) if value else None
+    cache[course_id] = (now, result)
+    return result
+
+
+def forget_parameters(session: Session) -> None:
+    """Drop this process's cached parameters (after fitting new ones)."""
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    _PARAMETER_CACHE.pop(engine, None)
 
 
 def recent_durations(session: Session, user_id: int) -> list[int]:

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask.typing import ResponseReturnValue
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from course.errors import InvalidInput
@@ -49,6 +49,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
 
 class SignupForm(FlaskForm):  # type: ignore[misc]
     display_name = StringField("Your name", validators=[Length(max=80)])
+    timezone = HiddenField(default="UTC", validators=[Length(max=64)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         "Password (at least 10 characters)",
@@ -63,6 +64,13 @@ class PasswordForm(FlaskForm):  # type: ignore[misc]
     )
     confirm = PasswordField(
         "New password again", validators=[DataRequired(), EqualTo("new", "The passwords differ.")]
+    )
+
+
+class TimezoneForm(FlaskForm):  # type: ignore[misc]
+    timezone = StringField(
+        "Time zone (your review day starts at 04:00 there)",
+        validators=[DataRequired(), Length(max=64)],
     )
 
 
@@ -113,6 +121,7 @@ def signup() -> ResponseReturnValue:
                 form.password.data,
                 form.display_name.data or "",
                 request.remote_addr or "",
+                form.timezone.data or "UTC",
             )
         except InvalidInput as exc:
             target = form.password if "assword" in exc.message else form.email
@@ -138,6 +147,9 @@ def logout() -> ResponseReturnValue:
 def account() -> ResponseReturnValue:
     form = PasswordForm(prefix="pw")
     delete_form = DeleteForm(prefix="del")
+    tz_form = TimezoneForm(
+        prefix="tz", timezone=accounts.get_timezone(get_session(), current_user.id)
+    )
     if request.method == "POST" and form.validate_on_submit():
         try:
             user = accounts.change_password(
@@ -145,12 +157,36 @@ def account() -> ResponseReturnValue:
             )
         except InvalidInput as exc:
             form.new.errors.append(exc.message)
-            return render_template("account.html", form=form, delete_form=delete_form), 400
+            return render_template(
+                "account.html", form=form, delete_form=delete_form, tz_form=tz_form
+            ), 400
         _login(user)
         flash("Password changed. Other devices have been logged out.", "info")
         return redirect(url_for("auth.account"))
     status = 400 if request.method == "POST" else 200
-    return render_template("account.html", form=form, delete_form=delete_form), status
+    return render_template(
+        "account.html", form=form, delete_form=delete_form, tz_form=tz_form
+    ), status
+
+
+@bp.post("/account/timezone")
+@login_required  # type: ignore[untyped-decorator]
+def timezone() -> ResponseReturnValue:
+    form = TimezoneForm(prefix="tz")
+    if form.validate_on_submit():
+        try:
+            accounts.set_timezone(get_session(), current_user.id, form.timezone.data.strip())
+        except InvalidInput as exc:
+            form.timezone.errors.append(exc.message)
+        else:
+            flash("Time zone saved.", "info")
+            return redirect(url_for("auth.account"))
+    return render_template(
+        "account.html",
+        form=PasswordForm(prefix="pw"),
+        delete_form=DeleteForm(prefix="del"),
+        tz_form=form,
+    ), 400
 
 
 @bp.post("/account/delete")
@@ -160,16 +196,20 @@ def delete_account() -> ResponseReturnValue:
     if not form.validate_on_submit():
         flash("Tick the box and enter your password to delete your account.", "error")
         return render_template(
-            "account.html", form=PasswordForm(prefix="pw"), delete_form=form
+            "account.html", form=PasswordForm(prefix="pw"), delete_form=form, tz_form=_tz_form()
         ), 400
     try:
         accounts.delete_account(get_session(), current_user.id, form.password.data)
     except InvalidInput as exc:
         form.password.errors.append(exc.message)
         return render_template(
-            "account.html", form=PasswordForm(prefix="pw"), delete_form=form
+            "account.html", form=PasswordForm(prefix="pw"), delete_form=form, tz_form=_tz_form()
         ), 400
     logout_user()
     session.clear()
     flash("Your account and its data are deleted.", "info")
     return redirect(url_for("learn.home"))
+
+
+def _tz_form() -> TimezoneForm:
+    return TimezoneForm(prefix="tz", timezone=accounts.get_timezone(get_session(), current_user.id))

@@ -1,0 +1,89 @@
+"""The review page in the app: due questions after a quiz, feedback, summary, time zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from course.clock import FixedClock
+from tests.web.helpers import attempt_id_from, bundled_questions, form_answer, post, signup
+
+QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
+QUESTIONS = bundled_questions()
+
+
+def finish_quiz(client: FlaskClient) -> None:
+    start = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    attempt = attempt_id_from(start.headers["Location"])
+    for qid, question in QUESTIONS.items():
+        data = {**form_answer(question), "confidence": "sure"}
+        post(
+            client, f"/attempts/{attempt}/questions/{qid}", data, token_from=f"/attempts/{attempt}"
+        )
+    post(client, f"/attempts/{attempt}/submit", {}, token_from="/")
+
+
+def test_review_after_quiz(app: Flask, clock: FixedClock) -> None:
+    client = app.test_client()
+    signup(client, "rev@example.org")
+    assert "Nothing due right now" in client.get("/review").get_data(as_text=True)
+    finish_quiz(client)
+    clock.advance(timedelta(days=4))
+    page = client.get("/review").get_data(as_text=True)
+    assert "due today" in page and 'name="reps"' in page
+    assert "correct" not in page.lower()  # no answer leaks into the review form either
+    reviewed = 0
+    while (match := re.search(r'action="/review/(\d+)"', page)) is not None:
+        qid = re.search(r'id="question-([^"]+)"', page)
+        assert qid is not None
+        card = match.group(1)
+        data = {
+            **form_answer(QUESTIONS[qid.group(1)]),
+            "reps": re.search(r'name="reps" value="(\d+)"', page).group(1),
+        }  # type: ignore[union-attr]
+        result = post(client, f"/review/{card}", data, token_from="/review")
+        assert result.status_code == 200 and "Correct." in result.get_data(as_text=True)
+        again = post(client, f"/review/{card}", data, token_from="/")  # reload / double submit
+        assert again.status_code == 302
+        reviewed += 1
+        page = client.get("/review").get_data(as_text=True)
+        assert reviewed <= 20
+    assert reviewed >= 1
+    assert "Done for today" in page and f"You reviewed {reviewed} question" in page
+    progress = client.get("/courses/ww2-soviet-union/progress").get_data(as_text=True)
+    assert '<svg class="chart"' in progress and "Predicted recall per lesson" in progress
+    assert "Reviews due in the next 14 days" in progress
+
+
+def test_forged_review_values(app: Flask) -> None:
+    client = app.test_client()
+    signup(client, "forge@example.org")
+    assert post(client, "/review/99999", {"reps": "0"}, token_from="/review").status_code == 404
+    missing = post(client, "/review/1", {}, token_from="/review")
+    assert missing.status_code == 302  # no reps: back to the queue, nothing graded
+
+
+def test_signup_keeps_browser_time_zone(app: Flask) -> None:
+    client = app.test_client()
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/signup")
+    client.post(
+        "/signup",
+        data={
+            "email": "tz@example.org",
+            "password": "a long enough password",
+            "timezone": "Asia/Tokyo",
+            "csrf_token": token,
+        },
+    )
+    assert 'value="Asia/Tokyo"' in client.get("/account").get_data(as_text=True)
+    bad = post(client, "/account/timezone", {"tz-timezone": "Mars/Olympus"}, token_from="/account")
+    assert bad.status_code == 400 and "Unknown time zone" in bad.get_data(as_text=True)
+    good = post(
+        client, "/account/timezone", {"tz-timezone": "America/Los_Angeles"}, token_from="/account"
+    )
+    assert good.status_code == 302
