@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from course.clock import Clock
-from course.errors import Conflict, InvalidInput
+from course.errors import Conflict, InvalidInput, NotFound
 from course.services import throttle
+from course.services.authz import Actor, require_admin
 from course.store.attempts import Attempt, LessonRead
 from course.store.engine import read_only
 from course.store.users import Role, User, get_by_email, normalize_email, session_user_row
@@ -266,3 +267,23 @@ def load_session_user(session: Session, token: str) -> SessionUser | None:
 def owned_tables() -> list[Any]:
     """Tables holding a user's own rows, deleted with the account (children cascade)."""
     return [Attempt, LessonRead]
+
+
+def list_users(session: Session, actor: Actor) -> list[Account]:
+    """Every account, for administrators."""
+    require_admin(actor)
+    with session.begin():
+        read_only(session)
+        return [_account(u) for u in session.scalars(select(User).order_by(User.email))]
+
+
+def set_role(session: Session, actor: Actor, user_id: int, role: Role) -> None:
+    """Promote or demote an account (administrators; not their own)."""
+    require_admin(actor)
+    if user_id == actor.id:
+        raise InvalidInput("You cannot change your own role.")
+    with session.begin():
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("No such account.")
+        user.role = role

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import io
+import os
+import re
+import shutil
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from sqlalchemy.orm import Session
 
+from course.clock import Clock
+from course.content.diagnostics import Diagnostic
 from course.content.drafting import draft_questions, quiz_document
 from course.content.importer import ArticleImportError, import_article
 from course.content.lessons import read_lesson
-from course.content.model import build_question
+from course.content.model import Quiz, build_question
 from course.content.quizzes import read_quiz
-from course.errors import Conflict, InvalidInput
+from course.errors import Conflict, ContentInvalid, InvalidInput
 from course.grading.examples import check_examples
+from course.services.authz import Actor, require_staff
+from course.services.content_sync import SyncResult, sync_root, validate_root
 
 __all__ = ["ArticleImportError", "DraftResult", "draft_quiz", "import_lesson"]
 
@@ -82,3 +93,123 @@ def draft_quiz(lesson_path: Path, output: Path | None = None, force: bool = Fals
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(header + body, encoding="utf-8")
     return DraftResult(target, len(kept), len(proposed) - len(kept))
+
+
+# --- Web authoring: upload or paste one file, preview it, publish it ---------------------
+
+MAX_AUTHORED_BYTES = 1_000_000
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}\.(md|yaml|yml)")
+
+
+@dataclass(frozen=True)
+class AuthoredPreview:
+    filename: str
+    problems: tuple[Diagnostic, ...]  # of this file (the rest of the root must stay clean)
+    other_problems: tuple[str, ...]
+    lesson_html: str | None
+    quiz: Quiz | None
+    lines: tuple[str, ...]  # the file's lines, for showing errors beside them
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.other_problems
+
+
+def _target(root: Path, filename: str) -> Path:
+    name = Path(filename).name.lower()
+    if not _NAME.fullmatch(name):
+        raise InvalidInput(
+            "Name the file like my-lesson.md or my-quiz.yaml (lower-case letters, digits, - and _)."
+        )
+    folder = "lessons" if name.endswith(".md") else "quizzes"
+    return root / folder / name
+
+
+def _candidate_root(root: Path, target: Path, data: bytes, workdir: Path) -> tuple[Path, Path]:
+    copy = workdir / "root"
+    for part in ("lessons", "quizzes", "media"):
+        if (root / part).is_dir():
+            shutil.copytree(root / part, copy / part)
+    if (root / "course.yaml").exists():
+        shutil.copy(root / "course.yaml", copy / "course.yaml")
+    placed = copy / target.relative_to(root)
+    placed.parent.mkdir(parents=True, exist_ok=True)
+    placed.write_bytes(data)
+    return copy, placed
+
+
+def preview(actor: Actor, root: Path, filename: str, data: bytes) -> AuthoredPreview:
+    """Validate the content root as it would be with this file added or replaced.
+
+    Instructors only: a preview shows the answers.
+    """
+    require_staff(actor)
+    if len(data) > MAX_AUTHORED_BYTES:
+        raise InvalidInput(
+            f"The file is {len(data):,} bytes; the limit is {MAX_AUTHORED_BYTES:,} bytes."
+        )
+    target = _target(root, filename)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy, placed = _candidate_root(root, target, data, Path(tmp))
+        bundle, report = validate_root(copy)
+        shown = str(placed)
+        mine = tuple(p for p in report.problems if p.path == shown)
+        others = tuple(
+            str(p).replace(str(copy), str(root)) for p in report.problems if p.path != shown
+        )
+        lesson_html = None
+        quiz = None
+        if bundle is not None:
+            if target.suffix == ".md":
+                lesson_html = next((les.html for les in bundle.lessons if les.path == shown), None)
+            else:
+                quiz = next((q for q in bundle.quizzes if q.path == shown), None)
+    text = data.decode("utf-8", errors="replace")
+    return AuthoredPreview(
+        target.name, tuple(sorted(mine)), others, lesson_html, quiz, tuple(text.splitlines())
+    )
+
+
+def publish(
+    session: Session, clock: Clock, actor: Actor, root: Path, filename: str, data: bytes
+) -> SyncResult:
+    """Write the file into the content root and sync; a broken result changes nothing.
+
+    Raises:
+        ContentInvalid: the root would have problems (nothing written).
+    """
+    checked = preview(actor, root, filename, data)
+    if not checked.ok:
+        raise ContentInvalid([str(p) for p in checked.problems] + list(checked.other_problems))
+    target = _target(root, filename)
+    previous = target.read_bytes() if target.exists() else None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)  # atomic: readers see the old or the new file
+    try:
+        return sync_root(session, clock, root)
+    except Exception:
+        if previous is None:
+            target.unlink(missing_ok=True)
+        else:
+            target.write_bytes(previous)
+        raise
+
+
+def content_zip(actor: Actor, root: Path) -> bytes:
+    """The course's content (course.yaml, lessons, quizzes, media) as a zip (instructors:
+    it holds the answer keys)."""
+    require_staff(actor)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if (root / "course.yaml").exists():
+            archive.write(root / "course.yaml", "course.yaml")
+        for part in ("lessons", "quizzes", "media"):
+            folder = root / part
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
+                    archive.write(path, path.relative_to(root).as_posix())
+    return buffer.getvalue()

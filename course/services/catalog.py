@@ -142,3 +142,13 @@ def media_file(session: Session, course_id: str, rel: str) -> tuple[Path, str]:
     if not target.is_relative_to(root) or not target.is_file():
         raise NotFound("No such media file.")
     return target, MEDIA_TYPES[ext]
+
+
+def content_root(session: Session, course_id: str) -> Path:
+    """Where a course's authoring files live (the root it was last synced from)."""
+    with session.begin():
+        read_only(session)
+        course = session.get(CourseRow, course_id)
+        if course is None or not course.content_root:
+            raise NotFound(f"No course '{course_id}'.")
+        return Path(course.content_root)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from course import __version__
 from course.clock import Clock
 from course.settings import PACKAGE_DIR, Settings, from_env
-from course.web import auth, db, errors, extensions, health, learn, quiz, review
+from course.web import auth, classes, db, errors, extensions, health, learn, quiz, review, teach
 
 
 def _template_folder() -> Path:
@@ -50,7 +50,7 @@ def create_app(
     db.init_app(app, engine)
     extensions.init_app(app, clock)
     errors.init_app(app)
-    for blueprint in (health.bp, auth.bp, learn.bp, quiz.bp, review.bp):
+    for blueprint in (health.bp, auth.bp, learn.bp, quiz.bp, review.bp, classes.bp, teach.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["course_version"] = __version__
     app.after_request(_security_headers)

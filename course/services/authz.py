@@ -1,0 +1,48 @@
+"""Who may do what. Every service checks here first; web views never decide access."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from course.errors import NotFound, PermissionDenied
+from course.store.classes import ClassRow
+from course.store.users import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user acting, as the services need to know them."""
+
+    id: int
+    role: Role
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.INSTRUCTOR, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+def require_staff(actor: Actor) -> None:
+    """Instructor-only actions: learners get 403."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only instructors can do that.")
+
+
+def require_admin(actor: Actor) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied("Only administrators can do that.")
+
+
+def managed_class(session: Session, actor: Actor, class_id: int) -> ClassRow:
+    """A class the actor runs (admins: any). Learners get 403; other instructors 404, so
+    class ids cannot be probed."""
+    require_staff(actor)
+    row = session.get(ClassRow, class_id)
+    if row is None or (row.instructor_id != actor.id and not actor.is_admin):
+        raise NotFound("No such class.")
+    return row

@@ -1,0 +1,310 @@
+"""Use cases of classes: create, join, roster, assignments, and what a learner owes."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from course.clock import Clock
+from course.errors import Conflict, InvalidInput, NotFound
+from course.services import throttle
+from course.services.authz import Actor, managed_class, require_staff
+from course.store.attempts import Attempt, LessonRead
+from course.store.classes import Assignment, ClassRow, Membership
+from course.store.content import CourseRow, LessonRow, QuizRow
+from course.store.engine import read_only
+from course.store.users import User
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I look-alikes
+CODE_LENGTH = 8
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    id: int
+    name: str
+    course_id: str
+    course_title: str
+    join_code: str
+    joining_open: bool
+    members: int
+
+
+def create_class(session: Session, clock: Clock, actor: Actor, course_id: str, name: str) -> int:
+    """Create a class on a course; the actor becomes its instructor."""
+    require_staff(actor)
+    name = name.strip()
+    if not 1 <= len(name) <= 120:
+        raise InvalidInput("Give the class a name of 1 to 120 characters.")
+    with session.begin():
+        if session.get(CourseRow, course_id) is None:
+            raise NotFound(f"No course '{course_id}'.")
+        row = ClassRow(
+            course_id=course_id,
+            name=name,
+            instructor_id=actor.id,
+            join_code=new_code(),
+            joining_open=True,
+            created_at=clock.now(),
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def teaching(session: Session, actor: Actor) -> list[ClassSummary]:
+    """The classes the actor runs (admins: all)."""
+    require_staff(actor)
+    with session.begin():
+        read_only(session)
+        query = select(ClassRow, CourseRow.title).join(
+            CourseRow, CourseRow.id == ClassRow.course_id
+        )
+        if not actor.is_admin:
+            query = query.where(ClassRow.instructor_id == actor.id)
+        rows = session.execute(query.order_by(ClassRow.created_at)).all()
+        counts = _member_counts(session, [r.id for r, _ in rows])
+        return [
+            ClassSummary(
+                r.id, r.name, r.course_id, title, r.join_code, r.joining_open, counts.get(r.id, 0)
+            )
+            for r, title in rows
+        ]
+
+
+def _member_counts(session: Session, class_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(Membership.class_id, func.count())
+        .where(Membership.class_id.in_(class_ids))
+        .group_by(Membership.class_id)
+    ).all()
+    return {int(class_id): int(count) for class_id, count in rows}
+
+
+def rotate_code(session: Session, actor: Actor, class_id: int) -> str:
+    with session.begin():
+        row = managed_class(session, actor, class_id)
+        row.join_code = new_code()
+        return row.join_code
+
+
+def set_joining(session: Session, actor: Actor, class_id: int, is_open: bool) -> None:
+    with session.begin():
+        managed_class(session, actor, class_id).joining_open = is_open
+
+
+def remove_member(session: Session, actor: Actor, class_id: int, user_id: int) -> None:
+    with session.begin():
+        managed_class(session, actor, class_id)
+        session.execute(
+            delete(Membership).where(Membership.class_id == class_id, Membership.user_id == user_id)
+        )
+
+
+JOIN_GUESSES = throttle.Limit(10, throttle.LOGIN_PER_ACCOUNT.window, "wrong class codes")
+
+
+def join(session: Session, clock: Clock, actor: Actor, code: str, address: str = "") -> int:
+    """Join a class by its code; joining twice is harmless.
+
+    Raises:
+        InvalidInput: no class has that code. Conflict: the class is closed.
+        TooManyRequests: too many wrong codes (guessing).
+    """
+    now = clock.now()
+    keys = [f"join:user:{actor.id}"] + ([f"join:address:{address}"] if address else [])
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())[: CODE_LENGTH * 2]
+    with session.begin():
+        for key in keys:
+            throttle.check(session, key, JOIN_GUESSES, now)
+        row = (
+            session.scalar(select(ClassRow).where(ClassRow.join_code == cleaned))
+            if cleaned
+            else None
+        )
+        if row is None:
+            for key in keys:
+                throttle.hit(session, key, JOIN_GUESSES, now)
+    if row is None:
+        raise InvalidInput("No class has that code. Check it with your instructor.")
+    try:
+        with session.begin():
+            exists = session.scalar(
+                select(Membership.id).where(
+                    Membership.class_id == row.id, Membership.user_id == actor.id
+                )
+            )
+            if exists is not None:
+                return row.id
+            if not row.joining_open:
+                raise Conflict("This class is not accepting new members.")
+            session.add(Membership(class_id=row.id, user_id=actor.id, joined_at=now))
+    except IntegrityError:
+        pass  # joined twice at once: already a member
+    return row.id
+
+
+def add_assignment(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    class_id: int,
+    kind: str,
+    slug: str,
+    due_at: datetime,
+) -> None:
+    """Assign a lesson or quiz of the class's course, due at ``due_at`` (aware)."""
+    with session.begin():
+        row = managed_class(session, actor, class_id)
+        if kind == "lesson":
+            exists = session.scalar(
+                select(LessonRow.id).where(
+                    LessonRow.course_id == row.course_id,
+                    LessonRow.slug == slug,
+                    LessonRow.retired_at.is_(None),
+                )
+            )
+        elif kind == "quiz":
+            exists = session.scalar(
+                select(QuizRow.id).where(
+                    QuizRow.course_id == row.course_id,
+                    QuizRow.slug == slug,
+                    QuizRow.retired_at.is_(None),
+                )
+            )
+        else:
+            raise InvalidInput("Assign a lesson or a quiz.")
+        if exists is None:
+            raise InvalidInput(f"The course has no {kind} '{slug}'.")
+        current = session.scalar(
+            select(Assignment).where(
+                Assignment.class_id == class_id,
+                Assignment.kind == kind,
+                Assignment.target_slug == slug,
+            )
+        )
+        if current is not None:
+            current.due_at = due_at  # re-assigning moves the due date
+        else:
+            session.add(
+                Assignment(
+                    class_id=class_id,
+                    kind=kind,
+                    target_slug=slug,
+                    due_at=due_at,
+                    created_at=clock.now(),
+                )
+            )
+
+
+def remove_assignment(session: Session, actor: Actor, class_id: int, assignment_id: int) -> None:
+    with session.begin():
+        managed_class(session, actor, class_id)
+        session.execute(
+            delete(Assignment).where(
+                Assignment.id == assignment_id, Assignment.class_id == class_id
+            )
+        )
+
+
+@dataclass(frozen=True)
+class AssignmentStatus:
+    class_name: str
+    course_id: str
+    kind: str
+    slug: str
+    title: str
+    due_at: datetime
+    done: bool
+    late: bool  # done after the due date, or not done and past it
+
+    @property
+    def label(self) -> str:
+        if self.done:
+            return "done late" if self.late else "done"
+        return "overdue" if self.late else "to do"
+
+
+def learner_assignments(session: Session, clock: Clock, actor: Actor) -> list[AssignmentStatus]:
+    """Everything the learner's classes assigned, by due date, with done/late marking."""
+    now = clock.now()
+    with session.begin():
+        read_only(session)
+        rows = session.execute(
+            select(Assignment, ClassRow.name, ClassRow.course_id)
+            .join(ClassRow, ClassRow.id == Assignment.class_id)
+            .join(Membership, Membership.class_id == ClassRow.id)
+            .where(Membership.user_id == actor.id)
+            .order_by(Assignment.due_at)
+        ).all()
+        course_ids = {course for _, _, course in rows}
+        lessons = {
+            (r.course_id, r.slug): r
+            for r in session.scalars(select(LessonRow).where(LessonRow.course_id.in_(course_ids)))
+        }
+        quizzes = {
+            (r.course_id, r.slug): r
+            for r in session.scalars(select(QuizRow).where(QuizRow.course_id.in_(course_ids)))
+        }
+        read_at = dict(
+            session.execute(
+                select(LessonRead.lesson_id, LessonRead.read_at).where(
+                    LessonRead.user_id == actor.id
+                )
+            ).all()
+        )
+        passed_at: dict[int, datetime] = {}
+        for quiz_id, submitted in session.execute(
+            select(Attempt.quiz_id, Attempt.submitted_at).where(
+                Attempt.user_id == actor.id, Attempt.passed.is_(True)
+            )
+        ).all():
+            if submitted is not None and (
+                quiz_id not in passed_at or submitted < passed_at[quiz_id]
+            ):
+                passed_at[quiz_id] = submitted
+        result = []
+        for assignment, class_name, course_id in rows:
+            target = (lessons if assignment.kind == "lesson" else quizzes).get(
+                (course_id, assignment.target_slug)
+            )
+            if target is None:
+                continue
+            finished = (read_at if assignment.kind == "lesson" else passed_at).get(target.id)
+            late = (finished > assignment.due_at) if finished else now > assignment.due_at
+            result.append(
+                AssignmentStatus(
+                    class_name,
+                    course_id,
+                    assignment.kind,
+                    assignment.target_slug,
+                    target.title,
+                    assignment.due_at,
+                    finished is not None,
+                    late,
+                )
+            )
+        return result
+
+
+def my_classes(session: Session, actor: Actor) -> list[tuple[str, str]]:
+    """(class name, instructor name) of the learner's classes."""
+    with session.begin():
+        read_only(session)
+        rows = session.execute(
+            select(ClassRow.name, User.display_name)
+            .join(Membership, Membership.class_id == ClassRow.id)
+            .join(User, User.id == ClassRow.instructor_id)
+            .where(Membership.user_id == actor.id)
+            .order_by(ClassRow.name)
+        ).all()
+        return [(name, teacher) for name, teacher in rows]

@@ -1,0 +1,403 @@
+"""Instructor dashboards: class overview, at-risk learners, learner detail, class
+retention. Each page runs a fixed number of queries, whatever the class size."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from course.errors import NotFound
+from course.review.scheduler import DEFAULT_PARAMETERS, CardState, retrievability
+from course.services.authz import Actor, managed_class
+from course.store import review as review_store
+from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
+from course.store.classes import Assignment, Membership
+from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
+from course.store.engine import read_only
+from course.store.review import ReviewCard, ReviewLog
+from course.store.users import User
+
+INACTIVE_DAYS = 7
+LOW_SCORE = 0.6
+BACKLOG = 20
+LEECH_LAPSES = 8
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One learner × assignment: what they did."""
+
+    state: str  # "done", "passed", "attempted", "not started", "overdue"
+    percent: int | None = None
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class AssignmentColumn:
+    id: int
+    kind: str
+    slug: str
+    title: str
+    due_at: datetime
+
+
+@dataclass
+class LearnerRow:
+    user_id: int
+    name: str
+    email: str
+    cells: list[Cell] = field(default_factory=list)
+    last_active: datetime | None = None
+    backlog: int = 0
+    retention: float | None = None
+    mean_percent: int | None = None
+    risks: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Overview:
+    class_id: int
+    name: str
+    course_id: str
+    course_title: str
+    join_code: str
+    joining_open: bool
+    columns: tuple[AssignmentColumn, ...]
+    learners: tuple[LearnerRow, ...]
+    lessons: tuple[tuple[str, str], ...]  # (slug, title) for assigning
+    quizzes: tuple[tuple[str, str], ...]
+    retention: tuple[tuple[str, float | None, float | None], ...]  # lesson, now, in 7 days
+
+    @property
+    def at_risk(self) -> list[LearnerRow]:
+        return [row for row in self.learners if row.risks]
+
+
+SORTS = {"name", "last_active", "backlog", "retention", "score", "risk"}
+
+
+def _sort_key(sort: str) -> Callable[[LearnerRow], Any]:
+    keys: dict[str, Callable[[LearnerRow], Any]] = {
+        "name": lambda r: r.name.lower(),
+        # least recently active first; never active before everyone
+        "last_active": lambda r: r.last_active.timestamp() if r.last_active else float("-inf"),
+        "backlog": lambda r: -r.backlog,
+        "retention": lambda r: r.retention if r.retention is not None else -1.0,
+        "score": lambda r: r.mean_percent if r.mean_percent is not None else -1,
+        "risk": lambda r: -len(r.risks),
+    }
+    return keys[sort]
+
+
+def overview(
+    session: Session, now: datetime, actor: Actor, class_id: int, sort: str = "name"
+) -> Overview:
+    """The class at a glance: learners × assignments, activity, review health, risks."""
+    with session.begin():
+        read_only(session)
+        row = managed_class(session, actor, class_id)
+        course = session.get(CourseRow, row.course_id)
+        assert course is not None
+        members = session.execute(
+            select(User.id, User.display_name, User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.class_id == class_id)
+        ).all()
+        ids = [m.id for m in members]
+        assignments = session.scalars(
+            select(Assignment).where(Assignment.class_id == class_id).order_by(Assignment.due_at)
+        ).all()
+        lessons = session.execute(
+            select(LessonRow.id, LessonRow.slug, LessonRow.title)
+            .where(LessonRow.course_id == row.course_id, LessonRow.retired_at.is_(None))
+            .order_by(LessonRow.position)
+        ).all()
+        quizzes = session.execute(
+            select(QuizRow.id, QuizRow.slug, QuizRow.title)
+            .where(QuizRow.course_id == row.course_id, QuizRow.retired_at.is_(None))
+            .order_by(QuizRow.slug)
+        ).all()
+        reads = session.execute(
+            select(LessonRead.user_id, LessonRead.lesson_id, LessonRead.read_at).where(
+                LessonRead.user_id.in_(ids)
+            )
+        ).all()
+        attempts = session.execute(
+            select(
+                Attempt.user_id,
+                Attempt.quiz_id,
+                Attempt.points,
+                Attempt.max_points,
+                Attempt.passed,
+                Attempt.submitted_at,
+                Attempt.started_at,
+            ).where(Attempt.user_id.in_(ids), Attempt.quiz_id.in_([q.id for q in quizzes]))
+        ).all()
+        cards = session.execute(
+            select(
+                ReviewCard.user_id,
+                ReviewCard.question_id,
+                ReviewCard.state,
+                ReviewCard.stability,
+                ReviewCard.difficulty,
+                ReviewCard.due,
+                ReviewCard.last_review,
+            ).where(
+                ReviewCard.user_id.in_(ids),
+                ReviewCard.course_id == row.course_id,
+                ReviewCard.active.is_(True),
+            )
+        ).all()
+        last_review = dict(
+            session.execute(
+                select(ReviewLog.user_id, func.max(ReviewLog.reviewed_at))
+                .where(ReviewLog.user_id.in_(ids))
+                .group_by(ReviewLog.user_id)
+            ).all()
+        )
+        question_lesson = dict(
+            session.execute(
+                select(QuestionRow.id, QuizRow.lesson_slug)
+                .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
+                .where(QuizRow.course_id == row.course_id)
+            ).all()
+        )
+        params = review_store.course_parameters(session, row.course_id) or DEFAULT_PARAMETERS
+    lesson_by_slug = {slug: (lid, title) for lid, slug, title in lessons}
+    quiz_by_slug = {slug: (qid, title) for qid, slug, title in quizzes}
+    columns = tuple(
+        AssignmentColumn(
+            a.id,
+            a.kind,
+            a.target_slug,
+            (lesson_by_slug if a.kind == "lesson" else quiz_by_slug).get(
+                a.target_slug, (0, a.target_slug)
+            )[1],
+            a.due_at,
+        )
+        for a in assignments
+    )
+    read_map = {(u, lesson): at for u, lesson, at in reads}
+    by_user_quiz: dict[tuple[int, int], list] = defaultdict(list)  # type: ignore[type-arg]
+    activity: dict[int, datetime] = {}
+    for attempt in attempts:
+        by_user_quiz[(attempt.user_id, attempt.quiz_id)].append(attempt)
+        _touch(activity, attempt.user_id, attempt.submitted_at or attempt.started_at)
+    for u, _lesson, at in reads:
+        _touch(activity, u, at)
+    for u, at in last_review.items():
+        _touch(activity, u, at)
+    user_cards: dict[int, list] = defaultdict(list)  # type: ignore[type-arg]
+    lesson_states: dict[str, list[CardState]] = defaultdict(list)
+    for card in cards:
+        state = CardState(
+            card.state, None, card.stability, card.difficulty, card.due, card.last_review
+        )
+        user_cards[card.user_id].append(state)
+        lesson_states[question_lesson.get(card.question_id, "")].append(state)
+    learners = []
+    for member in members:
+        learner = LearnerRow(member.id, member.display_name, member.email)
+        percents = []
+        for column in columns:
+            cell = _cell(
+                column, member.id, now, read_map, by_user_quiz, lesson_by_slug, quiz_by_slug
+            )
+            learner.cells.append(cell)
+            if cell.percent is not None:
+                percents.append(cell.percent)
+        states = user_cards.get(member.id, [])
+        learner.backlog = sum(1 for s in states if s.due is not None and s.due <= now)
+        learner.retention = (
+            sum(retrievability(s, now, params) for s in states) / len(states) if states else None
+        )
+        learner.last_active = activity.get(member.id)
+        learner.mean_percent = round(sum(percents) / len(percents)) if percents else None
+        learner.risks = _risks(learner, now)
+        learners.append(learner)
+    key = _sort_key(sort if sort in SORTS else "name")
+    learners.sort(key=key)
+    retention_rows = tuple(
+        (
+            title,
+            _mean(lesson_states.get(slug, []), now, params),
+            _mean(lesson_states.get(slug, []), now + timedelta(days=7), params),
+        )
+        for _lid, slug, title in lessons
+    )
+    return Overview(
+        class_id,
+        row.name,
+        row.course_id,
+        course.title,
+        row.join_code,
+        row.joining_open,
+        columns,
+        tuple(learners),
+        tuple((slug, title) for _id, slug, title in lessons),
+        tuple((slug, title) for _id, slug, title in quizzes),
+        retention_rows,
+    )
+
+
+def _touch(activity: dict[int, datetime], user: int, at: datetime | None) -> None:
+    if at is not None and (user not in activity or at > activity[user]):
+        activity[user] = at
+
+
+def _mean(
+    states: list[CardState], at: datetime, params: tuple[float, ...] | list[float]
+) -> float | None:
+    if not states:
+        return None
+    return sum(retrievability(s, at, params) for s in states) / len(states)
+
+
+def _cell(
+    column: AssignmentColumn,
+    user: int,
+    now: datetime,
+    read_map: dict[tuple[int, int], datetime],
+    by_user_quiz: dict[tuple[int, int], list],  # type: ignore[type-arg]
+    lessons: dict[str, tuple[int, str]],
+    quizzes: dict[str, tuple[int, str]],
+) -> Cell:
+    overdue = now > column.due_at
+    if column.kind == "lesson":
+        lesson_id = lessons.get(column.slug, (0, ""))[0]
+        read_at = read_map.get((user, lesson_id))
+        if read_at is not None:
+            return Cell("done", late=read_at > column.due_at)
+        return Cell("overdue" if overdue else "not started", late=overdue)
+    quiz_id = quizzes.get(column.slug, (0, ""))[0]
+    done = [a for a in by_user_quiz.get((user, quiz_id), []) if a.submitted_at and a.max_points]
+    if not done:
+        return Cell("overdue" if overdue else "not started", late=overdue)
+    best = max(round(100 * a.points / a.max_points) for a in done)
+    passes = [a.submitted_at for a in done if a.passed]
+    if passes:
+        return Cell("passed", best, late=min(passes) > column.due_at)
+    return Cell("attempted", best, late=overdue)
+
+
+def _risks(learner: LearnerRow, now: datetime) -> list[str]:
+    risks = []
+    overdue = sum(1 for c in learner.cells if c.state == "overdue")
+    if overdue:
+        risks.append(f"{overdue} overdue assignment{'s' if overdue > 1 else ''}")
+    if learner.mean_percent is not None and learner.mean_percent < LOW_SCORE * 100:
+        risks.append(f"low scores (mean best {learner.mean_percent}%)")
+    if learner.backlog >= BACKLOG:
+        risks.append(f"review backlog of {learner.backlog}")
+    if learner.last_active is None:
+        risks.append("never active")
+    elif now - learner.last_active >= timedelta(days=INACTIVE_DAYS):
+        risks.append(f"inactive for {(now - learner.last_active).days} days")
+    return risks
+
+
+@dataclass(frozen=True)
+class ResponseLine:
+    question: str
+    response_text: str
+    score: float
+    points: float
+    max_points: float
+    feedback: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AttemptDetail:
+    id: int
+    quiz_title: str
+    number: int
+    status: str
+    percent: int | None
+    started_at: datetime
+    responses: tuple[ResponseLine, ...]
+
+
+@dataclass(frozen=True)
+class LearnerDetail:
+    class_id: int
+    class_name: str
+    course_id: str
+    name: str
+    email: str
+    attempts: tuple[AttemptDetail, ...]
+    reviews: tuple[tuple[datetime, str, int, float], ...]  # when, question, rating, score
+
+
+def learner_detail(session: Session, actor: Actor, class_id: int, user_id: int) -> LearnerDetail:
+    """Every attempt with responses and feedback, and the review history of one learner."""
+    with session.begin():
+        read_only(session)
+        row = managed_class(session, actor, class_id)
+        member = session.execute(
+            select(User.display_name, User.email)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.class_id == class_id, User.id == user_id)
+        ).one_or_none()
+        if member is None:
+            raise NotFound("That learner is not in this class.")
+        attempts = session.execute(
+            select(Attempt, QuizRow.title)
+            .join(QuizRow, QuizRow.id == Attempt.quiz_id)
+            .where(Attempt.user_id == user_id, QuizRow.course_id == row.course_id)
+            .order_by(Attempt.started_at)
+        ).all()
+        responses = session.execute(
+            select(Response, QuestionRow.slug)
+            .join(QuestionRow, QuestionRow.id == Response.question_id)
+            .where(Response.attempt_id.in_([a.id for a, _ in attempts]))
+            .order_by(Response.id)
+        ).all()
+        logs = session.execute(
+            select(ReviewLog.reviewed_at, QuestionRow.slug, ReviewLog.rating, ReviewLog.score)
+            .join(ReviewCard, ReviewCard.id == ReviewLog.card_id)
+            .join(QuestionRow, QuestionRow.id == ReviewCard.question_id)
+            .where(ReviewLog.user_id == user_id, ReviewLog.course_id == row.course_id)
+            .order_by(ReviewLog.reviewed_at.desc())
+            .limit(200)
+        ).all()
+    by_attempt: dict[int, list[ResponseLine]] = defaultdict(list)
+    for response, slug in responses:
+        by_attempt[response.attempt_id].append(
+            ResponseLine(
+                slug,
+                response.response_text,
+                response.score,
+                response.points,
+                response.max_points,
+                tuple(f["text"] for f in response.feedback),
+            )
+        )
+    details = tuple(
+        AttemptDetail(
+            a.id,
+            title,
+            a.number,
+            a.status.value,
+            round(100 * a.points / a.max_points)
+            if a.max_points and a.status is AttemptStatus.SUBMITTED
+            else None,
+            a.started_at,
+            tuple(by_attempt.get(a.id, [])),
+        )
+        for a, title in attempts
+    )
+    return LearnerDetail(
+        class_id,
+        row.name,
+        row.course_id,
+        member.display_name,
+        member.email,
+        details,
+        tuple((at, slug, rating, score) for at, slug, rating, score in logs),
+    )

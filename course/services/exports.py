@@ -1,0 +1,134 @@
+"""CSV exports for instructors: the gradebook and the raw responses, spreadsheet-safe."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from course.services.authz import Actor, managed_class
+from course.services.dashboard import overview
+from course.store.attempts import Attempt, Response
+from course.store.classes import Membership
+from course.store.content import ContentVersion, QuestionRow, QuizRow
+from course.store.engine import read_only
+from course.store.users import User
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> str:
+    """Text a spreadsheet shows as text: cells that could start a formula get a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _csv(rows: list[list[object]], bom: bool) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    data = out.getvalue().encode("utf-8")
+    return b"\xef\xbb\xbf" + data if bom else data
+
+
+def gradebook(
+    session: Session, now: datetime, actor: Actor, class_id: int, bom: bool = False
+) -> bytes:
+    """A row per learner, a column pair per assignment (points or read, percent)."""
+    view = overview(session, now, actor, class_id)
+    header: list[object] = ["name", "email"]
+    for column in view.columns:
+        label = f"{column.kind}: {column.title}"
+        header += [f"{label} (status)", f"{label} (%)"]
+    rows: list[list[object]] = [header]
+    for learner in view.learners:
+        row: list[object] = [learner.name, learner.email]
+        for cell in learner.cells:
+            status = cell.state + (
+                " (late)" if cell.late and cell.state in ("done", "passed") else ""
+            )
+            row += [status, "" if cell.percent is None else cell.percent]
+        rows.append(row)
+    return _csv(rows, bom)
+
+
+def responses(session: Session, actor: Actor, class_id: int, bom: bool = False) -> bytes:
+    """Every response of the class's learners to the course's quizzes."""
+    with session.begin():
+        read_only(session)
+        row = managed_class(session, actor, class_id)
+        members = select(Membership.user_id).where(Membership.class_id == class_id)
+        data = session.execute(
+            select(
+                User.email,
+                Attempt.id,
+                Attempt.number,
+                QuizRow.slug,
+                QuestionRow.slug,
+                Response.response_text,
+                Response.score,
+                Response.points,
+                Response.max_points,
+                Response.answered_at,
+                Response.duration_ms,
+                ContentVersion.content_hash,
+            )
+            .join(Attempt, Attempt.id == Response.attempt_id)
+            .join(User, User.id == Attempt.user_id)
+            .join(QuizRow, QuizRow.id == Attempt.quiz_id)
+            .join(QuestionRow, QuestionRow.id == Response.question_id)
+            .join(ContentVersion, ContentVersion.id == Attempt.version_id)
+            .where(Attempt.user_id.in_(members), QuizRow.course_id == row.course_id)
+            .order_by(User.email, Attempt.id, Response.id)
+        ).all()
+    rows: list[list[object]] = [
+        [
+            "email",
+            "attempt",
+            "attempt_number",
+            "quiz",
+            "question",
+            "response",
+            "score",
+            "points",
+            "max_points",
+            "answered_at",
+            "seconds",
+            "content_version",
+        ]
+    ]
+    for (
+        email,
+        attempt,
+        number,
+        quiz,
+        question,
+        text,
+        score,
+        points,
+        max_points,
+        at,
+        ms,
+        digest,
+    ) in data:
+        rows.append(
+            [
+                email,
+                attempt,
+                number,
+                quiz,
+                question,
+                text,
+                round(score, 4),
+                points,
+                max_points,
+                at.isoformat(),
+                round(ms / 1000, 1),
+                digest[:12],
+            ]
+        )
+    return _csv(rows, bom)
