@@ -64,6 +64,7 @@ def _apply(session: Session, clock: Clock, bundle: ContentBundle) -> SyncResult:
     if course is not None:
         current = session.get(ContentVersion, course.version_id)
         if current is not None and current.content_hash == bundle.content_hash:
+            course.content_root = bundle.root  # the same files may have moved
             return SyncResult(info.id, current.id, bundle.content_hash, changed=False)
     version = session.scalar(
         select(ContentVersion).where(

@@ -1,0 +1,235 @@
+"""Classes, dashboards, item analysis and exports on seeded fixtures with known answers."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyRequests
+from course.services import analysis, attempts, classes, dashboard, exports
+from course.services.accounts import create_user
+from course.services.authz import Actor
+from course.store.users import Role
+from tests.services.test_reviews import getter
+from tests.web.helpers import bundled_questions, form_answer
+
+COURSE, QUIZ, LESSON = "ww2-soviet-union", "soviet-union-ww2-quiz", "soviet-union-ww2"
+QUESTIONS = bundled_questions()
+ORDER = list(QUESTIONS)
+
+
+def user(session: Session, clock: FixedClock, email: str, role: Role = Role.LEARNER) -> Actor:
+    account = create_user(session, clock, email, "a long enough password", role=role)
+    return Actor(account.id, role)
+
+
+def answer_quiz(
+    session: Session,
+    clock: FixedClock,
+    who: Actor,
+    right: set[str],
+    answers: dict[str, str] | None = None,
+) -> None:
+    attempt = attempts.start_attempt(session, clock, who.id, COURSE, QUIZ)
+    for qid in ORDER:
+        clock.advance(timedelta(seconds=10))
+        fields = form_answer(QUESTIONS[qid], qid in right)
+        if answers and qid in answers:
+            fields = {f"q-{qid}": answers[qid]}
+        attempts.submit_answer(session, clock, who.id, attempt, qid, getter(fields), fuzz=False)
+    attempts.submit_attempt(session, clock, who.id, attempt, fuzz=False)
+
+
+@pytest.fixture
+def klass(session: Session, clock: FixedClock, synced: None) -> tuple[Actor, int]:
+    teacher = user(session, clock, "teacher@example.org", Role.INSTRUCTOR)
+    class_id = classes.create_class(session, clock, teacher, COURSE, "History 9B")
+    return teacher, class_id
+
+
+def join(session: Session, clock: FixedClock, class_id: int, teacher: Actor, who: Actor) -> None:
+    code = {c.id: c.join_code for c in classes.teaching(session, teacher)}[class_id]
+    classes.join(session, clock, who, code)
+
+
+def test_join_rules(session: Session, clock: FixedClock, klass: tuple[Actor, int]) -> None:
+    teacher, class_id = klass
+    learner = user(session, clock, "l@example.org")
+    join(session, clock, class_id, teacher, learner)
+    join(session, clock, class_id, teacher, learner)  # twice: harmless
+    assert classes.teaching(session, teacher)[0].members == 1
+    old = classes.teaching(session, teacher)[0].join_code
+    classes.rotate_code(session, teacher, class_id)
+    other = user(session, clock, "o@example.org")
+    with pytest.raises(InvalidInput, match="No class has that code"):
+        classes.join(session, clock, other, old)
+    classes.set_joining(session, teacher, class_id, False)
+    with pytest.raises(Conflict, match="not accepting"):
+        join(session, clock, class_id, teacher, other)
+    guesser = user(session, clock, "g@example.org")
+    for i in range(10):
+        with pytest.raises(InvalidInput):
+            classes.join(session, clock, guesser, f"WRONG{i:03d}")
+    with pytest.raises(TooManyRequests):
+        classes.join(session, clock, guesser, "WRONG999")
+
+
+def test_authorization_in_services(
+    session: Session, clock: FixedClock, klass: tuple[Actor, int]
+) -> None:
+    _teacher, class_id = klass
+    learner = user(session, clock, "l@example.org")
+    other_teacher = user(session, clock, "t2@example.org", Role.INSTRUCTOR)
+    admin = user(session, clock, "a@example.org", Role.ADMIN)
+    with pytest.raises(PermissionDenied):
+        classes.create_class(session, clock, learner, COURSE, "Mine")
+    with pytest.raises(PermissionDenied):
+        dashboard.overview(session, clock.now(), learner, class_id)
+    with pytest.raises(NotFound):
+        dashboard.overview(session, clock.now(), other_teacher, class_id)
+    assert dashboard.overview(session, clock.now(), admin, class_id).name == "History 9B"
+
+
+def test_overview_grid_late_and_risks(
+    session: Session, clock: FixedClock, klass: tuple[Actor, int]
+) -> None:
+    teacher, class_id = klass
+    due = clock.now() + timedelta(days=2)
+    classes.add_assignment(session, clock, teacher, class_id, "quiz", QUIZ, due)
+    classes.add_assignment(session, clock, teacher, class_id, "lesson", LESSON, due)
+    ada, ben, cy = (user(session, clock, f"{n}@example.org") for n in ("ada", "ben", "cy"))
+    for who in (ada, ben, cy):
+        join(session, clock, class_id, teacher, who)
+    answer_quiz(session, clock, ada, set(ORDER))  # passes on time
+    clock.advance(timedelta(days=3))
+    answer_quiz(session, clock, ben, set(ORDER[:5]))  # attempts late, fails
+    view = dashboard.overview(session, clock.now(), teacher, class_id)
+    rows = {r.email: r for r in view.learners}
+    quiz_col = [c.kind for c in view.columns].index("quiz")
+    lesson_col = [c.kind for c in view.columns].index("lesson")
+    assert rows["ada@example.org"].cells[quiz_col].state == "passed"
+    assert not rows["ada@example.org"].cells[quiz_col].late
+    assert rows["ada@example.org"].cells[quiz_col].percent == 100
+    assert rows["ben@example.org"].cells[quiz_col].state == "attempted"
+    assert rows["ben@example.org"].cells[quiz_col].late
+    assert rows["cy@example.org"].cells[lesson_col].state == "overdue"
+    risky = {r.email: r.risks for r in view.at_risk}
+    assert "never active" in risky["cy@example.org"]
+    assert any("low scores" in r for r in risky["ben@example.org"])
+    assert any("overdue" in r for r in risky["ben@example.org"])
+    by_score = dashboard.overview(session, clock.now(), teacher, class_id, "score").learners
+    assert [r.email for r in by_score][-1] == "ada@example.org"
+    learner_assignments = classes.learner_assignments(session, clock, cy)
+    assert [a.label for a in learner_assignments] == ["overdue", "overdue"]
+
+
+def test_item_analysis_hand_computed(
+    session: Session, clock: FixedClock, klass: tuple[Actor, int]
+) -> None:
+    """Four learners; 'sakhalin' right only for the two weakest (negative discrimination),
+    'kwantung-army' wrong for all with the same answer written two ways."""
+    teacher, class_id = klass
+    people = [user(session, clock, f"p{i}@example.org") for i in range(4)]
+    base = [q for q in ORDER if q not in ("sakhalin", "kwantung-army")]
+    plans = [set(base), set(base[:10]), {"sakhalin", *base[:6]}, {"sakhalin", *base[:2]}]
+    for who, right in zip(people, plans, strict=True):
+        join(session, clock, class_id, teacher, who)
+        answer_quiz(
+            session,
+            clock,
+            who,
+            right,
+            {"kwantung-army": "Stalin." if who is people[0] else "stalin"},
+        )
+    result = analysis.analyse(session, teacher, class_id, QUIZ)
+    items = {i.question: i for i in result.items}
+    sak = items["sakhalin"]
+    assert sak.facility == pytest.approx(0.5)
+    # item scores [0, 0, 1, 1]; rest of the test [15, 10⅙, 6⅙, 2⅙] (a reversed order
+    # question keeps 1/6 credit). By hand: Σdxdy = −8.4167, Σdy² = 90.52, so
+    # r = −8.4167 / √90.52 = −0.8846.
+    assert sak.discrimination == pytest.approx(-0.8846, abs=1e-3)
+    assert any("negative discrimination" in f for f in sak.flags)
+    kwa = items["kwantung-army"]
+    assert kwa.facility == 0 and kwa.wrong_answers == (("stalin", 4),)
+    assert any("everyone got it wrong" in f for f in kwa.flags)
+    assert any("“stalin” is given by 4 of 4" in f for f in kwa.flags)
+    assert result.learners == 4
+
+
+def test_pearson() -> None:
+    # By hand: Σdxdy = −8.5, Σdy² = 92.75 → r = −8.5 / √92.75 = −0.8826
+    assert analysis.pearson([0, 0, 1, 1], [15, 10, 6, 2]) == pytest.approx(-0.8826, abs=1e-4)
+    assert analysis.pearson([1, 1, 1], [1, 2, 3]) is None
+
+
+def test_csv_exports_cell_by_cell(
+    session: Session, clock: FixedClock, klass: tuple[Actor, int]
+) -> None:
+    teacher, class_id = klass
+    classes.add_assignment(
+        session, clock, teacher, class_id, "quiz", QUIZ, clock.now() + timedelta(days=1)
+    )
+    evil = Actor(
+        create_user(
+            session, clock, "evil@example.org", "a long enough password", '=HYPERLINK("http://x")'
+        ).id,
+        Role.LEARNER,
+    )
+    join(session, clock, class_id, teacher, evil)
+    answer_quiz(session, clock, evil, set(ORDER) - {"sakhalin"}, {"sakhalin": "+1-2"})
+    data = exports.gradebook(session, clock.now(), teacher, class_id, bom=True)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["name", "email"]
+    assert rows[0][2].startswith("quiz: The Soviet Union") and rows[0][2].endswith("(status)")
+    assert rows[1] == ['\'=HYPERLINK("http://x")', "evil@example.org", "passed", "94"]
+    raw = list(csv.reader(io.StringIO(exports.responses(session, teacher, class_id).decode())))
+    assert raw[0][:6] == ["email", "attempt", "attempt_number", "quiz", "question", "response"]
+    assert len(raw) == 1 + 17
+    sakhalin = next(r for r in raw if r[4] == "sakhalin")
+    assert sakhalin[5] == "'+1-2" and sakhalin[6] == "0.0"
+
+
+def test_overview_query_count_is_fixed(
+    session: Session, clock: FixedClock, engine: Engine, klass: tuple[Actor, int]
+) -> None:
+    teacher, class_id = klass
+    classes.add_assignment(
+        session, clock, teacher, class_id, "quiz", QUIZ, clock.now() + timedelta(days=1)
+    )
+    classes.add_assignment(
+        session, clock, teacher, class_id, "lesson", LESSON, clock.now() + timedelta(days=1)
+    )
+
+    def count_queries() -> int:
+        seen: list[Any] = []
+
+        def record(*_args: Any) -> None:
+            seen.append(1)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            dashboard.overview(session, clock.now(), teacher, class_id)
+            analysis.analyse(session, teacher, class_id, QUIZ)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return len(seen)
+
+    learners = [user(session, clock, f"q{i}@example.org") for i in range(2)]
+    for who in learners:
+        join(session, clock, class_id, teacher, who)
+        answer_quiz(session, clock, who, set(ORDER[:8]))
+    small = count_queries()
+    for i in range(2, 12):
+        who = user(session, clock, f"q{i}@example.org")
+        join(session, clock, class_id, teacher, who)
+        answer_quiz(session, clock, who, set(ORDER[: i % 17]))
+    assert count_queries() == small

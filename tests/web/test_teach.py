@@ -1,0 +1,206 @@
+"""Instructor pages through the app: the authorization matrix, authoring, exports."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.services import classes
+from course.services.accounts import create_user
+from course.services.authz import Actor
+from course.services.content_sync import validate_root
+from course.store.users import Role
+from tests.conftest import csrf_token
+from tests.web.helpers import PASSWORD, attempt_id_from, post
+
+COURSE = "ww2-soviet-union"
+
+
+def logged_in(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    token = csrf_token(client, "/login")
+    page = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert page.status_code == 302
+    return client
+
+
+@pytest.fixture
+def world(app: Flask, session: Session, clock: FixedClock) -> dict[str, object]:
+    """A class of one instructor with one learner who took the quiz, plus outsiders."""
+    people = {}
+    for name, role in [
+        ("teacher", Role.INSTRUCTOR),
+        ("other_teacher", Role.INSTRUCTOR),
+        ("learner", Role.LEARNER),
+        ("other_learner", Role.LEARNER),
+        ("admin", Role.ADMIN),
+    ]:
+        people[name] = create_user(session, clock, f"{name}@example.org", PASSWORD, name, role)
+    teacher = Actor(people["teacher"].id, Role.INSTRUCTOR)
+    class_id = classes.create_class(session, clock, teacher, COURSE, "9B")
+    code = classes.teaching(session, teacher)[0].join_code
+    classes.join(session, clock, Actor(people["learner"].id, Role.LEARNER), code)
+    learner = logged_in(app, "learner@example.org")
+    quiz = f"/courses/{COURSE}/quizzes/soviet-union-ww2-quiz"
+    start = post(learner, f"{quiz}/start", {}, token_from=quiz)
+    return {
+        "class_id": class_id,
+        "learner_id": people["learner"].id,
+        "attempt": attempt_id_from(start.headers["Location"]),
+        "people": people,
+    }
+
+
+ROLES = ["anonymous", "learner", "other_learner", "teacher", "other_teacher", "admin"]
+# path template → expected status per role, in ROLES order
+MATRIX = [
+    ("/teach", [302, 403, 403, 200, 200, 200]),
+    ("/teach/classes/{c}", [302, 403, 403, 200, 404, 200]),
+    ("/teach/classes/{c}/learners/{l}", [302, 403, 403, 200, 404, 200]),
+    ("/teach/classes/{c}/quizzes/soviet-union-ww2-quiz", [302, 403, 403, 200, 404, 200]),
+    ("/teach/classes/{c}/gradebook.csv", [302, 403, 403, 200, 404, 200]),
+    ("/teach/classes/{c}/responses.csv", [302, 403, 403, 200, 404, 200]),
+    ("/teach/courses/ww2-soviet-union/author", [302, 403, 403, 200, 200, 200]),
+    ("/teach/courses/ww2-soviet-union/content.zip", [302, 403, 403, 200, 200, 200]),
+    ("/admin/users", [302, 403, 403, 403, 403, 200]),
+    ("/attempts/{a}", [302, 200, 404, 404, 404, 404]),
+    ("/classes", [302, 200, 200, 200, 200, 200]),
+    ("/review", [302, 200, 200, 200, 200, 200]),
+    ("/courses/ww2-soviet-union/", [200, 200, 200, 200, 200, 200]),
+    ("/healthz", [200, 200, 200, 200, 200, 200]),
+]
+POSTS = [
+    ("/teach/classes", {"course_id": COURSE, "name": "X"}, [302, 403, 403, 302, 302, 302]),
+    ("/teach/classes/{c}/code", {}, [302, 403, 403, 302, 404, 302]),
+    ("/teach/classes/{c}/members/{l}/remove", {}, [302, 403, 403, 302, 404, 302]),
+    ("/admin/users/{l}/role", {"role": "instructor"}, [302, 403, 403, 403, 403, 302]),
+]
+
+
+def client_for(app: Flask, role: str) -> FlaskClient:
+    return app.test_client() if role == "anonymous" else logged_in(app, f"{role}@example.org")
+
+
+def test_authorization_matrix(app: Flask, world: dict[str, object]) -> None:
+    clients = {role: client_for(app, role) for role in ROLES}
+    values = {"c": world["class_id"], "l": world["learner_id"], "a": world["attempt"]}
+    failures = []
+    for template, expected in MATRIX:
+        path = template.format(**values)
+        for role, status in zip(ROLES, expected, strict=True):
+            got = clients[role].get(path).status_code
+            if got != status:
+                failures.append(f"GET {path} as {role}: {got}, expected {status}")
+    for template, data, expected in POSTS:
+        path = template.format(**values)
+        for role, status in zip(ROLES, expected, strict=True):
+            token = csrf_token(clients[role], "/login" if role == "anonymous" else "/")
+            got = clients[role].post(path, data={**data, "csrf_token": token}).status_code
+            if got != status:
+                failures.append(f"POST {path} as {role}: {got}, expected {status}")
+    assert not failures, "\n".join(failures)
+
+
+def test_join_link_and_assignments_page(app: Flask, world: dict[str, object]) -> None:
+    other = logged_in(app, "other_learner@example.org")
+    teacher = logged_in(app, "teacher@example.org")
+    overview = teacher.get(f"/teach/classes/{world['class_id']}").get_data(as_text=True)
+    code = re.search(r'class="big-code">([A-Z0-9]+)<', overview)
+    assert code is not None
+    assert code.group(1) in other.get(f"/join/{code.group(1)}").get_data(as_text=True)
+    joined = post(other, "/classes/join", {"code": code.group(1).lower()}, token_from="/classes")
+    assert joined.status_code == 302
+    assign = post(
+        teacher,
+        f"/teach/classes/{world['class_id']}/assignments",
+        {"target": "lesson:soviet-union-ww2", "due": "2026-03-01T10:00"},
+        token_from="/teach",
+    )
+    assert assign.status_code == 302
+    page = other.get("/classes").get_data(as_text=True)
+    assert "Read: The Soviet Union in World War II" in page and "overdue" in page
+    bad = post(
+        teacher,
+        f"/teach/classes/{world['class_id']}/assignments",
+        {"target": "lesson:nope", "due": "2026-03-01T10:00"},
+        token_from="/teach",
+    )
+    assert bad.status_code == 400
+
+
+def test_web_authoring_preview_publish_and_zip(
+    app: Flask, world: dict[str, object], tmp_path: Path, session: Session, clock: FixedClock
+) -> None:
+    import shutil
+
+    from course.services.content_sync import sync_root
+    from tests.conftest import REPO
+
+    root = tmp_path / "content"
+    for part in ("lessons", "quizzes"):
+        shutil.copytree(REPO / part, root / part)
+    shutil.copy(REPO / "course.yaml", root / "course.yaml")
+    sync_root(session, clock, root)  # the course now lives in a writable root
+    teacher = logged_in(app, "teacher@example.org")
+    path = f"/teach/courses/{COURSE}/author"
+    broken = (
+        "title: Extra\nlesson: soviet-union-ww2\nquestions:\n  - id: a\n    type: true_false\n"
+        "    prompt: Is this broken?\n    answr: true\n"
+    )
+    page = post(
+        teacher,
+        path,
+        {"filename": "extra.yaml", "text": broken, "action": "publish"},
+        token_from=path,
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert "unknown key &#39;answr&#39;" in html and 'class="bad"' in html
+    assert not (root / "quizzes" / "extra.yaml").exists()  # nothing published
+    fixed = broken.replace("answr", "answer")
+    done = post(
+        teacher,
+        path,
+        {"filename": "extra.yaml", "text": fixed, "action": "publish"},
+        token_from=path,
+    )
+    assert done.status_code == 302 and (root / "quizzes" / "extra.yaml").exists()
+    traversal = post(
+        teacher,
+        path,
+        {"filename": "../../evil.yaml", "text": fixed, "action": "preview"},
+        token_from=path,
+    )
+    # Only the base name is used, and a preview writes nothing.
+    assert traversal.status_code == 200 and not (tmp_path / "evil.yaml").exists()
+    assert not (root / "quizzes" / "evil.yaml").exists()
+    assert "No problems found in evil.yaml" in traversal.get_data(as_text=True)
+    archive = teacher.get(f"/teach/courses/{COURSE}/content.zip").data
+    unpacked = tmp_path / "unzipped"
+    zipfile.ZipFile(io.BytesIO(archive)).extractall(unpacked)
+    bundle, report = validate_root(unpacked)
+    assert bundle is not None, report.lines()
+    assert len(bundle.quizzes) == 2
+
+
+def test_admin_promotes(app: Flask, world: dict[str, object]) -> None:
+    admin = logged_in(app, "admin@example.org")
+    target = world["learner_id"]
+    page = post(
+        admin, f"/admin/users/{target}/role", {"role": "instructor"}, token_from="/admin/users"
+    )
+    assert page.status_code == 302
+    promoted = logged_in(app, "learner@example.org")
+    assert promoted.get("/teach").status_code == 200
+    forged = post(
+        admin, f"/admin/users/{target}/role", {"role": "superuser"}, token_from="/admin/users"
+    )
+    assert forged.status_code == 400
