@@ -64,3 +64,17 @@ def forecast_chart(days: list[tuple[str, int]], height: int = 120) -> Chart:
         if i % 2 == 0:
             ticks.append((x + (step - 6) / 2, day[5:]))
     return Chart(30 + len(days) * step, height, tuple(bars), tuple(ticks))
+
+
+def facility_chart(items: list[tuple[str, float]], height: int = 150) -> Chart:
+    """One bar per question: the share of credit earned (0–100 %)."""
+    top, bottom, step = 10, 40, 34
+    plot = height - top - bottom
+    bars = []
+    ticks = []
+    for i, (label, value) in enumerate(items):
+        h = max(1.0, value * plot)
+        x = 30 + i * step
+        bars.append(Bar(x, top + plot - h, step - 8, h, "bar-now", f"{label}: {value:.0%}"))
+        ticks.append((x + (step - 8) / 2, label[:6]))
+    return Chart(40 + len(items) * step, height, tuple(bars), tuple(ticks))

@@ -61,6 +61,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "COURSE_INSTANCE": str(base / "instance"), "COURSE_CONTENT": str(content)}
     env.pop("DATABASE_URL", None)
+    subprocess.run(
+        [sys.executable, "-m", "course.cli", "init", "--no-demo"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "course.cli",
+            "create-user",
+            "teacher@example.org",
+            "--role",
+            "instructor",
+            "--name",
+            "Ms Petrova",
+            "--password",
+            "teacher password 1",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "course.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,
@@ -186,3 +210,57 @@ def test_phone_layout_and_keyboard(server: str, browser: Any) -> None:
     focused = page.evaluate("document.activeElement.textContent")
     assert "Skip to content" in focused
     context.close()
+
+
+def test_instructor_journey(server: str, browser: Any) -> None:
+    teacher = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    teacher.goto(server + "/login")
+    teacher.fill("#email", "teacher@example.org")
+    teacher.fill("#password", "teacher password 1")
+    teacher.click("button:has-text('Log in')")
+    teacher.click("text=Teach")
+    teacher.fill("#name", "History 9B")
+    teacher.click("button:has-text('Create class')")
+    code = teacher.locator(".big-code").inner_text()
+    teacher.select_option("#target", "quiz:soviet-union-ww2-quiz")
+    teacher.fill("#due", "2030-01-01T18:00")
+    teacher.click("button:has-text('Assign')")
+    shot(teacher, "11-teacher-new-class")
+
+    learner = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    learner.goto(server + "/signup")
+    learner.fill("#email", "pupil@example.org")
+    learner.fill("#password", "a good long password")
+    learner.click("button:has-text('Sign up')")
+    learner.goto(server + f"/join/{code}")
+    learner.click("button:has-text('Join')")
+    assert "You joined the class." in learner.content()
+    assert "Pass the quiz" in learner.content()
+    shot(learner, "12-learner-classes")
+    learner.click("text=Pass the quiz")
+    learner.click("button:has-text('Start the quiz')")
+    wrong = {"sakhalin", "parallel"}
+    while learner.locator("button:has-text('Check answer')").count():
+        qid = learner.locator("fieldset.question").get_attribute("id").removeprefix("question-")
+        if qid in wrong:
+            learner.fill(f'input[name="q-{qid}"]', "Hokkaido" if qid == "sakhalin" else "17")
+        else:
+            answer(learner, QUESTIONS[qid])
+        learner.click("button:has-text('Check answer')")
+        if learner.locator("a:has-text('Next question')").count():
+            learner.click("a:has-text('Next question')")
+    learner.click("button:has-text('See my results')")
+    assert "88%" in learner.content()
+
+    teacher.reload()
+    assert "pupil@example.org" in teacher.content() and "passed 88%" in teacher.content()
+    shot(teacher, "13-teacher-overview")
+    teacher.click("th a:has-text('The Soviet Union in World War II')")
+    assert "Question analysis over 1 learner" in teacher.content()
+    assert "hokkaido" in teacher.content()  # the wrong answer, normalized
+    shot(teacher, "14-teacher-analysis")
+    teacher.go_back()
+    with teacher.expect_download() as download:
+        teacher.click("text=Gradebook CSV")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.splitlines()[1].startswith("pupil,pupil@example.org,passed,88")
