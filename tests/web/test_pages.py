@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask.testing import FlaskClient
+
+from course.settings import Settings
 
 COURSE = "/courses/ww2-soviet-union/"
 LESSON = "/courses/ww2-soviet-union/lessons/soviet-union-ww2"
@@ -60,3 +64,27 @@ def test_media_never_leaves_the_content_root(client: FlaskClient) -> None:
         "/media/ww2-soviet-union/lessons/soviet-union-ww2.md",
     ):
         assert client.get(path).status_code == 404, path
+
+
+def test_oversized_request_is_413(client: FlaskClient) -> None:
+    page = client.post("/login", data={"email": "x" * (3 * 1024 * 1024)})
+    assert page.status_code == 413
+    assert "too large" in page.get_data(as_text=True)
+
+
+def test_database_down_gives_503(tmp_path: Path, settings: Settings) -> None:
+    from course.store.engine import make_engine
+    from course.web.app import create_app
+
+    missing = tmp_path / "no-such-dir" / "course.db"
+    app = create_app(
+        settings.with_overrides(database_url=f"sqlite:///{missing}"),
+        make_engine(f"sqlite:///{missing}"),
+    )
+    client = app.test_client()
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["status"] == "unavailable"
+    page = client.get("/")
+    assert page.status_code == 503
+    assert "database cannot be reached" in page.get_data(as_text=True)
+    assert "Traceback" not in page.get_data(as_text=True)
