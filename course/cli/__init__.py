@@ -20,6 +20,7 @@ from course.services.accounts import create_user
 from course.services.authoring import draft_quiz, import_lesson
 from course.services.catalog import list_courses
 from course.services.content_sync import sync_root, validate_root
+from course.services.exports import review_logs as review_logs_csv
 from course.services.optimize import optimize_course
 from course.services.regrade import regrade as regrade_quiz
 from course.services.setup import initialize
@@ -298,6 +299,27 @@ def optimize_cmd(course_id: str | None, evaluate: bool) -> None:
         click.echo("Stored: reviews in this course now use the fitted parameters.")
     else:
         click.echo("Evaluation only; nothing stored.")
+
+
+@main.command("export-reviews")
+@click.option("--course", "course_id", default=None, help="Course id (default: the only one).")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), required=True, help="CSV file to write."
+)
+def export_reviews(course_id: str | None, output: Path) -> None:
+    """Write every review log of a course as CSV (for FSRS tools and your own analysis)."""
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        session = make_sessionmaker(engine)()
+        data = review_logs_csv(session, course_id or _only_course(session))
+    except OperationalError as exc:
+        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
+    finally:
+        engine.dispose()
+    output.write_bytes(data)
+    count = len(data.splitlines()) - 1
+    click.echo(f"Wrote {count} review(s) to {output}")
 
 
 @main.command("import-article")

@@ -15,6 +15,7 @@ from course.store.attempts import Attempt, Response
 from course.store.classes import Membership
 from course.store.content import ContentVersion, QuestionRow, QuizRow
 from course.store.engine import read_only
+from course.store.review import ReviewLog
 from course.store.users import User
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -132,3 +133,30 @@ def responses(session: Session, actor: Actor, class_id: int, bom: bool = False) 
             ]
         )
     return _csv(rows, bom)
+
+
+def review_logs(session: Session, course_id: str) -> bytes:
+    """Every review of a course (for `course export-reviews`): the columns FSRS optimizers
+    read — card, rating (1–4), review time, duration — plus learner, source and score."""
+    with session.begin():
+        read_only(session)
+        rows = session.execute(
+            select(
+                ReviewLog.card_id,
+                ReviewLog.user_id,
+                ReviewLog.rating,
+                ReviewLog.reviewed_at,
+                ReviewLog.duration_ms,
+                ReviewLog.source,
+                ReviewLog.score,
+            )
+            .where(ReviewLog.course_id == course_id)
+            .order_by(ReviewLog.card_id, ReviewLog.reviewed_at)
+        ).all()
+    out: list[list[object]] = [
+        ["card_id", "user_id", "rating", "review_time", "review_duration", "source", "score"]
+    ]
+    out += [
+        [c, u, r, at.isoformat(), ms, src, round(score, 4)] for c, u, r, at, ms, src, score in rows
+    ]
+    return _csv(out, bom=False)

@@ -100,3 +100,25 @@ def test_fit_evaluate_and_store(
         stored = store.course_parameters(session, COURSE)
         assert stored is not None and len(stored) == len(DEFAULT_PARAMETERS)
         assert tuple(stored) != DEFAULT_PARAMETERS
+
+
+def test_export_reviews_cli(
+    session: Session,
+    clock: FixedClock,
+    synced: None,
+    database_url: str,
+    tmp_path: object,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import csv
+    from pathlib import Path
+
+    simulate_logs(session, clock, learners=1)
+    out = Path(str(tmp_path)) / "reviews.csv"
+    monkeypatch.setenv("COURSE_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    result = CliRunner().invoke(main, ["export-reviews", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
+    assert rows[0][:5] == ["card_id", "user_id", "rating", "review_time", "review_duration"]
+    assert len(rows) == 1 + 17 * 6 and {r[2] for r in rows[1:]} <= {"1", "2", "3", "4"}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
+from course.clock import FixedClock
 from course.settings import Settings
 
 COURSE = "/courses/ww2-soviet-union/"
@@ -88,3 +91,48 @@ def test_database_down_gives_503(tmp_path: Path, settings: Settings) -> None:
     assert page.status_code == 503
     assert "database cannot be reached" in page.get_data(as_text=True)
     assert "Traceback" not in page.get_data(as_text=True)
+
+
+def test_media_served_with_type_from_content_root(
+    tmp_path: Path, client: FlaskClient, session: Session, clock: FixedClock
+) -> None:
+    import shutil
+
+    from course.services.content_sync import sync_root
+    from tests.conftest import REPO
+
+    root = tmp_path / "content"
+    shutil.copytree(REPO / "lessons", root / "lessons")
+    shutil.copytree(REPO / "quizzes", root / "quizzes")
+    (root / "media").mkdir()
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    (root / "media" / "map.png").write_bytes(png)
+    (root / "media" / "speech.mp3").write_bytes(b"ID3" + b"0" * 64)
+    (root / "media" / "speech.txt").write_text("Transcript.", encoding="utf-8")
+    lesson = root / "lessons" / "soviet-union-ww2.md"
+    lesson.write_text(
+        lesson.read_text(encoding="utf-8") + "\n![Map of Manchuria](media/map.png)\n\n"
+        '![A speech](media/speech.mp3 "media/speech.txt")\n',
+        encoding="utf-8",
+    )
+    (root / "course.yaml").write_text("id: media-course\ntitle: Media\n", encoding="utf-8")
+    sync_root(session, clock, root)
+    html = client.get("/courses/media-course/lessons/soviet-union-ww2").get_data(as_text=True)
+    assert '<img src="/media/media-course/media/map.png" alt="Map of Manchuria"' in html
+    assert "<audio controls" in html and ">Transcript</a>" in html
+    with client.get("/media/media-course/media/map.png") as image:
+        assert image.status_code == 200 and image.mimetype == "image/png" and image.data == png
+    with client.get("/media/media-course/media/speech.mp3") as audio:
+        assert audio.mimetype == "audio/mpeg" and audio.data.startswith(b"ID3")
+    assert client.get("/media/media-course/quizzes/soviet-union-ww2.yaml").status_code == 404
+
+
+def test_unexpected_error_is_a_page(app: Flask) -> None:
+    def boom() -> str:
+        raise RuntimeError("secret detail /etc/passwd")
+
+    app.add_url_rule("/boom", "boom", boom)
+    page = app.test_client().get("/boom")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 500 and "Back to the course" in text
+    assert "secret detail" not in text and "Traceback" not in text
