@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from course import __version__
 from course.cli.server import run_gunicorn
@@ -39,7 +42,21 @@ def _settings() -> Settings:
         sys.exit(2)
 
 
-def _fail(message: str, code: int = 1) -> None:
+@contextmanager
+def _database() -> Iterator[Session]:
+    """A session on the configured database; errors end the command with one clear line."""
+    engine = make_engine(_settings().database_url)
+    try:
+        yield make_sessionmaker(engine)()
+    except CourseError as exc:
+        _fail(exc.message)
+    except OperationalError as exc:
+        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL or run `course init`", 2)
+    finally:
+        engine.dispose()
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"course: {message}", err=True)
     sys.exit(code)
 
@@ -174,18 +191,8 @@ def sync(root: Path | None) -> None:
 def create_user_cmd(email: str, role: str, name: str, password: str) -> None:
     """Create an account."""
 
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    try:
-        account = create_user(
-            make_sessionmaker(engine)(), SystemClock(), email, password, name, Role(role)
-        )
-    except CourseError as exc:
-        _fail(exc.message)
-    except OperationalError as exc:
-        _fail(f"cannot reach the database ({exc.orig}); run `course init` first", 2)
-    finally:
-        engine.dispose()
+    with _database() as session:
+        account = create_user(session, SystemClock(), email, password, name, Role(role))
     click.echo(f"Created {account.role.value} {account.email}")
 
 
@@ -219,18 +226,9 @@ def db_upgrade(revision: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
 def regrade(quiz: str, course_id: str | None, question: str | None, dry_run: bool) -> None:
     """Grade stored answers of QUIZ again with its newest version (after fixing a key)."""
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    try:
-        session = make_sessionmaker(engine)()
+    with _database() as session:
         course = course_id or _only_course(session)
         report = regrade_quiz(session, course, quiz, question, dry_run)
-    except CourseError as exc:
-        _fail(exc.message)
-    except OperationalError as exc:
-        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
-    finally:
-        engine.dispose()
     verb = "would change" if dry_run else "changed"
     click.echo(f"Regraded {report.checked} answer(s); {len(report.changes)} score(s) {verb}.")
     for c in report.changes:
@@ -266,18 +264,9 @@ def _only_course(session: Any) -> str:
 )
 def optimize_cmd(course_id: str | None, evaluate: bool) -> None:
     """Fit FSRS parameters to the course's review logs (fsrs-rs) and use them from now on."""
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    try:
-        session = make_sessionmaker(engine)()
+    with _database() as session:
         course = course_id or _only_course(session)
         report = optimize_course(session, SystemClock(), course, evaluate_only=evaluate)
-    except CourseError as exc:
-        _fail(exc.message)
-    except OperationalError as exc:
-        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
-    finally:
-        engine.dispose()
     if report.fit is None:
         click.echo(
             f"Not enough reviews in '{report.course_id}' to fit parameters: "
@@ -308,15 +297,8 @@ def optimize_cmd(course_id: str | None, evaluate: bool) -> None:
 )
 def export_reviews(course_id: str | None, output: Path) -> None:
     """Write every review log of a course as CSV (for FSRS tools and your own analysis)."""
-    settings = _settings()
-    engine = make_engine(settings.database_url)
-    try:
-        session = make_sessionmaker(engine)()
+    with _database() as session:
         data = review_logs_csv(session, course_id or _only_course(session))
-    except OperationalError as exc:
-        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
-    finally:
-        engine.dispose()
     output.write_bytes(data)
     count = len(data.splitlines()) - 1
     click.echo(f"Wrote {count} review(s) to {output}")
