@@ -16,6 +16,7 @@ from course.clock import FixedClock
 from course.services.content_sync import sync_root
 from course.services.regrade import regrade
 from course.store.attempts import Attempt, Response
+from course.store.content import ContentVersion
 from tests.conftest import REPO
 from tests.web.helpers import attempt_id_from, bundled_questions, form_answer, post, signup
 
@@ -104,3 +105,60 @@ def test_regrade_cli(
     assert "kim@example.org" in result.output and "0% → 100%" in result.output
     missing = CliRunner().invoke(main, ["regrade", "no-such-quiz"])
     assert missing.exit_code == 1 and "No quiz 'no-such-quiz'" in missing.output
+
+
+def test_mid_attempt_edit_keeps_the_started_version(
+    app: Flask, session: Session, clock: FixedClock, tmp_path: Path
+) -> None:
+    """THREATS 40: content edited mid-attempt — the learner finishes against the version
+    they started; the results say which version."""
+    client = app.test_client()
+    signup(client, "mid@example.org")
+    start = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    attempt = attempt_id_from(start.headers["Location"])
+    questions = bundled_questions()
+    post(
+        client,
+        f"/attempts/{attempt}/questions/manchuria-invasion",
+        form_answer(questions["manchuria-invasion"]),
+        token_from=f"/attempts/{attempt}",
+    )
+    with session.begin():
+        started = session.scalar(select(ContentVersion.content_hash))
+    assert started is not None
+    newer = sync_root(session, clock, fixed_key_root(tmp_path))  # Hokkaido now accepted
+    assert newer.content_hash != started
+    page = post(
+        client,
+        f"/attempts/{attempt}/questions/sakhalin",
+        {"q-sakhalin": "Hokkaido"},
+        token_from=f"/attempts/{attempt}",
+    )
+    assert page.status_code == 302
+    with session.begin():
+        response = session.scalar(select(Response).where(Response.response_text == "Hokkaido"))
+        assert response is not None and response.score == 0.0  # the key it started with
+    for qid, question in questions.items():
+        post(
+            client,
+            f"/attempts/{attempt}/questions/{qid}",
+            form_answer(question),
+            token_from=f"/attempts/{attempt}",
+        )
+    post(client, f"/attempts/{attempt}/submit", {}, token_from="/")
+    results = client.get(f"/attempts/{attempt}/results").get_data(as_text=True)
+    assert f"content {started[:12]}" in results and newer.content_hash[:12] not in results
+    # A new attempt uses the new key.
+    second = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    new = attempt_id_from(second.headers["Location"])
+    post(
+        client,
+        f"/attempts/{new}/questions/sakhalin",
+        {"q-sakhalin": "Hokkaido"},
+        token_from=f"/attempts/{new}",
+    )
+    with session.begin():
+        scores = session.scalars(
+            select(Response.score).where(Response.response_text == "Hokkaido").order_by(Response.id)
+        ).all()
+        assert scores == [0.0, 1.0]

@@ -1,0 +1,158 @@
+"""Faults against the real server (THREATS 34): SIGKILL during a stream of answers loses
+no acknowledged answer and leaves no attempt half-written."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from course.store.attempts import Response
+from course.store.engine import make_engine, make_sessionmaker
+from tests.web.helpers import bundled_questions, form_answer
+
+QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Browser:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie = ""
+
+    def request(
+        self, method: str, path: str, form: dict[str, object] | None = None
+    ) -> tuple[int, str, str]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        body = urllib.parse.urlencode(form or {}, doseq=True) if form is not None else None
+        headers = {"Cookie": self.cookie}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        page = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            self.cookie = header.split(";", 1)[0]
+        conn.close()
+        return response.status, response.headers.get("Location", ""), page
+
+    def token(self, path: str) -> str:
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', self.request("GET", path)[2])
+        assert match
+        return match.group(1)
+
+
+def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "course.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    for _ in range(150):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("server did not start")
+
+
+def test_sigkill_loses_no_acknowledged_answer(tmp_path: Path) -> None:
+    env = {**os.environ, "COURSE_INSTANCE": str(tmp_path), "LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    env.pop("COURSE_CONTENT", None)
+    subprocess.run(
+        [sys.executable, "-m", "course.cli", "init", "--no-demo"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "course.cli",
+            "create-user",
+            "k@example.org",
+            "--password",
+            "a long enough password",
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    port = free_port()
+    proc = serve(env, port)
+    browser = Browser(port)
+    browser.request(
+        "POST",
+        "/login",
+        {
+            "email": "k@example.org",
+            "password": "a long enough password",
+            "csrf_token": browser.token("/login"),
+        },
+    )
+    _, location, _ = browser.request("POST", f"{QUIZ}/start", {"csrf_token": browser.token(QUIZ)})
+    attempt = location.rstrip("/").rsplit("/", 1)[-1]
+    token = browser.token(f"/attempts/{attempt}")
+    questions = list(bundled_questions().items())
+    acknowledged = []
+    for qid, question in questions[:10]:
+        status, _, _ = browser.request(
+            "POST",
+            f"/attempts/{attempt}/questions/{qid}",
+            {**form_answer(question), "csrf_token": token},
+        )
+        if status == 302:
+            acknowledged.append(qid)
+    in_flight = threading.Thread(target=lambda: _ignore(browser, attempt, questions[10], token))
+    in_flight.start()
+    os.killpg(proc.pid, signal.SIGKILL)  # the master and its worker, no clean shutdown
+    proc.wait(timeout=10)
+    in_flight.join(timeout=15)
+    assert len(acknowledged) == 10
+    engine = make_engine(f"sqlite:///{tmp_path / 'course.db'}")
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    session = make_sessionmaker(engine)()
+    with session.begin():
+        stored = session.scalar(select(func.count()).select_from(Response)) or 0
+    assert 10 <= stored <= 11  # every acknowledged answer; the in-flight one whole or absent
+    engine.dispose()
+    restarted = serve(env, port)  # and the app comes back on the same data
+    try:
+        again = Browser(port)
+        assert again.request("GET", "/healthz")[0] == 200
+    finally:
+        os.killpg(restarted.pid, signal.SIGTERM)
+        restarted.wait(timeout=20)
+
+
+def _ignore(browser: Browser, attempt: str, item: tuple[str, object], token: str) -> None:
+    qid, question = item
+    # The server dies mid-request: the client sees no acknowledgement.
+    with contextlib.suppress(OSError):
+        browser.request(
+            "POST",
+            f"/attempts/{attempt}/questions/{qid}",
+            {**form_answer(question), "csrf_token": token},  # type: ignore[arg-type]
+        )
