@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, flash, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -13,6 +14,16 @@ login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to continue."
 login_manager.session_protection = "basic"
+
+
+@login_manager.unauthorized_handler  # type: ignore[untyped-decorator]
+def _unauthorized() -> ResponseReturnValue:
+    """HTML gets the login page (coming back afterwards); API clients get 401."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if best == "application/json":
+        return jsonify(error="Please log in", status=401), 401
+    flash(login_manager.login_message, "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def init_app(app: Flask, app_clock: Clock | None = None) -> None:

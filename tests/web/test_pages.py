@@ -136,3 +136,11 @@ def test_unexpected_error_is_a_page(app: Flask) -> None:
     text = page.get_data(as_text=True)
     assert page.status_code == 500 and "Back to the course" in text
     assert "secret detail" not in text and "Traceback" not in text
+
+
+def test_anonymous_json_gets_401_and_html_gets_login(client: FlaskClient) -> None:
+    api = client.get("/review", headers={"Accept": "application/json"})
+    assert api.status_code == 401 and api.get_json()["status"] == 401
+    page = client.get("/review")
+    assert page.status_code == 302
+    assert page.headers["Location"].startswith("/login?next=/review")
