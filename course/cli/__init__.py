@@ -133,9 +133,18 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
 @main.command()
 @click.argument("root", default=None, required=False, type=click.Path(path_type=Path))
 def validate(root: Path | None) -> None:
-    """Check a content root (default: COURSE_CONTENT); exit 1 listing every problem."""
+    """Check a content root (default: COURSE_CONTENT); exit 1 listing every problem.
 
+    ROOT may also be a file inside lessons/ or quizzes/: its whole root is checked.
+    """
     target = root if root is not None else _settings().content_path
+    if target.is_file():
+        if target.parent.name not in ("lessons", "quizzes"):
+            _fail(
+                f"{target} is a file; pass the content root folder (the one holding "
+                "lessons/ and quizzes/)"
+            )
+        target = target.parent.parent
     bundle, report = validate_root(target)
     for line in report.lines():
         click.echo(line)

@@ -38,7 +38,7 @@ def _course_info(root: Path, shown: str, report: Report) -> CourseInfo:
     path = root / "course.yaml"
     if not path.exists():
         return CourseInfo(id=default_id, title=default_id.replace("-", " ").title())
-    display = os.path.join(shown, "course.yaml")
+    display = os.path.normpath(os.path.join(shown, "course.yaml"))
     try:
         node, dup = parse(display, decode(display, path.read_bytes()))
     except YamlError as exc:
@@ -111,7 +111,7 @@ class _Load:
     def files(self, folder: str, suffixes: tuple[str, ...]) -> Iterator[tuple[Path, str, bytes]]:
         """(path, display path, bytes) of each readable file, each added to the hash."""
         for path in _files(self.root / folder, suffixes):
-            display = os.path.join(self.shown, folder, path.name)
+            display = os.path.normpath(os.path.join(self.shown, folder, path.name))
             data = _read_bytes(path, display, self.report)
             if data is not None:
                 self.hasher.update(f"{folder}/{path.name}\0".encode() + data + b"\0")

@@ -112,3 +112,15 @@ def test_schema_validates_bundled_quiz(runner: CliRunner, tmp_path: Path) -> Non
     data["questions"][0]["answr"] = "x"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+def test_validate_a_file_checks_its_root(runner: CliRunner, tmp_path: Path) -> None:
+    root = broken_copy(tmp_path)
+    result = runner.invoke(main, ["validate", str(root / "quizzes" / "soviet-union-ww2.yaml")])
+    assert result.exit_code == 1 and "unknown key 'pass_mrk'" in result.output
+    stray = tmp_path / "stray.yaml"
+    stray.write_text("title: x\n", encoding="utf-8")
+    lone = runner.invoke(main, ["validate", str(stray)])
+    assert lone.exit_code == 1 and "pass the content root folder" in lone.output
+    missing = runner.invoke(main, ["validate", str(tmp_path / "nope")])
+    assert missing.exit_code == 1 and "content root is not a folder" in missing.output
