@@ -144,7 +144,10 @@ def _timezone(session: Session, user_id: int) -> str:
 
 
 def _todays_plan(session: Session, now: datetime, user_id: int) -> list[queue.DueCard]:
-    timezone = _timezone(session, user_id)
+    learner = session.execute(
+        select(User.timezone, User.new_per_day, User.reviews_per_day).where(User.id == user_id)
+    ).one_or_none()
+    timezone = learner.timezone if learner else "UTC"
     start, end = queue.day_bounds(now, timezone)
     due_rows = (
         session.execute(
@@ -193,11 +196,17 @@ def _todays_plan(session: Session, now: datetime, user_id: int) -> list[queue.Du
         if course is None:
             continue
         params = store.course_parameters(session, course_id) or DEFAULT_PARAMETERS
+        new_limit, review_limit = course.new_per_day, course.max_reviews_per_day
+        # The learner's own settings replace the course's defaults.
+        if learner is not None and learner.new_per_day is not None:
+            new_limit = learner.new_per_day
+        if learner is not None and learner.reviews_per_day is not None:
+            review_limit = learner.reviews_per_day
         planned += queue.plan(
             cards,
             now,
-            new_left=max(0, course.new_per_day - introduced.get(course_id, 0)),
-            reviews_left=max(0, course.max_reviews_per_day - done.get(course_id, 0)),
+            new_left=max(0, new_limit - introduced.get(course_id, 0)),
+            reviews_left=max(0, review_limit - done.get(course_id, 0)),
             parameters=params,
         )
     return planned
@@ -418,3 +427,29 @@ def deactivate_retired(session: Session) -> None:
         .values(active=True)
         .execution_options(synchronize_session=False)
     )
+
+
+MAX_DAILY = 1000
+
+
+def set_limits(
+    session: Session, user_id: int, new_per_day: int | None, reviews_per_day: int | None
+) -> None:
+    """The learner's own daily limits, replacing the course's defaults (None: the course's)."""
+    for value in (new_per_day, reviews_per_day):
+        if value is not None and not 0 <= value <= MAX_DAILY:
+            raise InvalidInput(f"Daily limits are whole numbers from 0 to {MAX_DAILY}.")
+    with session.begin():
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("No such account.")
+        user.new_per_day, user.reviews_per_day = new_per_day, reviews_per_day
+
+
+def limits(session: Session, user_id: int) -> tuple[int | None, int | None]:
+    with session.begin():
+        read_only(session)
+        row = session.execute(
+            select(User.new_per_day, User.reviews_per_day).where(User.id == user_id)
+        ).one()
+        return row.new_per_day, row.reviews_per_day

@@ -36,6 +36,9 @@ class User(Base):
     # Changing it logs out every session of the user (it is part of the session cookie).
     session_token: Mapped[str] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # The learner's own daily review limits; None means the course's.
+    new_per_day: Mapped[int | None] = mapped_column(default=None)
+    reviews_per_day: Mapped[int | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

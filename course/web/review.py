@@ -25,7 +25,10 @@ def queue() -> ResponseReturnValue:
     item = reviews.next_item(get_session(), clock().now(), current_user.id)
     if item is None:
         summary = reviews.summary(get_session(), clock().now(), current_user.id)
-        return render_template("review.html", item=None, feedback=None, summary=summary)
+        limits = reviews.limits(get_session(), current_user.id)
+        return render_template(
+            "review.html", item=None, feedback=None, summary=summary, limits=limits
+        )
     # Server-side timing: when this card was shown.
     session["review_shown"] = [item.card_id, clock().now().timestamp()]
     return render_template("review.html", item=item, feedback=None, summary=None, error=None)
@@ -68,3 +71,17 @@ def answer(card_id: int) -> ResponseReturnValue:
         ), 400
     # Rendered on the POST itself: a reload re-sends it, and the stale check answers that.
     return render_template("review.html", item=None, feedback=outcome, summary=None)
+
+
+@bp.post("/review/settings")
+def settings() -> ResponseReturnValue:
+    values = []
+    for name in ("new_per_day", "reviews_per_day"):
+        raw = request.form.get(name, "").strip()
+        if raw and not raw.isdigit():
+            flash("Daily limits are whole numbers; leave a field empty for the course's.", "error")
+            return redirect(url_for("review.queue"))
+        values.append(int(raw) if raw else None)
+    reviews.set_limits(get_session(), current_user.id, values[0], values[1])
+    flash("Review limits saved.", "info")
+    return redirect(url_for("review.queue"))

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
+from course.errors import InvalidInput
 from course.review.rating import Confidence
 from course.services import attempts, reviews
 from course.services.accounts import create_user, set_timezone
@@ -234,3 +235,17 @@ def test_mastery_and_forecast(session: Session, clock: FixedClock, synced: None)
     assert now is not None and week is not None and month is not None
     assert 1 >= now > week > month > 0
     assert len(result.forecast) == 14 and sum(n for _, n in result.forecast) == 17
+
+
+def test_learner_limits_replace_the_course(
+    session: Session, clock: FixedClock, synced: None
+) -> None:
+    user = learner(session, clock)
+    take_quiz(session, clock, user)
+    reviews.set_limits(session, user, 3, None)
+    clock.advance(timedelta(days=3))
+    assert review_all(session, clock, user) == 3
+    with pytest.raises(InvalidInput):
+        reviews.set_limits(session, user, -1, None)
+    reviews.set_limits(session, user, None, None)
+    assert reviews.limits(session, user) == (None, None)

@@ -87,3 +87,20 @@ def test_signup_keeps_browser_time_zone(app: Flask) -> None:
         client, "/account/timezone", {"tz-timezone": "America/Los_Angeles"}, token_from="/account"
     )
     assert good.status_code == 302
+
+
+def test_review_limits_form(app: Flask) -> None:
+    client = app.test_client()
+    signup(client, "limits@example.org")
+    saved = post(
+        client,
+        "/review/settings",
+        {"new_per_day": "5", "reviews_per_day": ""},
+        token_from="/review",
+    )
+    assert saved.status_code == 302
+    page = client.get("/review").get_data(as_text=True)
+    assert 'name="new_per_day" type="number" min="0" max="1000" value="5"' in page
+    bad = post(client, "/review/settings", {"new_per_day": "-3"}, token_from="/review")
+    assert bad.status_code == 302
+    assert 'value="5"' in client.get("/review").get_data(as_text=True)  # unchanged
