@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from course.errors import NotFound
 from course.review.scheduler import DEFAULT_PARAMETERS, CardState, retrievability
+from course.services import reviews
 from course.services.authz import Actor, managed_class
+from course.services.reviews import Mastery
 from course.store import review as review_store
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
 from course.store.classes import Assignment, Membership
@@ -332,10 +334,14 @@ class LearnerDetail:
     email: str
     attempts: tuple[AttemptDetail, ...]
     reviews: tuple[tuple[datetime, str, int, float], ...]  # when, question, rating, score
+    mastery: Mastery | None = None
 
 
-def learner_detail(session: Session, actor: Actor, class_id: int, user_id: int) -> LearnerDetail:
-    """Every attempt with responses and feedback, and the review history of one learner."""
+def learner_detail(
+    session: Session, now: datetime, actor: Actor, class_id: int, user_id: int
+) -> LearnerDetail:
+    """Every attempt with responses and feedback, the review history and the predicted
+    recall per lesson of one learner of the actor's class."""
     with session.begin():
         read_only(session)
         row = managed_class(session, actor, class_id)
@@ -400,4 +406,6 @@ def learner_detail(session: Session, actor: Actor, class_id: int, user_id: int) 
         member.email,
         details,
         tuple((at, slug, rating, score) for at, slug, rating, score in logs),
+        # Authorized above: the learner is in the actor's class.
+        reviews.mastery(session, now, user_id, row.course_id),
     )

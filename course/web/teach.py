@@ -106,7 +106,7 @@ def unassign(class_id: int, assignment_id: int) -> ResponseReturnValue:
 
 @bp.get("/teach/classes/<int:class_id>/learners/<int:user_id>")
 def learner(class_id: int, user_id: int) -> ResponseReturnValue:
-    detail = dashboard.learner_detail(get_session(), actor(), class_id, user_id)
+    detail = dashboard.learner_detail(get_session(), clock().now(), actor(), class_id, user_id)
     return render_template("teach/learner.html", detail=detail)
 
 

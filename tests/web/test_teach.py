@@ -204,3 +204,23 @@ def test_admin_promotes(app: Flask, world: dict[str, object]) -> None:
         admin, f"/admin/users/{target}/role", {"role": "superuser"}, token_from="/admin/users"
     )
     assert forged.status_code == 400
+
+
+def test_learner_detail_shows_answers_reviews_and_recall(
+    app: Flask, world: dict[str, object]
+) -> None:
+    learner = logged_in(app, "learner@example.org")
+    attempt = world["attempt"]
+    post(
+        learner,
+        f"/attempts/{attempt}/questions/sakhalin",
+        {"q-sakhalin": "<b>Hokkaido</b>"},
+        token_from=f"/attempts/{attempt}",
+    )
+    teacher = logged_in(app, "teacher@example.org")
+    page = teacher.get(f"/teach/classes/{world['class_id']}/learners/{world['learner_id']}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "&lt;b&gt;Hokkaido&lt;/b&gt;" in html and "<b>Hokkaido" not in html  # escaped
+    assert "Predicted recall" in html and "Review history" in html
+    assert re.search(r"<td>sakhalin</td><td>again</td>", html.replace("\n", ""))
