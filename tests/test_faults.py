@@ -8,11 +8,7 @@ import http.client
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.parse
 from pathlib import Path
 
@@ -20,15 +16,10 @@ from sqlalchemy import func, select, text
 
 from course.store.attempts import Response
 from course.store.engine import make_engine, make_sessionmaker
+from tests.servers import course, free_port, instance_env, serve
 from tests.web.helpers import bundled_questions, form_answer
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Browser:
@@ -58,47 +49,10 @@ class Browser:
         return match.group(1)
 
 
-def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "course.cli", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    for _ in range(150):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("server did not start")
-
-
 def test_sigkill_loses_no_acknowledged_answer(tmp_path: Path) -> None:
-    env = {**os.environ, "COURSE_INSTANCE": str(tmp_path), "LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_URL", None)
-    env.pop("COURSE_CONTENT", None)
-    subprocess.run(
-        [sys.executable, "-m", "course.cli", "init", "--no-demo"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "course.cli",
-            "create-user",
-            "k@example.org",
-            "--password",
-            "a long enough password",
-        ],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    env = instance_env(tmp_path)
+    course(env, "init", "--no-demo")
+    course(env, "create-user", "k@example.org", "--password", "a long enough password")
     port = free_port()
     proc = serve(env, port)
     browser = Browser(port)

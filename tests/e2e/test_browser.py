@@ -4,11 +4,7 @@ see results and progress. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -27,6 +23,7 @@ from course.content.model import (
     TrueFalseQuestion,
 )
 from tests.conftest import REPO
+from tests.servers import course, free_port, instance_env, serve
 from tests.web.helpers import bundled_questions, form_answer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -36,12 +33,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
 ]
 QUESTIONS = bundled_questions()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -59,38 +50,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     (content / "quizzes" / "zz-final.yaml").write_text(final, encoding="utf-8")
     port = free_port()
-    env = {**os.environ, "COURSE_INSTANCE": str(base / "instance"), "COURSE_CONTENT": str(content)}
-    env.pop("DATABASE_URL", None)
-    subprocess.run(
-        [sys.executable, "-m", "course.cli", "init", "--no-demo"],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+    env = instance_env(base / "instance", content)
+    course(env, "init", "--no-demo")
+    course(
+        env,
+        "create-user",
+        "teacher@example.org",
+        "--role",
+        "instructor",
+        "--name",
+        "Ms Petrova",
+        "--password",
+        "teacher password 1",
     )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "course.cli",
-            "create-user",
-            "teacher@example.org",
-            "--role",
-            "instructor",
-            "--name",
-            "Ms Petrova",
-            "--password",
-            "teacher password 1",
-        ],
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "course.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = serve(env, port, workers=2)
     url = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
