@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.errors import NotFound
+from course.review.queue import day_bounds, learner_day
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import read_only
+from course.store.review import ReviewCard
 from course.store.users import User
-
-DAY_STARTS_AT_HOUR = 4  # a learner's day starts at 04:00 in their time zone
 
 
 @dataclass(frozen=True)
@@ -55,6 +54,7 @@ class CourseProgress:
     questions_learned: int
     questions_total: int
     streak_days: int
+    due_today: int = 0
 
     @property
     def completion_percent(self) -> int:
@@ -73,12 +73,6 @@ class CourseProgress:
             if lesson.quiz_slug and not lesson.passed:
                 return "quiz", lesson
         return None
-
-
-def learner_day(moment: datetime, timezone: str) -> date:
-    """The learner's calendar day for ``moment``: days start at 04:00 local time."""
-    local = moment.astimezone(ZoneInfo(timezone))
-    return (local - timedelta(hours=DAY_STARTS_AT_HOUR)).date()
 
 
 def mark_read(session: Session, clock: Clock, user_id: int, course_id: str, slug: str) -> None:
@@ -196,6 +190,7 @@ def course_progress(
             questions_learned=learned,
             questions_total=_question_total(session, [q.id for q in quizzes]),
             streak_days=_streak(days, learner_day(clock.now(), timezone)) if user_id else 0,
+            due_today=_due_today(session, clock, user_id, course_id, timezone) if user_id else 0,
         )
 
 
@@ -205,6 +200,23 @@ def _question_total(session: Session, quiz_ids: list[int]) -> int:
             select(func.count())
             .select_from(QuestionRow)
             .where(QuestionRow.quiz_id.in_(quiz_ids), QuestionRow.retired_at.is_(None))
+        )
+        or 0
+    )
+
+
+def _due_today(session: Session, clock: Clock, user_id: int, course_id: str, timezone: str) -> int:
+    _start, end = day_bounds(clock.now(), timezone)
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(ReviewCard)
+            .where(
+                ReviewCard.user_id == user_id,
+                ReviewCard.course_id == course_id,
+                ReviewCard.active.is_(True),
+                ReviewCard.due < end,
+            )
         )
         or 0
     )

@@ -104,3 +104,12 @@ def test_review_limits_form(app: Flask) -> None:
     bad = post(client, "/review/settings", {"new_per_day": "-3"}, token_from="/review")
     assert bad.status_code == 302
     assert 'value="5"' in client.get("/review").get_data(as_text=True)  # unchanged
+
+
+def test_course_page_shows_reviews_due_today(app: Flask, clock: FixedClock) -> None:
+    client = app.test_client()
+    signup(client, "due@example.org")
+    finish_quiz(client)
+    clock.advance(timedelta(days=4))
+    page = client.get("/courses/ww2-soviet-union/").get_data(as_text=True)
+    assert re.search(r"Review \d+ questions? due today", page)
