@@ -97,3 +97,20 @@ def retrievability(
         return 0.0
     scheduler = _scheduler(tuple(parameters), 0.9, False)
     return float(scheduler.get_card_retrievability(_card(0, state, at), at))
+
+
+def retrievabilities(
+    states: Sequence[CardState], at: datetime, parameters: Sequence[float] = DEFAULT_PARAMETERS
+) -> list[float]:
+    """Retrievability of many cards at ``at``, through fsrs with one reused card object
+    (dashboards ask for hundreds of thousands)."""
+    scheduler = _scheduler(tuple(parameters), 0.9, False)
+    probe = fsrs.Card(card_id=0, due=at)
+    result = []
+    for state in states:
+        if state.stability is None or state.last_review is None:
+            result.append(0.0)
+            continue
+        probe.stability, probe.last_review = state.stability, state.last_review
+        result.append(float(scheduler.get_card_retrievability(probe, at)))
+    return result

@@ -4,7 +4,7 @@ retention. Each page runs a fixed number of queries, whatever the class size."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.errors import NotFound
-from course.review.scheduler import DEFAULT_PARAMETERS, CardState, retrievability
+from course.review.scheduler import DEFAULT_PARAMETERS, CardState, retrievabilities
 from course.services import reviews
 from course.services.authz import Actor, managed_class
 from course.services.reviews import Mastery
@@ -195,14 +195,7 @@ def overview(
         _touch(activity, u, at)
     for u, at in last_review.items():
         _touch(activity, u, at)
-    user_cards: dict[int, list] = defaultdict(list)  # type: ignore[type-arg]
-    lesson_states: dict[str, list[CardState]] = defaultdict(list)
-    for card in cards:
-        state = CardState(
-            card.state, None, card.stability, card.difficulty, card.due, card.last_review
-        )
-        user_cards[card.user_id].append(state)
-        lesson_states[question_lesson.get(card.question_id, "")].append(state)
+    user_cards, lesson_recall = _recall(cards, question_lesson, now, params)
     learners = []
     for member in members:
         learner = LearnerRow(member.id, member.display_name, member.email)
@@ -214,11 +207,9 @@ def overview(
             learner.cells.append(cell)
             if cell.percent is not None:
                 percents.append(cell.percent)
-        states = user_cards.get(member.id, [])
-        learner.backlog = sum(1 for s in states if s.due is not None and s.due <= now)
-        learner.retention = (
-            sum(retrievability(s, now, params) for s in states) / len(states) if states else None
-        )
+        mine = user_cards.get(member.id, [])
+        learner.backlog = sum(1 for s, _ in mine if s.due is not None and s.due <= now)
+        learner.retention = _mean([r for _, r in mine])
         learner.last_active = activity.get(member.id)
         learner.mean_percent = round(sum(percents) / len(percents)) if percents else None
         learner.risks = _risks(learner, now)
@@ -228,8 +219,8 @@ def overview(
     retention_rows = tuple(
         (
             title,
-            _mean(lesson_states.get(slug, []), now, params),
-            _mean(lesson_states.get(slug, []), now + timedelta(days=7), params),
+            _mean([r for r, _ in lesson_recall.get(slug, [])]),
+            _mean([w for _, w in lesson_recall.get(slug, [])]),
         )
         for _lid, slug, title in lessons
     )
@@ -253,12 +244,26 @@ def _touch(activity: dict[int, datetime], user: int, at: datetime | None) -> Non
         activity[user] = at
 
 
-def _mean(
-    states: list[CardState], at: datetime, params: tuple[float, ...] | list[float]
-) -> float | None:
-    if not states:
-        return None
-    return sum(retrievability(s, at, params) for s in states) / len(states)
+def _recall(
+    cards: Sequence[Any], question_lesson: dict[int, str], now: datetime, params: Sequence[float]
+) -> tuple[dict[int, list[tuple[CardState, float]]], dict[str, list[tuple[float, float]]]]:
+    """Per learner (card, recall now) and per lesson (recall now, in 7 days): each card's
+    retrievability is computed once per horizon."""
+    states = [
+        CardState(c.state, None, c.stability, c.difficulty, c.due, c.last_review) for c in cards
+    ]
+    recall_now = retrievabilities(states, now, params)
+    recall_week = retrievabilities(states, now + timedelta(days=7), params)
+    by_user: dict[int, list[tuple[CardState, float]]] = defaultdict(list)
+    by_lesson: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for card, state, r_now, r_week in zip(cards, states, recall_now, recall_week, strict=True):
+        by_user[card.user_id].append((state, r_now))
+        by_lesson[question_lesson.get(card.question_id, "")].append((r_now, r_week))
+    return by_user, by_lesson
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def _cell(
