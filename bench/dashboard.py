@@ -21,17 +21,17 @@ from sqlalchemy import Engine, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from course.clock import FixedClock  # noqa: E402
-from course.services import analysis, classes, dashboard, exports  # noqa: E402
-from course.services.authz import Actor  # noqa: E402
-from course.services.content_sync import sync_root  # noqa: E402
-from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response  # noqa: E402
-from course.store.classes import Membership  # noqa: E402
-from course.store.content import LessonRow, QuestionRevision, QuestionRow, QuizRow  # noqa: E402
-from course.store.engine import make_engine, make_sessionmaker  # noqa: E402
-from course.store.migrate import upgrade  # noqa: E402
-from course.store.review import ReviewCard  # noqa: E402
-from course.store.users import Role, User  # noqa: E402
+from course.clock import FixedClock
+from course.services import analysis, classes, dashboard, exports
+from course.services.authz import Actor
+from course.services.content_sync import sync_root
+from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
+from course.store.classes import Membership
+from course.store.content import LessonRow, QuestionRevision, QuestionRow, QuizRow
+from course.store.engine import make_engine, make_sessionmaker
+from course.store.migrate import upgrade
+from course.store.review import ReviewCard
+from course.store.users import Role, User
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 TOPICS = 25
@@ -44,12 +44,15 @@ def write_course(root: Path) -> None:
     for i in range(TOPICS):
         (root / "lessons" / f"l{i}.md").write_text(
             f"---\ntitle: Lesson {i}\norder: {i}\n---\n## Part {i}\nText of lesson {i}.\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         questions = "".join(
             f"  - {{id: q{j}, type: true_false, prompt: 'Statement {j}?', answer: true}}\n"
-            for j in range(4))
+            for j in range(4)
+        )
         (root / "quizzes" / f"q{i}.yaml").write_text(
-            f"title: Quiz {i}\nlesson: l{i}\nquestions:\n{questions}", encoding="utf-8")
+            f"title: Quiz {i}\nlesson: l{i}\nquestions:\n{questions}", encoding="utf-8"
+        )
 
 
 def seed_class(engine: Engine, class_id: int, first_user: int, learners: int) -> None:
@@ -58,17 +61,43 @@ def seed_class(engine: Engine, class_id: int, first_user: int, learners: int) ->
         lessons = conn.execute(select(LessonRow.id)).scalars().all()
         quizzes = conn.execute(select(QuizRow.id, QuizRow.version_id)).all()
         questions = conn.execute(select(QuestionRow.id, QuestionRow.quiz_id)).all()
-        revision = dict(conn.execute(select(QuestionRevision.question_id, QuestionRevision.id)).all())
+        revision = dict(
+            conn.execute(select(QuestionRevision.question_id, QuestionRevision.id)).all()
+        )
         users = [first_user + i for i in range(learners)]
-        conn.execute(insert(User), [
-            {"id": u, "email": f"u{u}@example.org", "display_name": f"Learner {u}",
-             "password_hash": "x", "role": "learner", "session_token": "t",
-             "timezone": "UTC", "created_at": NOW} for u in users])
-        conn.execute(insert(Membership), [
-            {"class_id": class_id, "user_id": u, "joined_at": NOW} for u in users])
-        conn.execute(insert(LessonRead), [
-            {"user_id": u, "lesson_id": lesson, "read_at": NOW - timedelta(days=rnd.randint(0, 20))}
-            for u in users for lesson in lessons if rnd.random() < 0.7])
+        conn.execute(
+            insert(User),
+            [
+                {
+                    "id": u,
+                    "email": f"u{u}@example.org",
+                    "display_name": f"Learner {u}",
+                    "password_hash": "x",
+                    "role": "learner",
+                    "session_token": "t",
+                    "timezone": "UTC",
+                    "created_at": NOW,
+                }
+                for u in users
+            ],
+        )
+        conn.execute(
+            insert(Membership),
+            [{"class_id": class_id, "user_id": u, "joined_at": NOW} for u in users],
+        )
+        conn.execute(
+            insert(LessonRead),
+            [
+                {
+                    "user_id": u,
+                    "lesson_id": lesson,
+                    "read_at": NOW - timedelta(days=rnd.randint(0, 20)),
+                }
+                for u in users
+                for lesson in lessons
+                if rnd.random() < 0.7
+            ],
+        )
         by_quiz: dict[int, list[int]] = {}
         for qid, quiz in questions:
             by_quiz.setdefault(quiz, []).append(qid)
@@ -80,26 +109,57 @@ def seed_class(engine: Engine, class_id: int, first_user: int, learners: int) ->
                     continue
                 next_attempt += 1
                 scores = [1.0 if rnd.random() < 0.7 else 0.0 for _ in by_quiz[quiz]]
-                attempt_rows.append({
-                    "id": next_attempt, "user_id": u, "quiz_id": quiz, "number": 1, "seed": 1,
-                    "version_id": version, "question_ids": by_quiz[quiz],
-                    "revision_ids": [revision[q] for q in by_quiz[quiz]],
-                    "status": AttemptStatus.SUBMITTED, "started_at": NOW - timedelta(days=5),
-                    "submitted_at": NOW - timedelta(days=5), "points": sum(scores),
-                    "max_points": len(scores), "passed": sum(scores) >= 3})
+                attempt_rows.append(
+                    {
+                        "id": next_attempt,
+                        "user_id": u,
+                        "quiz_id": quiz,
+                        "number": 1,
+                        "seed": 1,
+                        "version_id": version,
+                        "question_ids": by_quiz[quiz],
+                        "revision_ids": [revision[q] for q in by_quiz[quiz]],
+                        "status": AttemptStatus.SUBMITTED,
+                        "started_at": NOW - timedelta(days=5),
+                        "submitted_at": NOW - timedelta(days=5),
+                        "points": sum(scores),
+                        "max_points": len(scores),
+                        "passed": sum(scores) >= 3,
+                    }
+                )
                 for q, score in zip(by_quiz[quiz], scores, strict=True):
-                    response_rows.append({
-                        "attempt_id": next_attempt, "question_id": q, "revision_id": revision[q],
-                        "raw": "true", "response_text": "true" if score else "false",
-                        "score": score, "points": score, "max_points": 1.0, "feedback": [],
-                        "answered_at": NOW - timedelta(days=5), "duration_ms": 4000})
+                    response_rows.append(
+                        {
+                            "attempt_id": next_attempt,
+                            "question_id": q,
+                            "revision_id": revision[q],
+                            "raw": "true",
+                            "response_text": "true" if score else "false",
+                            "score": score,
+                            "points": score,
+                            "max_points": 1.0,
+                            "feedback": [],
+                            "answered_at": NOW - timedelta(days=5),
+                            "duration_ms": 4000,
+                        }
+                    )
                     stability = rnd.uniform(1, 60)
                     last = NOW - timedelta(days=rnd.uniform(0, 30))
-                    card_rows.append({
-                        "user_id": u, "question_id": q, "course_id": "big", "state": 2,
-                        "stability": stability, "difficulty": 5.0,
-                        "due": last + timedelta(days=stability), "last_review": last, "reps": 2,
-                        "lapses": rnd.randint(0, 9), "active": True})
+                    card_rows.append(
+                        {
+                            "user_id": u,
+                            "question_id": q,
+                            "course_id": "big",
+                            "state": 2,
+                            "stability": stability,
+                            "difficulty": 5.0,
+                            "due": last + timedelta(days=stability),
+                            "last_review": last,
+                            "reps": 2,
+                            "lapses": rnd.randint(0, 9),
+                            "active": True,
+                        }
+                    )
         conn.execute(insert(Attempt), attempt_rows)
         conn.execute(insert(Response), response_rows)
         conn.execute(insert(ReviewCard), card_rows)
@@ -125,9 +185,18 @@ def main() -> None:
         write_course(root)
         sync_root(sessions(), clock, root)
         with engine.begin() as conn:
-            conn.execute(insert(User).values(
-                id=1, email="t@example.org", display_name="T", password_hash="x",
-                role="instructor", session_token="t", timezone="UTC", created_at=NOW))
+            conn.execute(
+                insert(User).values(
+                    id=1,
+                    email="t@example.org",
+                    display_name="T",
+                    password_hash="x",
+                    role="instructor",
+                    session_token="t",
+                    timezone="UTC",
+                    created_at=NOW,
+                )
+            )
         teacher = Actor(1, Role.INSTRUCTOR)
         results = {}
         for size, first in ((50, 1000), (500, 10_000)):
@@ -138,12 +207,15 @@ def main() -> None:
                 classes.add_assignment(sessions(), clock, teacher, class_id, "quiz", f"q{i}", due)
             seed_class(engine, class_id, first, size)
             results[size] = {
-                "overview": timed(lambda c=class_id: dashboard.overview(
-                    sessions(), NOW, teacher, c)),
-                "item analysis": timed(lambda c=class_id: analysis.analyse(
-                    sessions(), teacher, c, "q3")),
-                "gradebook CSV": timed(lambda c=class_id: exports.gradebook(
-                    sessions(), NOW, teacher, c)),
+                "overview": timed(
+                    lambda c=class_id: dashboard.overview(sessions(), NOW, teacher, c)
+                ),
+                "item analysis": timed(
+                    lambda c=class_id: analysis.analyse(sessions(), teacher, c, "q3")
+                ),
+                "gradebook CSV": timed(
+                    lambda c=class_id: exports.gradebook(sessions(), NOW, teacher, c)
+                ),
             }
         print("SQLite; 50 assignments; learners read 70 % of lessons, took 60 % of quizzes")
         print(f"{'page':<16}{'50 learners':>14}{'500 learners':>15}{'ratio':>8}")
