@@ -104,9 +104,10 @@ def overview(
     with session.begin():
         read_only(session)
         row = managed_class(session, actor, class_id)
+        conn = session.connection()  # Core rows: the class's rows need no ORM identity map
         course = session.get(CourseRow, row.course_id)
         assert course is not None
-        members = session.execute(
+        members = conn.execute(
             select(User.id, User.display_name, User.email)
             .join(Membership, Membership.user_id == User.id)
             .where(Membership.class_id == class_id)
@@ -115,22 +116,22 @@ def overview(
         assignments = session.scalars(
             select(Assignment).where(Assignment.class_id == class_id).order_by(Assignment.due_at)
         ).all()
-        lessons = session.execute(
+        lessons = conn.execute(
             select(LessonRow.id, LessonRow.slug, LessonRow.title)
             .where(LessonRow.course_id == row.course_id, LessonRow.retired_at.is_(None))
             .order_by(LessonRow.position)
         ).all()
-        quizzes = session.execute(
+        quizzes = conn.execute(
             select(QuizRow.id, QuizRow.slug, QuizRow.title)
             .where(QuizRow.course_id == row.course_id, QuizRow.retired_at.is_(None))
             .order_by(QuizRow.slug)
         ).all()
-        reads = session.execute(
+        reads = conn.execute(
             select(LessonRead.user_id, LessonRead.lesson_id, LessonRead.read_at).where(
                 LessonRead.user_id.in_(ids)
             )
         ).all()
-        attempts = session.execute(
+        attempts = conn.execute(
             select(
                 Attempt.user_id,
                 Attempt.quiz_id,
@@ -141,7 +142,7 @@ def overview(
                 Attempt.started_at,
             ).where(Attempt.user_id.in_(ids), Attempt.quiz_id.in_([q.id for q in quizzes]))
         ).all()
-        cards = session.execute(
+        cards = conn.execute(
             select(
                 ReviewCard.user_id,
                 ReviewCard.question_id,
@@ -157,14 +158,14 @@ def overview(
             )
         ).all()
         last_review = dict(
-            session.execute(
+            conn.execute(
                 select(ReviewLog.user_id, func.max(ReviewLog.reviewed_at))
                 .where(ReviewLog.user_id.in_(ids))
                 .group_by(ReviewLog.user_id)
             ).all()
         )
         question_lesson = dict(
-            session.execute(
+            conn.execute(
                 select(QuestionRow.id, QuizRow.lesson_slug)
                 .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
                 .where(QuizRow.course_id == row.course_id)
