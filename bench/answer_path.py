@@ -17,8 +17,6 @@ import argparse
 import http.client
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,6 +33,7 @@ from course.clock import SystemClock  # noqa: E402
 from course.services.accounts import create_user  # noqa: E402
 from course.settings import from_env  # noqa: E402
 from course.store.engine import make_engine, make_sessionmaker  # noqa: E402
+from tests.servers import course, free_port, serve  # noqa: E402
 from tests.web.helpers import bundled_questions, form_answer  # noqa: E402
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
@@ -68,12 +67,6 @@ class Client:
         match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
         assert match, path
         return match.group(1)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def create_learners(database_url: str, learners: int) -> None:
@@ -156,35 +149,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = {**os.environ, "COURSE_INSTANCE": tmp, "LOG_LEVEL": "WARNING"}
-        subprocess.run(
-            [sys.executable, "-m", "course.cli", "init", "--no-demo"],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        # DATABASE_URL, when set, is kept: the same run measures PostgreSQL.
+        course(env, "init", "--no-demo")
         create_learners(from_env(env).database_url, args.learners)
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "course.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server = serve(env, port, workers=args.workers)
         try:
-            for _ in range(200):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
             work = prepare(port, args.learners)
             # Spread learners over threads; each thread answers its learners' questions.
             answer_jobs: list[list[Any]] = [[] for _ in range(args.threads)]

@@ -10,25 +10,8 @@ from sqlalchemy.orm import Session
 
 from course.content.markdown import MEDIA_TYPES, local_media_path
 from course.errors import NotFound
-from course.store.content import ContentVersion, CourseRow, LessonRow, QuizRow
+from course.store.content import CourseRow, LessonRow, QuizRow
 from course.store.engine import read_only
-
-
-@dataclass(frozen=True)
-class LessonSummary:
-    slug: str
-    title: str
-    minutes: int
-    quiz_slug: str | None
-
-
-@dataclass(frozen=True)
-class CourseView:
-    id: str
-    title: str
-    description_html: str
-    content_hash: str
-    lessons: tuple[LessonSummary, ...]
 
 
 @dataclass(frozen=True)
@@ -52,33 +35,6 @@ def list_courses(session: Session) -> list[tuple[str, str]]:
         return [
             (c.id, c.title) for c in session.scalars(select(CourseRow).order_by(CourseRow.title))
         ]
-
-
-def course_view(session: Session, course_id: str) -> CourseView:
-    with session.begin():
-        read_only(session)
-        row = session.get(CourseRow, course_id)
-        if row is None:
-            raise NotFound(f"No course '{course_id}'.")
-        version = session.get(ContentVersion, row.version_id)
-        lessons = session.scalars(
-            select(LessonRow)
-            .where(LessonRow.course_id == course_id, LessonRow.retired_at.is_(None))
-            .order_by(LessonRow.position, LessonRow.slug)
-        ).all()
-        quizzes = _quiz_by_lesson(session, course_id)
-        return CourseView(
-            id=row.id,
-            title=row.title,
-            description_html=row.description_html,
-            content_hash=version.content_hash if version else "",
-            lessons=tuple(
-                LessonSummary(
-                    les.slug, les.title, les.minutes, quizzes.get(les.slug, (None, None))[0]
-                )
-                for les in lessons
-            ),
-        )
 
 
 def _quiz_by_lesson(session: Session, course_id: str) -> dict[str, tuple[str, str]]:

@@ -151,14 +151,12 @@ def course_progress(
                 )
             )
             answered = session.execute(
-                select(
-                    Response.question_id, func.max(Response.score), func.max(Response.answered_at)
-                )
+                select(Response.question_id, func.max(Response.score))
                 .join(Attempt, Attempt.id == Response.attempt_id)
                 .where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quiz_ids))
                 .group_by(Response.question_id)
             ).all()
-            learned = sum(1 for _, best, _ in answered if best >= 1.0)
+            learned = sum(1 for _, best in answered if best >= 1.0)
             attempt_ids = [a.id for a in attempts]
             times = session.scalars(
                 select(Response.answered_at).where(Response.attempt_id.in_(attempt_ids))

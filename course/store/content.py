@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
 from course.store.base import Base, UTCDateTime
 
@@ -108,15 +108,3 @@ class QuestionRevision(Base):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("content_versions.id"))
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
-def current_version(session: Session, course_id: str) -> ContentVersion | None:
-    return session.scalar(
-        select(ContentVersion)
-        .join(CourseRow, CourseRow.version_id == ContentVersion.id)
-        .where(CourseRow.id == course_id)
-    )
-
-
-def all_courses(session: Session) -> list[CourseRow]:
-    return list(session.scalars(select(CourseRow).order_by(CourseRow.title)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -56,12 +56,6 @@ def _disable_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def ping(engine: Engine) -> None:
-    """Run a trivial query; raises if the database cannot be reached."""
-    with engine.connect() as conn:
-        conn.execute(text("SELECT 1"))
 
 
 def read_only(session: Session) -> None:

@@ -16,11 +16,6 @@ def init_app(app: Flask, engine: Engine | None = None) -> None:
     app.teardown_appcontext(_close)
 
 
-def get_engine() -> Engine:
-    engine: Engine = current_app.extensions["course_engine"]
-    return engine
-
-
 def get_session() -> Session:
     """The request's session; created on first use, closed at teardown."""
     if "db_session" not in g:
