@@ -74,7 +74,6 @@ def seed_class(engine: Engine, class_id: int, first_user: int, learners: int) ->
                     "display_name": f"Learner {u}",
                     "password_hash": "x",
                     "role": "learner",
-                    "session_token": "t",
                     "timezone": "UTC",
                     "created_at": NOW,
                 }
@@ -192,7 +191,6 @@ def main() -> None:
                     display_name="T",
                     password_hash="x",
                     role="instructor",
-                    session_token="t",
                     timezone="UTC",
                     created_at=NOW,
                 )

@@ -97,7 +97,6 @@ def add_learners(engine: Engine, start: int, count: int, questions: list[int]) -
                     "display_name": "L",
                     "password_hash": "x",
                     "role": "learner",
-                    "session_token": "t",
                     "timezone": "UTC",
                     "created_at": NOW,
                 }

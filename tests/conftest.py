@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
+from course.services import passwords
 from course.services.content_sync import sync_root
 from course.settings import Settings
 from course.store.engine import make_engine, make_sessionmaker
@@ -26,6 +27,13 @@ from course.web.app import create_app
 REPO = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("COURSE_TEST_DATABASE_URL", "")
 USING_PG = PG_URL.startswith("postgres")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes() -> None:
+    """argon2 at its minimum cost: tests check behaviour, not hashing strength
+    (bench/logins.py measures the real parameters)."""
+    passwords.configure(passwords.MINIMUM)
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +89,11 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret-key-not-for-production",
         content_path=REPO,
+        password_hash=passwords.MINIMUM,
+        # Scenarios move the clock by days with the learner still logged in (as with
+        # "keep me logged in"); tests/web/test_sessions.py checks the real lifetimes.
+        session_idle_minutes=60 * 24 * 365,
+        session_max_days=3650,
     )
 
 

@@ -77,12 +77,16 @@ def _print_init(result: Any) -> None:
             f"Loaded course '{result.sync.course_id}' (content {result.sync.content_hash[:12]})."
         )
     if result.demo_logins:
-        click.echo("Demo accounts (shown once; change the passwords or delete them in production):")
+        click.echo(
+            "Demo accounts created (passwords shown this once; never use them in production):"
+        )
         for email, password, role in result.demo_logins:
             click.echo(f"  {role.value:<10} {email:<26} password: {password}")
+    for email in result.demo_existing:
+        click.echo(f"Demo account {email} already exists; its password is not shown again.")
 
 
-def _initialize(settings: Settings, demo: bool = True) -> None:
+def _initialize(settings: Settings, demo: bool = False) -> None:
 
     engine = make_engine(settings.database_url)
     try:
@@ -100,11 +104,17 @@ def _initialize(settings: Settings, demo: bool = True) -> None:
 
 
 @main.command()
-@click.option("--no-demo", is_flag=True, help="Do not create the demo accounts.")
-def init(no_demo: bool) -> None:
-    """Create or migrate the database, load the course, create demo accounts."""
+@click.option(
+    "--demo/--no-demo",
+    default=False,
+    show_default=True,
+    help="Also create a demo instructor and learner (local trials only), printing their "
+    "passwords once.",
+)
+def init(demo: bool) -> None:
+    """Create or migrate the database and load the course; no account unless --demo."""
     settings = _settings()
-    _initialize(settings, demo=not no_demo)
+    _initialize(settings, demo=demo)
     click.echo(f"Ready: database {settings.database_url.split('@')[-1]}")
 
 
@@ -120,9 +130,12 @@ def init(no_demo: bool) -> None:
 )
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
 def serve(host: str, port: int, workers: int, dev: bool) -> None:
-    """Serve the app with gunicorn (migrates and loads the course on first start)."""
+    """Serve the app with gunicorn (migrates and loads the course on first start).
+
+    It never creates an account: use `course init --demo` or `course create-user`.
+    """
     settings = _settings()
-    _initialize(settings)
+    _initialize(settings, demo=False)
     if dev:
         create_app(settings).run(host=host, port=port, use_reloader=True, debug=False)
         return
@@ -199,7 +212,6 @@ def sync(root: Path | None) -> None:
 @click.password_option(help="Password (prompted when not given).")
 def create_user_cmd(email: str, role: str, name: str, password: str) -> None:
     """Create an account."""
-
     with _database() as session:
         account = create_user(session, SystemClock(), email, password, name, Role(role))
     click.echo(f"Created {account.role.value} {account.email}")

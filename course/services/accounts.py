@@ -1,30 +1,76 @@
-"""Use cases for accounts: create users, check passwords."""
+"""Use cases for accounts: sign up, log in and out, change email or password, delete."""
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.errors import Conflict, InvalidInput, NotFound
-from course.services import throttle
+from course.services import passwords, sessions, throttle
 from course.services.authz import Actor, require_admin
+from course.services.passwords import MAX_PASSWORD, check_rules
+from course.services.sessions import SessionPolicy, SessionUser
 from course.store.attempts import Attempt, LessonRead
 from course.store.engine import read_only
-from course.store.users import Role, User, get_by_email, normalize_email, session_user_row
+from course.store.users import (
+    Role,
+    User,
+    count_admins,
+    delete_sessions,
+    get_by_email,
+    normalize_email,
+)
 
-MIN_PASSWORD = 10
-MAX_PASSWORD = 256  # refused before hashing, so a 10 KB password costs nothing
-_HASHER = PasswordHasher()
+__all__ = ["MAX_PASSWORD", "Account", "SessionPolicy", "SessionUser"]
+
+log = logging.getLogger("course.security")
 _EMAIL_MAX = 254
+
+# Login: by account and address together, so failures typed elsewhere never slow the
+# owner at their own address (THREATS 43). Account-wide and address-wide counters
+# catch attacks spread over addresses or accounts; they are skipped for an address
+# the account logged in from lately, so neither can keep a learner out of a class.
+LOGIN_PER_ACCOUNT_ADDRESS = throttle.Limit(
+    "login.account_address",
+    5,
+    timedelta(days=1),
+    "failed logins for this account",
+    delay=timedelta(minutes=1),
+)
+LOGIN_PER_ACCOUNT = throttle.Limit(
+    "login.account",
+    20,
+    timedelta(days=1),
+    "failed logins for this account from new addresses",
+    delay=timedelta(seconds=30),
+)
+LOGIN_PER_ADDRESS = throttle.Limit(
+    "login.address",
+    100,
+    timedelta(hours=1),
+    "failed logins from your address",
+    delay=timedelta(seconds=30),
+)
+SIGNUP_PER_ADDRESS = throttle.Limit(
+    "signup.address", 200, timedelta(hours=1), "sign-ups from your address"
+)
+REAUTH_PER_ACCOUNT = throttle.Limit(
+    "reauth.account", 5, timedelta(days=1), "wrong current passwords", delay=timedelta(minutes=1)
+)
+KNOWN_ADDRESS_FOR = timedelta(days=30)
+_TAKEN = (
+    "This email cannot be used to sign up. If you already have an account, log in; "
+    "if you forgot its password, ask your instructor or administrator."
+)
 
 
 @dataclass(frozen=True)
@@ -41,22 +87,23 @@ def _account(user: User) -> Account:
     return Account(user.id, user.email, user.display_name, user.role)
 
 
-def check_password_rules(password: str, email: str) -> None:
+def account_ref(email: str) -> str:
+    """What logs say instead of an email: a short hash, stable across lines."""
+    return hashlib.sha256(normalize_email(email).encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def check_password_rules(password: str, email: str, name: str = "") -> None:
     """Raise :class:`InvalidInput` stating the rule a password breaks."""
-    if len(password) > MAX_PASSWORD:
-        raise InvalidInput(f"Password is too long: at most {MAX_PASSWORD} characters.")
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"Password is too short: use at least {MIN_PASSWORD} characters.")
-    if password.strip().lower() in {normalize_email(email), normalize_email(email).split("@")[0]}:
-        raise InvalidInput("Password must not be your email address.")
-    if len(set(password)) < 4:
-        raise InvalidInput("Password is too simple: use more different characters.")
+    check_rules(password, normalize_email(email), name)
 
 
 def check_email(email: str) -> str:
+    """The normalized address, or :class:`InvalidInput` saying what a valid one is."""
     value = normalize_email(email)
+    if len(value) > _EMAIL_MAX:
+        raise InvalidInput(f"That email address is too long: at most {_EMAIL_MAX} characters.")
     local, _, domain = value.partition("@")
-    if not local or "." not in domain or len(value) > _EMAIL_MAX or " " in value:
+    if not local or "." not in domain or " " in value or "\x00" in value:
         raise InvalidInput("Enter a valid email address, like name@example.org.")
     return value
 
@@ -76,17 +123,18 @@ def create_user(
         Conflict: an account with this email exists.
     """
     address = check_email(email)
-    check_password_rules(password, address)
+    check_password_rules(password, address, display_name)
     name = (display_name.strip() or address.split("@")[0])[:80]
+    # Hashed before looking the email up, so a taken email costs the same time.
+    encoded = passwords.hasher().hash(password)
     with session.begin():
         if get_by_email(session, address) is not None:
             raise Conflict(f"An account for {address} already exists.")
         user = User(
             email=address,
             display_name=name,
-            password_hash=_HASHER.hash(password),
+            password_hash=encoded,
             role=role,
-            session_token=secrets.token_hex(16),
             created_at=clock.now(),
         )
         session.add(user)
@@ -98,63 +146,71 @@ def create_user(
 
 
 def verify_password(user: User, password: str) -> bool:
-    """Constant-work password check (argon2)."""
-    if len(password) > MAX_PASSWORD:
-        return False
-    try:
-        return _HASHER.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    """Constant-work password check (argon2); over-long input is refused unhashed."""
+    return passwords.hasher().verify(user.password_hash, password)
 
 
-@dataclass(frozen=True)
-class SessionUser:
-    """The logged-in user as the web layer sees it; ``token`` ends with a password change."""
-
-    id: int
-    email: str
-    display_name: str
-    role: Role
-    token: str
-
-
-def _session_user(user: User) -> SessionUser:
-    return SessionUser(
-        user.id, user.email, user.display_name, user.role, f"{user.id}:{user.session_token}"
-    )
+def _login_keys(email: str, address: str) -> dict[str, str]:
+    return {
+        "pair": f"login:account_address:{email}|{address}",
+        "account": f"login:account:{email}",
+        "address": f"login:address:{address}",
+        "known": f"login:known:{email}|{address}",
+    }
 
 
 def authenticate(
-    session: Session, clock: Clock, email: str, password: str, address: str = ""
+    session: Session,
+    clock: Clock,
+    email: str,
+    password: str,
+    address: str = "",
+    remember: bool = False,
 ) -> SessionUser | None:
-    """The user if the password is right; ``None`` otherwise (same for unknown emails).
+    """Log in: a new session for the user if the password is right, else ``None``
+    (the same for unknown emails, at the same cost).
 
-    Failed attempts are throttled per account and per address.
+    Each attempt is counted before the password is checked (so racing requests cannot
+    overrun a limit) and given back when it succeeds.
 
     Raises:
-        TooManyRequests: too many recent failures for the account or the address.
+        TooManyRequests: too many recent failures; ``retry_after`` says how long to wait.
     """
     now = clock.now()
-    account_key = f"login:account:{normalize_email(email)}"
-    address_key = f"login:address:{address}"
+    address_key = normalize_email(email)
+    keys = _login_keys(address_key, address)
     with session.begin():
-        throttle.check(session, account_key, throttle.LOGIN_PER_ACCOUNT, now)
-        if address:
-            throttle.check(session, address_key, throttle.LOGIN_PER_ADDRESS, now)
-        user = get_by_email(session, email)
-        ok = user is not None and verify_password(user, password)
-        if user is None:
-            # Hash anyway so unknown and known emails take the same time.
-            _HASHER.hash(password[:MAX_PASSWORD] or "x")
-        if not ok or user is None:
-            throttle.hit(session, account_key, throttle.LOGIN_PER_ACCOUNT, now)
+        known = throttle.seen_since(session, keys["known"], now - KNOWN_ADDRESS_FOR)
+        throttle.take(session, keys["pair"], LOGIN_PER_ACCOUNT_ADDRESS, now)
+        if not known:
+            throttle.take(session, keys["account"], LOGIN_PER_ACCOUNT, now)
             if address:
-                throttle.hit(session, address_key, throttle.LOGIN_PER_ADDRESS, now)
-            return None
-        throttle.clear(session, account_key)
-        if _HASHER.check_needs_rehash(user.password_hash):
-            user.password_hash = _HASHER.hash(password)
-        return _session_user(user)
+                throttle.take(session, keys["address"], LOGIN_PER_ADDRESS, now)
+        user = get_by_email(session, address_key) if len(address_key) <= _EMAIL_MAX else None
+        user_id, encoded = (user.id, user.password_hash) if user else (None, None)
+    hasher = passwords.hasher()
+    ok = hasher.verify(encoded or hasher.dummy_hash, password) and user_id is not None
+    if not ok or user_id is None:
+        log.warning(
+            "security event=login_failed account=%s address=%s known_address=%s",
+            account_ref(address_key),
+            address,
+            known,
+        )
+        return None
+    with session.begin():
+        throttle.clear(session, keys["pair"])
+        if not known:
+            throttle.refund(session, keys["account"], now)
+            if address:
+                throttle.refund(session, keys["address"], now)
+        throttle.mark(session, keys["known"], now)
+        user = session.get(User, user_id)
+        assert user is not None
+        if hasher.needs_rehash(user.password_hash):
+            user.password_hash = hasher.hash(password)
+        token = sessions.start(session, user.id, remember, now)
+        return SessionUser(user.id, user.email, user.display_name, user.role, token, remember)
 
 
 def register(
@@ -166,21 +222,31 @@ def register(
     address: str = "",
     timezone: str = "UTC",
 ) -> SessionUser:
-    """Sign up as a learner and return the session user.
+    """Sign up as a learner and return the new session.
+
+    A taken email gets a message that does not name the account, after the same work
+    (one hash) as a new one; see docs/architecture.md for what it still reveals.
 
     Raises:
-        InvalidInput, Conflict: as :func:`create_user`; TooManyRequests per address.
+        InvalidInput: as :func:`create_user`. Conflict: the email cannot be used.
+        TooManyRequests: too many sign-ups from the address.
     """
+    now = clock.now()
     if address:
         with session.begin():
-            throttle.check(session, f"signup:{address}", throttle.SIGNUP_PER_ADDRESS, clock.now())
-            throttle.hit(session, f"signup:{address}", throttle.SIGNUP_PER_ADDRESS, clock.now())
-    account = create_user(session, clock, email, password, display_name, Role.LEARNER)
+            throttle.take(session, f"signup:address:{address}", SIGNUP_PER_ADDRESS, now)
+            throttle.purge(session, now - KNOWN_ADDRESS_FOR - timedelta(days=1))
+    try:
+        account = create_user(session, clock, email, password, display_name, Role.LEARNER)
+    except Conflict as exc:
+        raise Conflict(_TAKEN) from exc
     with session.begin():
         user = session.get(User, account.id)
         assert user is not None
         user.timezone = timezone if _known_zone(timezone) else "UTC"
-        return _session_user(user)
+        throttle.mark(session, _login_keys(user.email, address)["known"], now)
+        token = sessions.start(session, user.id, False, now)
+        return SessionUser(user.id, user.email, user.display_name, user.role, token)
 
 
 def _known_zone(name: str) -> bool:
@@ -191,36 +257,90 @@ def _known_zone(name: str) -> bool:
     return True
 
 
-def change_password(session: Session, user_id: int, current: str, new: str) -> SessionUser:
-    """Change the password; every other session and remember-me cookie stops working.
+def _confirm_password(session: Session, clock: Clock, user_id: int, password: str) -> None:
+    """Check the current password before a sensitive change (throttled per account).
+
+    Raises:
+        InvalidInput: the password is wrong. TooManyRequests: too many wrong ones.
+    """
+    key = f"reauth:user:{user_id}"
+    with session.begin():
+        throttle.take(session, key, REAUTH_PER_ACCOUNT, clock.now())
+        encoded = session.scalar(select(User.password_hash).where(User.id == user_id))
+    if encoded is None:
+        raise InvalidInput("Your account no longer exists.")
+    if not passwords.hasher().verify(encoded, password):
+        log.warning("security event=reauth_failed user_id=%d", user_id)
+        raise InvalidInput("Your current password is not right.")
+    with session.begin():
+        throttle.clear(session, key)
+
+
+def change_password(
+    session: Session, clock: Clock, user_id: int, current: str, new: str, remember: bool = False
+) -> SessionUser:
+    """Change the password: every session of the user ends, and this device gets a new one.
 
     Raises:
         InvalidInput: the current password is wrong or the new one breaks a rule.
     """
     with session.begin():
+        read_only(session)
+        email, name = session.execute(
+            select(User.email, User.display_name).where(User.id == user_id)
+        ).one()
+    check_password_rules(new, email, name)
+    _confirm_password(session, clock, user_id, current)
+    encoded = passwords.hasher().hash(new)
+    with session.begin():
         user = session.get(User, user_id)
         if user is None:
             raise InvalidInput("Your account no longer exists.")
-        if not verify_password(user, current):
-            raise InvalidInput("Your current password is not right.")
-        check_password_rules(new, user.email)
-        user.password_hash = _HASHER.hash(new)
-        user.session_token = secrets.token_hex(16)
-        return _session_user(user)
+        user.password_hash = encoded
+        delete_sessions(session, user_id)
+        token = sessions.start(session, user_id, remember, clock.now())
+        return SessionUser(user.id, user.email, user.display_name, user.role, token, remember)
 
 
-def delete_account(session: Session, user_id: int, password: str) -> None:
-    """Delete the account and everything it did (attempts, answers, reads).
+def change_email(session: Session, clock: Clock, user_id: int, current: str, new_email: str) -> str:
+    """Change the login email after checking the current password; returns the new one.
 
     Raises:
-        InvalidInput: the password is wrong.
+        InvalidInput: the password is wrong or the email is not valid.
+        Conflict: another account uses that email.
     """
+    address = check_email(new_email)
+    _confirm_password(session, clock, user_id, current)
+    with session.begin():
+        user = session.get(User, user_id)
+        if user is None:
+            raise InvalidInput("Your account no longer exists.")
+        if user.email != address and get_by_email(session, address) is not None:
+            raise Conflict("Another account uses that email; choose another one.")
+        user.email = address
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise Conflict("Another account uses that email; choose another one.") from exc
+    return address
+
+
+def delete_account(session: Session, clock: Clock, user_id: int, password: str) -> None:
+    """Delete the account, its sessions and everything it did (attempts, answers, reads).
+
+    Raises:
+        InvalidInput: the password is wrong. Conflict: it is the last administrator.
+    """
+    _confirm_password(session, clock, user_id, password)
     with session.begin():
         user = session.get(User, user_id)
         if user is None:
             return
-        if not verify_password(user, password):
-            raise InvalidInput("The password is not right; nothing was deleted.")
+        if user.role is Role.ADMIN and count_admins(session) <= 1:
+            raise Conflict(
+                "You are the only administrator. Make someone else an administrator first."
+            )
+        delete_sessions(session, user_id)
         for model in owned_tables():
             session.execute(delete(model).where(model.user_id == user_id))
         session.delete(user)
@@ -246,22 +366,16 @@ def set_timezone(session: Session, user_id: int, timezone: str) -> None:
             user.timezone = timezone
 
 
-def load_session_user(session: Session, token: str) -> SessionUser | None:
-    """Resolve a session token ``"<id>:<secret>"``; ``None`` when stale or unknown.
+def load_session_user(
+    session: Session, clock: Clock, token: str, policy: SessionPolicy
+) -> SessionUser | None:
+    """The user of a session cookie's token; see :func:`course.services.sessions.load`."""
+    return sessions.load(session, clock, token, policy)
 
-    Runs on every request, so it reads five columns rather than loading an ORM object.
-    """
-    user_id, _, secret = token.partition(":")
-    if not user_id.isdigit() or not secret:
-        return None
-    with session.begin():
-        read_only(session)
-        row = session_user_row(session, int(user_id))
-    if row is None or not secrets.compare_digest(row.session_token, secret):
-        return None
-    return SessionUser(
-        row.id, row.email, row.display_name, row.role, f"{row.id}:{row.session_token}"
-    )
+
+def logout(session: Session, token: str) -> None:
+    """End this login only; the user's other devices stay logged in."""
+    sessions.end(session, token)
 
 
 def owned_tables() -> list[Any]:
@@ -278,12 +392,23 @@ def list_users(session: Session, actor: Actor) -> list[Account]:
 
 
 def set_role(session: Session, actor: Actor, user_id: int, role: Role) -> None:
-    """Promote or demote an account (administrators; not their own)."""
+    """Promote or demote an account (administrators; not their own). The account's
+    sessions end at once, so the new role applies on its next request.
+
+    Raises:
+        PermissionDenied: the actor is not an administrator.
+        InvalidInput: the actor's own account. NotFound: no such account.
+        Conflict: it would leave no administrator.
+    """
     require_admin(actor)
     if user_id == actor.id:
-        raise InvalidInput("You cannot change your own role.")
+        raise InvalidInput("You cannot change your own role; another administrator can.")
     with session.begin():
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("No such account.")
-        user.role = role
+        if user.role is Role.ADMIN and role is not Role.ADMIN and count_admins(session) <= 1:
+            raise Conflict("This is the only administrator; promote someone else first.")
+        if user.role is not role:
+            user.role = role
+            delete_sessions(session, user_id)

@@ -1,4 +1,4 @@
-"""First start: migrate, load the bundled course, create demo accounts."""
+"""First start: migrate, load the bundled course, and (only when asked) demo accounts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from course.services.accounts import create_user
 from course.services.content_sync import SyncResult, sync_root
 from course.store import migrate
 from course.store.content import CourseRow
-from course.store.users import Role, count_users
+from course.store.users import Role, get_by_email
 
 DEMO_ACCOUNTS = (
     ("instructor@example.org", "Demo Instructor", Role.INSTRUCTOR),
@@ -26,22 +26,31 @@ DEMO_ACCOUNTS = (
 class InitResult:
     sync: SyncResult | None = None
     demo_logins: list[tuple[str, str, Role]] = field(default_factory=list)
+    demo_existing: list[str] = field(default_factory=list)
 
 
 def initialize(
-    engine: Engine, session: Session, clock: Clock, content: Path, demo: bool = True
+    engine: Engine, session: Session, clock: Clock, content: Path, demo: bool = False
 ) -> InitResult:
-    """Bring the database to the newest schema, sync content when none is loaded yet,
-    and create demo accounts in an empty database (their passwords are returned once)."""
+    """Bring the database to the newest schema and sync content when none is loaded yet.
+
+    With ``demo``, also create the demo accounts that do not exist yet; their
+    passwords are returned once, at creation, and never again. Without it (``course
+    init`` and ``course serve``) no account is ever created.
+    """
     migrate.upgrade(engine.url.render_as_string(hide_password=False))
     result = InitResult()
     with session.begin():
         has_course = session.scalar(select(CourseRow.id).limit(1)) is not None
-        has_users = count_users(session) > 0
     if not has_course:
         result.sync = sync_root(session, clock, content)
-    if demo and not has_users:
+    if demo:
         for email, name, role in DEMO_ACCOUNTS:
+            with session.begin():
+                exists = get_by_email(session, email) is not None
+            if exists:
+                result.demo_existing.append(email)
+                continue
             password = secrets.token_urlsafe(12)
             create_user(session, clock, email, password, name, role)
             result.demo_logins.append((email, password, role))

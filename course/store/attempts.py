@@ -106,18 +106,6 @@ class LessonRead(Base):
     __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)
 
 
-class ThrottleHit(Base):
-    """A counted event (a failed login, a join-code guess) for rate limits across processes."""
-
-    __tablename__ = "throttle_hits"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-    __table_args__ = (Index("ix_throttle_hits_key_at", "key", "at"),)
-
-
 # The answer path's queries, built once: constructing statements per request costs more
 # than running them on SQLite. Executed on the session's connection (Core, no ORM).
 _ATTEMPT_FOR_ANSWER = (

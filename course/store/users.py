@@ -6,7 +6,18 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, String, bindparam, func, select
+from sqlalchemy import (
+    Boolean,
+    Enum,
+    ForeignKey,
+    String,
+    bindparam,
+    delete,
+    false,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from course.store.base import Base, UTCDateTime
@@ -33,8 +44,6 @@ class User(Base):
         Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
         default=Role.LEARNER,
     )
-    # Changing it logs out every session of the user (it is part of the session cookie).
-    session_token: Mapped[str] = mapped_column(String(64))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # The learner's own daily review limits; None means the course's.
     new_per_day: Mapped[int | None] = mapped_column(default=None)
@@ -55,11 +64,60 @@ def count_users(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(User)) or 0
 
 
-_SESSION_USER = select(User.id, User.email, User.display_name, User.role, User.session_token).where(
-    User.id == bindparam("user_id")
+class UserSession(Base):
+    """One login on one device. The cookie carries ``id`` and a secret whose SHA-256 is
+    ``token_hash``; deleting the row ends that login (and its remember cookie)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    remember: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def count_admins(session: Session) -> int:
+    return (
+        session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN)) or 0
+    )
+
+
+# What every request needs to know of its user: one prebuilt query by primary key.
+_SESSION_USER = (
+    select(
+        UserSession.token_hash,
+        UserSession.remember,
+        UserSession.created_at,
+        UserSession.last_seen_at,
+        User.id,
+        User.email,
+        User.display_name,
+        User.role,
+    )
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.id == bindparam("session_id"))
+)
+_TOUCH = (
+    update(UserSession)
+    .where(UserSession.id == bindparam("session_id"))
+    .values(last_seen_at=bindparam("now"))
 )
 
 
-def session_user_row(session: Session, user_id: int) -> Any:
-    """What every request needs to know of its user (one prebuilt query)."""
-    return session.connection().execute(_SESSION_USER, {"user_id": user_id}).first()
+def session_user_row(session: Session, session_id: int) -> Any:
+    """The login ``session_id`` joined to its user, or ``None``."""
+    return session.connection().execute(_SESSION_USER, {"session_id": session_id}).first()
+
+
+def touch_session(session: Session, session_id: int, now: datetime) -> None:
+    session.connection().execute(_TOUCH, {"session_id": session_id, "now": now})
+
+
+def delete_sessions(session: Session, user_id: int, keep: int | None = None) -> None:
+    """End every login of ``user_id`` (but ``keep``, when given)."""
+    query = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(UserSession.id != keep)
+    session.execute(query)

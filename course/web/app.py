@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, Response
 from sqlalchemy import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from course import __version__
 from course.clock import Clock
+from course.services import passwords
 from course.settings import PACKAGE_DIR, Settings, from_env
 from course.web import auth, classes, db, errors, extensions, health, learn, quiz, review, teach
 
@@ -42,13 +45,20 @@ def create_app(
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_DURATION=timedelta(days=settings.remember_days),
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead; long forms do not expire
     )
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if settings.trusted_proxies:
+        # Believe X-Forwarded-For/-Proto only as far as the configured proxies set them;
+        # with 0 (the default) a forged header is ignored and remote_addr is the peer.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+    passwords.configure(settings.password_hash)
     db.init_app(app, engine)
-    extensions.init_app(app, clock)
+    extensions.init_app(app, settings, clock)
     errors.init_app(app)
     for blueprint in (health.bp, auth.bp, learn.bp, quiz.bp, review.bp, classes.bp, teach.bp):
         app.register_blueprint(blueprint)

@@ -11,14 +11,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from course.errors import InvalidInput
+from course.errors import Conflict, InvalidInput
 from course.services import accounts
-from course.services.accounts import SessionUser
+from course.services.accounts import MAX_PASSWORD, SessionUser
 from course.web.db import get_session
-from course.web.extensions import clock, login_manager
+from course.web.extensions import clock, login_manager, session_policy
 
 bp = Blueprint("auth", __name__)
-TOO_LONG = "Password is too long: at most 256 characters."
+TOO_LONG = f"Password is too long: at most {MAX_PASSWORD} characters."
 
 
 class WebUser(UserMixin):  # type: ignore[misc]
@@ -37,13 +37,13 @@ class WebUser(UserMixin):  # type: ignore[misc]
 
 @login_manager.user_loader  # type: ignore[untyped-decorator]
 def _load(token: str) -> WebUser | None:
-    user = accounts.load_session_user(get_session(), token)
+    user = accounts.load_session_user(get_session(), clock(), token, session_policy())
     return WebUser(user) if user else None
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
     remember = BooleanField("Keep me logged in on this device")
 
 
@@ -52,18 +52,27 @@ class SignupForm(FlaskForm):  # type: ignore[misc]
     timezone = HiddenField(default="UTC", validators=[Length(max=64)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
-        "Password (at least 10 characters)",
-        validators=[DataRequired(), Length(max=256, message=TOO_LONG)],
+        "Password (at least 10 characters; a few unrelated words work well)",
+        validators=[DataRequired(), Length(max=MAX_PASSWORD, message=TOO_LONG)],
     )
 
 
 class PasswordForm(FlaskForm):  # type: ignore[misc]
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=256)])
+    current = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD)]
+    )
     new = PasswordField(
-        "New password", validators=[DataRequired(), Length(max=256, message=TOO_LONG)]
+        "New password", validators=[DataRequired(), Length(max=MAX_PASSWORD, message=TOO_LONG)]
     )
     confirm = PasswordField(
         "New password again", validators=[DataRequired(), EqualTo("new", "The passwords differ.")]
+    )
+
+
+class EmailForm(FlaskForm):  # type: ignore[misc]
+    email = EmailField("New email", validators=[DataRequired(), Length(max=254)])
+    current = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD)]
     )
 
 
@@ -75,7 +84,7 @@ class TimezoneForm(FlaskForm):  # type: ignore[misc]
 
 
 class DeleteForm(FlaskForm):  # type: ignore[misc]
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_PASSWORD)])
     confirm = BooleanField(
         "I understand that my progress will be deleted for good", validators=[DataRequired()]
     )
@@ -94,15 +103,32 @@ def _login(user: SessionUser, remember: bool = False) -> None:
     login_user(WebUser(user), remember=remember)
 
 
+def _logout() -> None:
+    """End this login on the server, then drop the session and the remember cookie.
+
+    ``session.clear()`` comes first: flask-login's ``logout_user`` marks the remember
+    cookie for deletion in the session, and clearing afterwards would undo that.
+    """
+    if current_user.is_authenticated:
+        accounts.logout(get_session(), current_user.get_id())
+    session.clear()
+    logout_user()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(
-            get_session(), clock(), form.email.data, form.password.data, request.remote_addr or ""
+            get_session(),
+            clock(),
+            form.email.data,
+            form.password.data,
+            request.remote_addr or "",
+            bool(form.remember.data),
         )
         if user is not None:
-            _login(user, form.remember.data)
+            _login(user, user.remember)
             return redirect(safe_next(request.args.get("next")) or url_for("learn.home"))
         flash("Email or password is not right.", "error")
         return render_template("login.html", form=form), 401
@@ -123,10 +149,10 @@ def signup() -> ResponseReturnValue:
                 request.remote_addr or "",
                 form.timezone.data or "UTC",
             )
-        except InvalidInput as exc:
+        except (InvalidInput, Conflict) as exc:
             target = form.password if "assword" in exc.message else form.email
             target.errors.append(exc.message)
-            return render_template("signup.html", form=form), 400
+            return render_template("signup.html", form=form), exc.status
         _login(user)
         flash("Welcome! Your account is ready.", "info")
         return redirect(safe_next(request.args.get("next")) or url_for("learn.home"))
@@ -135,38 +161,64 @@ def signup() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    if current_user.is_authenticated:
-        logout_user()
-    session.clear()
+    _logout()
     flash("You are logged out.", "info")
     return redirect(url_for("learn.home"))
+
+
+def _account_page(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
+    """The account page with its four forms (a failed one passed in keeps its errors)."""
+    defaults: dict[str, FlaskForm] = {
+        "form": PasswordForm(prefix="pw", formdata=None),
+        "email_form": EmailForm(prefix="em", formdata=None),
+        "tz_form": TimezoneForm(
+            prefix="tz",
+            formdata=None,
+            timezone=accounts.get_timezone(get_session(), current_user.id),
+        ),
+        "delete_form": DeleteForm(prefix="del", formdata=None),
+    }
+    return render_template("account.html", **{**defaults, **forms}), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
 @login_required  # type: ignore[untyped-decorator]
 def account() -> ResponseReturnValue:
+    if request.method == "GET":
+        return _account_page()
     form = PasswordForm(prefix="pw")
-    delete_form = DeleteForm(prefix="del")
-    tz_form = TimezoneForm(
-        prefix="tz", timezone=accounts.get_timezone(get_session(), current_user.id)
-    )
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            user = accounts.change_password(
-                get_session(), current_user.id, form.current.data, form.new.data
-            )
-        except InvalidInput as exc:
-            form.new.errors.append(exc.message)
-            return render_template(
-                "account.html", form=form, delete_form=delete_form, tz_form=tz_form
-            ), 400
-        _login(user)
-        flash("Password changed. Other devices have been logged out.", "info")
-        return redirect(url_for("auth.account"))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "account.html", form=form, delete_form=delete_form, tz_form=tz_form
-    ), status
+    if not form.validate_on_submit():
+        return _account_page(400, form=form)
+    remember = current_user.user.remember
+    try:
+        user = accounts.change_password(
+            get_session(), clock(), current_user.id, form.current.data, form.new.data, remember
+        )
+    except InvalidInput as exc:
+        target = form.current if "current" in exc.message else form.new
+        target.errors.append(exc.message)
+        return _account_page(400, form=form)
+    _login(user, remember)
+    flash("Password changed. Other devices have been logged out.", "info")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/email")
+@login_required  # type: ignore[untyped-decorator]
+def email() -> ResponseReturnValue:
+    form = EmailForm(prefix="em")
+    if not form.validate_on_submit():
+        return _account_page(400, email_form=form)
+    try:
+        address = accounts.change_email(
+            get_session(), clock(), current_user.id, form.current.data, form.email.data
+        )
+    except InvalidInput as exc:
+        target = form.current if "password" in exc.message else form.email
+        target.errors.append(exc.message)
+        return _account_page(400, email_form=form)
+    flash(f"Your email is now {address}; log in with it from now on.", "info")
+    return redirect(url_for("auth.account"))
 
 
 @bp.post("/account/timezone")
@@ -181,12 +233,7 @@ def timezone() -> ResponseReturnValue:
         else:
             flash("Time zone saved.", "info")
             return redirect(url_for("auth.account"))
-    return render_template(
-        "account.html",
-        form=PasswordForm(prefix="pw"),
-        delete_form=DeleteForm(prefix="del"),
-        tz_form=form,
-    ), 400
+    return _account_page(400, tz_form=form)
 
 
 @bp.post("/account/delete")
@@ -195,21 +242,13 @@ def delete_account() -> ResponseReturnValue:
     form = DeleteForm(prefix="del")
     if not form.validate_on_submit():
         flash("Tick the box and enter your password to delete your account.", "error")
-        return render_template(
-            "account.html", form=PasswordForm(prefix="pw"), delete_form=form, tz_form=_tz_form()
-        ), 400
+        return _account_page(400, delete_form=form)
     try:
-        accounts.delete_account(get_session(), current_user.id, form.password.data)
+        accounts.delete_account(get_session(), clock(), current_user.id, form.password.data)
     except InvalidInput as exc:
         form.password.errors.append(exc.message)
-        return render_template(
-            "account.html", form=PasswordForm(prefix="pw"), delete_form=form, tz_form=_tz_form()
-        ), 400
-    logout_user()
+        return _account_page(400, delete_form=form)
     session.clear()
+    logout_user()
     flash("Your account and its data are deleted.", "info")
     return redirect(url_for("learn.home"))
-
-
-def _tz_form() -> TimezoneForm:
-    return TimezoneForm(prefix="tz", timezone=accounts.get_timezone(get_session(), current_user.id))

@@ -47,7 +47,7 @@ def join_link(code: str) -> ResponseReturnValue:
 def join() -> ResponseReturnValue:
     code = request.form.get("code", "")[:32]
     try:
-        classes.join(get_session(), clock(), actor(), code, request.remote_addr or "")
+        classes.join(get_session(), clock(), actor(), code)
     except (InvalidInput, Conflict) as exc:
         return _page(code=code, error=exc.message, status=exc.status)
     flash("You joined the class.", "info")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, current_app, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from course.clock import Clock, SystemClock
+from course.services.sessions import SessionPolicy
+from course.settings import Settings
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -26,10 +30,21 @@ def _unauthorized() -> ResponseReturnValue:
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def init_app(app: Flask, app_clock: Clock | None = None) -> None:
+def init_app(app: Flask, settings: Settings, app_clock: Clock | None = None) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     app.extensions["course_clock"] = app_clock or SystemClock()
+    app.extensions["course_session_policy"] = SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(days=settings.session_max_days),
+        remember=timedelta(days=settings.remember_days),
+    )
+
+
+def session_policy() -> SessionPolicy:
+    """How long logins last (from the settings)."""
+    value: SessionPolicy = current_app.extensions["course_session_policy"]
+    return value
 
 
 def clock() -> Clock:

@@ -58,11 +58,11 @@ def test_validate_reports_every_problem(runner: CliRunner, tmp_path: Path) -> No
 
 
 def test_init_then_sync_is_idempotent(runner: CliRunner) -> None:
-    first = runner.invoke(main, ["init"])
+    first = runner.invoke(main, ["init", "--demo"])
     assert first.exit_code == 0, first.output
     assert "Demo accounts" in first.output and "learner@example.org" in first.output
-    again = runner.invoke(main, ["init"])
-    assert "Demo accounts" not in again.output  # shown once
+    again = runner.invoke(main, ["init", "--demo"])
+    assert "password:" not in again.output  # shown once, at creation
     result = runner.invoke(main, ["sync"])
     assert result.exit_code == 0 and "Unchanged" in result.output
 

@@ -18,11 +18,16 @@ def test_reader_does_not_wait_for_a_writer(engine: Engine, database_url: str) ->
     reader = make_sessionmaker(other)()
     try:
         writer.begin()
-        writer.execute(text("INSERT INTO throttle_hits (key, at) VALUES ('k', '2026-01-01')"))
+        writer.execute(
+            text(
+                "INSERT INTO throttle_counters (key, count, window_start, last_at) "
+                "VALUES ('k', 1, '2026-01-01', '2026-01-01')"
+            )
+        )
         started = time.perf_counter()
         with reader.begin():
             read_only(reader)
-            count = reader.execute(text("SELECT count(*) FROM throttle_hits")).scalar()
+            count = reader.execute(text("SELECT count(*) FROM throttle_counters")).scalar()
         assert count == 0  # the uncommitted row is invisible, and nobody waited
         assert time.perf_counter() - started < 1.0
         writer.commit()

@@ -1,0 +1,122 @@
+"""Login sessions: one ``user_sessions`` row per login on a device.
+
+The cookie (Flask's session, and the remember cookie when "keep me logged in" is
+ticked) carries ``"<row id>:<secret>"``; the row keeps only the secret's SHA-256.
+Logging out deletes that row, so a copied cookie stops working at once while the
+user's other devices stay logged in. A password or role change, or deleting the
+account, deletes every row of the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from course.clock import Clock
+from course.store.engine import read_only
+from course.store.users import Role, UserSession, session_user_row, touch_session
+
+# last_seen_at is written at most this often per session (one UPDATE a minute, not
+# one per request).
+TOUCH_EVERY = timedelta(minutes=1)
+_MAX_ID_DIGITS = 18  # fits a BIGINT; longer "ids" are forged
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long logins last (the SESSION_IDLE_MINUTES, SESSION_MAX_DAYS and
+    REMEMBER_DAYS settings)."""
+
+    idle: timedelta = timedelta(minutes=120)
+    absolute: timedelta = timedelta(days=30)
+    remember: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """The logged-in user as the web layer sees it; ``token`` names the login."""
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    token: str
+    remember: bool = False
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start(session: Session, user_id: int, remember: bool, now: datetime) -> str:
+    """Add a login row for ``user_id``; call inside a transaction. Returns its token."""
+    secret = secrets.token_urlsafe(32)
+    row = UserSession(
+        user_id=user_id,
+        token_hash=_digest(secret),
+        remember=remember,
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return f"{row.id}:{secret}"
+
+
+def _parse(token: str) -> tuple[int, str] | None:
+    sid, _, secret = token.partition(":")
+    if not sid.isascii() or not sid.isdigit() or len(sid) > _MAX_ID_DIGITS or not secret:
+        return None
+    return int(sid), secret
+
+
+def session_id(token: str) -> int | None:
+    """The login row named by ``token`` (``None`` when malformed)."""
+    parsed = _parse(token)
+    return parsed[0] if parsed else None
+
+
+def load(session: Session, clock: Clock, token: str, policy: SessionPolicy) -> SessionUser | None:
+    """Resolve a cookie's token; ``None`` when unknown, ended, idle or too old.
+
+    Runs on every request: one prebuilt query by primary key, and an UPDATE of
+    ``last_seen_at`` at most once a minute.
+    """
+    parsed = _parse(token)
+    if parsed is None:
+        return None
+    sid, secret = parsed
+    with session.begin():
+        read_only(session)
+        row = session_user_row(session, sid)
+    if row is None or not secrets.compare_digest(row.token_hash, _digest(secret)):
+        return None
+    now = clock.now()
+    idle = policy.remember if row.remember else policy.idle
+    if now - row.last_seen_at > idle or now - row.created_at > policy.absolute:
+        with session.begin():
+            session.execute(delete(UserSession).where(UserSession.id == sid))
+        return None
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        with session.begin():
+            touch_session(session, sid, now)
+    return SessionUser(row.id, row.email, row.display_name, row.role, token, row.remember)
+
+
+def end(session: Session, token: str) -> None:
+    """Log out the login named by ``token`` (only if its secret matches)."""
+    parsed = _parse(token)
+    if parsed is None:
+        return
+    sid, secret = parsed
+    with session.begin():
+        session.execute(
+            delete(UserSession).where(
+                UserSession.id == sid, UserSession.token_hash == _digest(secret)
+            )
+        )
