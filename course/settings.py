@@ -98,7 +98,10 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if raw is None or not raw.strip():
         return default
     value = raw.strip()
-    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+    if (
+        not (value.isascii() and value.isdigit() and len(value) <= 9)
+        or not low <= int(value) <= high
+    ):
         raise SettingsError(f"{name}={raw!r} must be a whole number from {low} to {high}")
     return int(value)
 
