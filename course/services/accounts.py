@@ -186,7 +186,9 @@ def authenticate(
             throttle.take(session, keys["account"], LOGIN_PER_ACCOUNT, now)
             if address:
                 throttle.take(session, keys["address"], LOGIN_PER_ADDRESS, now)
-        user = get_by_email(session, address_key) if len(address_key) <= _EMAIL_MAX else None
+        # An email no account can have is not looked up (PostgreSQL refuses NUL bytes).
+        lookup = len(address_key) <= _EMAIL_MAX and "\x00" not in address_key
+        user = get_by_email(session, address_key) if lookup else None
         user_id, encoded = (user.id, user.password_hash) if user else (None, None)
     hasher = passwords.hasher()
     ok = hasher.verify(encoded or hasher.dummy_hash, password) and user_id is not None

@@ -160,3 +160,11 @@ def test_known_addresses_skip_account_wide_counting(session: Session, clock: Fix
         authenticate(session, clock, "own@example.org", "guess x", "198.51.100.7")
     user = authenticate(session, clock, "own@example.org", "a long enough password", "1.1.1.1")
     assert user is not None
+
+
+@pytest.mark.parametrize("email", ["nul\x00@example.org", "\x00", "a" * 300 + "\x00@example.org"])
+def test_impossible_emails_are_a_failed_login(
+    session: Session, clock: FixedClock, email: str
+) -> None:
+    """PostgreSQL refuses NUL bytes; such an email is never looked up, just refused."""
+    assert authenticate(session, clock, email, "whatever password", "10.0.0.1") is None
