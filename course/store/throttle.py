@@ -26,7 +26,7 @@ class ThrottleCounter(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # for purge()
 
 
 def hash_key(key: str) -> str:

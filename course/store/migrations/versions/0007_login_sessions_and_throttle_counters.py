@@ -34,6 +34,8 @@ def upgrade() -> None:
     sa.Column('last_at', course.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_throttle_counters'))
     )
+    with op.batch_alter_table('throttle_counters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_throttle_counters_last_at'), ['last_at'], unique=False)
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -76,5 +78,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_sessions_user_id'))
 
     op.drop_table('user_sessions')
+    with op.batch_alter_table('throttle_counters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_throttle_counters_last_at'))
+
     op.drop_table('throttle_counters')
     # ### end Alembic commands ###
