@@ -17,6 +17,13 @@ from course.clock import Clock
 from course.errors import Conflict, InvalidInput, NotFound
 from course.services import passwords, sessions, throttle
 from course.services.authz import Actor, require_admin
+from course.services.limits import (
+    LOGIN_PER_ACCOUNT,
+    LOGIN_PER_ACCOUNT_ADDRESS,
+    LOGIN_PER_ADDRESS,
+    REAUTH_PER_ACCOUNT,
+    SIGNUP_PER_ADDRESS,
+)
 from course.services.passwords import MAX_PASSWORD, check_rules
 from course.services.sessions import SessionPolicy, SessionUser
 from course.store.attempts import Attempt, LessonRead
@@ -30,42 +37,20 @@ from course.store.users import (
     normalize_email,
 )
 
-__all__ = ["MAX_PASSWORD", "Account", "SessionPolicy", "SessionUser"]
+__all__ = [
+    "LOGIN_PER_ACCOUNT",
+    "LOGIN_PER_ACCOUNT_ADDRESS",
+    "LOGIN_PER_ADDRESS",
+    "MAX_PASSWORD",
+    "SIGNUP_PER_ADDRESS",
+    "Account",
+    "SessionPolicy",
+    "SessionUser",
+]
 
 log = logging.getLogger("course.security")
 _EMAIL_MAX = 254
 
-# Login: by account and address together, so failures typed elsewhere never slow the
-# owner at their own address (THREATS 43). Account-wide and address-wide counters
-# catch attacks spread over addresses or accounts; they are skipped for an address
-# the account logged in from lately, so neither can keep a learner out of a class.
-LOGIN_PER_ACCOUNT_ADDRESS = throttle.Limit(
-    "login.account_address",
-    5,
-    timedelta(days=1),
-    "failed logins for this account",
-    delay=timedelta(minutes=1),
-)
-LOGIN_PER_ACCOUNT = throttle.Limit(
-    "login.account",
-    20,
-    timedelta(days=1),
-    "failed logins for this account from new addresses",
-    delay=timedelta(seconds=30),
-)
-LOGIN_PER_ADDRESS = throttle.Limit(
-    "login.address",
-    100,
-    timedelta(hours=1),
-    "failed logins from your address",
-    delay=timedelta(seconds=30),
-)
-SIGNUP_PER_ADDRESS = throttle.Limit(
-    "signup.address", 200, timedelta(hours=1), "sign-ups from your address"
-)
-REAUTH_PER_ACCOUNT = throttle.Limit(
-    "reauth.account", 5, timedelta(days=1), "wrong current passwords", delay=timedelta(minutes=1)
-)
 KNOWN_ADDRESS_FOR = timedelta(days=30)
 _TAKEN = (
     "This email cannot be used to sign up. If you already have an account, log in; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,7 @@ from course.clock import Clock
 from course.errors import Conflict, InvalidInput, NotFound
 from course.services import throttle
 from course.services.authz import Actor, managed_class, require_staff
+from course.services.limits import JOIN_GUESSES
 from course.store.attempts import Attempt, LessonRead
 from course.store.classes import Assignment, ClassRow, Membership
 from course.store.content import CourseRow, LessonRow, QuizRow
@@ -108,14 +109,6 @@ def remove_member(session: Session, actor: Actor, class_id: int, user_id: int) -
         session.execute(
             delete(Membership).where(Membership.class_id == class_id, Membership.user_id == user_id)
         )
-
-
-# Per account only: a wrong code typed by one learner never slows another's valid code,
-# even behind one school address (THREATS 44). Sign-ups per address bound how many
-# accounts one guesser gets.
-JOIN_GUESSES = throttle.Limit(
-    "join.account", 10, timedelta(days=1), "wrong class codes", delay=timedelta(minutes=1)
-)
 
 
 def join(session: Session, clock: Clock, actor: Actor, code: str) -> int:

@@ -14,6 +14,7 @@ from course.clock import FixedClock
 from course.services import classes
 from course.services.accounts import LOGIN_PER_ACCOUNT_ADDRESS, create_user
 from course.services.authz import Actor
+from course.services.limits import JOIN_GUESSES
 from course.settings import Settings
 from course.store.classes import Membership
 from course.store.users import Role
@@ -138,9 +139,9 @@ def test_wrong_join_codes_never_block_another_learner(
     assert login(friend, "friend@example.org") == 302
     statuses = [
         post(guesser, "/classes/join", {"code": f"GUESS{i:03d}"}, "/classes").status_code
-        for i in range(classes.JOIN_GUESSES.free + 1)
+        for i in range(JOIN_GUESSES.free + 1)
     ]
-    assert statuses == [400] * classes.JOIN_GUESSES.free + [429]
+    assert statuses == [400] * JOIN_GUESSES.free + [429]
     refused = post(guesser, "/classes/join", {"code": join_code}, "/classes")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert post(friend, "/classes/join", {"code": join_code}, "/classes").status_code == 302
