@@ -135,10 +135,12 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
 
 @main.command()
 @click.argument("root", default=None, required=False, type=click.Path(path_type=Path))
-def validate(root: Path | None) -> None:
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def validate(root: Path | None, strict: bool) -> None:
     """Check a content root (default: COURSE_CONTENT); exit 1 listing every problem.
 
     ROOT may also be a file inside lessons/ or quizzes/: its whole root is checked.
+    Warnings follow the errors; they fail the check only with --strict.
     """
     target = root if root is not None else _settings().content_path
     if target.is_file():
@@ -149,10 +151,13 @@ def validate(root: Path | None) -> None:
             )
         target = target.parent.parent
     bundle, report = validate_root(target)
-    for line in report.lines():
+    for line in [*report.lines(), *report.warning_lines()]:
         click.echo(line)
     if bundle is None:
         click.echo(f"{len(report.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    if strict and report.warnings:
+        click.echo(f"{len(report.warnings)} warning(s) found (--strict).", err=True)
         sys.exit(1)
     questions = sum(len(q.questions) for q in bundle.quizzes)
     click.echo(
