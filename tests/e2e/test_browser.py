@@ -137,7 +137,9 @@ def test_learner_journey(server: str, browser: Any) -> None:
     shot(page, "04-quiz-question")
     count = 0
     while page.locator("button:has-text('Check answer')").count():
-        qid = page.locator("fieldset.question").get_attribute("id").removeprefix("question-")
+        qid = SLUG_AT[
+            page.locator("fieldset.question").get_attribute("id").removeprefix("question-")
+        ]
         answer(page, QUESTIONS[qid])
         page.click("button:has-text('Check answer')")
         assert page.locator(".feedback.right").count() == 1, qid

@@ -6,6 +6,11 @@
   function start() {
     var form = document.getElementById("attempt-form");
     if (!form || !form.dataset.saveUrl) { return; }
+    // Shown after a refused submit (a POST): point the address bar back at the attempt,
+    // so a reload fetches the saved answers instead of re-posting the older form.
+    if (form.dataset.pageUrl && window.location.pathname !== form.dataset.pageUrl) {
+      window.history.replaceState(null, "", form.dataset.pageUrl);
+    }
     var status = document.getElementById("save-status");
     var timer = null;
     var pending = false;
