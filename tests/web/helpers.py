@@ -47,6 +47,31 @@ def bundled_keys(root: Path = REPO) -> dict[str, str]:
 KEYS = bundled_keys()
 
 
+def _shown_text() -> str:
+    """Everything the quiz shows learners anyway: prompts, options, items, cloze text."""
+    parts: list[str] = []
+    for question in bundled_questions().values():
+        parts.append(question.prompt)
+        for attribute in ("choices", "items", "lefts", "rights"):
+            parts.extend(o.text for o in getattr(question, attribute, ()))
+        parts.extend(getattr(question, "segments", ()))
+    return " ".join(parts).lower()
+
+
+SHOWN = _shown_text()
+
+
+def slugs_in(html: str) -> list[str]:
+    """Every question id (author's slug) of the bundled quiz found in ``html``.
+
+    A slug that is also a word of the shown text ("Along which *parallel*…") is looked
+    for in the markup only (tags, attributes, URLs); every other slug anywhere.
+    """
+    lowered = html.lower()
+    markup = " ".join(re.findall(r"<[^>]*>", lowered))
+    return [slug for slug in KEYS if slug in (markup if slug in SHOWN else lowered)]
+
+
 def answer_path(attempt: int | str, slug: str) -> str:
     """The URL answering the bundled question ``slug`` in ``attempt``."""
     return f"/attempts/{attempt}/questions/{KEYS[slug]}"

@@ -33,6 +33,7 @@ from tests.web.helpers import (
     form_answer,
     post,
     signup,
+    slugs_in,
 )
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
@@ -61,31 +62,6 @@ def start(client: FlaskClient, quiz: str = QUIZ) -> int:
     page = post(client, f"{quiz}/start", {}, token_from=quiz)
     assert page.status_code == 302, page.get_data(as_text=True)
     return attempt_id_from(page.headers["Location"])
-
-
-def _shown_text() -> str:
-    """Everything the quiz shows learners anyway: prompts, options, items, cloze text."""
-    parts: list[str] = []
-    for question in QUESTIONS.values():
-        parts.append(question.prompt)
-        for attribute in ("choices", "items", "lefts", "rights"):
-            parts.extend(o.text for o in getattr(question, attribute, ()))
-        parts.extend(getattr(question, "segments", ()))
-    return " ".join(parts).lower()
-
-
-SHOWN = _shown_text()
-
-
-def slugs_in(html: str) -> list[str]:
-    """Every question id (author's slug) of the bundled quiz found in ``html``.
-
-    A slug that is also a word of the shown text ("Along which *parallel*…") is looked
-    for in the markup only (tags, attributes, URLs); every other slug anywhere.
-    """
-    lowered = html.lower()
-    markup = " ".join(re.findall(r"<[^>]*>", lowered))
-    return [slug for slug in KEYS if slug in (markup if slug in SHOWN else lowered)]
 
 
 def test_no_slug_in_any_question_page_before_answering(client: FlaskClient) -> None:
