@@ -4,7 +4,7 @@ Starts the real app (``course serve``, gunicorn, SQLite by default or ``DATABASE
 on 127.0.0.1, signs up learners, starts their attempts, then measures:
 
 * baseline: ``GET /livez`` (the same app, no database, no session);
-* answer: ``POST /attempts/<id>/questions/<qid>`` (session, CSRF, load attempt, grade,
+* answer: ``POST /attempts/<id>/questions/<position>`` (session, CSRF, load attempt, grade,
   insert the response, commit) — each request answers a new question.
 
 Both runs use the same client threads on loopback and a bounded number of requests.
@@ -34,7 +34,7 @@ from course.services.accounts import create_user  # noqa: E402
 from course.settings import from_env  # noqa: E402
 from course.store.engine import make_engine, make_sessionmaker  # noqa: E402
 from tests.servers import course, free_port, serve  # noqa: E402
-from tests.web.helpers import bundled_questions, form_answer  # noqa: E402
+from tests.web.helpers import answer_path, bundled_questions, form_answer  # noqa: E402
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 
@@ -99,7 +99,7 @@ def prepare(port: int, learners: int) -> list[tuple[Client, str, list[tuple[str,
         attempt = int(location.rstrip("/").rsplit("/", 1)[-1])
         token = client.token(f"/attempts/{attempt}")
         items = [
-            (f"/attempts/{attempt}/questions/{qid}", {**form_answer(q), "csrf_token": token})
+            (answer_path(attempt, qid), {**form_answer(q), "csrf_token": token})
             for qid, q in questions.items()
         ]
         work.append((client, token, items))

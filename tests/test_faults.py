@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from course.store.attempts import Response
 from course.store.engine import make_engine, make_sessionmaker
 from tests.servers import course, free_port, instance_env, serve
-from tests.web.helpers import bundled_questions, form_answer
+from tests.web.helpers import answer_path, bundled_questions, form_answer
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 
@@ -73,7 +73,7 @@ def test_sigkill_loses_no_acknowledged_answer(tmp_path: Path) -> None:
     for qid, question in questions[:10]:
         status, _, _ = browser.request(
             "POST",
-            f"/attempts/{attempt}/questions/{qid}",
+            answer_path(attempt, qid),
             {**form_answer(question), "csrf_token": token},
         )
         if status == 302:
@@ -107,6 +107,6 @@ def _ignore(browser: Browser, attempt: str, item: tuple[str, object], token: str
     with contextlib.suppress(OSError):
         browser.request(
             "POST",
-            f"/attempts/{attempt}/questions/{qid}",
+            answer_path(attempt, qid),
             {**form_answer(question), "csrf_token": token},  # type: ignore[arg-type]
         )

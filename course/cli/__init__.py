@@ -20,14 +20,17 @@ from course.content.jsonschema import quiz_schema
 from course.errors import CourseError
 from course.review.optimize import MIN_ITEMS
 from course.services.accounts import create_user
+from course.services.audit import Actor
 from course.services.authoring import draft_quiz, import_lesson
 from course.services.catalog import list_courses
 from course.services.content_sync import sync_root, validate_root
 from course.services.exports import review_logs as review_logs_csv
 from course.services.optimize import optimize_course
+from course.services.regrade import Request as RegradeRequest
 from course.services.regrade import regrade as regrade_quiz
 from course.services.setup import initialize
 from course.settings import Settings, SettingsError, from_env
+from course.store.audit import SYSTEM_CLI
 from course.store.engine import make_engine, make_sessionmaker
 from course.store.migrate import upgrade
 from course.store.users import Role
@@ -145,10 +148,12 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
 
 @main.command()
 @click.argument("root", default=None, required=False, type=click.Path(path_type=Path))
-def validate(root: Path | None) -> None:
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+def validate(root: Path | None, strict: bool) -> None:
     """Check a content root (default: COURSE_CONTENT); exit 1 listing every problem.
 
     ROOT may also be a file inside lessons/ or quizzes/: its whole root is checked.
+    Warnings follow the errors; they fail the check only with --strict.
     """
     target = root if root is not None else _settings().content_path
     if target.is_file():
@@ -159,10 +164,13 @@ def validate(root: Path | None) -> None:
             )
         target = target.parent.parent
     bundle, report = validate_root(target)
-    for line in report.lines():
+    for line in [*report.lines(), *report.warning_lines()]:
         click.echo(line)
     if bundle is None:
         click.echo(f"{len(report.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    if strict and report.warnings:
+        click.echo(f"{len(report.warnings)} warning(s) found (--strict).", err=True)
         sys.exit(1)
     questions = sum(len(q.questions) for q in bundle.quizzes)
     click.echo(
@@ -245,11 +253,24 @@ def db_upgrade(revision: str) -> None:
 )
 @click.option("--question", default=None, help="Only this question id.")
 @click.option("--dry-run", is_flag=True, help="Report what would change; store nothing.")
-def regrade(quiz: str, course_id: str | None, question: str | None, dry_run: bool) -> None:
-    """Grade stored answers of QUIZ again with its newest version (after fixing a key)."""
+@click.option(
+    "--reason",
+    default="Regraded after the answer key was corrected.",
+    show_default=True,
+    help="Why: kept in the audit row of every changed score and shown to learners.",
+)
+def regrade(
+    quiz: str, course_id: str | None, question: str | None, dry_run: bool, reason: str
+) -> None:
+    """Grade stored answers of QUIZ again with its newest version (after fixing a key).
+
+    Learners' answers are kept as given; each changed score is appended to the audit
+    trail (by "system/cli", with REASON).
+    """
+    request = RegradeRequest(Actor(SYSTEM_CLI), SystemClock().now(), reason)
     with _database() as session:
         course = course_id or _only_course(session)
-        report = regrade_quiz(session, course, quiz, question, dry_run)
+        report = regrade_quiz(session, course, quiz, question, dry_run, request=request)
     verb = "would change" if dry_run else "changed"
     click.echo(f"Regraded {report.checked} answer(s); {len(report.changes)} score(s) {verb}.")
     for c in report.changes:

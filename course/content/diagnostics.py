@@ -20,9 +20,14 @@ class Diagnostic:
 
 @dataclass
 class Report:
-    """Every problem found while reading a content root."""
+    """Every problem found while reading a content root.
+
+    ``problems`` are errors: nothing loads while there is one. ``warnings`` (contract
+    v1.1) do not stop loading; ``course validate --strict`` fails on them too.
+    """
 
     problems: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     def add(self, path: str, line: int, col: int, message: str) -> None:
         self.problems.append(Diagnostic(path, line, col, message))
@@ -37,3 +42,9 @@ class Report:
     def lines(self) -> list[str]:
         """Problems sorted by file and position, formatted for a terminal."""
         return [str(p) for p in sorted(set(self.problems))]
+
+    def warning_lines(self) -> list[str]:
+        """Warnings sorted by file and position: ``path:line:col: warning: message``."""
+        return [
+            f"{w.path}:{w.line}:{w.col}: warning: {w.message}" for w in sorted(set(self.warnings))
+        ]

@@ -139,6 +139,7 @@ def _load_quizzes(load: _Load, check_quiz: QuizCheck | None) -> None:
     for path, display, data in load.files("quizzes", QUIZ_SUFFIXES):
         read = read_quiz(display, data, path.stem)
         load.report.extend(read.problems)
+        load.report.warnings.extend(read.warnings)
         if check_quiz is not None and read.partial is not None:
             load.report.extend(check_quiz(display, read.partial))
         _check_refs(display, read.lesson_ref, read.section_refs, load.lessons, load.report)

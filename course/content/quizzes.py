@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from course.content.diagnostics import Diagnostic
+from course.content.hints import id_hints
 from course.content.model import (
     FeedbackMode,
     QuestionType,
@@ -36,6 +37,8 @@ class QuizRead:
     partial: Quiz | None = None
     lesson_ref: tuple[str, Node] | None = None
     section_refs: list[tuple[str, Node]] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    id_positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # id → line, col
 
 
 def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
@@ -78,6 +81,7 @@ def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
         path=path,
     )
     result.partial = built
+    result.warnings.extend(id_hints(path, built.questions, result.id_positions))
     if not reader.problems and "title" in values and "lesson" in values:
         result.quiz = built
     return result
@@ -100,6 +104,9 @@ def _questions(reader: Reader, node: Node, result: QuizRead) -> list[dict[str, A
             reader.error(item, f"duplicate question id '{qid}' (first at line {seen[qid]})")
             continue
         seen[qid] = item.line
+        id_node = item.get("id")
+        if id_node is not None:
+            result.id_positions[qid] = (id_node.line, id_node.col)
         definitions.append(definition)
     return definitions
 

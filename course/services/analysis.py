@@ -22,6 +22,7 @@ from course.errors import NotFound
 from course.grading.normalize import normalize_text
 from course.services.authz import Actor, managed_class
 from course.store.attempts import Attempt, AttemptStatus, Response
+from course.store.audit import latest_changes
 from course.store.classes import Membership
 from course.store.content import QuestionRow, QuizRow
 from course.store.engine import read_only
@@ -93,14 +94,17 @@ def analyse(session: Session, actor: Actor, class_id: int, quiz_slug: str) -> Qu
             .group_by(Attempt.user_id)
             .subquery()
         )
+        current = latest_changes()  # a regraded score, not the first grade
         responses = session.execute(
             select(
                 first.c.user_id,
                 Response.question_id,
-                Response.score,
+                func.coalesce(current.c.score, Response.score),
                 Response.response_text,
                 Response.duration_ms,
-            ).join(first, first.c.attempt_id == Response.attempt_id)
+            )
+            .join(first, first.c.attempt_id == Response.attempt_id)
+            .outerjoin(current, current.c.response_id == Response.id)
         ).all()
         leeches = dict(
             session.execute(

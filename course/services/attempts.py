@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,8 +23,10 @@ from course.errors import Conflict, InvalidInput, NotFound
 from course.grading.registry import grade_response
 from course.grading.result import FormatError, Grade, ResponseRejected
 from course.review.rating import Confidence
+from course.services import drafts, reviews
 from course.services import questions as qs
-from course.services import reviews
+from course.services.audit import current_grades, history_views
+from course.services.drafts import position_key
 from course.services.forms import FormGetter, is_blank, raw_from_form
 from course.services.views import (
     AnswerView,
@@ -35,16 +37,39 @@ from course.services.views import (
 )
 from course.store import attempts as store
 from course.store.attempts import Attempt, AttemptStatus, Response
+from course.store.audit import changes_for_attempts
 from course.store.content import ContentVersion, CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import read_only
 
 
 @dataclass(frozen=True)
 class AnswerOutcome:
-    """Either the graded answer, or a message that costs no attempt."""
+    """Either the graded answer, or a message that costs no attempt.
+
+    ``already_answered``: the question had been answered before (a stale tab, a double
+    click); ``answer`` is that first grade, and nothing new was stored.
+    """
 
     answer: AnswerView | None = None
     format_error: str | None = None
+    already_answered: bool = False
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """What became of an end-of-attempt submit.
+
+    ``errors`` (key → message): answers that could not be read; ``blanks``: keys of
+    unanswered questions the learner has not yet confirmed leaving blank. Either way
+    nothing was graded and the attempt stays open (what was typed is saved).
+    """
+
+    errors: dict[str, str] = field(default_factory=dict)
+    blanks: tuple[str, ...] = ()
+
+    @property
+    def submitted(self) -> bool:
+        return not self.errors and not self.blanks
 
 
 def _quiz(session: Session, course_id: str, slug: str) -> QuizRow:
@@ -190,8 +215,10 @@ class _Loaded:
     responses: dict[int, Response]  # question row id → response
 
 
-def _load(session: Session, user_id: int, attempt_id: int) -> _Loaded:
-    attempt = session.get(Attempt, attempt_id)
+def _load(session: Session, user_id: int, attempt_id: int, lock: bool = False) -> _Loaded:
+    # ``lock``: FOR UPDATE on PostgreSQL, so concurrent submits of one attempt queue
+    # (SQLite's BEGIN IMMEDIATE already serializes writers).
+    attempt = session.get(Attempt, attempt_id, with_for_update=lock)
     if attempt is None or attempt.user_id != user_id:
         raise NotFound("No such attempt.")
     quiz = session.get(QuizRow, attempt.quiz_id)
@@ -206,14 +233,27 @@ def _load(session: Session, user_id: int, attempt_id: int) -> _Loaded:
     return _Loaded(attempt, quiz, questions, responses)
 
 
-def _view(session: Session, loaded: _Loaded) -> AttemptView:
+def _keys(attempt: Attempt) -> dict[int, str]:
+    """question id → its opaque key in the attempt's pages (its position)."""
+    return {qid: position_key(i) for i, qid in enumerate(attempt.question_ids)}
+
+
+def _view(session: Session, loaded: _Loaded, with_drafts: bool = False) -> AttemptView:
     attempt, quiz = loaded.attempt, loaded.quiz
-    ordered = [loaded.questions[qid][1] for qid in attempt.question_ids if qid in loaded.questions]
+    keys = _keys(attempt)
+    ordered = [
+        (keys[qid], loaded.questions[qid][1])
+        for qid in attempt.question_ids
+        if qid in loaded.questions
+    ]
+    changes = changes_for_attempts(session, [attempt.id])
+    grades = current_grades(changes)
     answers = {
-        loaded.questions[qid][1].id: qs.answer_view(loaded.questions[qid][1], response)
+        keys[qid]: qs.answer_view(loaded.questions[qid][1], response, keys[qid], grades)
         for qid, response in loaded.responses.items()
         if qid in loaded.questions
     }
+    by_response = {r.id: keys[qid] for qid, r in loaded.responses.items() if qid in keys}
     version = session.get(ContentVersion, attempt.version_id)
     return AttemptView(
         id=attempt.id,
@@ -224,8 +264,10 @@ def _view(session: Session, loaded: _Loaded) -> AttemptView:
         lesson_slug=quiz.lesson_slug,
         feedback_mode=quiz.settings["feedback"],
         open=attempt.status is AttemptStatus.OPEN,
-        questions=tuple(qs.question_view(q, attempt.seed) for q in ordered),
+        questions=tuple(qs.question_view(q, attempt.seed, key) for key, q in ordered),
         answers=answers,
+        drafts=drafts.load(session, attempt.id) if with_drafts else {},
+        score_changes=history_views(changes, by_response),
         attempts_allowed=quiz.settings.get("attempts"),
         content_hash=version.content_hash[:12] if version else "",
     )
@@ -235,7 +277,7 @@ def attempt_view(session: Session, user_id: int, attempt_id: int) -> AttemptView
     """The attempt as its owner sees it now."""
     with session.begin():
         read_only(session)
-        return _view(session, _load(session, user_id, attempt_id))
+        return _view(session, _load(session, user_id, attempt_id), with_drafts=True)
 
 
 def _grade(question: AnyQuestion, raw: Any) -> Grade | FormatError:
@@ -286,12 +328,15 @@ def submit_answer(
     clock: Clock,
     user_id: int,
     attempt_id: int,
-    question_slug: str,
+    position: int,
     get: FormGetter,
     confidence: Confidence | None = None,
     fuzz: bool = True,
 ) -> AnswerOutcome:
-    """Grade one answer (immediate feedback). A second submission returns the first grade.
+    """Grade the answer to the attempt's question at ``position`` (1-based; immediate feedback).
+
+    A second submission (a stale tab, a double click) stores nothing and returns the first
+    grade with ``already_answered`` set.
 
     When the quiz feeds spaced review, the answer is also the card's review (rated from
     the score and the learner's optional ``confidence``), in the same transaction.
@@ -302,19 +347,16 @@ def submit_answer(
     Raises:
         NotFound: not the caller's attempt.
         Conflict: the attempt is already submitted.
-        InvalidInput: the question is not in the attempt, or the answer is forged.
+        InvalidInput: the question is not in the attempt, the quiz is graded only at
+            the end, or the answer is forged.
     """
     try:
         with session.begin():
-            return _answer(
-                session, clock, user_id, attempt_id, question_slug, get, confidence, fuzz
-            )
+            return _answer(session, clock, user_id, attempt_id, position, get, confidence, fuzz)
     except IntegrityError:
         # The same answer arrived twice at once; the first one is the grade.
         with session.begin():
-            return _answer(
-                session, clock, user_id, attempt_id, question_slug, get, confidence, fuzz
-            )
+            return _answer(session, clock, user_id, attempt_id, position, get, confidence, fuzz)
 
 
 def _answer(
@@ -322,7 +364,7 @@ def _answer(
     clock: Clock,
     user_id: int,
     attempt_id: int,
-    question_slug: str,
+    position: int,
     get: FormGetter,
     confidence: Confidence | None,
     fuzz: bool,
@@ -330,25 +372,30 @@ def _answer(
     attempt = store.attempt_for_answer(session, attempt_id)
     if attempt is None or attempt.user_id != user_id:
         raise NotFound("No such attempt.")
+    if attempt.settings.get("feedback") == "end":
+        # Grading one answer now would show its feedback and the right answer early.
+        raise InvalidInput("This quiz is graded when you submit it; answer on the quiz page.")
+    if not 1 <= position <= len(attempt.question_ids):
+        raise InvalidInput("That question is not part of this attempt.")
+    qid = attempt.question_ids[position - 1]
+    key = position_key(position - 1)
     questions = qs.load_questions(
         session, attempt.question_ids, attempt.revision_ids, attempt.version_id
     )
-    found = next(
-        ((qid, rid, q) for qid, (rid, q) in questions.items() if q.id == question_slug), None
-    )
-    if found is None:
+    if qid not in questions:
         raise InvalidInput("That question is not part of this attempt.")
-    qid, rid, question = found
+    rid, question = questions[qid]
     answered = store.answered_questions(session, attempt_id)
     if qid in answered:
         existing = session.scalar(
             select(Response).where(Response.attempt_id == attempt_id, Response.question_id == qid)
         )
         assert existing is not None
-        return AnswerOutcome(qs.answer_view(question, existing))
+        grades = current_grades(changes_for_attempts(session, [attempt_id]))
+        return AnswerOutcome(qs.answer_view(question, existing, key, grades), already_answered=True)
     if attempt.status is not AttemptStatus.OPEN:
         raise Conflict("This attempt is already submitted; start a new one to try again.")
-    raw = raw_from_form(question, get)
+    raw = raw_from_form(question, get, key)
     grade = _grade(question, raw)
     if isinstance(grade, FormatError):
         return AnswerOutcome(format_error=grade.message)
@@ -389,12 +436,48 @@ def _answer(
         },
     )
     return AnswerOutcome(
-        qs.graded_view(question, grade.score, grade.points, grade.max_points, text, feedback)
+        qs.graded_view(question, key, grade.score, grade.points, grade.max_points, text, feedback)
     )
 
 
 def _elapsed_ms(since: datetime, now: datetime) -> int:
     return max(0, int((now - since).total_seconds() * 1000))
+
+
+def save_answers(
+    session: Session, clock: Clock, user_id: int, attempt_id: int, get: FormGetter
+) -> int:
+    """Keep what the learner has typed in an end-of-quiz attempt, ungraded.
+
+    Returns:
+        How many questions have a saved answer.
+
+    Raises:
+        NotFound: not the caller's attempt.
+        Conflict: the attempt is already submitted.
+        InvalidInput: the quiz gives feedback per question (nothing to save).
+    """
+    with session.begin():
+        attempt = drafts.open_attempt_for_save(session, user_id, attempt_id)
+        return _save(session, clock, attempt, get)
+
+
+def _save(session: Session, clock: Clock, attempt: Attempt, get: FormGetter) -> int:
+    quiz = session.get(QuizRow, attempt.quiz_id)
+    assert quiz is not None
+    if quiz.settings["feedback"] != "end":
+        raise InvalidInput("Answers of this quiz are graded one at a time; nothing to save.")
+    questions = qs.load_questions(
+        session, attempt.question_ids, attempt.revision_ids, attempt.version_id
+    )
+    answered = drafts.answered_ids(session, attempt.id)
+    keys = _keys(attempt)
+    pending = [
+        (qid, keys[qid], questions[qid][1])
+        for qid in attempt.question_ids
+        if qid in questions and qid not in answered
+    ]
+    return drafts.save(session, clock.now(), attempt, pending, get)
 
 
 def submit_attempt(
@@ -404,60 +487,99 @@ def submit_attempt(
     attempt_id: int,
     get: FormGetter | None = None,
     fuzz: bool = True,
-) -> dict[str, str]:
-    """Finish an attempt; with a form (``feedback: end``) grade every answer in it first.
+    confirm_blanks: bool = False,
+) -> SubmitOutcome:
+    """Finish an attempt; in an end-of-quiz attempt grade every answer first.
 
-    Returns:
-        Messages per question id for answers that could not be read; when there are
-        any, nothing was graded or stored and the attempt stays open.
+    The form's answers (``get``) are saved as drafts before anything else, so nothing
+    typed is lost whatever happens next; grading then reads the saved answers (a
+    confirmation post carries none and grades what was saved). Unanswered questions
+    are left blank only once the learner confirms (``confirm_blanks``). Submitting a
+    submitted attempt (double click, second tab) changes nothing.
     """
-    with session.begin():
-        loaded = _load(session, user_id, attempt_id)
-        if loaded.attempt.status is not AttemptStatus.OPEN:
-            return {}  # already submitted (double click, second tab): show the results
-        errors: dict[str, str] = {}
-        graded: list[tuple[int, int, Any, Grade]] = []
-        if get is not None:
-            for qid in loaded.attempt.question_ids:
-                if qid in loaded.responses or qid not in loaded.questions:
-                    continue
-                rid, question = loaded.questions[qid]
-                if is_blank(question, get):
-                    blank = Grade(0.0, 0.0, question.points, (), "(no answer)")
-                    graded.append((qid, rid, None, blank))
-                    continue
-                raw = raw_from_form(question, get)
-                grade = _grade(question, raw)
-                if isinstance(grade, FormatError):
-                    errors[question.id] = grade.message
-                else:
-                    graded.append((qid, rid, raw, grade))
-        if errors:
-            return errors
-        review = loaded.quiz.settings.get("review", True)
-        course = session.get(CourseRow, loaded.quiz.course_id)
-        for qid, rid, raw, grade in graded:
-            _store(session, clock, loaded, qid, rid, raw, grade)
-            if review and raw is not None and course is not None:
-                reviews.record(
-                    session,
-                    clock.now(),
-                    user_id=user_id,
-                    course_id=course.id,
-                    question_id=qid,
-                    score=grade.score,
-                    confidence=None,
-                    duration_ms=0,
-                    source="quiz",
-                    desired_retention=course.desired_retention,
-                    fuzz=fuzz,
-                )
-        _finish(session, clock, loaded)
-        return {}
+    if get is not None:
+        try:
+            with session.begin():
+                attempt = drafts.open_attempt_for_save(session, user_id, attempt_id)
+                quiz = session.get(QuizRow, attempt.quiz_id)
+                if quiz is not None and quiz.settings["feedback"] == "end":
+                    _save(session, clock, attempt, get)
+        except Conflict:
+            return SubmitOutcome()  # already submitted: the results are the answer
+    try:
+        with session.begin():
+            return _submit(session, clock, user_id, attempt_id, confirm_blanks, fuzz)
+    except IntegrityError:
+        # A concurrent submit stored the responses first (PostgreSQL, before the row
+        # lock could order us): the attempt is submitted; show its results.
+        with session.begin():
+            return _submit(session, clock, user_id, attempt_id, confirm_blanks, fuzz)
+
+
+def _submit(
+    session: Session,
+    clock: Clock,
+    user_id: int,
+    attempt_id: int,
+    confirm_blanks: bool,
+    fuzz: bool,
+) -> SubmitOutcome:
+    loaded = _load(session, user_id, attempt_id, lock=True)
+    if loaded.attempt.status is not AttemptStatus.OPEN:
+        return SubmitOutcome()  # already submitted (double click, second tab)
+    errors: dict[str, str] = {}
+    blanks: list[str] = []
+    graded: list[tuple[int, int, Any, Grade]] = []
+    if loaded.quiz.settings["feedback"] == "end":
+        get = drafts.getter(drafts.load(session, attempt_id))
+        keys = _keys(loaded.attempt)
+        for qid in loaded.attempt.question_ids:
+            if qid in loaded.responses or qid not in loaded.questions:
+                continue
+            rid, question = loaded.questions[qid]
+            key = keys[qid]
+            if is_blank(question, get, key):
+                blanks.append(key)
+                graded.append((qid, rid, None, Grade(0.0, 0.0, question.points, (), "(no answer)")))
+                continue
+            raw = raw_from_form(question, get, key)
+            grade = _grade(question, raw)
+            if isinstance(grade, FormatError):
+                errors[key] = grade.message
+            else:
+                graded.append((qid, rid, raw, grade))
+    if errors:
+        return SubmitOutcome(errors=errors)
+    if blanks and not confirm_blanks:
+        return SubmitOutcome(blanks=tuple(blanks))
+    review = loaded.quiz.settings.get("review", True)
+    course = session.get(CourseRow, loaded.quiz.course_id)
+    for qid, rid, raw, grade in graded:
+        _store(session, clock, loaded, qid, rid, raw, grade)
+        if review and raw is not None and course is not None:
+            reviews.record(
+                session,
+                clock.now(),
+                user_id=user_id,
+                course_id=course.id,
+                question_id=qid,
+                score=grade.score,
+                confidence=None,
+                duration_ms=0,
+                source="quiz",
+                desired_retention=course.desired_retention,
+                fuzz=fuzz,
+            )
+    drafts.discard(session, attempt_id)
+    _finish(session, clock, loaded)
+    return SubmitOutcome()
 
 
 def _finish(session: Session, clock: Clock, loaded: _Loaded) -> None:
-    points = sum(r.points for r in loaded.responses.values())
+    grades = current_grades(changes_for_attempts(session, [loaded.attempt.id]))
+    points = sum(
+        grades[r.id].points if r.id in grades else r.points for r in loaded.responses.values()
+    )
     max_points = sum(q.points for _rid, q in loaded.questions.values())
     passed = (
         max_points > 0 and points / max_points >= float(loaded.quiz.settings["pass_mark"]) - 1e-9

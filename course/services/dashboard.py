@@ -15,10 +15,13 @@ from sqlalchemy.orm import Session
 from course.errors import NotFound
 from course.review.scheduler import DEFAULT_PARAMETERS, CardState, retrievabilities
 from course.services import reviews
+from course.services.audit import CurrentGrade, current_grades, history_views
 from course.services.authz import Actor, managed_class
 from course.services.reviews import Mastery
+from course.services.views import ScoreChangeView
 from course.store import review as review_store
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
+from course.store.audit import ScoreChange, changes_for_attempts
 from course.store.classes import Assignment, Membership
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import read_only
@@ -329,6 +332,7 @@ class AttemptDetail:
     percent: int | None
     started_at: datetime
     responses: tuple[ResponseLine, ...]
+    score_changes: tuple[ScoreChangeView, ...] = ()  # the audit trail, oldest first
 
 
 @dataclass(frozen=True)
@@ -378,16 +382,25 @@ def learner_detail(
             .order_by(ReviewLog.reviewed_at.desc())
             .limit(200)
         ).all()
+        changes = changes_for_attempts(session, [a.id for a, _ in attempts])
+    grades = current_grades(changes)
+    slugs = {response.id: slug for response, slug in responses}
+    audit_by_attempt: dict[int, list[ScoreChange]] = defaultdict(list)
+    for change in changes:
+        audit_by_attempt[change.attempt_id].append(change)
     by_attempt: dict[int, list[ResponseLine]] = defaultdict(list)
     for response, slug in responses:
+        grade = grades.get(response.id) or CurrentGrade(
+            response.score, response.points, response.max_points, response.feedback
+        )
         by_attempt[response.attempt_id].append(
             ResponseLine(
                 slug,
                 response.response_text,
-                response.score,
-                response.points,
-                response.max_points,
-                tuple(f["text"] for f in response.feedback),
+                grade.score,
+                grade.points,
+                grade.max_points,
+                tuple(f["text"] for f in grade.feedback),
             )
         )
     details = tuple(
@@ -401,6 +414,7 @@ def learner_detail(
             else None,
             a.started_at,
             tuple(by_attempt.get(a.id, [])),
+            history_views(audit_by_attempt.get(a.id, []), slugs),
         )
         for a, title in attempts
     )

@@ -6,12 +6,13 @@ import csv
 import io
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.services.authz import Actor, managed_class
 from course.services.dashboard import overview
 from course.store.attempts import Attempt, Response
+from course.store.audit import latest_changes
 from course.store.classes import Membership
 from course.store.content import ContentVersion, QuestionRow, QuizRow
 from course.store.engine import read_only
@@ -63,6 +64,7 @@ def responses(session: Session, actor: Actor, class_id: int, bom: bool = False) 
         read_only(session)
         row = managed_class(session, actor, class_id)
         members = select(Membership.user_id).where(Membership.class_id == class_id)
+        current = latest_changes()  # a regraded score, not the first grade
         data = session.execute(
             select(
                 User.email,
@@ -71,9 +73,9 @@ def responses(session: Session, actor: Actor, class_id: int, bom: bool = False) 
                 QuizRow.slug,
                 QuestionRow.slug,
                 Response.response_text,
-                Response.score,
-                Response.points,
-                Response.max_points,
+                func.coalesce(current.c.score, Response.score),
+                func.coalesce(current.c.points, Response.points),
+                func.coalesce(current.c.max_points, Response.max_points),
                 Response.answered_at,
                 Response.duration_ms,
                 ContentVersion.content_hash,
@@ -83,6 +85,7 @@ def responses(session: Session, actor: Actor, class_id: int, bom: bool = False) 
             .join(QuizRow, QuizRow.id == Attempt.quiz_id)
             .join(QuestionRow, QuestionRow.id == Response.question_id)
             .join(ContentVersion, ContentVersion.id == Attempt.version_id)
+            .outerjoin(current, current.c.response_id == Response.id)
             .where(Attempt.user_id.in_(members), QuizRow.course_id == row.course_id)
             .order_by(User.email, Attempt.id, Response.id)
         ).all()

@@ -1,9 +1,11 @@
 """Form values → raw responses for the grader, per question type.
 
-Field names: ``q-<question id>`` holds the value(s) of choice, multi_choice,
-true_false, text, number and date; ``q-<question id>-<option id>`` the position of an
-order item or the right-hand option of a match item; ``q-<question id>-<n>`` cloze
-blank n. Nothing here decides meaning: wrong shapes reach the grader, which rejects them.
+Field names: ``q-<key>`` holds the value(s) of choice, multi_choice, true_false, text,
+number and date; ``q-<key>-<option id>`` the position of an order item or the
+right-hand option of a match item; ``q-<key>-<n>`` cloze blank n. The key is the
+question's opaque key in the page (its position in the attempt), never the author's
+slug, which can hint the answer. Nothing here decides meaning: wrong shapes reach the
+grader, which rejects them.
 """
 
 from __future__ import annotations
@@ -23,13 +25,27 @@ from course.grading.result import FormatError
 FormGetter = Callable[[str], list[str]]
 
 
-def field_name(question_id: str) -> str:
-    return f"q-{question_id}"
+def field_name(key: str) -> str:
+    return f"q-{key}"
 
 
-def is_blank(question: AnyQuestion, get: FormGetter) -> bool:
+def field_names(question: AnyQuestion, key: str) -> list[str]:
+    """Every form field that can carry this question's answer."""
+    name = field_name(key)
+    match question:
+        case OrderQuestion():
+            return [f"{name}-{o.id}" for o in question.items]
+        case MatchQuestion():
+            return [f"{name}-{o.id}" for o in question.lefts]
+        case ClozeQuestion():
+            return [f"{name}-{i}" for i in range(len(question.blanks))]
+        case _:
+            return [name]
+
+
+def is_blank(question: AnyQuestion, get: FormGetter, key: str) -> bool:
     """No value at all was given for this question (an unanswered question in a form)."""
-    name = field_name(question.id)
+    name = field_name(key)
     if isinstance(question, OrderQuestion | MatchQuestion):
         options = question.items if isinstance(question, OrderQuestion) else question.lefts
         return all(not "".join(get(f"{name}-{o.id}")).strip() for o in options)
@@ -38,9 +54,9 @@ def is_blank(question: AnyQuestion, get: FormGetter) -> bool:
     return not "".join(get(name)).strip()
 
 
-def raw_from_form(question: AnyQuestion, get: FormGetter) -> Any | FormatError:
+def raw_from_form(question: AnyQuestion, get: FormGetter, key: str) -> Any | FormatError:
     """The raw response the grader expects, read from form fields."""
-    name = field_name(question.id)
+    name = field_name(key)
     match question:
         case MultiChoiceQuestion():
             return get(name)

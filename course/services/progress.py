@@ -13,6 +13,7 @@ from course.clock import Clock
 from course.errors import NotFound
 from course.review.queue import day_bounds, learner_day
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
+from course.store.audit import latest_changes
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import read_only
 from course.store.review import ReviewCard
@@ -150,9 +151,13 @@ def course_progress(
                     select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quiz_ids))
                 )
             )
+            current = latest_changes()  # a regraded score counts, not the first grade
             answered = session.execute(
-                select(Response.question_id, func.max(Response.score))
+                select(
+                    Response.question_id, func.max(func.coalesce(current.c.score, Response.score))
+                )
                 .join(Attempt, Attempt.id == Response.attempt_id)
+                .outerjoin(current, current.c.response_id == Response.id)
                 .where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quiz_ids))
                 .group_by(Response.question_id)
             ).all()

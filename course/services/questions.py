@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import random
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -29,6 +30,7 @@ from course.content.model import (
 )
 from course.grading.registry import correct_answer
 from course.grading.result import Grade
+from course.services.audit import CurrentGrade
 from course.services.views import AnswerView, FeedbackView, OptionView, QuestionView
 from course.store.attempts import Response
 from course.store.content import QuestionRevision
@@ -112,8 +114,11 @@ def _inline(text: str) -> str:
     return render_inline(text)
 
 
-def question_view(question: AnyQuestion, seed: int) -> QuestionView:
-    """What the learner sees before answering; option order comes from the attempt's seed."""
+def question_view(question: AnyQuestion, seed: int, key: str) -> QuestionView:
+    """What the learner sees before answering; option order comes from the attempt's seed.
+
+    ``key`` is the opaque name of the question in the page (see ``QuestionView``).
+    """
     rnd = random.Random(f"{seed}:{question.id}")  # noqa: S311 - display order only
     options: tuple[OptionView, ...] = ()
     lefts: tuple[OptionView, ...] = ()
@@ -143,7 +148,7 @@ def question_view(question: AnyQuestion, seed: int) -> QuestionView:
         case _:
             pass
     return QuestionView(
-        id=question.id,
+        key=key,
         type=question.type.value,
         prompt_html=_html(question.prompt),
         points=question.points,
@@ -159,19 +164,32 @@ def feedback_json(grade: Grade) -> list[dict[str, str]]:
     return [{"kind": f.kind.value, "text": f.text} for f in grade.feedback]
 
 
-def answer_view(question: AnyQuestion, response: Response) -> AnswerView:
+def answer_view(
+    question: AnyQuestion,
+    response: Response,
+    key: str,
+    current: Mapping[int, CurrentGrade] | None = None,
+) -> AnswerView:
+    """A stored answer with its current grade (the newest score change, if any)."""
+    grade = (current or {}).get(response.id)
+    if grade is None:
+        grade = CurrentGrade(
+            response.score, response.points, response.max_points, response.feedback
+        )
     return graded_view(
         question,
-        response.score,
-        response.points,
-        response.max_points,
+        key,
+        grade.score,
+        grade.points,
+        grade.max_points,
         response.response_text,
-        response.feedback,
+        grade.feedback,
     )
 
 
 def graded_view(
     question: AnyQuestion,
+    key: str,
     score: float,
     points: float,
     max_points: float,
@@ -179,7 +197,7 @@ def graded_view(
     feedback: list[dict[str, str]],
 ) -> AnswerView:
     return AnswerView(
-        question_id=question.id,
+        key=key,
         score=score,
         points=points,
         max_points=max_points,

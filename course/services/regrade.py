@@ -3,20 +3,27 @@
 An instructor who fixes a wrong answer key syncs the content, then regrades: every
 stored response is graded again from the raw answer the learner gave, attempt totals
 and pass marks are recomputed, and the report says whose scores changed.
+
+The response rows are never modified: each changed score appends a ``ScoreChange``
+(who, when, old, new, why), which the learner and the instructor see.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from course.errors import NotFound
+from course.errors import InvalidInput, NotFound
 from course.grading.registry import grade_response
 from course.grading.result import FormatError, Grade, ResponseRejected
+from course.services import audit
 from course.services import questions as qs
+from course.services.audit import Actor, CurrentGrade, current_grades
 from course.store.attempts import Attempt, AttemptStatus, Response
+from course.store.audit import ChangeKind, changes_for_attempts
 from course.store.content import QuestionRevision, QuestionRow, QuizRow
 from course.store.users import User
 
@@ -39,24 +46,43 @@ class RegradeReport:
     unreadable: int  # stored answers the new version cannot read (kept as they were)
 
 
+@dataclass(frozen=True)
+class Request:
+    """Who regrades, when and why (written into every score change's audit row)."""
+
+    actor: Actor
+    now: datetime
+    reason: str
+
+
 def regrade(
     session: Session,
     course_id: str,
     quiz_slug: str,
     question_slug: str | None = None,
     dry_run: bool = False,
+    *,
+    request: Request,
 ) -> RegradeReport:
     """Grade every stored answer of a quiz (or one question) again with the newest revision.
 
     Raises:
         NotFound: no such quiz or question.
+        InvalidInput: no reason given.
     """
+    if not request.reason.strip():
+        raise InvalidInput("Say why you regrade (--reason): learners see it beside the change.")
     with session.begin():
-        return _regrade(session, course_id, quiz_slug, question_slug, dry_run)
+        return _regrade(session, course_id, quiz_slug, question_slug, dry_run, request)
 
 
 def _regrade(
-    session: Session, course_id: str, quiz_slug: str, question_slug: str | None, dry_run: bool
+    session: Session,
+    course_id: str,
+    quiz_slug: str,
+    question_slug: str | None,
+    dry_run: bool,
+    request: Request,
 ) -> RegradeReport:
     quiz = session.scalar(
         select(QuizRow).where(QuizRow.course_id == course_id, QuizRow.slug == quiz_slug)
@@ -84,6 +110,9 @@ def _regrade(
         .where(Response.question_id.in_(list(by_id)))
         .order_by(Response.id)
     ).all()
+    current = current_grades(
+        changes_for_attempts(session, sorted({a.id for _r, a, _e in responses}))
+    )
     regraded: list[tuple[Response, Attempt, str, Grade, int]] = []
     unreadable = 0
     for response, attempt, email in responses:
@@ -98,10 +127,18 @@ def _regrade(
         if isinstance(grade, FormatError):
             unreadable += 1
             continue
-        if abs(grade.score - response.score) > 1e-9 or grade.max_points != response.max_points:
+        now = _grade_of(response, current)
+        if abs(grade.score - now.score) > 1e-9 or grade.max_points != now.max_points:
             regraded.append((response, attempt, email, grade, latest[row.id]))
-    changes = _apply(session, quiz, regraded, by_id, dry_run)
+    changes = _apply(session, quiz, regraded, by_id, current, dry_run, request)
     return RegradeReport(len(responses), tuple(changes), unreadable)
+
+
+def _grade_of(response: Response, current: dict[int, CurrentGrade]) -> CurrentGrade:
+    found = current.get(response.id)
+    if found is not None:
+        return found
+    return CurrentGrade(response.score, response.points, response.max_points, response.feedback)
 
 
 def _apply(
@@ -109,7 +146,9 @@ def _apply(
     quiz: QuizRow,
     regraded: list[tuple[Response, Attempt, str, Grade, int]],
     by_id: dict[int, QuestionRow],
+    current: dict[int, CurrentGrade],
     dry_run: bool,
+    request: Request,
 ) -> list[Change]:
     """New totals for each affected attempt; stored unless ``dry_run``."""
     new_points = {r.id: g.points for r, _a, _e, g, _rev in regraded}
@@ -119,7 +158,7 @@ def _apply(
     totals: dict[int, float] = {}
     for attempt in attempts.values():
         rows = session.scalars(select(Response).where(Response.attempt_id == attempt.id)).all()
-        totals[attempt.id] = sum(new_points.get(r.id, r.points) for r in rows)
+        totals[attempt.id] = sum(new_points.get(r.id, _grade_of(r, current).points) for r in rows)
         after = (
             attempt.max_points > 0 and totals[attempt.id] / attempt.max_points >= pass_mark - 1e-9
         )
@@ -129,7 +168,7 @@ def _apply(
             email,
             attempt.id,
             by_id[response.question_id].slug,
-            response.score,
+            _grade_of(response, current).score,
             grade.score,
             *passed[attempt.id],
         )
@@ -138,10 +177,18 @@ def _apply(
     if dry_run:
         return changes
     for response, _attempt, _email, grade, revision in regraded:
-        response.score, response.points = grade.score, grade.points
-        response.max_points = grade.max_points
-        response.feedback = qs.feedback_json(grade)
-        response.revision_id = revision
+        new = CurrentGrade(grade.score, grade.points, grade.max_points, qs.feedback_json(grade))
+        audit.record(
+            session,
+            request.now,
+            response,
+            _grade_of(response, current),
+            new,
+            kind=ChangeKind.REGRADE,
+            actor=request.actor,
+            reason=request.reason,
+            revision_id=revision,
+        )
     for attempt in attempts.values():
         if attempt.status is AttemptStatus.SUBMITTED:
             attempt.points, attempt.passed = totals[attempt.id], passed[attempt.id][1]

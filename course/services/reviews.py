@@ -29,6 +29,8 @@ from course.store.users import User
 
 LEECH_LAPSES = 8
 QUEUE_FETCH = 500  # most overdue cards read per queue build; the day's limits are far lower
+# The review page shows one question: its form fields are named by this opaque key.
+REVIEW_KEY = "r"
 
 
 def _state(card: Any) -> CardState:
@@ -232,7 +234,7 @@ def next_item(session: Session, now: datetime, user_id: int) -> ReviewItem | Non
             reps=card.reps,
             course_id=card.course_id,
             lesson_slug=row.lesson_slug,
-            question=qs.question_view(question, card.id * 1000 + card.reps),
+            question=qs.question_view(question, card.id * 1000 + card.reps, REVIEW_KEY),
             leech=card.lapses >= LEECH_LAPSES,
             remaining=len(planned),
         )
@@ -302,7 +304,7 @@ def answer(
             .where(QuestionRow.id == card.question_id)
         ).one()
         question = build_question(definition)
-        raw = raw_from_form(question, get)
+        raw = raw_from_form(question, get, REVIEW_KEY)
         if isinstance(raw, FormatError):
             return ReviewOutcome(format_error=raw.message)
         try:
@@ -333,6 +335,7 @@ def answer(
             return ReviewOutcome(stale=True)
         view = qs.graded_view(
             question,
+            REVIEW_KEY,
             grade.score,
             grade.points,
             grade.max_points,

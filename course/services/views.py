@@ -14,9 +14,14 @@ class OptionView:
 
 @dataclass(frozen=True)
 class QuestionView:
-    """A question as the learner sees it before answering: no correct flags, no feedback."""
+    """A question as the learner sees it before answering: no correct flags, no feedback.
 
-    id: str
+    ``key`` is opaque (the question's position in its attempt, or ``r`` on the review
+    page): it names the form fields and the answer URL. The author's slug is never in a
+    view, because slugs can hint the answer (``kwantung-army``).
+    """
+
+    key: str
     type: str
     prompt_html: str
     points: float
@@ -37,7 +42,7 @@ class FeedbackView:
 class AnswerView:
     """A graded answer, shown after the learner submitted it."""
 
-    question_id: str
+    key: str
     score: float
     points: float
     max_points: float
@@ -50,6 +55,22 @@ class AnswerView:
     @property
     def correct(self) -> bool:
         return self.score >= 1.0
+
+
+@dataclass(frozen=True)
+class ScoreChangeView:
+    """One entry of a response's score audit: who changed it, when, from what, why."""
+
+    key: str
+    kind: str
+    actor: str
+    changed_at: datetime
+    old_score: float
+    new_score: float
+    old_points: float
+    new_points: float
+    max_points: float
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -66,10 +87,13 @@ class AttemptView:
     answers: dict[str, AnswerView] = field(default_factory=dict)
     attempts_allowed: int | None = None
     content_hash: str = ""
+    # End-of-quiz answers saved before submit (field name → values), for the form.
+    drafts: dict[str, list[str]] = field(default_factory=dict)
+    score_changes: tuple[ScoreChangeView, ...] = ()
 
     @property
     def next_question(self) -> QuestionView | None:
-        return next((q for q in self.questions if q.id not in self.answers), None)
+        return next((q for q in self.questions if q.key not in self.answers), None)
 
     @property
     def answered(self) -> int:

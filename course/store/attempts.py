@@ -93,6 +93,24 @@ class Response(Base):
     __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
 
 
+class AnswerDraft(Base):
+    """What a learner has typed for one question of an open end-of-quiz attempt.
+
+    Never graded and never shown to anyone but its learner; deleted when the attempt
+    is submitted. ``fields`` maps each of the question's form field names to its values.
+    """
+
+    __tablename__ = "answer_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"))
+    fields: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("attempt_id", "question_id"),)
+
+
 class LessonRead(Base):
     """A learner finished reading a lesson."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 
 from course.review.rating import parse_confidence
 from course.services import attempts
@@ -38,10 +39,12 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
     if not view.open:
         return redirect(url_for("quiz.results", attempt_id=attempt_id))
     if view.feedback_mode == "end":
-        return render_template("attempt_form.html", attempt=view, errors={}, values=None)
+        return render_template(
+            "attempt_form.html", attempt=view, errors={}, values=MultiDict(view.drafts)
+        )
     shown = request.args.get("answered")
     if shown and shown in view.answers:
-        question = next(q for q in view.questions if q.id == shown)
+        question = next(q for q in view.questions if q.key == shown)
         return render_template(
             "attempt_question.html",
             attempt=view,
@@ -54,48 +57,68 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/attempts/<int:attempt_id>/questions/<question_id>")
-def answer(attempt_id: int, question_id: str) -> ResponseReturnValue:
+@bp.post("/attempts/<int:attempt_id>/questions/<int:position>")
+def answer(attempt_id: int, position: int) -> ResponseReturnValue:
     outcome = attempts.submit_answer(
         get_session(),
         clock(),
         current_user.id,
         attempt_id,
-        question_id,
+        position,
         request.form.getlist,
         parse_confidence(request.form.get("confidence")),
         fuzz(),
     )
-    if outcome.format_error:
+    if outcome.format_error or outcome.already_answered:
         view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
-        question = next(q for q in view.questions if q.id == question_id)
+        question = next(q for q in view.questions if q.key == str(position))
         return render_template(
             "attempt_question.html",
             attempt=view,
             question=question,
-            answer=None,
+            answer=outcome.answer,
             error=outcome.format_error,
             values=request.form,
-        ), 400
-    return redirect(url_for("quiz.attempt", attempt_id=attempt_id, answered=question_id))
+            already_answered=outcome.already_answered,
+        ), (409 if outcome.already_answered else 400)
+    return redirect(url_for("quiz.attempt", attempt_id=attempt_id, answered=position))
+
+
+@bp.post("/attempts/<int:attempt_id>/save")
+def save(attempt_id: int) -> ResponseReturnValue:
+    saved = attempts.save_answers(
+        get_session(), clock(), current_user.id, attempt_id, request.form.getlist
+    )
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        return jsonify(saved=saved)
+    flash(f"Saved: {saved} answer{'' if saved == 1 else 's'}. Nothing is graded until you submit.")
+    return redirect(url_for("quiz.attempt", attempt_id=attempt_id))
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 def submit(attempt_id: int) -> ResponseReturnValue:
-    view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
-    form = request.form.getlist if view.open and view.feedback_mode == "end" else None
-    errors = attempts.submit_attempt(
-        get_session(), clock(), current_user.id, attempt_id, form, fuzz()
+    confirmed = request.form.get("confirm_blanks") == "1"
+    outcome = attempts.submit_attempt(
+        get_session(),
+        clock(),
+        current_user.id,
+        attempt_id,
+        None if confirmed else request.form.getlist,
+        fuzz(),
+        confirm_blanks=confirmed,
     )
-    if errors:
+    if outcome.submitted:
+        return redirect(url_for("quiz.results", attempt_id=attempt_id))
+    view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
+    if outcome.errors:
         flash(
             "Some answers could not be read; fix them and submit again. Nothing was graded.",
             "error",
         )
         return render_template(
-            "attempt_form.html", attempt=view, errors=errors, values=request.form
+            "attempt_form.html", attempt=view, errors=outcome.errors, values=MultiDict(view.drafts)
         ), 400
-    return redirect(url_for("quiz.results", attempt_id=attempt_id))
+    return render_template("attempt_blanks.html", attempt=view, blanks=outcome.blanks)
 
 
 @bp.get("/attempts/<int:attempt_id>/results")

@@ -24,7 +24,7 @@ from course.content.model import (
 )
 from tests.conftest import REPO
 from tests.servers import course, free_port, instance_env, serve
-from tests.web.helpers import bundled_questions, form_answer
+from tests.web.helpers import KEYS, bundled_questions, field, form_answer
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
@@ -33,6 +33,7 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
 ]
 QUESTIONS = bundled_questions()
+SLUG_AT = {key: slug for slug, key in KEYS.items()}
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +101,10 @@ def answer(page: Any, question: AnyQuestion) -> None:
     match question:
         case ChoiceQuestion() | TrueFalseQuestion():
             value = next(iter(fields.values()))
-            page.check(f'input[name="q-{question.id}"][value="{value}"]')
+            page.check(f'input[name="{field(question.id)}"][value="{value}"]')
         case MultiChoiceQuestion():
             for value in next(iter(fields.values())):
-                page.check(f'input[name="q-{question.id}"][value="{value}"]')
+                page.check(f'input[name="{field(question.id)}"][value="{value}"]')
         case OrderQuestion() | MatchQuestion():
             for name, value in fields.items():
                 page.select_option(f'select[name="{name}"]', value)
@@ -136,7 +137,9 @@ def test_learner_journey(server: str, browser: Any) -> None:
     shot(page, "04-quiz-question")
     count = 0
     while page.locator("button:has-text('Check answer')").count():
-        qid = page.locator("fieldset.question").get_attribute("id").removeprefix("question-")
+        qid = SLUG_AT[
+            page.locator("fieldset.question").get_attribute("id").removeprefix("question-")
+        ]
         answer(page, QUESTIONS[qid])
         page.click("button:has-text('Check answer')")
         assert page.locator(".feedback.right").count() == 1, qid
@@ -160,13 +163,21 @@ def test_learner_journey(server: str, browser: Any) -> None:
     for question in QUESTIONS.values():
         if question.id != "sakhalin":  # one left blank on purpose
             answer(page, question)
-    page.fill('input[name="q-manchuria-invasion"]', "08/09/1945")
+    page.fill(f'input[name="{field("manchuria-invasion")}"]', "08/09/1945")
     page.click("button:has-text('Submit answers')")
     assert "could mean 8 September 1945 or 9 August 1945" in page.content()
-    assert page.locator('input[name="q-kwantung-army"]').input_value() == "Kwantung Army"
-    page.fill('input[name="q-manchuria-invasion"]', "9 August 1945")
+    kwantung = page.locator(f'input[name="{field("kwantung-army")}"]')
+    assert kwantung.input_value() == "Kwantung Army"
+    page.fill(f'input[name="{field("manchuria-invasion")}"]', "9 August 1945")
+    page.wait_for_selector("#save-status:has-text('Saved.')")  # saved on change (fetch)
+    page.reload()  # a reload keeps every answer typed so far
+    assert page.locator(f'input[name="{field("manchuria-invasion")}"]').input_value() == (
+        "9 August 1945"
+    )
     shot(page, "08-end-mode-form")
     page.click("button:has-text('Submit answers')")
+    assert "Submit with unanswered questions?" in page.content()  # asked before blanks
+    page.click("button:has-text('Submit anyway')")
     assert "(no answer)" in page.content() and "Passed" in page.content()
     shot(page, "09-end-mode-results")
     context.close()
@@ -214,9 +225,10 @@ def test_instructor_journey(server: str, browser: Any) -> None:
     learner.click("button:has-text('Start the quiz')")
     wrong = {"sakhalin", "parallel"}
     while learner.locator("button:has-text('Check answer')").count():
-        qid = learner.locator("fieldset.question").get_attribute("id").removeprefix("question-")
+        key = learner.locator("fieldset.question").get_attribute("id").removeprefix("question-")
+        qid = SLUG_AT[key]
         if qid in wrong:
-            learner.fill(f'input[name="q-{qid}"]', "Hokkaido" if qid == "sakhalin" else "17")
+            learner.fill(f'input[name="q-{key}"]', "Hokkaido" if qid == "sakhalin" else "17")
         else:
             answer(learner, QUESTIONS[qid])
         learner.click("button:has-text('Check answer')")

@@ -18,7 +18,7 @@ from course.services.accounts import create_user
 from course.services.authz import Actor
 from course.store.users import Role
 from tests.services.test_reviews import getter
-from tests.web.helpers import bundled_questions, form_answer
+from tests.web.helpers import KEYS, bundled_questions, field, form_answer
 
 COURSE, QUIZ, LESSON = "ww2-soviet-union", "soviet-union-ww2-quiz", "soviet-union-ww2"
 QUESTIONS = bundled_questions()
@@ -42,8 +42,10 @@ def answer_quiz(
         clock.advance(timedelta(seconds=10))
         fields = form_answer(QUESTIONS[qid], qid in right)
         if answers and qid in answers:
-            fields = {f"q-{qid}": answers[qid]}
-        attempts.submit_answer(session, clock, who.id, attempt, qid, getter(fields), fuzz=False)
+            fields = {field(qid): answers[qid]}
+        attempts.submit_answer(
+            session, clock, who.id, attempt, int(KEYS[qid]), getter(fields), fuzz=False
+        )
     attempts.submit_attempt(session, clock, who.id, attempt, fuzz=False)
 
 

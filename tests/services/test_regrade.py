@@ -13,12 +13,22 @@ from sqlalchemy.orm import Session
 
 from course.cli import main
 from course.clock import FixedClock
+from course.services.audit import Actor
 from course.services.content_sync import sync_root
-from course.services.regrade import regrade
+from course.services.regrade import Request, regrade
 from course.store.attempts import Attempt, Response
+from course.store.audit import SYSTEM_CLI, ScoreChange
 from course.store.content import ContentVersion
 from tests.conftest import REPO
-from tests.web.helpers import attempt_id_from, bundled_questions, form_answer, post, signup
+from tests.web.helpers import (
+    answer_path,
+    attempt_id_from,
+    bundled_questions,
+    field,
+    form_answer,
+    post,
+    signup,
+)
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 
@@ -33,10 +43,8 @@ def answered(app: Flask) -> int:
     for qid, question in bundled_questions().items():
         data = form_answer(question)
         if qid == "sakhalin":
-            data = {"q-sakhalin": "Hokkaido"}
-        post(
-            client, f"/attempts/{attempt}/questions/{qid}", data, token_from=f"/attempts/{attempt}"
-        )
+            data = {field("sakhalin"): "Hokkaido"}
+        post(client, answer_path(attempt, qid), data, token_from=f"/attempts/{attempt}")
     post(client, f"/attempts/{attempt}/submit", {}, token_from="/")
     return attempt
 
@@ -62,27 +70,37 @@ def test_regrade_after_fixing_a_key(
         attempt = session.get(Attempt, answered)
         assert attempt is not None and attempt.points == 16
     sync_root(session, clock, fixed_key_root(tmp_path))
-    dry = regrade(session, "ww2-soviet-union", "soviet-union-ww2-quiz", "sakhalin", dry_run=True)
+    request = Request(Actor(SYSTEM_CLI), clock.now(), "Hokkaido accepted")
+    dry = regrade(
+        session,
+        "ww2-soviet-union",
+        "soviet-union-ww2-quiz",
+        "sakhalin",
+        dry_run=True,
+        request=request,
+    )
     assert [(c.email, c.old_score, c.new_score) for c in dry.changes] == [
         ("kim@example.org", 0.0, 1.0)
     ]
     with session.begin():
         assert session.get(Attempt, answered).points == 16  # type: ignore[union-attr]
-    report = regrade(session, "ww2-soviet-union", "soviet-union-ww2-quiz")
+    report = regrade(session, "ww2-soviet-union", "soviet-union-ww2-quiz", request=request)
     assert report.checked == 17 and len(report.changes) == 1
     assert report.changes[0].old_passed and report.changes[0].new_passed
     with session.begin():
         attempt = session.get(Attempt, answered)
         assert attempt is not None and attempt.points == 17
+        # THREATS 54: the learner's response and its first grade are kept as they were;
+        # the new score is an appended audit row.
         response = session.scalar(
             select(Response).where(
-                Response.attempt_id == answered,
-                Response.score == 1.0,
-                Response.response_text == "Hokkaido",
+                Response.attempt_id == answered, Response.response_text == "Hokkaido"
             )
         )
-        assert response is not None
-    again = regrade(session, "ww2-soviet-union", "soviet-union-ww2-quiz")
+        assert response is not None and response.score == 0.0
+        change = session.scalar(select(ScoreChange).where(ScoreChange.response_id == response.id))
+        assert change is not None and (change.old_score, change.new_score) == (0.0, 1.0)
+    again = regrade(session, "ww2-soviet-union", "soviet-union-ww2-quiz", request=request)
     assert again.changes == ()
 
 
@@ -119,7 +137,7 @@ def test_mid_attempt_edit_keeps_the_started_version(
     questions = bundled_questions()
     post(
         client,
-        f"/attempts/{attempt}/questions/manchuria-invasion",
+        answer_path(attempt, "manchuria-invasion"),
         form_answer(questions["manchuria-invasion"]),
         token_from=f"/attempts/{attempt}",
     )
@@ -130,8 +148,8 @@ def test_mid_attempt_edit_keeps_the_started_version(
     assert newer.content_hash != started
     page = post(
         client,
-        f"/attempts/{attempt}/questions/sakhalin",
-        {"q-sakhalin": "Hokkaido"},
+        answer_path(attempt, "sakhalin"),
+        {field("sakhalin"): "Hokkaido"},
         token_from=f"/attempts/{attempt}",
     )
     assert page.status_code == 302
@@ -141,7 +159,7 @@ def test_mid_attempt_edit_keeps_the_started_version(
     for qid, question in questions.items():
         post(
             client,
-            f"/attempts/{attempt}/questions/{qid}",
+            answer_path(attempt, qid),
             form_answer(question),
             token_from=f"/attempts/{attempt}",
         )
@@ -153,8 +171,8 @@ def test_mid_attempt_edit_keeps_the_started_version(
     new = attempt_id_from(second.headers["Location"])
     post(
         client,
-        f"/attempts/{new}/questions/sakhalin",
-        {"q-sakhalin": "Hokkaido"},
+        answer_path(new, "sakhalin"),
+        {field("sakhalin"): "Hokkaido"},
         token_from=f"/attempts/{new}",
     )
     with session.begin():

@@ -15,9 +15,10 @@ from course.errors import InvalidInput
 from course.review.rating import Confidence
 from course.services import attempts, reviews
 from course.services.accounts import create_user, set_timezone
+from course.services.reviews import REVIEW_KEY
 from course.store.content import CourseRow
 from course.store.review import ReviewCard, ReviewLog
-from tests.web.helpers import bundled_questions, form_answer
+from tests.web.helpers import KEYS, bundled_questions, card_slug, form_answer
 
 COURSE, QUIZ = "ww2-soviet-union", "soviet-union-ww2-quiz"
 QUESTIONS = bundled_questions()
@@ -52,7 +53,7 @@ def take_quiz(
             clock,
             user,
             attempt,
-            qid,
+            int(KEYS[qid]),
             getter(form_answer(question, qid not in wrong)),
             confidence,
             fuzz=False,
@@ -85,14 +86,14 @@ def test_quiz_answers_become_cards(session: Session, clock: FixedClock, synced: 
 def review_all(session: Session, clock: FixedClock, user: int, right: bool = True) -> int:
     done = 0
     while (item := reviews.next_item(session, clock.now(), user)) is not None:
-        question = QUESTIONS[item.question.id]
+        question = QUESTIONS[card_slug(session, item.card_id)]
         outcome = reviews.answer(
             session,
             clock.now(),
             user,
             item.card_id,
             item.reps,
-            getter(form_answer(question, right)),
+            getter(form_answer(question, right, REVIEW_KEY)),
             None,
             4000,
             fuzz=False,
@@ -145,7 +146,7 @@ def test_double_submit_reviews_once(session: Session, clock: FixedClock, synced:
     clock.advance(timedelta(days=3))
     item = reviews.next_item(session, clock.now(), user)
     assert item is not None
-    fields = getter(form_answer(QUESTIONS[item.question.id]))
+    fields = getter(form_answer(QUESTIONS[card_slug(session, item.card_id)], key=REVIEW_KEY))
     first = reviews.answer(
         session, clock.now(), user, item.card_id, item.reps, fields, None, 3000, fuzz=False
     )
@@ -209,14 +210,14 @@ def test_retired_question_leaves_the_queue(
     clock.advance(timedelta(days=60))
     seen = set()
     while (item := reviews.next_item(session, clock.now(), user)) is not None:
-        seen.add(item.question.id)
+        seen.add(card_slug(session, item.card_id))
         reviews.answer(
             session,
             clock.now(),
             user,
             item.card_id,
             item.reps,
-            getter(form_answer(QUESTIONS[item.question.id])),
+            getter(form_answer(QUESTIONS[card_slug(session, item.card_id)], key=REVIEW_KEY)),
             None,
             3000,
             fuzz=False,

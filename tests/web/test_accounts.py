@@ -13,7 +13,7 @@ from course.services.accounts import LOGIN_PER_ADDRESS
 from course.store.attempts import Attempt, Response
 from course.store.users import User
 from tests.conftest import csrf_token
-from tests.web.helpers import PASSWORD, bundled_questions, form_answer, post, signup
+from tests.web.helpers import PASSWORD, answer_path, bundled_questions, form_answer, post, signup
 
 LOGIN = "/login"
 
@@ -145,7 +145,7 @@ def test_delete_account_removes_its_data(client: FlaskClient, session: Session) 
     question = bundled_questions()["manchuria-invasion"]
     post(
         client,
-        f"/attempts/{attempt}/questions/manchuria-invasion",
+        answer_path(attempt, "manchuria-invasion"),
         form_answer(question),
         token_from=f"/attempts/{attempt}",
     )

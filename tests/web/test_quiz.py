@@ -17,11 +17,21 @@ from course.grading.registry import correct_answer
 from course.services.content_sync import sync_root
 from course.store.attempts import Attempt, Response
 from tests.conftest import REPO
-from tests.web.helpers import attempt_id_from, bundled_questions, form_answer, post, signup
+from tests.web.helpers import (
+    KEYS,
+    answer_path,
+    attempt_id_from,
+    bundled_questions,
+    field,
+    form_answer,
+    post,
+    signup,
+)
 
 COURSE = "/courses/ww2-soviet-union"
 QUIZ = f"{COURSE}/quizzes/soviet-union-ww2-quiz"
 QUESTIONS = bundled_questions()
+SLUG_AT = {key: slug for slug, key in KEYS.items()}
 
 
 def start(client: FlaskClient, quiz: str = QUIZ) -> int:
@@ -32,8 +42,8 @@ def start(client: FlaskClient, quiz: str = QUIZ) -> int:
 
 def current_question(client: FlaskClient, attempt: int) -> str | None:
     html = client.get(f"/attempts/{attempt}").get_data(as_text=True)
-    match = re.search(r'action="/attempts/\d+/questions/([^"]+)"', html)
-    return match.group(1) if match else None
+    match = re.search(r'action="/attempts/\d+/questions/(\d+)"', html)
+    return SLUG_AT[match.group(1)] if match else None
 
 
 def test_anonymous_is_sent_to_login(client: FlaskClient) -> None:
@@ -54,7 +64,7 @@ def test_full_immediate_journey(client: FlaskClient, session: Session) -> None:
         question = QUESTIONS[qid]
         page = post(
             client,
-            f"/attempts/{attempt}/questions/{qid}",
+            answer_path(attempt, qid),
             form_answer(question, right=(seen % 4 != 0)),
             token_from=f"/attempts/{attempt}",
         )
@@ -84,7 +94,7 @@ def test_correct_answers_never_in_question_pages(client: FlaskClient) -> None:
         html_by_question[qid] = client.get(f"/attempts/{attempt}").get_data(as_text=True)
         post(
             client,
-            f"/attempts/{attempt}/questions/{qid}",
+            answer_path(attempt, qid),
             form_answer(QUESTIONS[qid]),
             token_from=f"/attempts/{attempt}",
         )
@@ -111,13 +121,10 @@ def test_double_submission_grades_once(client: FlaskClient, session: Session) ->
     assert qid is not None
     right = form_answer(QUESTIONS[qid])
     wrong = form_answer(QUESTIONS[qid], right=False)
-    first = post(
-        client, f"/attempts/{attempt}/questions/{qid}", right, token_from=f"/attempts/{attempt}"
-    )
-    again = post(
-        client, f"/attempts/{attempt}/questions/{qid}", wrong, token_from=f"/attempts/{attempt}"
-    )
-    assert first.status_code == again.status_code == 302
+    first = post(client, answer_path(attempt, qid), right, token_from=f"/attempts/{attempt}")
+    again = post(client, answer_path(attempt, qid), wrong, token_from=f"/attempts/{attempt}")
+    assert first.status_code == 302
+    assert again.status_code == 409  # THREATS 18/49: the first answer counts
     with session.begin():
         rows = session.scalars(select(Response)).all()
         assert len(rows) == 1 and rows[0].score == 1.0
@@ -130,25 +137,23 @@ def test_forged_answers_refused(client: FlaskClient, session: Session) -> None:
     attempt = start(client)
     qid = current_question(client, attempt)
     assert qid == "manchuria-invasion"
-    spy = f"/attempts/{attempt}/questions/spy-location"
+    spy = answer_path(attempt, "spy-location")
     token_page = f"/attempts/{attempt}"
-    forged = post(client, spy, {"q-spy-location": "o-not-a-choice"}, token_from=token_page)
+    forged = post(client, spy, {field("spy-location"): "o-not-a-choice"}, token_from=token_page)
     assert forged.status_code == 400 and "could not be accepted" in forged.get_data(as_text=True)
-    other = post(
-        client, f"/attempts/{attempt}/questions/not-in-quiz", {"x": "1"}, token_from=token_page
-    )
+    other = post(client, f"/attempts/{attempt}/questions/99", {"x": "1"}, token_from=token_page)
     assert other.status_code == 400
     huge = post(
         client,
-        f"/attempts/{attempt}/questions/{qid}",
-        {"q-manchuria-invasion": "9" * 5000},
+        answer_path(attempt, qid),
+        {field("manchuria-invasion"): "9" * 5000},
         token_from=token_page,
     )
     assert huge.status_code == 400
     ambiguous = post(
         client,
-        f"/attempts/{attempt}/questions/{qid}",
-        {"q-manchuria-invasion": "08/09/1945"},
+        answer_path(attempt, qid),
+        {field("manchuria-invasion"): "08/09/1945"},
         token_from=token_page,
     )
     assert ambiguous.status_code == 400
@@ -163,8 +168,8 @@ def test_no_csrf_no_answer(client: FlaskClient, session: Session) -> None:
     signup(client)
     attempt = start(client)
     page = client.post(
-        f"/attempts/{attempt}/questions/manchuria-invasion",
-        data={"q-manchuria-invasion": "9 August 1945"},
+        answer_path(attempt, "manchuria-invasion"),
+        data={field("manchuria-invasion"): "9 August 1945"},
     )
     assert page.status_code == 400
     with session.begin():
@@ -180,8 +185,8 @@ def test_other_learners_attempt_is_not_found(app: Flask) -> None:
         assert intruder.get(path).status_code == 404
     forged = post(
         intruder,
-        f"/attempts/{attempt}/questions/manchuria-invasion",
-        {"q-manchuria-invasion": "9 August 1945"},
+        answer_path(attempt, "manchuria-invasion"),
+        {field("manchuria-invasion"): "9 August 1945"},
     )
     assert forged.status_code == 404
 
@@ -190,7 +195,7 @@ def finish_with_wrong_answers(client: FlaskClient, attempt: int) -> None:
     while (qid := current_question(client, attempt)) is not None:
         post(
             client,
-            f"/attempts/{attempt}/questions/{qid}",
+            answer_path(attempt, qid),
             form_answer(QUESTIONS[qid], False),
             token_from=f"/attempts/{attempt}",
         )
@@ -232,7 +237,7 @@ def test_end_mode_one_form(client: FlaskClient, end_quiz: str, session: Session)
     answers: dict[str, object] = {}
     for question in QUESTIONS.values():
         answers.update(form_answer(question))
-    answers["q-manchuria-invasion"] = "08/09/1945"  # unreadable: nothing graded
+    answers[field("manchuria-invasion")] = "08/09/1945"  # unreadable: nothing graded
     retry = post(client, f"/attempts/{attempt}/submit", answers, token_from=f"/attempts/{attempt}")
     assert retry.status_code == 400
     text = retry.get_data(as_text=True)
@@ -242,9 +247,11 @@ def test_end_mode_one_form(client: FlaskClient, end_quiz: str, session: Session)
     )
     with session.begin():
         assert session.scalar(select(func.count()).select_from(Response)) == 0
-    answers["q-manchuria-invasion"] = "9 August 1945"
-    answers.pop("q-sakhalin")  # left blank: scores 0
-    done = post(client, f"/attempts/{attempt}/submit", answers, token_from=f"/attempts/{attempt}")
+    answers[field("manchuria-invasion")] = "9 August 1945"
+    answers.pop(field("sakhalin"))  # left blank: scores 0
+    ask = post(client, f"/attempts/{attempt}/submit", answers, token_from=f"/attempts/{attempt}")
+    assert ask.status_code == 200 and "Submit anyway" in ask.get_data(as_text=True)
+    done = post(client, f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, token_from="/")
     assert done.status_code == 302
     again = post(client, f"/attempts/{attempt}/submit", answers, token_from="/")
     assert again.status_code == 302  # a second submit shows the same results

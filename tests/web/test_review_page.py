@@ -7,9 +7,19 @@ from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
-from tests.web.helpers import attempt_id_from, bundled_questions, form_answer, post, signup
+from tests.web.helpers import (
+    answer_path,
+    attempt_id_from,
+    bundled_questions,
+    card_slug,
+    form_answer,
+    post,
+    signup,
+    slugs_in,
+)
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 QUESTIONS = bundled_questions()
@@ -20,13 +30,11 @@ def finish_quiz(client: FlaskClient) -> None:
     attempt = attempt_id_from(start.headers["Location"])
     for qid, question in QUESTIONS.items():
         data = {**form_answer(question), "confidence": "sure"}
-        post(
-            client, f"/attempts/{attempt}/questions/{qid}", data, token_from=f"/attempts/{attempt}"
-        )
+        post(client, answer_path(attempt, qid), data, token_from=f"/attempts/{attempt}")
     post(client, f"/attempts/{attempt}/submit", {}, token_from="/")
 
 
-def test_review_after_quiz(app: Flask, clock: FixedClock) -> None:
+def test_review_after_quiz(app: Flask, clock: FixedClock, session: Session) -> None:
     client = app.test_client()
     signup(client, "rev@example.org")
     assert "Nothing due right now" in client.get("/review").get_data(as_text=True)
@@ -37,13 +45,12 @@ def test_review_after_quiz(app: Flask, clock: FixedClock) -> None:
     assert "correct" not in page.lower()  # no answer leaks into the review form either
     reviewed = 0
     while (match := re.search(r'action="/review/(\d+)"', page)) is not None:
-        qid = re.search(r'id="question-([^"]+)"', page)
-        assert qid is not None
+        assert 'id="question-r"' in page and slugs_in(page) == []  # opaque key, no slug
         card = match.group(1)
         data = {
-            **form_answer(QUESTIONS[qid.group(1)]),
-            "reps": re.search(r'name="reps" value="(\d+)"', page).group(1),
-        }  # type: ignore[union-attr]
+            **form_answer(QUESTIONS[card_slug(session, int(card))], key="r"),
+            "reps": re.search(r'name="reps" value="(\d+)"', page).group(1),  # type: ignore[union-attr]
+        }
         result = post(client, f"/review/{card}", data, token_from="/review")
         assert result.status_code == 200 and "Correct." in result.get_data(as_text=True)
         again = post(client, f"/review/{card}", data, token_from="/")  # reload / double submit

@@ -19,7 +19,7 @@ from course.services.authz import Actor
 from course.services.content_sync import validate_root
 from course.store.users import Role
 from tests.conftest import csrf_token
-from tests.web.helpers import PASSWORD, attempt_id_from, post
+from tests.web.helpers import PASSWORD, answer_path, attempt_id_from, field, post
 
 COURSE = "ww2-soviet-union"
 
@@ -213,8 +213,8 @@ def test_learner_detail_shows_answers_reviews_and_recall(
     attempt = world["attempt"]
     post(
         learner,
-        f"/attempts/{attempt}/questions/sakhalin",
-        {"q-sakhalin": "<b>Hokkaido</b>"},
+        answer_path(str(attempt), "sakhalin"),
+        {field("sakhalin"): "<b>Hokkaido</b>"},
         token_from=f"/attempts/{attempt}",
     )
     teacher = logged_in(app, "teacher@example.org")

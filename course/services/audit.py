@@ -1,0 +1,95 @@
+"""Score changes as their audit trail shows them, and the grades they make current.
+
+Writing a change is the job of the use case that makes it (``regrade`` today; an
+override or an accepted dispute later): each calls ``record`` in its own transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from course.services.views import ScoreChangeView
+from course.store.attempts import Response
+from course.store.audit import ChangeKind, ScoreChange
+
+
+@dataclass(frozen=True)
+class CurrentGrade:
+    score: float
+    points: float
+    max_points: float
+    feedback: list[Any]
+
+
+def current_grades(changes: list[ScoreChange]) -> dict[int, CurrentGrade]:
+    """response id → its grade after the newest change (``changes`` oldest first)."""
+    grades: dict[int, CurrentGrade] = {}
+    for change in changes:
+        grades[change.response_id] = CurrentGrade(
+            change.new_score, change.new_points, change.max_points, change.feedback
+        )
+    return grades
+
+
+def history_views(changes: list[ScoreChange], keys: dict[int, str]) -> tuple[ScoreChangeView, ...]:
+    """The changes of one attempt for display; ``keys`` maps response id → question key."""
+    return tuple(
+        ScoreChangeView(
+            key=keys.get(c.response_id, ""),
+            kind=c.kind.value,
+            actor=c.actor,
+            changed_at=c.changed_at,
+            old_score=c.old_score,
+            new_score=c.new_score,
+            old_points=c.old_points,
+            new_points=c.new_points,
+            max_points=c.max_points,
+            reason=c.reason,
+        )
+        for c in changes
+    )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who changes a score: a signed-in user, or the command line (``user_id`` None)."""
+
+    label: str
+    user_id: int | None = None
+
+
+def record(
+    session: Session,
+    now: datetime,
+    response: Response,
+    before: CurrentGrade,
+    after: CurrentGrade,
+    *,
+    kind: ChangeKind,
+    actor: Actor,
+    reason: str,
+    revision_id: int | None = None,
+) -> ScoreChange:
+    """Append one change of ``response``'s score; the response itself is not touched."""
+    change = ScoreChange(
+        response_id=response.id,
+        attempt_id=response.attempt_id,
+        kind=kind,
+        actor_id=actor.user_id,
+        actor=actor.label[:200],
+        changed_at=now,
+        reason=reason,
+        old_score=before.score,
+        new_score=after.score,
+        old_points=before.points,
+        new_points=after.points,
+        max_points=after.max_points,
+        feedback=after.feedback,
+        revision_id=revision_id,
+    )
+    session.add(change)
+    return change

@@ -1,0 +1,79 @@
+"""Contract v1.1: a question id holding a word of its own answer is a warning."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from course.cli import main
+from course.content.quizzes import read_quiz
+from tests.conftest import REPO
+
+QUIZ = """\
+id: q
+title: T
+lesson: l
+questions:
+  - id: which-army
+    type: text
+    prompt: Which army was swept aside?
+    answer: [Kwantung Army]
+  - id: q2
+    type: choice
+    prompt: Which island?
+    choices:
+      - {text: Sakhalin, correct: true}
+      - {text: Hokkaido}
+  - id: hokkaido-or-not
+    type: choice
+    prompt: Which island (a wrong choice's word in the id is no hint)?
+    choices:
+      - {text: Sakhalin, correct: true}
+      - {text: Hokkaido}
+  - id: the-war
+    type: cloze
+    prompt: Fill in.
+    text: It was the [[Great Patriotic War]].
+  - id: dates-1945
+    type: date
+    prompt: When?
+    answer: 1945-08-09
+"""
+
+
+@pytest.mark.parametrize(
+    ("qid", "words"),
+    [("which-army", "'army'"), ("the-war", None), ("q2", None), ("hokkaido-or-not", None)],
+)
+def test_id_words_of_the_answer_warn(qid: str, words: str | None) -> None:
+    read = read_quiz("quizzes/q.yaml", QUIZ.encode(), "q")
+    assert read.problems == []
+    found = [w for w in read.warnings if f"question id '{qid}'" in w.message]
+    if words is None:  # "war" is 3 letters; q2 and a wrong choice hint at nothing
+        assert found == []
+    else:
+        assert len(found) == 1 and words in found[0].message
+        assert (found[0].line, found[0].col) == (5, 9)
+
+
+def test_validate_prints_warnings_and_strict_fails(tmp_path: Path) -> None:
+    root = tmp_path / "content"
+    for part in ("lessons", "quizzes"):
+        shutil.copytree(REPO / part, root / part)
+    shutil.copy(REPO / "course.yaml", root / "course.yaml")
+    runner = CliRunner()
+    result = runner.invoke(main, ["validate", str(root)])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if ": warning: " in line]
+    expected = (
+        "quizzes/soviet-union-ww2.yaml:120:9: warning: question id "
+        "'kwantung-army' contains 'army', 'kwantung'"
+    )
+    assert any(expected in line for line in lines), result.output
+    assert any("'sakhalin'" in line for line in lines)
+    assert any("'great-patriotic-war' contains 'great', 'patriotic'" in line for line in lines)
+    strict = runner.invoke(main, ["validate", "--strict", str(root)])
+    assert strict.exit_code == 1 and "warning(s) found (--strict)" in strict.output

@@ -1,0 +1,125 @@
+"""Grading integrity of attempts: THREATS 15 (questions not drawn), 16 (finished
+attempts) and 19 (hidden fields never trusted; time measured on the server)."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.services.content_sync import sync_root
+from course.store.attempts import Attempt, AttemptStatus, Response
+from tests.conftest import REPO
+from tests.web.helpers import (
+    answer_path,
+    attempt_id_from,
+    bundled_questions,
+    field,
+    form_answer,
+    post,
+    signup,
+)
+
+QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
+QUESTIONS = bundled_questions()
+
+
+def start(client: FlaskClient, quiz: str = QUIZ) -> int:
+    page = post(client, f"{quiz}/start", {}, token_from=quiz)
+    assert page.status_code == 302, page.get_data(as_text=True)
+    return attempt_id_from(page.headers["Location"])
+
+
+@pytest.fixture
+def pick_quiz(tmp_path: Path, session: Session, clock: FixedClock, app: Flask) -> str:
+    """The bundled quiz drawing 5 of its 17 questions per attempt, graded at the end."""
+    root = tmp_path / "pick-course"
+    shutil.copytree(REPO / "lessons", root / "lessons")
+    shutil.copytree(REPO / "quizzes", root / "quizzes")
+    (root / "course.yaml").write_text("id: pick-course\ntitle: Pick\n", encoding="utf-8")
+    quiz = root / "quizzes" / "soviet-union-ww2.yaml"
+    text = quiz.read_text(encoding="utf-8").replace("shuffle: false", "shuffle: true\npick: 5")
+    quiz.write_text(text.replace("feedback: immediate", "feedback: end"), encoding="utf-8")
+    sync_root(session, clock, root)
+    return "/courses/pick-course/quizzes/soviet-union-ww2-quiz"
+
+
+def test_questions_not_drawn_cannot_be_answered(
+    client: FlaskClient, pick_quiz: str, session: Session
+) -> None:
+    """THREATS 15: the form has keys 1..5 only; fields for any other key are ignored."""
+    signup(client)
+    attempt = start(client, pick_quiz)
+    html = client.get(f"/attempts/{attempt}").get_data(as_text=True)
+    assert html.count("<fieldset") == 5
+    forged: dict[str, object] = {f"q-{n}": "Sakhalin" for n in range(6, 18)}
+    forged["confirm_blanks"] = "1"
+    post(client, f"/attempts/{attempt}/save", forged, f"/attempts/{attempt}")
+    done = post(client, f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, "/")
+    assert done.status_code == 302
+    with session.begin():
+        rows = session.scalars(select(Response).where(Response.attempt_id == attempt)).all()
+        assert len(rows) == 5 and all(r.raw is None and r.points == 0 for r in rows)
+
+
+def test_finished_attempt_takes_no_more_answers(client: FlaskClient, session: Session) -> None:
+    """THREATS 16: after submit, an unanswered question cannot be answered any more."""
+    signup(client)
+    attempt = start(client)
+    post(
+        client,
+        answer_path(attempt, "manchuria-invasion"),
+        form_answer(QUESTIONS["manchuria-invasion"]),
+        f"/attempts/{attempt}",
+    )
+    post(client, f"/attempts/{attempt}/submit", {}, f"/attempts/{attempt}")
+    late = post(
+        client,
+        answer_path(attempt, "sakhalin"),
+        form_answer(QUESTIONS["sakhalin"]),
+        f"/attempts/{attempt}/results",
+    )
+    assert late.status_code == 409 and "already submitted" in late.get_data(as_text=True)
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Response)) == 1
+        row = session.get(Attempt, attempt)
+        assert row is not None and row.status is AttemptStatus.SUBMITTED and row.points == 1
+
+
+def test_hidden_fields_are_never_trusted(
+    client: FlaskClient, session: Session, clock: FixedClock
+) -> None:
+    """THREATS 19: score, points, time and state come from the server, not the form."""
+    signup(client)
+    attempt = start(client)
+    clock.advance(timedelta(seconds=42))
+    page = post(
+        client,
+        answer_path(attempt, "sakhalin"),
+        {
+            field("sakhalin"): "Hokkaido",  # wrong
+            "score": "1",
+            "points": "100",
+            "max_points": "1",
+            "duration_ms": "1",
+            "time_spent": "1",
+            "status": "submitted",
+            "attempt_id": "1",
+            "user_id": "1",
+        },
+        f"/attempts/{attempt}",
+    )
+    assert page.status_code == 302
+    with session.begin():
+        (row,) = session.scalars(select(Response)).all()
+        assert (row.score, row.points, row.max_points) == (0.0, 0.0, 1.0)
+        assert row.duration_ms == 42_000  # measured on the server's clock
+        attempt_row = session.get(Attempt, attempt)
+        assert attempt_row is not None and attempt_row.status is AttemptStatus.OPEN
