@@ -5,6 +5,9 @@ navigation, comments, sidebars and share buttons; image captions are recovered f
 ``<figcaption>``. Plain text is split into paragraphs. Both then lose the usual site
 chrome lines (post navigation, comment prompts, spam-filter notices, copyright and
 theme credits). The draft records where it came from in its front matter.
+
+trafilatura and lxml are imported only when an HTML page is imported: they are authoring
+tools, and a missing or broken one must never stop `course serve` or `course --help`.
 """
 
 from __future__ import annotations
@@ -13,9 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import lxml.html
-import trafilatura
+from types import ModuleType
+from typing import Any
 
 from course.content.markdown import slugify
 
@@ -43,6 +45,25 @@ _CHROME = [
 
 class ArticleImportError(Exception):
     """The source could not be turned into a lesson (the message says why)."""
+
+
+class ExtractorUnavailable(ArticleImportError):
+    """The HTML extractor (trafilatura, lxml) cannot be imported in this environment."""
+
+
+def _html_tools() -> tuple[ModuleType, Any]:
+    """trafilatura and ``lxml.html``, imported on first use; a clear error if either is
+    missing or broken (``lxml.html.clean`` now lives in the separate lxml_html_clean)."""
+    try:
+        import lxml.html
+        import trafilatura
+    except ImportError as exc:
+        raise ExtractorUnavailable(
+            f"importing a web page needs trafilatura and lxml, which cannot be loaded here "
+            f"({exc}). Reinstall the engine (`pip install --force-reinstall course`), or "
+            "save the article as a plain-text file and import that."
+        ) from exc
+    return trafilatura, lxml.html
 
 
 @dataclass(frozen=True)
@@ -97,9 +118,10 @@ def _clean_lines(markdown: str) -> str:
 
 def _captions(html: str) -> dict[str, str]:
     """Image src → caption from ``<figure><img><figcaption>``."""
+    _, lxml_html = _html_tools()
     try:
-        tree = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
+        tree = lxml_html.fromstring(html)
+    except (ValueError, lxml_html.etree.ParserError):
         return {}
     result: dict[str, str] = {}
     for figure in tree.iter("figure"):
@@ -120,7 +142,13 @@ def _image(caption: str, src: str) -> Callable[[re.Match[str]], str]:
 
 
 def from_html(html: str, url: str = "") -> Draft:
-    """Extract the main article of a saved web page."""
+    """Extract the main article of a saved web page.
+
+    Raises:
+        ExtractorUnavailable: trafilatura or lxml cannot be imported.
+        ArticleImportError: no article text in the page.
+    """
+    trafilatura, _ = _html_tools()
     body = trafilatura.extract(
         html,
         url=url or None,

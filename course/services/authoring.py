@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from course.clock import Clock
 from course.content.diagnostics import Diagnostic
 from course.content.drafting import draft_questions, quiz_document
-from course.content.importer import ArticleImportError, import_article
+from course.content.importer import ArticleImportError, ExtractorUnavailable, import_article
 from course.content.lessons import read_lesson
 from course.content.model import Quiz, build_question
 from course.content.quizzes import read_quiz
-from course.errors import Conflict, ContentInvalid, InvalidInput
+from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput
 from course.grading.examples import check_examples
 from course.services.authz import Actor, require_staff
 from course.services.content_sync import SyncResult, sync_root, validate_root
@@ -40,6 +40,8 @@ def import_lesson(
     """Write ``<root>/lessons/<slug>.md`` from an article; see :func:`import_article`."""
     try:
         return import_article(source, root / "lessons", url, title, publisher, force)
+    except ExtractorUnavailable as exc:  # the installation, not the input, is at fault
+        raise CourseError(str(exc)) from exc
     except ArticleImportError as exc:
         if "exists" in str(exc):
             raise Conflict(str(exc)) from exc

@@ -1,17 +1,20 @@
 """A new learner in a real browser (Debian's Chromium through Playwright), against the real
 app served by gunicorn: sign up, read the lesson, take the quiz in both feedback modes,
-see results and progress. Screenshots go to test-artifacts/."""
+see results and progress. Screenshots go to test-artifacts/.
+
+Every step waits for what it needs, never for a length of time: a click that loads a page
+waits for that navigation (`follow`), and every check is a Playwright `expect`, which
+retries until the page shows it. Assertions never read a page that is still loading."""
 
 from __future__ import annotations
 
 import shutil
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from course.content.model import (
     AnyQuestion,
@@ -23,7 +26,7 @@ from course.content.model import (
     TrueFalseQuestion,
 )
 from tests.conftest import REPO
-from tests.servers import course, free_port, instance_env, serve
+from tests.servers import course, free_port, instance_env, serve, stop
 from tests.web.helpers import KEYS, bundled_questions, field, form_answer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,6 +37,10 @@ pytestmark = [
 ]
 QUESTIONS = bundled_questions()
 SLUG_AT = {key: slug for slug, key in KEYS.items()}
+# Ceilings, not waits: each returns as soon as the page is ready. Generous for a loaded
+# 2-core machine where a password hash alone can take seconds.
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +72,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "teacher password 1",
     )
     proc = serve(env, port, workers=2)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{url}/healthz")
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +89,19 @@ def browser() -> Iterator[Any]:
         )
         yield instance
         instance.close()
+
+
+def new_page(browser: Any, **options: Any) -> Any:
+    page = browser.new_context(**options).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.set_default_navigation_timeout(TIMEOUT_MS)
+    return page
+
+
+def follow(page: Any, selector: str) -> None:
+    """Click a link or submit button and wait until the page it leads to has loaded."""
+    with page.expect_navigation():
+        page.click(selector)
 
 
 def shot(page: Any, name: str) -> None:
@@ -117,23 +131,23 @@ def answer(page: Any, question: AnyQuestion) -> None:
 
 
 def test_learner_journey(server: str, browser: Any) -> None:
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
+    page = new_page(browser, viewport={"width": 1200, "height": 900})
+    body = page.locator("body")
     page.goto(server + "/")
     shot(page, "01-course-anonymous")
-    page.click("text=Sign up")
+    follow(page, "text=Sign up")
     page.fill("#display_name", "Vera")
     page.fill("#email", "vera@example.org")
     page.fill("#password", "a good long password")
-    page.click("button:has-text('Sign up')")
-    assert "Welcome" in page.content()
+    follow(page, "button:has-text('Sign up')")
+    expect(body).to_contain_text("Welcome")
     shot(page, "02-course-new-learner")
-    page.click("a.button")  # the one "continue" action: start reading
-    assert page.locator("h1").inner_text() == "The Soviet Union in World War II"
-    assert page.locator("#the-war-with-japan").count() == 1
+    follow(page, "a.button")  # the one "continue" action: start reading
+    expect(page.locator("h1")).to_have_text("The Soviet Union in World War II")
+    expect(page.locator("#the-war-with-japan")).to_have_count(1)
     shot(page, "03-lesson")
-    page.click('button:has-text("I\'ve read this")')
-    page.click("button:has-text('Start the quiz')")
+    follow(page, 'button:has-text("I\'ve read this")')
+    follow(page, "button:has-text('Start the quiz')")
     shot(page, "04-quiz-question")
     count = 0
     while page.locator("button:has-text('Check answer')").count():
@@ -141,88 +155,90 @@ def test_learner_journey(server: str, browser: Any) -> None:
             page.locator("fieldset.question").get_attribute("id").removeprefix("question-")
         ]
         answer(page, QUESTIONS[qid])
-        page.click("button:has-text('Check answer')")
-        assert page.locator(".feedback.right").count() == 1, qid
+        follow(page, "button:has-text('Check answer')")
+        expect(page.locator(".feedback.right"), qid).to_have_count(1)
         if count == 0:
             shot(page, "05-quiz-feedback")
         count += 1
         if page.locator("a:has-text('Next question')").count():
-            page.click("a:has-text('Next question')")
+            follow(page, "a:has-text('Next question')")
     assert count == 17
-    page.click("button:has-text('See my results')")
-    assert "100% — Passed" in page.content()
+    follow(page, "button:has-text('See my results')")
+    expect(body).to_contain_text("100% — Passed")
     shot(page, "06-results")
     page.goto(server + "/courses/ww2-soviet-union/progress")
-    assert "100%" in page.locator(".stat .big").first.inner_text()
+    expect(page.locator(".stat .big").first).to_contain_text("100%")
     shot(page, "07-progress")
 
     # The same learner, the end-of-quiz feedback mode: one form, graded on submit.
     page.goto(server + "/courses/ww2-soviet-union/quizzes/zz-final-exam")
-    page.click("button:has-text('Start the quiz')")
-    assert page.locator("fieldset.question").count() == 17
+    follow(page, "button:has-text('Start the quiz')")
+    expect(page.locator("fieldset.question")).to_have_count(17)
     for question in QUESTIONS.values():
         if question.id != "sakhalin":  # one left blank on purpose
             answer(page, question)
     page.fill(f'input[name="{field("manchuria-invasion")}"]', "08/09/1945")
-    page.click("button:has-text('Submit answers')")
-    assert "could mean 8 September 1945 or 9 August 1945" in page.content()
-    kwantung = page.locator(f'input[name="{field("kwantung-army")}"]')
-    assert kwantung.input_value() == "Kwantung Army"
+    follow(page, "button:has-text('Submit answers')")
+    expect(body).to_contain_text("could mean 8 September 1945 or 9 August 1945")
+    expect(page.locator(f'input[name="{field("kwantung-army")}"]')).to_have_value("Kwantung Army")
     page.fill(f'input[name="{field("manchuria-invasion")}"]', "9 August 1945")
-    page.wait_for_selector("#save-status:has-text('Saved.')")  # saved on change (fetch)
+    page.locator(f'input[name="{field("manchuria-invasion")}"]').dispatch_event("change")
+    expect(page.locator("#save-status")).to_contain_text("Saved.")  # saved on change (fetch)
     page.reload()  # a reload keeps every answer typed so far
-    assert page.locator(f'input[name="{field("manchuria-invasion")}"]').input_value() == (
+    expect(page.locator(f'input[name="{field("manchuria-invasion")}"]')).to_have_value(
         "9 August 1945"
     )
     shot(page, "08-end-mode-form")
-    page.click("button:has-text('Submit answers')")
-    assert "Submit with unanswered questions?" in page.content()  # asked before blanks
-    page.click("button:has-text('Submit anyway')")
-    assert "(no answer)" in page.content() and "Passed" in page.content()
+    follow(page, "button:has-text('Submit answers')")
+    expect(body).to_contain_text("Submit with unanswered questions?")  # asked before blanks
+    follow(page, "button:has-text('Submit anyway')")
+    expect(body).to_contain_text("(no answer)")
+    expect(body).to_contain_text("Passed")
     shot(page, "09-end-mode-results")
-    context.close()
+    page.context.close()
 
 
 def test_phone_layout_and_keyboard(server: str, browser: Any) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
+    page = new_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True)
     page.goto(server + "/courses/ww2-soviet-union/lessons/soviet-union-ww2")
+    expect(page.locator("h1")).to_have_text("The Soviet Union in World War II")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # no sideways scrolling on a phone
     shot(page, "10-lesson-phone")
     page.keyboard.press("Tab")
-    focused = page.evaluate("document.activeElement.textContent")
-    assert "Skip to content" in focused
-    context.close()
+    expect(page.locator(":focus")).to_contain_text("Skip to content")
+    page.context.close()
 
 
 def test_instructor_journey(server: str, browser: Any) -> None:
-    teacher = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    teacher = new_page(browser, viewport={"width": 1280, "height": 900})
     teacher.goto(server + "/login")
     teacher.fill("#email", "teacher@example.org")
     teacher.fill("#password", "teacher password 1")
-    teacher.click("button:has-text('Log in')")
-    teacher.click("text=Teach")
+    follow(teacher, "button:has-text('Log in')")
+    follow(teacher, "text=Teach")
     teacher.fill("#name", "History 9B")
-    teacher.click("button:has-text('Create class')")
+    follow(teacher, "button:has-text('Create class')")
+    expect(teacher.locator(".big-code")).to_be_visible()
     code = teacher.locator(".big-code").inner_text()
     teacher.select_option("#target", "quiz:soviet-union-ww2-quiz")
     teacher.fill("#due", "2030-01-01T18:00")
-    teacher.click("button:has-text('Assign')")
+    follow(teacher, "button:has-text('Assign')")
     shot(teacher, "11-teacher-new-class")
 
-    learner = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    learner = new_page(browser, viewport={"width": 1200, "height": 900})
     learner.goto(server + "/signup")
     learner.fill("#email", "pupil@example.org")
     learner.fill("#password", "a good long password")
-    learner.click("button:has-text('Sign up')")
+    follow(learner, "button:has-text('Sign up')")
+    expect(learner.locator("body")).to_contain_text("Welcome")
     learner.goto(server + f"/join/{code}")
-    learner.click("button:has-text('Join')")
-    assert "You joined the class." in learner.content()
-    assert "Pass the quiz" in learner.content()
+    follow(learner, "button:has-text('Join')")
+    expect(learner.locator("body")).to_contain_text("You joined the class.")
+    expect(learner.locator("body")).to_contain_text("Pass the quiz")
     shot(learner, "12-learner-classes")
-    learner.click("text=Pass the quiz")
-    learner.click("button:has-text('Start the quiz')")
+    follow(learner, "text=Pass the quiz")
+    follow(learner, "button:has-text('Start the quiz')")
     wrong = {"sakhalin", "parallel"}
     while learner.locator("button:has-text('Check answer')").count():
         key = learner.locator("fieldset.question").get_attribute("id").removeprefix("question-")
@@ -231,20 +247,23 @@ def test_instructor_journey(server: str, browser: Any) -> None:
             learner.fill(f'input[name="q-{key}"]', "Hokkaido" if qid == "sakhalin" else "17")
         else:
             answer(learner, QUESTIONS[qid])
-        learner.click("button:has-text('Check answer')")
+        follow(learner, "button:has-text('Check answer')")
+        expect(learner.locator(".feedback"), qid).to_have_count(1)
         if learner.locator("a:has-text('Next question')").count():
-            learner.click("a:has-text('Next question')")
-    learner.click("button:has-text('See my results')")
-    assert "88%" in learner.content()
+            follow(learner, "a:has-text('Next question')")
+    follow(learner, "button:has-text('See my results')")
+    expect(learner.locator("body")).to_contain_text("88%")
 
     teacher.reload()
-    assert "pupil@example.org" in teacher.content() and "passed 88%" in teacher.content()
+    expect(teacher.locator("body")).to_contain_text("pupil@example.org")
+    expect(teacher.locator("body")).to_contain_text("passed 88%")
     shot(teacher, "13-teacher-overview")
-    teacher.click("th a:has-text('The Soviet Union in World War II')")
-    assert "Question analysis over 1 learner" in teacher.content()
-    assert "hokkaido" in teacher.content()  # the wrong answer, normalized
+    follow(teacher, "th a:has-text('The Soviet Union in World War II')")
+    expect(teacher.locator("body")).to_contain_text("Question analysis over 1 learner")
+    expect(teacher.locator("body")).to_contain_text("hokkaido")  # the wrong answer, normalized
     shot(teacher, "14-teacher-analysis")
     teacher.go_back()
+    expect(teacher.locator("text=Gradebook CSV")).to_be_visible()
     with teacher.expect_download() as download:
         teacher.click("text=Gradebook CSV")
     text = Path(download.value.path()).read_text(encoding="utf-8")
