@@ -47,7 +47,7 @@ from course.store.engine import make_engine, make_sessionmaker  # noqa: E402
 from tests.servers import course, free_port, instance_env, serve, stop  # noqa: E402
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
-COURSE_PAGE = "/courses/ww2-soviet-union"
+COURSE_PAGE = "/courses/ww2-soviet-union/"
 PASSWORD = "classroom load password"
 FORM_ACTION = re.compile(r'<form method="post" action="(/attempts/\d+/questions/\d+)"')
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -226,18 +226,28 @@ def main() -> None:
         engine.dispose()
 
     wave = (max(tally.login_times) - min(tally.login_times)) if len(tally.login_times) > 1 else 0
-    print(f"classroom: {args.learners} learners, {args.workers} workers, {elapsed:.0f} s, "
-          f"think {args.think:g} s, database {'PostgreSQL' if 'postgres' in database_url else 'SQLite'}")
+    kind = "PostgreSQL" if "postgres" in database_url else "SQLite"
+    print(
+        f"classroom: {args.learners} learners, {args.workers} workers, {elapsed:.0f} s, "
+        f"think {args.think:g} s, database {kind}"
+    )
     print(f"requests        {len(tally.latencies)}")
-    print(f"errors          {len(tally.errors)}" + (f"  e.g. {tally.errors[:3]}" if tally.errors else ""))
-    print(f"latency         p50 {statistics.median(tally.latencies) * 1000:.0f} ms, "
-          f"p95 {percentile(tally.latencies, 0.95) * 1000:.0f} ms, "
-          f"max {max(tally.latencies) * 1000:.0f} ms")
-    print(f"logins          {len(tally.login_latencies)}, p95 "
-          f"{percentile(tally.login_latencies, 0.95) * 1000:.0f} ms, "
-          f"{len(tally.login_times) / wave if wave else 0:.1f} logins/s over the {wave:.1f} s wave")
-    print(f"answers         acknowledged {tally.acknowledged}, stored {stored}, "
-          f"lost {tally.acknowledged - stored}")
+    example = f"  e.g. {tally.errors[:3]}" if tally.errors else ""
+    print(f"errors          {len(tally.errors)}{example}")
+    print(
+        f"latency         p50 {statistics.median(tally.latencies) * 1000:.0f} ms, "
+        f"p95 {percentile(tally.latencies, 0.95) * 1000:.0f} ms, "
+        f"max {max(tally.latencies) * 1000:.0f} ms"
+    )
+    print(
+        f"logins          {len(tally.login_latencies)}, p95 "
+        f"{percentile(tally.login_latencies, 0.95) * 1000:.0f} ms, "
+        f"{len(tally.login_times) / wave if wave else 0:.1f} logins/s over the {wave:.1f} s wave"
+    )
+    print(
+        f"answers         acknowledged {tally.acknowledged}, stored {stored}, "
+        f"lost {tally.acknowledged - stored}"
+    )
 
 
 if __name__ == "__main__":
