@@ -11,7 +11,19 @@ from sqlalchemy import Engine
 from course import __version__
 from course.clock import Clock
 from course.settings import PACKAGE_DIR, Settings, from_env
-from course.web import auth, classes, db, errors, extensions, health, learn, quiz, review, teach
+from course.web import (
+    auth,
+    classes,
+    db,
+    errors,
+    extensions,
+    guard,
+    health,
+    learn,
+    quiz,
+    review,
+    teach,
+)
 
 
 def _template_folder() -> Path:
@@ -50,6 +62,7 @@ def create_app(
     db.init_app(app, engine)
     extensions.init_app(app, clock)
     errors.init_app(app)
+    guard.init_app(app)  # before the blueprints: their <int:...> ids use its converter
     for blueprint in (health.bp, auth.bp, learn.bp, quiz.bp, review.bp, classes.bp, teach.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["course_version"] = __version__
