@@ -26,8 +26,8 @@ def check(session: Session, recent_problem: StorageProblem | None = None) -> Hea
 
     Args:
         session: a session not inside a transaction.
-        recent_problem: a storage failure a write hit moments ago (a full PostgreSQL
-            disk cannot be probed without writing).
+        recent_problem: a storage failure a write hit moments ago; used on PostgreSQL,
+            whose full disk cannot be probed without writing.
     """
     try:
         with session.begin():
@@ -38,12 +38,14 @@ def check(session: Session, recent_problem: StorageProblem | None = None) -> Hea
                 )
             ).all()
         bind = session.get_bind()
-        problem = probe_storage(bind if isinstance(bind, Engine) else bind.engine)
+        engine = bind if isinstance(bind, Engine) else bind.engine
+        problem = probe_storage(engine)
+        if engine.dialect.name != "sqlite":  # SQLite's probe sees a full disk itself
+            problem = problem or recent_problem
     except SQLAlchemyError as exc:
         session.rollback()
         return Health(False, f"unreachable: {type(exc).__name__}", {})
     content = {course: digest[:12] for course, digest in rows}
-    problem = problem or recent_problem
     if problem is not None:
         return Health(False, problem.value, content)
     return Health(True, "ok", content)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -44,6 +44,19 @@ def storage_problem(exc: BaseException) -> StorageProblem | None:
     if name.startswith("SQLITE_READONLY") or state in _PG_READ_ONLY:
         return StorageProblem.READ_ONLY
     return None
+
+
+# SQLite reports mistakes in a statement (no such table or column, syntax) as an
+# OperationalError too; those are bugs, not outages.
+_SQLITE_NOT_OUTAGES = {"SQLITE_ERROR", "SQLITE_MISUSE", "SQLITE_RANGE"}
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Is this DBAPI error the database being unreachable or unusable for a while?"""
+    if not isinstance(exc, OperationalError):
+        return False
+    name = getattr(exc.orig, "sqlite_errorname", None)
+    return name is None or str(name) not in _SQLITE_NOT_OUTAGES
 
 
 def _sqlite_pragmas(synchronous: str, dbapi_connection: Any, _record: Any) -> None:
@@ -143,17 +156,18 @@ def probe_storage(engine: Engine) -> StorageProblem | None:
     server accepts writes (a standby or ``default_transaction_read_only`` does not);
     a full PostgreSQL disk shows only when a write fails.
     """
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        try:
-            return _probe(connection)
-        except DBAPIError as exc:
-            problem = storage_problem(exc)
-            if problem is None:
-                raise
-            return problem
-        finally:
-            transaction.rollback()
+    try:
+        with engine.connect() as connection:
+            transaction = connection.begin()  # SQLite: BEGIN IMMEDIATE, itself a write
+            try:
+                return _probe(connection)
+            finally:
+                transaction.rollback()
+    except DBAPIError as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        return problem
 
 
 def _probe(connection: Connection) -> StorageProblem | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from sqlalchemy import Engine
 
 from course import __version__
@@ -80,4 +80,11 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    # Pages carry who is logged in, answers and results: no browser or proxy keeps them.
+    # Static files and course media stay cacheable.
+    if request.endpoint not in _CACHEABLE:
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+_CACHEABLE = {"static", "learn.media"}

@@ -13,12 +13,12 @@ import traceback
 
 from flask import Flask, Response, current_app, g, jsonify, render_template, request, session
 from flask_login import AnonymousUserMixin
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from course.errors import ContentInvalid, CourseError, NotFound, PermissionDenied, TooManyRequests
-from course.store.engine import StorageProblem, storage_problem
+from course.store.engine import StorageProblem, is_outage, storage_problem
 from course.web.guard import typed_back
 
 log = logging.getLogger("course.web")
@@ -73,19 +73,17 @@ def render_error(status: int, message: str, retry_after: int | None = None) -> R
 
 
 def _page(status: int, title: str, message: str, typed: list[tuple[str, str]]) -> str:
-    if "_login_user" not in g:
+    if status in (500, 503) and "_login_user" not in g:
         # The page header shows who is logged in; loading that user needs the database,
-        # which may be what failed. An error page does without.
+        # which may be what failed. An outage page does without.
+        g._login_user = AnonymousUserMixin()
+    context = {"status": status, "title": title, "message": message, "typed": typed}
+    try:
+        return render_template("error.html", action=request.path, **context)
+    except Exception:
         g._login_user = AnonymousUserMixin()
     try:
-        return render_template(
-            "error.html",
-            status=status,
-            title=title,
-            message=message,
-            typed=typed,
-            action=request.path,
-        )
+        return render_template("error.html", action=request.path, **context)
     except Exception:  # the last resort must not fail: a plain page
         log.exception("error page failed to render")
         return (
@@ -179,6 +177,8 @@ def http_error(exc: HTTPException) -> Response:
         )
     elif status == 413:
         security_event("upload_refused", status=413, length=request.content_length)
+        if exc.description and "the limit is" in exc.description:
+            message = f"{message} {exc.description}"
     return render_error(status, message)
 
 
@@ -188,7 +188,7 @@ def database_error(exc: DBAPIError) -> Response:
     if problem is not None:
         _note_storage_problem(problem)
         return render_error(503, CANNOT_SAVE.format(why=_WHY[problem]), retry_after=60)
-    if isinstance(exc, OperationalError):
+    if is_outage(exc):
         return render_error(503, UNREACHABLE, retry_after=30)
     if isinstance(exc, DataError):
         return render_error(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
 from course.errors import InvalidInput, NotFound
@@ -21,6 +22,11 @@ from course.inputs import MAX_ID, scrub, unstorable
 FIELD_MAX = 10_000
 # Fields that legitimately carry a whole file (the request size limit still applies).
 LARGE_FIELDS = {("teach.author", "text")}
+# Most values one form may carry (the largest real form, end-of-quiz, has well under 200;
+# Werkzeug's MAX_FORM_PARTS counts only multipart bodies).
+FORM_VALUES_MAX = 1_000
+# Most fields shown back on an error page.
+TYPED_BACK_MAX = 200
 QUERY_MAX = 2_000
 SEGMENT_MAX = 300  # path segments: ids and slugs are at most 100 characters
 PATH_MAX = 1_000  # a media path below the content root
@@ -68,7 +74,12 @@ def check_request() -> None:
     if request.method in {"GET", "HEAD", "OPTIONS"}:
         return
     endpoint = request.endpoint or ""
-    for key, value in request.form.items(multi=True):
+    values = list(request.form.items(multi=True))
+    if len(values) > FORM_VALUES_MAX:
+        raise RequestEntityTooLarge(
+            f"The form had {len(values):,} values; the limit is {FORM_VALUES_MAX:,}."
+        )
+    for key, value in values:
         _check_field("form", key, value, None if (endpoint, key) in LARGE_FIELDS else FIELD_MAX)
     for key, upload in request.files.items(multi=True):
         _check_field("upload", key, upload.filename or "", SEGMENT_MAX)
@@ -114,7 +125,7 @@ def typed_back() -> list[tuple[str, str]]:
         (scrub(key), scrub(str(value))[:FIELD_MAX])
         for key, value in fields
         if not _secret(key) and str(value).strip()
-    ]
+    ][:TYPED_BACK_MAX]
 
 
 _SECRETS = {"csrf_token", "current", "new", "confirm"}
