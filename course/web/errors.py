@@ -8,6 +8,7 @@ database errors without SQL, parameters or the driver's detail (which quotes val
 from __future__ import annotations
 
 import logging
+import os
 import time
 import traceback
 
@@ -80,7 +81,7 @@ def _page(status: int, title: str, message: str, typed: list[tuple[str, str]]) -
     context = {"status": status, "title": title, "message": message, "typed": typed}
     try:
         return render_template("error.html", action=request.path, **context)
-    except Exception:
+    except Exception:  # loading the user for the header failed: render without one
         g._login_user = AnonymousUserMixin()
     try:
         return render_template("error.html", action=request.path, **context)
@@ -132,8 +133,10 @@ def _log_database_error(exc: DBAPIError) -> None:
     orig = exc.orig
     code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None) or "-"
     # Neither str(exc) nor str(exc.orig): they quote the statement and, on PostgreSQL,
-    # the rows' values ("Key (email)=(...)"). The frames say where it happened.
-    where = "".join(traceback.format_tb(exc.__traceback__)[-3:])
+    # the rows' values ("Key (email)=(...)"). Our own frames say where it happened.
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if f"{os.sep}course{os.sep}" in f.filename] or frames[-3:]
+    where = "".join(traceback.format_list(ours))
     log.error(
         "database error %s (%s) on %s %s\n%s",
         type(orig).__name__,
