@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from course.inputs import parse_int
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 _CHECKOUT_ROOT = PACKAGE_DIR.parent
 _SECRET_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -56,6 +58,7 @@ class Settings:
     log_level: str = "INFO"
     max_upload_bytes: int = 2 * 1024 * 1024
     review_fuzz: bool = True  # FSRS interval fuzz; off only for repeatable simulations
+    sqlite_synchronous: str = "FULL"  # FULL: acknowledged answers survive a power cut
 
     @property
     def is_sqlite(self) -> bool:
@@ -159,7 +162,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     instance = Path(env.get("COURSE_INSTANCE", "instance")).expanduser().resolve()
     try:
-        instance.mkdir(parents=True, exist_ok=True)
+        # Owner only: it holds the secret key and the SQLite database.
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise SettingsError(
             f"COURSE_INSTANCE={str(instance)!r} cannot be created ({exc.strerror}); "
@@ -169,8 +173,13 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise SettingsError(f"LOG_LEVEL={level!r} is unknown; use DEBUG, INFO, WARNING or ERROR")
     upload = env.get("MAX_UPLOAD_BYTES", str(2 * 1024 * 1024))
-    if not upload.isdigit() or int(upload) < 1024:
+    if parse_int(upload, 1024) is None:
         raise SettingsError(f"MAX_UPLOAD_BYTES={upload!r} must be a whole number ≥ 1024")
+    synchronous = env.get("SQLITE_SYNCHRONOUS", "FULL").strip().upper()
+    if synchronous not in {"FULL", "NORMAL"}:
+        raise SettingsError(
+            f"SQLITE_SYNCHRONOUS={synchronous!r} is unknown; use FULL (durable) or NORMAL"
+        )
     return Settings(
         instance_path=instance,
         database_url=_database_url(instance, env),
@@ -185,4 +194,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         log_level=level,
         max_upload_bytes=int(upload),
         review_fuzz=_bool(env, "REVIEW_FUZZ", True),
+        sqlite_synchronous=synchronous,
     )

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from course.content.markdown import MEDIA_TYPES, local_media_path
 from course.errors import NotFound
 from course.store.content import CourseRow, LessonRow, QuizRow
 from course.store.engine import read_only
+
+# Characters markdown-it leaves as they are in a link (mdurl's encode).
+_URL_SAFE = ";/?:@&=+$,-_.!~*'()#"
 
 
 @dataclass(frozen=True)
@@ -78,26 +82,43 @@ def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
 
 
 def media_file(session: Session, course_id: str, rel: str) -> tuple[Path, str]:
-    """A media file of a course's content root and its type; never outside the root."""
+    """A media file of a course's content root and its type.
+
+    Served only when it lies under the root's ``media/`` or a current lesson of the
+    course references it, has a media extension, and its path is the file itself:
+    no ``..``, no absolute path, no symlink anywhere below the root (THREATS 32, 60).
+    """
+    safe = local_media_path(rel)
+    ext = "." + rel.rsplit(".", 1)[-1].lower() if "." in rel else ""
+    # Authoring files are never served as media: quizzes hold the answers.
+    if safe is None or ext not in MEDIA_TYPES or safe.startswith(("quizzes/", "lessons/", ".")):
+        raise NotFound("No such media file.")
     with session.begin():
         read_only(session)
         course = session.get(CourseRow, course_id)
         root_text = course.content_root if course else ""
-    safe = local_media_path(rel)
-    ext = "." + rel.rsplit(".", 1)[-1].lower() if "." in rel else ""
-    # Authoring files are never served as media: quizzes hold the answers.
-    if (
-        not root_text
-        or safe is None
-        or ext not in MEDIA_TYPES
-        or safe.startswith(("quizzes/", "lessons/", "."))
-    ):
+        listed = bool(root_text) and (
+            safe.startswith("media/") or _referenced(session, course_id, safe)
+        )
+    if not listed:
         raise NotFound("No such media file.")
     root = Path(root_text).resolve()
-    target = (root / safe).resolve()
-    if not target.is_relative_to(root) or not target.is_file():
+    target = root / safe
+    if target.resolve() != target or not target.is_file():
         raise NotFound("No such media file.")
     return target, MEDIA_TYPES[ext]
+
+
+def _referenced(session: Session, course_id: str, path: str) -> bool:
+    """Does a current lesson's HTML link to this media path (as rendered at sync)?"""
+    urls = {f"/media/{course_id}/{p}" for p in (path, quote(path, safe=_URL_SAFE))}
+    quoted = ['"' + u.replace("&", "&amp;").replace('"', "&quot;") + '"' for u in urls]
+    query = select(LessonRow.id).where(
+        LessonRow.course_id == course_id,
+        LessonRow.retired_at.is_(None),
+        or_(*(LessonRow.html.contains(q, autoescape=True) for q in quoted)),
+    )
+    return session.execute(query.limit(1)).first() is not None
 
 
 def content_root(session: Session, course_id: str) -> Path:

@@ -21,6 +21,7 @@ from course.content.model import (
     OrderQuestion,
 )
 from course.grading.result import FormatError
+from course.inputs import parse_int
 
 FormGetter = Callable[[str], list[str]]
 
@@ -78,10 +79,10 @@ def _one(values: list[str]) -> str:
 def _order(question: OrderQuestion, name: str, get: FormGetter) -> Any | FormatError:
     positions: list[tuple[int, str]] = []
     for item in question.items:
-        value = _one(get(f"{name}-{item.id}")).strip()
-        if not value.isdigit() or not 1 <= int(value) <= len(question.items):
+        position = parse_int(_one(get(f"{name}-{item.id}")), 1, len(question.items))
+        if position is None:
             return FormatError(f"Give every item a position from 1 to {len(question.items)}.")
-        positions.append((int(value), item.id))
+        positions.append((position, item.id))
     if len({p for p, _ in positions}) != len(positions):
         return FormatError("Use each position once: two items share a position.")
     return [item_id for _, item_id in sorted(positions)]

@@ -2,21 +2,69 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 from contextvars import ContextVar
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# FULL: a transaction is on disk (WAL fsynced) before COMMIT returns, so an answer the
+# learner saw acknowledged survives a power cut. NORMAL may lose the last commits.
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+# Below this much free space next to the SQLite file, health reports the disk as full.
+MIN_FREE_BYTES = 16 * 1024 * 1024
+# PostgreSQL SQLSTATEs meaning "cannot store now": disk_full, insufficient_resources,
+# read_only_sql_transaction.
+_PG_DISK_FULL = {"53100", "53000"}
+_PG_READ_ONLY = {"25006"}
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+class StorageProblem(StrEnum):
+    """Why the database refuses writes while it still answers reads."""
+
+    DISK_FULL = "disk_full"
+    READ_ONLY = "read_only"
+
+
+def storage_problem(exc: BaseException) -> StorageProblem | None:
+    """Classify a DBAPI error (or SQLAlchemy's wrapper of one) as a storage problem."""
+    orig = getattr(exc, "orig", exc)
+    name = str(getattr(orig, "sqlite_errorname", ""))
+    state = str(getattr(orig, "sqlstate", "") or "")
+    if name == "SQLITE_FULL" or state in _PG_DISK_FULL:
+        return StorageProblem.DISK_FULL
+    if name.startswith("SQLITE_READONLY") or state in _PG_READ_ONLY:
+        return StorageProblem.READ_ONLY
+    return None
+
+
+# SQLite reports mistakes in a statement (no such table or column, syntax) as an
+# OperationalError too; those are bugs, not outages.
+_SQLITE_NOT_OUTAGES = {"SQLITE_ERROR", "SQLITE_MISUSE", "SQLITE_RANGE"}
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Is this DBAPI error the database being unreachable or unusable for a while?"""
+    if not isinstance(exc, OperationalError):
+        return False
+    name = getattr(exc.orig, "sqlite_errorname", None)
+    return name is None or str(name) not in _SQLITE_NOT_OUTAGES
+
+
+def _sqlite_pragmas(synchronous: str, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.close()
 
 
@@ -34,13 +82,22 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for ``url`` with the project's connection settings."""
+def make_engine(url: str, sqlite_synchronous: str = "FULL", **kwargs: Any) -> Engine:
+    """Create an engine for ``url`` with the project's connection settings.
+
+    SQL parameters never appear in error messages or logs (they hold learners' answers
+    and emails). A new SQLite file is created readable by its owner only; SQLite gives
+    its -wal and -shm files the same mode.
+    """
+    if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        _create_private_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         # Let SQLAlchemy, not pysqlite, decide when transactions start.
         event.listen(engine, "connect", _disable_pysqlite_transactions)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", partial(_sqlite_pragmas, sqlite_synchronous))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -69,3 +126,62 @@ def read_only(session: Session) -> None:
         session.connection()
     finally:
         _READ_ONLY.reset(token)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a plain SQLite URL (not in-memory, not a ``file:`` URI)."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if not parsed.drivername.startswith("sqlite") or database in ("", ":memory:"):
+        return None
+    if database.startswith("file:") or parsed.query.get("uri"):
+        return None
+    return Path(database)
+
+
+def _create_private_file(url: str) -> None:
+    path = sqlite_path(url)
+    if path is None or not path.parent.is_dir():
+        return
+    # An empty file is a valid new SQLite database; creating it here fixes its mode.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def probe_storage(engine: Engine) -> StorageProblem | None:
+    """Can the database take writes? Checked without changing any data.
+
+    SQLite: free space beside the file, the page limit, and a header write that is
+    rolled back (it fails on a read-only file or connection). PostgreSQL: whether the
+    server accepts writes (a standby or ``default_transaction_read_only`` does not);
+    a full PostgreSQL disk shows only when a write fails.
+    """
+    try:
+        with engine.connect() as connection:
+            transaction = connection.begin()  # SQLite: BEGIN IMMEDIATE, itself a write
+            try:
+                return _probe(connection)
+            finally:
+                transaction.rollback()
+    except DBAPIError as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        return problem
+
+
+def _probe(connection: Connection) -> StorageProblem | None:
+    if connection.dialect.name != "sqlite":
+        flag = connection.execute(text("SELECT current_setting('transaction_read_only')"))
+        return StorageProblem.READ_ONLY if flag.scalar() == "on" else None
+    path = sqlite_path(connection.engine.url.render_as_string(hide_password=False))
+    if path is not None and shutil.disk_usage(path.parent).free < MIN_FREE_BYTES:
+        return StorageProblem.DISK_FULL
+    pages = int(connection.exec_driver_sql("PRAGMA page_count").scalar() or 0)
+    limit = int(connection.exec_driver_sql("PRAGMA max_page_count").scalar() or 0)
+    free = int(connection.exec_driver_sql("PRAGMA freelist_count").scalar() or 0)
+    if limit and pages >= limit and not free:
+        return StorageProblem.DISK_FULL
+    version = int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+    connection.exec_driver_sql(f"PRAGMA user_version={version}")
+    return None

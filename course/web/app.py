@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from sqlalchemy import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -14,7 +14,19 @@ from course import __version__
 from course.clock import Clock
 from course.services import passwords
 from course.settings import PACKAGE_DIR, Settings, from_env
-from course.web import auth, classes, db, errors, extensions, health, learn, quiz, review, teach
+from course.web import (
+    auth,
+    classes,
+    db,
+    errors,
+    extensions,
+    guard,
+    health,
+    learn,
+    quiz,
+    review,
+    teach,
+)
 
 
 def _template_folder() -> Path:
@@ -60,6 +72,7 @@ def create_app(
     db.init_app(app, engine)
     extensions.init_app(app, settings, clock)
     errors.init_app(app)
+    guard.init_app(app)  # before the blueprints: their <int:...> ids use its converter
     for blueprint in (health.bp, auth.bp, learn.bp, quiz.bp, review.bp, classes.bp, teach.bp):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["course_version"] = __version__
@@ -77,4 +90,11 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    # Pages carry who is logged in, answers and results: no browser or proxy keeps them.
+    # Static files and course media stay cacheable.
+    if request.endpoint not in _CACHEABLE:
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+_CACHEABLE = {"static", "learn.media"}

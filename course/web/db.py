@@ -10,7 +10,10 @@ from course.store.engine import make_engine, make_sessionmaker
 
 
 def init_app(app: Flask, engine: Engine | None = None) -> None:
-    engine = engine or make_engine(app.config["COURSE_SETTINGS"].database_url)
+    settings = app.config["COURSE_SETTINGS"]
+    engine = engine or make_engine(
+        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+    )
     app.extensions["course_engine"] = engine
     app.extensions["course_sessions"] = make_sessionmaker(engine)
     app.teardown_appcontext(_close)

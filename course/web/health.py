@@ -7,13 +7,14 @@ from flask import Blueprint, Response, jsonify
 from course import __version__
 from course.services.health import check
 from course.web.db import get_session
+from course.web.errors import recent_storage_problem
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    status = check(get_session())
+    status = check(get_session(), recent_storage_problem())
     body = {
         "status": "ok" if status.ok else "unavailable",
         "database": status.database,

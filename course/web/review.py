@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from course.inputs import parse_int
 from course.review.rating import parse_confidence
 from course.services import reviews
 from course.web.db import get_session
@@ -36,8 +37,8 @@ def queue() -> ResponseReturnValue:
 
 @bp.post("/review/<int:card_id>")
 def answer(card_id: int) -> ResponseReturnValue:
-    reps = request.form.get("reps", "")
-    if not reps.isdigit():
+    reps = parse_int(request.form.get("reps"))
+    if reps is None:
         flash("That review form was incomplete; here is the next question.", "error")
         return redirect(url_for("review.queue"))
     shown = session.get("review_shown") or [None, 0]
@@ -48,7 +49,7 @@ def answer(card_id: int) -> ResponseReturnValue:
         now,
         current_user.id,
         card_id,
-        int(reps),
+        reps,
         request.form.getlist,
         parse_confidence(request.form.get("confidence")),
         duration,
@@ -78,10 +79,15 @@ def settings() -> ResponseReturnValue:
     values = []
     for name in ("new_per_day", "reviews_per_day"):
         raw = request.form.get(name, "").strip()
-        if raw and not raw.isdigit():
-            flash("Daily limits are whole numbers; leave a field empty for the course's.", "error")
+        value = parse_int(raw, 0, reviews.MAX_DAILY)
+        if raw and value is None:
+            flash(
+                f"Daily limits are whole numbers from 0 to {reviews.MAX_DAILY}; leave a "
+                "field empty for the course's.",
+                "error",
+            )
             return redirect(url_for("review.queue"))
-        values.append(int(raw) if raw else None)
+        values.append(value)
     reviews.set_limits(get_session(), current_user.id, values[0], values[1])
     flash("Review limits saved.", "info")
     return redirect(url_for("review.queue"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -119,12 +120,18 @@ def quiz_analysis(class_id: int, slug: str) -> ResponseReturnValue:
     return render_template("teach/analysis.html", result=result, chart=chart)
 
 
+def safe_filename(name: str) -> str:
+    """A download name that no browser or shell misreads: ``[A-Za-z0-9._-]``, no ``..``."""
+    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", name)).strip("._")
+    return cleaned[:100] or "download"
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{safe_filename(name)}"'}
+
+
 def _csv(data: bytes, name: str) -> Response:
-    return Response(
-        data,
-        mimetype="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return Response(data, mimetype="text/csv; charset=utf-8", headers=_attachment(name))
 
 
 @bp.get("/teach/classes/<int:class_id>/gradebook.csv")
@@ -182,7 +189,7 @@ def content_zip(course_id: str) -> ResponseReturnValue:
     return Response(
         data,
         mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{course_id}.zip"'},
+        headers=_attachment(f"{course_id}.zip"),
     )
 
 

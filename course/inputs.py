@@ -1,0 +1,45 @@
+"""Strict readers for untrusted text: whole numbers in ASCII digits, storable strings.
+
+Shared by every adapter and service that turns typed text into values, so that one
+rule decides what a "number" is (``str.isdigit()`` accepts ``²`` and ``٣``, and
+``int()`` of a 5,000-digit string is a denial of service) and which characters can
+be stored at all (PostgreSQL refuses NUL in text, and no driver can encode a lone
+surrogate).
+"""
+
+from __future__ import annotations
+
+import re
+
+# 32-bit signed: the id columns are INTEGER on PostgreSQL.
+MAX_ID = 2**31 - 1
+_ASCII_INT = re.compile(r"[0-9]{1,18}")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def parse_int(raw: str | None, low: int = 0, high: int = MAX_ID) -> int | None:
+    """``raw`` as a whole number in ``[low, high]``, or ``None``.
+
+    Only ASCII digits are accepted (after trimming spaces), at most 18 of them, so
+    ``"²"``, ``"٣"``, ``"-1"``, ``"1e3"`` and 5,000-digit strings are all ``None``.
+    """
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not _ASCII_INT.fullmatch(text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+def unstorable(text: str) -> str | None:
+    """Why ``text`` cannot be stored (``"a NUL byte"``, ``"a lone surrogate"``), or ``None``."""
+    match = _UNSTORABLE.search(text)
+    if match is None:
+        return None
+    return "a NUL byte" if match.group() == "\x00" else "a lone surrogate"
+
+
+def scrub(text: str) -> str:
+    """``text`` with unstorable characters replaced by U+FFFD, for showing it back."""
+    return _UNSTORABLE.sub("\ufffd", text)
