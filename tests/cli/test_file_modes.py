@@ -26,7 +26,7 @@ def test_instance_database_and_secret_are_private_after_init(tmp_path: Path) -> 
     engine = make_engine(f"sqlite:///{instance / 'course.db'}")
     try:
         with engine.begin() as conn:  # open: the -wal and -shm files exist now
-            conn.execute(text("DELETE FROM throttle_hits"))
+            conn.execute(text("DELETE FROM throttle_counters"))
             for suffix in ("-wal", "-shm"):
                 assert mode(instance / f"course.db{suffix}") == 0o600, suffix
     finally:

@@ -37,7 +37,15 @@ from course.services.accounts import create_user
 from course.services.authz import Actor
 from course.store.users import Role
 from tests.conftest import REPO, USING_PG, csrf_token
-from tests.web.helpers import PASSWORD, attempt_id_from, bundled_questions, form_answer, post
+from tests.web.helpers import (
+    PASSWORD,
+    answer_path,
+    attempt_id_from,
+    bundled_questions,
+    form_answer,
+    post,
+)
+from tests.web.helpers import field as field_name
 
 BUDGET = int(os.environ.get("COURSE_FUZZ_REQUESTS", "2000"))
 PER_EXAMPLE = 10
@@ -167,7 +175,7 @@ def build_world(app: Flask, session: Session, clock: FixedClock) -> World:
     finished = attempt_id_from(post(learner, f"{quiz}/start", {}, token_from=quiz).location)
     for qid, question in QUESTIONS.items():
         learner.post(
-            f"/attempts/{finished}/questions/{qid}",
+            answer_path(finished, qid),
             data={**form_answer(question), "csrf_token": tokens["learner"]},
         )
     learner.post(f"/attempts/{finished}/submit", data={"csrf_token": tokens["learner"]})
@@ -180,6 +188,7 @@ def build_world(app: Flask, session: Session, clock: FixedClock) -> World:
     names = [COURSE, LESSON_SLUG, QUIZ_SLUG, code, *QUESTIONS, "media/map.png"]
     fields = sorted(
         {name for q in QUESTIONS.values() for name in form_answer(q)}
+        | {field_name(qid) for qid in QUESTIONS}
         | {f"q-{qid}" for qid in QUESTIONS}
         | set(EXTRA_FIELDS)
         | _template_field_names()

@@ -20,7 +20,7 @@ from course.store.attempts import Response
 from course.store.users import Role
 from course.web.teach import safe_filename
 from tests.conftest import csrf_token
-from tests.web.helpers import PASSWORD, attempt_id_from, bundled_questions, post, signup
+from tests.web.helpers import KEYS, PASSWORD, attempt_id_from, bundled_questions, post, signup
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 
@@ -71,13 +71,15 @@ def test_nul_in_a_text_answer_is_400_and_the_answer_is_shown_back(
     attempt = start_attempt(learner)
     token = csrf_token(learner, f"/attempts/{attempt}")
     page = learner.post(
-        f"/attempts/{attempt}/questions/kwantung-army",
-        data={"q-kwantung-army": "Kwantung\x00 Army", "csrf_token": token},
+        f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
+        data={f"q-{KEYS['kwantung-army']}": "Kwantung\x00 Army", "csrf_token": token},
     )
     html = unescape(page.get_data(as_text=True))
     assert page.status_code == 400
-    assert "contains a NUL byte" in html and "'q-kwantung-army'" in html
-    assert re.search(r'<textarea[^>]*name="q-kwantung-army"[^>]*>Kwantung\ufffd Army<', html)
+    assert "contains a NUL byte" in html and f"'q-{KEYS['kwantung-army']}'" in html
+    assert re.search(
+        rf'<textarea[^>]*name="q-{KEYS["kwantung-army"]}"[^>]*>Kwantung\ufffd Army<', html
+    )
     assert 'name="csrf_token"' in html  # it can be sent again as it is
     assert responses(session) == 0
 
@@ -86,8 +88,8 @@ def test_nul_in_cloze_blanks_and_class_names_is_400(app: Flask, learner: FlaskCl
     attempt = start_attempt(learner)
     cloze = post(
         learner,
-        f"/attempts/{attempt}/questions/great-patriotic-war",
-        {"q-great-patriotic-war-0": "Great\x00"},
+        f"/attempts/{attempt}/questions/{KEYS['great-patriotic-war']}",
+        {f"q-{KEYS['great-patriotic-war']}-0": "Great\x00"},
         token_from=f"/attempts/{attempt}",
     )
     assert cloze.status_code == 400
@@ -143,9 +145,9 @@ def test_order_positions_in_unicode_digits_are_a_format_error(learner: FlaskClie
     attempt = start_attempt(learner)
     token = csrf_token(learner, f"/attempts/{attempt}")
     order = bundled_questions()["sequence"]
-    fields = {f"q-sequence-{item.id}": "²" for item in order.items}  # type: ignore[attr-defined]
+    fields = {f"q-{KEYS['sequence']}-{item.id}": "²" for item in order.items}  # type: ignore[attr-defined]
     page = learner.post(
-        f"/attempts/{attempt}/questions/sequence", data={**fields, "csrf_token": token}
+        f"/attempts/{attempt}/questions/{KEYS['sequence']}", data={**fields, "csrf_token": token}
     )
     assert page.status_code == 400
     assert "position from 1 to" in page.get_data(as_text=True)
@@ -158,18 +160,18 @@ def test_oversized_answers_are_refused_before_grading(
     attempt = start_attempt(learner)
     token = csrf_token(learner, f"/attempts/{attempt}")
     page = learner.post(
-        f"/attempts/{attempt}/questions/kwantung-army",
-        data={"q-kwantung-army": "a" * 1_000_000, "csrf_token": token},
+        f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
+        data={f"q-{KEYS['kwantung-army']}": "a" * 1_000_000, "csrf_token": token},
     )
     assert page.status_code == 400
     assert "the limit is 10,000" in page.get_data(as_text=True)
     many = learner.post(
-        f"/attempts/{attempt}/questions/interned",
-        data={"q-interned": [str(i) for i in range(10_000)], "csrf_token": token},
+        f"/attempts/{attempt}/questions/{KEYS['interned']}",
+        data={f"q-{KEYS['interned']}": [str(i) for i in range(10_000)], "csrf_token": token},
     )
     assert many.status_code == 413 and "the limit is 1,000" in many.get_data(as_text=True)
     nested = learner.post(
-        f"/attempts/{attempt}/questions/kwantung-army",
+        f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
         data={"q[a][b][c][d]" * 50: "x", "csrf_token": token},
     )
     assert nested.status_code in (302, 400)
@@ -220,8 +222,8 @@ def test_security_events_are_one_line_without_secrets(
     attempt = start_attempt(learner)
     secret_answer = "my-secret-answer-text"
     learner.post(
-        f"/attempts/{attempt}/questions/kwantung-army",
-        data={"q-kwantung-army": secret_answer, "csrf_token": "forged"},
+        f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
+        data={f"q-{KEYS['kwantung-army']}": secret_answer, "csrf_token": "forged"},
     )
     other = app.test_client()
     signup(other, "other@example.org")

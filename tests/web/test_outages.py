@@ -23,7 +23,7 @@ from course.store.attempts import Response
 from course.store.engine import StorageProblem, make_engine, make_sessionmaker, storage_problem
 from course.web.db import get_session
 from tests.conftest import USING_PG, csrf_token
-from tests.web.helpers import attempt_id_from, post, signup
+from tests.web.helpers import KEYS, attempt_id_from, post, signup
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 DEAD_URL = (
@@ -69,8 +69,8 @@ def test_logged_in_user_gets_the_503_page_and_recovers(
             assert "Internal Server Error" not in html and "Traceback" not in html
             assert page.headers["Retry-After"] == "30"
         answer = client.post(
-            f"/attempts/{attempt}/questions/kwantung-army",
-            data={"q-kwantung-army": "the Kwantung Army", "csrf_token": token},
+            f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
+            data={f"q-{KEYS['kwantung-army']}": "the Kwantung Army", "csrf_token": token},
         )
         assert answer.status_code == 503
         assert "the Kwantung Army</textarea>" in unescape(answer.get_data(as_text=True))
@@ -86,9 +86,9 @@ def test_logged_in_user_gets_the_503_page_and_recovers(
 
 LONG = "Kwantung Army, the Japanese force in Manchuria. " * 38  # under the 2,000 limit
 QID = {
-    "q-kwantung-army": "kwantung-army",
-    "q-sakhalin": "sakhalin",
-    "q-great-patriotic-war-0": "great-patriotic-war",
+    f"q-{KEYS['kwantung-army']}": "kwantung-army",
+    f"q-{KEYS['sakhalin']}": "sakhalin",
+    f"q-{KEYS['great-patriotic-war']}-0": "great-patriotic-war",
 }
 LONG_FIELDS = list(QID)
 
@@ -121,7 +121,7 @@ def test_disk_full_is_cannot_save_and_nothing_half_written(
         statuses = []
         for field in LONG_FIELDS:
             page = client.post(
-                f"/attempts/{attempt}/questions/{QID[field]}",
+                f"/attempts/{attempt}/questions/{KEYS[QID[field]]}",
                 data={field: LONG, "csrf_token": token},
             )
             statuses.append(page.status_code)
@@ -175,8 +175,8 @@ def test_read_only_database_is_cannot_save(
     use_engine(app, read_only)
     try:
         page = client.post(
-            f"/attempts/{attempt}/questions/sakhalin",
-            data={"q-sakhalin": "Sakhalin", "csrf_token": token},
+            f"/attempts/{attempt}/questions/{KEYS['sakhalin']}",
+            data={f"q-{KEYS['sakhalin']}": "Sakhalin", "csrf_token": token},
         )
         html = page.get_data(as_text=True)
         assert page.status_code == 503 and "storage is read-only" in html
