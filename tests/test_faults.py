@@ -1,5 +1,8 @@
 """Faults against the real server (THREATS 34): SIGKILL during a stream of answers loses
-no acknowledged answer and leaves no attempt half-written."""
+no acknowledged answer and leaves no attempt half-written.
+
+Runs on SQLite, and on PostgreSQL in the PostgreSQL pass (``COURSE_TEST_DATABASE_URL``).
+``COURSE_SIGKILL_RUNS`` sets how many times (default 2 per database)."""
 
 from __future__ import annotations
 
@@ -12,14 +15,16 @@ import threading
 import urllib.parse
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, text
 
 from course.store.attempts import Response
 from course.store.engine import make_engine, make_sessionmaker
-from tests.servers import course, free_port, instance_env, serve
+from tests.servers import course, free_port, instance_env, serve, stop
 from tests.web.helpers import answer_path, bundled_questions, form_answer
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
+RUNS = int(os.environ.get("COURSE_SIGKILL_RUNS", "2"))
 
 
 class Browser:
@@ -49,8 +54,13 @@ class Browser:
         return match.group(1)
 
 
-def test_sigkill_loses_no_acknowledged_answer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("run", range(RUNS))
+def test_sigkill_loses_no_acknowledged_answer(tmp_path: Path, database_url: str, run: int) -> None:
     env = instance_env(tmp_path)
+    if database_url.startswith("postgres"):
+        env["DATABASE_URL"] = database_url  # emptied by the fixture
+    else:
+        database_url = f"sqlite:///{tmp_path / 'course.db'}"
     course(env, "init", "--no-demo")
     course(env, "create-user", "k@example.org", "--password", "a long enough password")
     port = free_port()
@@ -84,9 +94,10 @@ def test_sigkill_loses_no_acknowledged_answer(tmp_path: Path) -> None:
     proc.wait(timeout=10)
     in_flight.join(timeout=15)
     assert len(acknowledged) == 10
-    engine = make_engine(f"sqlite:///{tmp_path / 'course.db'}")
-    with engine.connect() as conn:
-        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    engine = make_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     session = make_sessionmaker(engine)()
     with session.begin():
         stored = session.scalar(select(func.count()).select_from(Response)) or 0
@@ -97,8 +108,7 @@ def test_sigkill_loses_no_acknowledged_answer(tmp_path: Path) -> None:
         again = Browser(port)
         assert again.request("GET", "/healthz")[0] == 200
     finally:
-        os.killpg(restarted.pid, signal.SIGTERM)
-        restarted.wait(timeout=20)
+        stop(restarted)
 
 
 def _ignore(browser: Browser, attempt: str, item: tuple[str, object], token: str) -> None:
