@@ -3,7 +3,6 @@ the app, its test client and CLI runner, an injected clock, and an auth helper."
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
@@ -23,10 +22,7 @@ from course.store.engine import make_engine, make_sessionmaker
 from course.store.migrate import upgrade
 from course.store.models import Base
 from course.web.app import create_app
-
-REPO = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("COURSE_TEST_DATABASE_URL", "")
-USING_PG = PG_URL.startswith("postgres")
+from tests.factories import PG_URL, REPO, USING_PG, AuthActions
 
 
 @pytest.fixture(autouse=True)
@@ -115,11 +111,11 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-def csrf_token(client: FlaskClient, path: str) -> str:
-    """Fetch a form page and return the CSRF token it carries."""
-    import re
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
 
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)

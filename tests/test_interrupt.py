@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.factories import REPO
 
 # A test that starts a server the usual way (a fixture with a finalizer), says which
 # process group it is in, and then waits until it is interrupted.

@@ -27,21 +27,21 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.errors import Conflict, CourseError
 from course.services import attempts, reviews
-from course.services.accounts import create_user
 from course.services.content_sync import sync_root
 from course.services.reviews import REVIEW_KEY
 from course.store.attempts import Attempt, AttemptStatus, Response
 from course.store.engine import make_sessionmaker
 from course.store.review import ReviewCard, ReviewLog
-from tests.conftest import REPO, USING_PG
-from tests.web.helpers import (
+from tests.factories import (
     KEYS,
     PASSWORD,
+    REPO,
+    USING_PG,
+    AuthActions,
     bundled_questions,
     card_slug,
     form_answer,
-    post,
-    signup,
+    make_user,
 )
 
 THREADS = 10
@@ -107,18 +107,20 @@ def test_end_of_quiz_submit_race(app: Flask, end_quiz: str, session: Session, th
     everyone is sent to it. The 20-thread variant runs a tenth of the repetitions."""
     reps = REPS if threads == THREADS else max(1, REPS // 10)
     first = app.test_client()
-    signup(first, "racer@example.org")
+    AuthActions(first).signup("racer@example.org")
     tabs = [first]
     for _ in range(threads - 1):
         tab = app.test_client()
-        post(tab, "/login", {"email": "racer@example.org", "password": PASSWORD}, "/login")
+        AuthActions(tab).post(
+            "/login", {"email": "racer@example.org", "password": PASSWORD}, "/login"
+        )
         tabs.append(tab)
     answers: dict[str, Any] = {}
     for question in QUESTIONS.values():
         answers.update(form_answer(question))
     held = errors = 0
     for _ in range(reps):
-        start = post(first, f"{end_quiz}/start", {}, token_from=end_quiz)
+        start = AuthActions(first).post(f"{end_quiz}/start", {}, token_from=end_quiz)
         attempt = int(start.headers["Location"].rsplit("/", 1)[-1])
         forms = [{**answers, "csrf_token": _token(tab, f"/attempts/{attempt}")} for tab in tabs]
 
@@ -165,7 +167,7 @@ def test_start_at_the_attempt_limit_race(
     sessions = make_sessionmaker(engine)
     held = errors = 0
     for rep in range(REPS):
-        user = create_user(session, clock, f"start{rep}@example.org", PASSWORD).id
+        user = make_user(session, clock, f"start{rep}@example.org").id
         for _ in range(2):  # two of the three attempts used
             done = attempts.start_attempt(session, clock, user, COURSE, QUIZ)
             attempts.submit_attempt(session, clock, user, done, fuzz=False)
@@ -201,7 +203,7 @@ def test_review_rating_race(
 ) -> None:
     """THREATS 18/50: one rating per shown card, whoever clicks how often."""
     sessions = make_sessionmaker(engine)
-    user = create_user(session, clock, "reviewer@example.org", PASSWORD).id
+    user = make_user(session, clock, "reviewer@example.org").id
     attempt = attempts.start_attempt(session, clock, user, COURSE, QUIZ)
     for slug, question in QUESTIONS.items():
         attempts.submit_answer(

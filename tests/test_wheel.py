@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.factories import REPO
 from tests.servers import free_port, serve, stop
 
 

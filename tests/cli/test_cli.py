@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from course.cli import main
-from tests.conftest import REPO
+from tests.factories import REPO
 
 COMMANDS = ["init", "serve", "validate", "sync", "create-user", "db", "schema"]
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from course.cli import main
 from course.store.users import User
-from tests.conftest import REPO
+from tests.factories import REPO
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from course.cli import main
 from course.content.quizzes import read_quiz
-from tests.conftest import REPO
+from tests.factories import REPO
 
 QUIZ = """\
 id: q

@@ -25,9 +25,8 @@ from course.content.model import (
     OrderQuestion,
     TrueFalseQuestion,
 )
-from tests.conftest import REPO
+from tests.factories import KEYS, REPO, bundled_questions, field, form_answer
 from tests.servers import course, free_port, instance_env, serve, stop
-from tests.web.helpers import KEYS, bundled_questions, field, form_answer
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"

@@ -13,7 +13,7 @@ from course.clock import FixedClock
 from course.errors import ContentInvalid
 from course.services.content_sync import sync_root
 from course.store.content import ContentVersion, CourseRow, QuestionRevision, QuestionRow
-from tests.conftest import REPO
+from tests.factories import REPO
 
 
 @pytest.fixture

@@ -13,21 +13,21 @@ from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyRequests
-from course.services import analysis, attempts, classes, dashboard, exports
-from course.services.accounts import create_user
+from course.services import analysis, classes, dashboard, exports
 from course.services.authz import Actor
 from course.store.users import Role
-from tests.services.test_reviews import getter
-from tests.web.helpers import KEYS, bundled_questions, field, form_answer
+from tests.factories import (
+    bundled_questions,
+    make_actor,
+    make_class,
+    make_instructor,
+    make_user,
+    take_quiz,
+)
 
 COURSE, QUIZ, LESSON = "ww2-soviet-union", "soviet-union-ww2-quiz", "soviet-union-ww2"
 QUESTIONS = bundled_questions()
 ORDER = list(QUESTIONS)
-
-
-def user(session: Session, clock: FixedClock, email: str, role: Role = Role.LEARNER) -> Actor:
-    account = create_user(session, clock, email, "a long enough password", role=role)
-    return Actor(account.id, role)
 
 
 def answer_quiz(
@@ -37,22 +37,15 @@ def answer_quiz(
     right: set[str],
     answers: dict[str, str] | None = None,
 ) -> None:
-    attempt = attempts.start_attempt(session, clock, who.id, COURSE, QUIZ)
-    for qid in ORDER:
-        clock.advance(timedelta(seconds=10))
-        fields = form_answer(QUESTIONS[qid], qid in right)
-        if answers and qid in answers:
-            fields = {field(qid): answers[qid]}
-        attempts.submit_answer(
-            session, clock, who.id, attempt, int(KEYS[qid]), getter(fields), fuzz=False
-        )
-    attempts.submit_attempt(session, clock, who.id, attempt, fuzz=False)
+    wrong = set(ORDER) - right
+    pause = timedelta(seconds=10)
+    take_quiz(session, clock, who.id, wrong=wrong, answers=answers, pause=pause, fuzz=False)
 
 
 @pytest.fixture
 def klass(session: Session, clock: FixedClock, synced: None) -> tuple[Actor, int]:
-    teacher = user(session, clock, "teacher@example.org", Role.INSTRUCTOR)
-    class_id = classes.create_class(session, clock, teacher, COURSE, "History 9B")
+    teacher = make_instructor(session, clock)
+    class_id, _ = make_class(session, clock, teacher, "History 9B", COURSE)
     return teacher, class_id
 
 
@@ -63,19 +56,19 @@ def join(session: Session, clock: FixedClock, class_id: int, teacher: Actor, who
 
 def test_join_rules(session: Session, clock: FixedClock, klass: tuple[Actor, int]) -> None:
     teacher, class_id = klass
-    learner = user(session, clock, "l@example.org")
+    learner = make_actor(session, clock, "l@example.org")
     join(session, clock, class_id, teacher, learner)
     join(session, clock, class_id, teacher, learner)  # twice: harmless
     assert classes.teaching(session, teacher)[0].members == 1
     old = classes.teaching(session, teacher)[0].join_code
     classes.rotate_code(session, teacher, class_id)
-    other = user(session, clock, "o@example.org")
+    other = make_actor(session, clock, "o@example.org")
     with pytest.raises(InvalidInput, match="No class has that code"):
         classes.join(session, clock, other, old)
     classes.set_joining(session, teacher, class_id, False)
     with pytest.raises(Conflict, match="not accepting"):
         join(session, clock, class_id, teacher, other)
-    guesser = user(session, clock, "g@example.org")
+    guesser = make_actor(session, clock, "g@example.org")
     for i in range(10):
         with pytest.raises(InvalidInput):
             classes.join(session, clock, guesser, f"WRONG{i:03d}")
@@ -87,9 +80,9 @@ def test_authorization_in_services(
     session: Session, clock: FixedClock, klass: tuple[Actor, int]
 ) -> None:
     _teacher, class_id = klass
-    learner = user(session, clock, "l@example.org")
-    other_teacher = user(session, clock, "t2@example.org", Role.INSTRUCTOR)
-    admin = user(session, clock, "a@example.org", Role.ADMIN)
+    learner = make_actor(session, clock, "l@example.org")
+    other_teacher = make_actor(session, clock, "t2@example.org", Role.INSTRUCTOR)
+    admin = make_actor(session, clock, "a@example.org", Role.ADMIN)
     with pytest.raises(PermissionDenied):
         classes.create_class(session, clock, learner, COURSE, "Mine")
     with pytest.raises(PermissionDenied):
@@ -106,7 +99,7 @@ def test_overview_grid_late_and_risks(
     due = clock.now() + timedelta(days=2)
     classes.add_assignment(session, clock, teacher, class_id, "quiz", QUIZ, due)
     classes.add_assignment(session, clock, teacher, class_id, "lesson", LESSON, due)
-    ada, ben, cy = (user(session, clock, f"{n}@example.org") for n in ("ada", "ben", "cy"))
+    ada, ben, cy = (make_actor(session, clock, f"{n}@example.org") for n in ("ada", "ben", "cy"))
     for who in (ada, ben, cy):
         join(session, clock, class_id, teacher, who)
     answer_quiz(session, clock, ada, set(ORDER))  # passes on time
@@ -138,7 +131,7 @@ def test_item_analysis_hand_computed(
     """Four learners; 'sakhalin' right only for the two weakest (negative discrimination),
     'kwantung-army' wrong for all with the same answer written two ways."""
     teacher, class_id = klass
-    people = [user(session, clock, f"p{i}@example.org") for i in range(4)]
+    people = [make_actor(session, clock, f"p{i}@example.org") for i in range(4)]
     base = [q for q in ORDER if q not in ("sakhalin", "kwantung-army")]
     plans = [set(base), set(base[:10]), {"sakhalin", *base[:6]}, {"sakhalin", *base[:2]}]
     for who, right in zip(people, plans, strict=True):
@@ -180,9 +173,7 @@ def test_csv_exports_cell_by_cell(
         session, clock, teacher, class_id, "quiz", QUIZ, clock.now() + timedelta(days=1)
     )
     evil = Actor(
-        create_user(
-            session, clock, "evil@example.org", "a long enough password", '=HYPERLINK("http://x")'
-        ).id,
+        make_user(session, clock, "evil@example.org", display_name='=HYPERLINK("http://x")').id,
         Role.LEARNER,
     )
     join(session, clock, class_id, teacher, evil)
@@ -225,13 +216,13 @@ def test_overview_query_count_is_fixed(
             event.remove(engine, "before_cursor_execute", record)
         return len(seen)
 
-    learners = [user(session, clock, f"q{i}@example.org") for i in range(2)]
+    learners = [make_actor(session, clock, f"q{i}@example.org") for i in range(2)]
     for who in learners:
         join(session, clock, class_id, teacher, who)
         answer_quiz(session, clock, who, set(ORDER[:8]))
     small = count_queries()
     for i in range(2, 12):
-        who = user(session, clock, f"q{i}@example.org")
+        who = make_actor(session, clock, f"q{i}@example.org")
         join(session, clock, class_id, teacher, who)
         answer_quiz(session, clock, who, set(ORDER[: i % 17]))
     assert count_queries() == small

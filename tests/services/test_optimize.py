@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from course.cli import main
 from course.clock import FixedClock
 from course.review.scheduler import DEFAULT_PARAMETERS
-from course.services.accounts import create_user
 from course.services.optimize import optimize_course
 from course.store import review as store
 from course.store.content import QuestionRow
 from course.store.review import CourseParameters, ReviewCard, ReviewLog
+from tests.factories import make_user
 
 COURSE = "ww2-soviet-union"
 
@@ -30,7 +30,7 @@ def simulate_logs(session: Session, clock: FixedClock, learners: int) -> None:
     with session.begin():
         questions = session.scalars(select(QuestionRow.id)).all()
     for n in range(learners):
-        user = create_user(session, clock, f"sim{n}@example.org", "a long enough password").id
+        user = make_user(session, clock, f"sim{n}@example.org").id
         with session.begin():
             for question in questions:
                 start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=rnd.randint(0, 48))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,48 +18,17 @@ from course.services.regrade import Request, regrade
 from course.store.attempts import Attempt, Response
 from course.store.audit import SYSTEM_CLI, ScoreChange
 from course.store.content import ContentVersion
-from tests.conftest import REPO
-from tests.web.helpers import (
+from tests.factories import (
+    AuthActions,
     answer_path,
     attempt_id_from,
     bundled_questions,
     field,
+    fixed_key_root,
     form_answer,
-    post,
-    signup,
 )
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
-
-
-@pytest.fixture
-def answered(app: Flask) -> int:
-    """A learner answered every question right except the Sakhalin one (typed Hokkaido)."""
-    client = app.test_client()
-    signup(client, "kim@example.org")
-    start = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
-    attempt = attempt_id_from(start.headers["Location"])
-    for qid, question in bundled_questions().items():
-        data = form_answer(question)
-        if qid == "sakhalin":
-            data = {field("sakhalin"): "Hokkaido"}
-        post(client, answer_path(attempt, qid), data, token_from=f"/attempts/{attempt}")
-    post(client, f"/attempts/{attempt}/submit", {}, token_from="/")
-    return attempt
-
-
-def fixed_key_root(tmp_path: Path) -> Path:
-    root = tmp_path / "content"
-    for part in ("lessons", "quizzes"):
-        shutil.copytree(REPO / part, root / part)
-    shutil.copy(REPO / "course.yaml", root / "course.yaml")
-    quiz = root / "quizzes" / "soviet-union-ww2.yaml"
-    text = quiz.read_text(encoding="utf-8")
-    text = text.replace("    answer: Sakhalin\n", "    answer: [Sakhalin, Hokkaido]\n").replace(
-        '      "Hokkaido": 0\n', '      "Hokkaido": 1\n'
-    )
-    quiz.write_text(text, encoding="utf-8")
-    return root
 
 
 def test_regrade_after_fixing_a_key(
@@ -131,12 +99,11 @@ def test_mid_attempt_edit_keeps_the_started_version(
     """THREATS 40: content edited mid-attempt — the learner finishes against the version
     they started; the results say which version."""
     client = app.test_client()
-    signup(client, "mid@example.org")
-    start = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    AuthActions(client).signup("mid@example.org")
+    start = AuthActions(client).post(f"{QUIZ}/start", {}, token_from=QUIZ)
     attempt = attempt_id_from(start.headers["Location"])
     questions = bundled_questions()
-    post(
-        client,
+    AuthActions(client).post(
         answer_path(attempt, "manchuria-invasion"),
         form_answer(questions["manchuria-invasion"]),
         token_from=f"/attempts/{attempt}",
@@ -146,8 +113,7 @@ def test_mid_attempt_edit_keeps_the_started_version(
     assert started is not None
     newer = sync_root(session, clock, fixed_key_root(tmp_path))  # Hokkaido now accepted
     assert newer.content_hash != started
-    page = post(
-        client,
+    page = AuthActions(client).post(
         answer_path(attempt, "sakhalin"),
         {field("sakhalin"): "Hokkaido"},
         token_from=f"/attempts/{attempt}",
@@ -157,20 +123,18 @@ def test_mid_attempt_edit_keeps_the_started_version(
         response = session.scalar(select(Response).where(Response.response_text == "Hokkaido"))
         assert response is not None and response.score == 0.0  # the key it started with
     for qid, question in questions.items():
-        post(
-            client,
+        AuthActions(client).post(
             answer_path(attempt, qid),
             form_answer(question),
             token_from=f"/attempts/{attempt}",
         )
-    post(client, f"/attempts/{attempt}/submit", {}, token_from="/")
+    AuthActions(client).post(f"/attempts/{attempt}/submit", {}, token_from="/")
     results = client.get(f"/attempts/{attempt}/results").get_data(as_text=True)
     assert f"content {started[:12]}" in results and newer.content_hash[:12] not in results
     # A new attempt uses the new key.
-    second = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    second = AuthActions(client).post(f"{QUIZ}/start", {}, token_from=QUIZ)
     new = attempt_id_from(second.headers["Location"])
-    post(
-        client,
+    AuthActions(client).post(
         answer_path(new, "sakhalin"),
         {field("sakhalin"): "Hokkaido"},
         token_from=f"/attempts/{new}",

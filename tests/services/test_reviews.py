@@ -12,54 +12,23 @@ from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.errors import InvalidInput
-from course.review.rating import Confidence
-from course.services import attempts, reviews
-from course.services.accounts import create_user, set_timezone
+from course.services import reviews
+from course.services.accounts import set_timezone
 from course.services.reviews import REVIEW_KEY
 from course.store.content import CourseRow
 from course.store.review import ReviewCard, ReviewLog
-from tests.web.helpers import KEYS, bundled_questions, card_slug, form_answer
+from tests.factories import (
+    REPO,
+    bundled_questions,
+    card_slug,
+    form_answer,
+    getter,
+    make_user,
+    take_quiz,
+)
 
 COURSE, QUIZ = "ww2-soviet-union", "soviet-union-ww2-quiz"
 QUESTIONS = bundled_questions()
-
-
-def getter(fields: dict[str, Any]) -> Any:
-    def get(name: str) -> list[str]:
-        value = fields.get(name)
-        if value is None:
-            return []
-        return list(value) if isinstance(value, list) else [value]
-
-    return get
-
-
-def learner(session: Session, clock: FixedClock, email: str = "r@example.org") -> int:
-    return create_user(session, clock, email, "a long enough password").id
-
-
-def take_quiz(
-    session: Session,
-    clock: FixedClock,
-    user: int,
-    wrong: set[str] = frozenset(),
-    confidence: Confidence | None = None,
-) -> None:
-    attempt = attempts.start_attempt(session, clock, user, COURSE, QUIZ)
-    for qid, question in QUESTIONS.items():
-        clock.advance(timedelta(seconds=20))
-        outcome = attempts.submit_answer(
-            session,
-            clock,
-            user,
-            attempt,
-            int(KEYS[qid]),
-            getter(form_answer(question, qid not in wrong)),
-            confidence,
-            fuzz=False,
-        )
-        assert outcome.answer is not None
-    attempts.submit_attempt(session, clock, user, attempt)
 
 
 def count(session: Session, model: type, **where: Any) -> int:
@@ -71,7 +40,7 @@ def count(session: Session, model: type, **where: Any) -> int:
 
 
 def test_quiz_answers_become_cards(session: Session, clock: FixedClock, synced: None) -> None:
-    user = learner(session, clock)
+    user = make_user(session, clock, "r@example.org").id
     take_quiz(session, clock, user, wrong={"sakhalin"})
     assert count(session, ReviewCard) == 17
     assert count(session, ReviewLog, source="quiz") == 17
@@ -105,7 +74,7 @@ def review_all(session: Session, clock: FixedClock, user: int, right: bool = Tru
 
 
 def test_queue_over_days_and_limits(session: Session, clock: FixedClock, synced: None) -> None:
-    user = learner(session, clock)
+    user = make_user(session, clock, "r@example.org").id
     take_quiz(session, clock, user)
     with session.begin():
         session.execute(update(CourseRow).values(new_per_day=5, max_reviews_per_day=8))
@@ -128,7 +97,7 @@ def test_queue_over_days_and_limits(session: Session, clock: FixedClock, synced:
 
 
 def test_most_overdue_first(session: Session, clock: FixedClock, synced: None) -> None:
-    user = learner(session, clock)
+    user = make_user(session, clock, "r@example.org").id
     take_quiz(session, clock, user)
     with session.begin():
         cards = session.scalars(select(ReviewCard).order_by(ReviewCard.id)).all()
@@ -141,7 +110,7 @@ def test_most_overdue_first(session: Session, clock: FixedClock, synced: None) -
 
 
 def test_double_submit_reviews_once(session: Session, clock: FixedClock, synced: None) -> None:
-    user = learner(session, clock)
+    user = make_user(session, clock, "r@example.org").id
     take_quiz(session, clock, user)
     clock.advance(timedelta(days=3))
     item = reviews.next_item(session, clock.now(), user)
@@ -160,7 +129,10 @@ def test_double_submit_reviews_once(session: Session, clock: FixedClock, synced:
 def test_other_learners_card_not_found(session: Session, clock: FixedClock, synced: None) -> None:
     from course.errors import NotFound
 
-    owner, other = learner(session, clock), learner(session, clock, "o@example.org")
+    owner, other = (
+        make_user(session, clock, "r@example.org").id,
+        make_user(session, clock, "o@example.org").id,
+    )
     take_quiz(session, clock, owner)
     clock.advance(timedelta(days=3))
     item = reviews.next_item(session, clock.now(), owner)
@@ -179,7 +151,7 @@ def test_due_today_depends_on_time_zone(
     noon) today ends at 04:00 local = 12:00 UTC on 3 March, so it is not due yet; in Tokyo
     (UTC+9, 05:00 on 3 March) today ends at 19:00 UTC on 3 March, so it is due."""
     clock = FixedClock(datetime(2026, 3, 2, 20, 0, tzinfo=UTC))
-    user = learner(session, clock)
+    user = make_user(session, clock, "r@example.org").id
     set_timezone(session, user, timezone)
     take_quiz(session, clock, user)
     with session.begin():
@@ -194,9 +166,8 @@ def test_retired_question_leaves_the_queue(
     import shutil
 
     from course.services.content_sync import sync_root
-    from tests.conftest import REPO
 
-    user = learner(session, clock)
+    user = make_user(session, clock, "r@example.org").id
     take_quiz(session, clock, user)
     root = tmp_path / "c"
     for part in ("lessons", "quizzes"):
@@ -226,7 +197,7 @@ def test_retired_question_leaves_the_queue(
 
 
 def test_mastery_and_forecast(session: Session, clock: FixedClock, synced: None) -> None:
-    user = learner(session, clock)
+    user = make_user(session, clock, "r@example.org").id
     take_quiz(session, clock, user, wrong={"sakhalin", "parallel"})
     clock.advance(timedelta(hours=1))
     result = reviews.mastery(session, clock.now(), user, COURSE)
@@ -241,7 +212,7 @@ def test_mastery_and_forecast(session: Session, clock: FixedClock, synced: None)
 def test_learner_limits_replace_the_course(
     session: Session, clock: FixedClock, synced: None
 ) -> None:
-    user = learner(session, clock)
+    user = make_user(session, clock, "r@example.org").id
     take_quiz(session, clock, user)
     reviews.set_limits(session, user, 3, None)
     clock.advance(timedelta(days=3))

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from course.cli import main
 from course.clock import FixedClock
 from course.services import classes, dashboard, exports
-from course.services.accounts import create_user
 from course.services.audit import Actor as ChangeActor
 from course.services.authz import Actor
 from course.services.content_sync import sync_root
@@ -23,8 +22,7 @@ from course.services.regrade import Request, regrade
 from course.store.attempts import Attempt, Response
 from course.store.audit import SYSTEM_CLI, ChangeKind, ScoreChange
 from course.store.users import Role, User
-from tests.services.test_regrade import answered, fixed_key_root  # noqa: F401 - fixture
-from tests.web.helpers import PASSWORD, post
+from tests.factories import AuthActions, fixed_key_root, make_class, make_instructor, make_user
 
 COURSE = "ww2-soviet-union"
 QUIZ = "soviet-union-ww2-quiz"
@@ -44,7 +42,7 @@ def _sakhalin_response(session: Session, attempt: int) -> tuple[Response, dict[s
 
 
 def test_regrade_appends_rows_and_keeps_the_response(
-    answered: int,  # noqa: F811 - the fixture
+    answered: int,
     app: Flask,
     session: Session,
     clock: FixedClock,
@@ -53,7 +51,9 @@ def test_regrade_appends_rows_and_keeps_the_response(
     with session.begin():
         _, before = _sakhalin_response(session, answered)
     sync_root(session, clock, fixed_key_root(tmp_path))
-    teacher = create_user(session, clock, "teach@example.org", PASSWORD, "Ms T", Role.INSTRUCTOR)
+    teacher = make_user(
+        session, clock, "teach@example.org", display_name="Ms T", role=Role.INSTRUCTOR
+    )
     request = Request(ChangeActor("teach@example.org", teacher.id), clock.now(), "Key fixed")
     regrade(session, COURSE, QUIZ, "sakhalin", request=request)
     with session.begin():
@@ -83,7 +83,7 @@ def test_regrade_appends_rows_and_keeps_the_response(
 
 
 def test_learner_and_instructor_see_the_change(
-    answered: int,  # noqa: F811 - the fixture
+    answered: int,
     app: Flask,
     session: Session,
     clock: FixedClock,
@@ -104,10 +104,8 @@ def test_learner_and_instructor_see_the_change(
     assert "17 of 17 points" in results
     # The instructor: learner detail shows the current grade and the trail; exports
     # carry the current score.
-    teacher = create_user(session, clock, "t@example.org", PASSWORD, "T", Role.INSTRUCTOR)
-    actor = Actor(teacher.id, Role.INSTRUCTOR)
-    class_id = classes.create_class(session, clock, actor, COURSE, "9B")
-    code = classes.teaching(session, actor)[0].join_code
+    actor = make_instructor(session, clock, "t@example.org", display_name="T")
+    class_id, code = make_class(session, clock, actor, "9B", COURSE)
     with session.begin():
         kim = session.scalar(select(User).where(User.email == "kim@example.org"))
         assert kim is not None
@@ -127,7 +125,7 @@ def test_learner_and_instructor_see_the_change(
 
 
 def test_cli_regrade_writes_system_rows(
-    answered: int,  # noqa: F811 - the fixture
+    answered: int,
     session: Session,
     clock: FixedClock,
     tmp_path: Path,
@@ -147,5 +145,4 @@ def test_cli_regrade_writes_system_rows(
 
 
 def post_login(client: FlaskClient, email: str) -> None:
-    page = post(client, "/login", {"email": email, "password": PASSWORD}, token_from="/login")
-    assert page.status_code == 302
+    assert AuthActions(client).login(email).status_code == 302

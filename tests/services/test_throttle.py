@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.errors import TooManyRequests
 from course.services import accounts, throttle
-from course.services.accounts import LOGIN_PER_ACCOUNT_ADDRESS, authenticate, create_user
+from course.services.accounts import LOGIN_PER_ACCOUNT_ADDRESS, authenticate
 from course.store.engine import make_sessionmaker
 from course.store.throttle import ThrottleCounter
+from tests.factories import make_user
 
 THREADS = 10
 HARD = throttle.Limit("test.hard", 5, timedelta(hours=1), "tries")
@@ -73,7 +74,7 @@ def test_racing_wrong_passwords_get_one_more_try_only(
     """Four failures so far: of ten simultaneous wrong passwords exactly one is checked."""
     for repetition in range(10):
         email, address = f"race{repetition}@example.org", f"10.1.0.{repetition}"
-        create_user(session, clock, email, "a long enough password")
+        make_user(session, clock, email)
         for i in range(LOGIN_PER_ACCOUNT_ADDRESS.free - 1):
             assert authenticate(session, clock, email, f"nope {i}", address) is None
 
@@ -150,7 +151,7 @@ def test_stale_counters_are_purged(session: Session, clock: FixedClock) -> None:
 
 def test_known_addresses_skip_account_wide_counting(session: Session, clock: FixedClock) -> None:
     """THREATS 43 at the service level: failures elsewhere never slow the owner's address."""
-    create_user(session, clock, "own@example.org", "a long enough password")
+    make_user(session, clock, "own@example.org")
     assert authenticate(session, clock, "own@example.org", "a long enough password", "1.1.1.1")
     for i in range(accounts.LOGIN_PER_ACCOUNT.free + 5):
         address = f"203.0.113.{i}"  # an attacker spreading guesses over addresses

@@ -7,7 +7,7 @@ import time
 from sqlalchemy import Engine, text
 
 from course.store.engine import make_engine, make_sessionmaker, read_only
-from tests.conftest import USING_PG
+from tests.factories import USING_PG
 
 
 def test_reader_does_not_wait_for_a_writer(engine: Engine, database_url: str) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, text
 
 from course.store.migrate import is_current
 from course.store.models import Base
-from tests.conftest import USING_PG
+from tests.factories import USING_PG
 
 
 def test_migrations_match_models(engine: Engine) -> None:

@@ -12,17 +12,13 @@ from course.clock import FixedClock
 from course.services.accounts import LOGIN_PER_ADDRESS
 from course.store.attempts import Attempt, Response
 from course.store.users import User
-from tests.conftest import csrf_token
-from tests.web.helpers import PASSWORD, answer_path, bundled_questions, form_answer, post, signup
+from tests.factories import PASSWORD, AuthActions, answer_path, bundled_questions, form_answer
 
 LOGIN = "/login"
 
 
 def login(client: FlaskClient, email: str, password: str, remember: bool = False) -> int:
-    data = {"email": email, "password": password}
-    if remember:
-        data["remember"] = "y"
-    return int(post(client, LOGIN, data, token_from=LOGIN).status_code)
+    return int(AuthActions(client).login(email, password, remember).status_code)
 
 
 @pytest.mark.parametrize(
@@ -35,17 +31,18 @@ def login(client: FlaskClient, email: str, password: str, remember: bool = False
         ("a@example.org", "aaaaaaaaaaaa", "too simple"),
     ],
 )
-def test_signup_rules(client: FlaskClient, email: str, password: str, message: str) -> None:
-    page = post(client, "/signup", {"email": email, "password": password}, token_from="/signup")
+def test_signup_rules(
+    client: FlaskClient, auth: AuthActions, email: str, password: str, message: str
+) -> None:
+    page = auth.post("/signup", {"email": email, "password": password}, token_from="/signup")
     assert page.status_code == 400
     assert message in page.get_data(as_text=True)
 
 
-def test_duplicate_email_normalized(client: FlaskClient, app: Flask) -> None:
-    signup(client, "Same@Example.org")
+def test_duplicate_email_normalized(client: FlaskClient, auth: AuthActions, app: Flask) -> None:
+    auth.signup("Same@Example.org")
     other = app.test_client()
-    page = post(
-        other,
+    page = AuthActions(other).post(
         "/signup",
         {"email": " same@example.ORG ", "password": PASSWORD},
         token_from="/signup",
@@ -56,17 +53,17 @@ def test_duplicate_email_normalized(client: FlaskClient, app: Flask) -> None:
 
 def test_brute_force_on_one_account_is_throttled(app: Flask) -> None:
     victim = app.test_client()
-    signup(victim, "victim@example.org")
+    AuthActions(victim).signup("victim@example.org")
     attacker = app.test_client()
     statuses = [login(attacker, "victim@example.org", f"wrong guess {i}") for i in range(6)]
     assert statuses == [401] * 5 + [429]
-    page = post(
-        attacker, LOGIN, {"email": "victim@example.org", "password": PASSWORD}, token_from=LOGIN
+    page = AuthActions(attacker).post(
+        LOGIN, {"email": "victim@example.org", "password": PASSWORD}, token_from=LOGIN
     )
     assert page.status_code == 429 and "Try again in" in page.get_data(as_text=True)
     assert int(page.headers["Retry-After"]) > 0
     # Another account is unaffected.
-    signup(app.test_client(), "other@example.org")
+    AuthActions(app.test_client()).signup("other@example.org")
     assert login(app.test_client(), "other@example.org", PASSWORD) == 302
 
 
@@ -81,7 +78,7 @@ def test_throttle_expires(app: Flask, clock: FixedClock) -> None:
     from datetime import timedelta
 
     client = app.test_client()
-    signup(app.test_client(), "t@example.org")
+    AuthActions(app.test_client()).signup("t@example.org")
     for i in range(5):
         login(client, "t@example.org", f"nope {i}")
     assert login(client, "t@example.org", PASSWORD) == 429
@@ -89,9 +86,9 @@ def test_throttle_expires(app: Flask, clock: FixedClock) -> None:
     assert login(client, "t@example.org", PASSWORD) == 302
 
 
-def test_session_rotated_at_login(client: FlaskClient) -> None:
-    signup(client, "s@example.org")
-    post(client, "/logout", {}, token_from="/")
+def test_session_rotated_at_login(client: FlaskClient, auth: AuthActions) -> None:
+    auth.signup("s@example.org")
+    auth.post("/logout", {}, token_from="/")
     client.get(LOGIN)
     before = client.get_cookie("session")
     assert login(client, "s@example.org", PASSWORD) == 302
@@ -101,11 +98,10 @@ def test_session_rotated_at_login(client: FlaskClient) -> None:
 
 def test_password_change_logs_out_other_sessions(app: Flask) -> None:
     first, second = app.test_client(), app.test_client()
-    signup(first, "p@example.org")
+    AuthActions(first).signup("p@example.org")
     assert login(second, "p@example.org", PASSWORD, remember=True) == 302
     assert second.get("/account").status_code == 200
-    page = post(
-        first,
+    page = AuthActions(first).post(
         "/account",
         {
             "pw-current": PASSWORD,
@@ -120,10 +116,9 @@ def test_password_change_logs_out_other_sessions(app: Flask) -> None:
     assert login(second, "p@example.org", "a brand new password") == 302
 
 
-def test_wrong_current_password_changes_nothing(client: FlaskClient) -> None:
-    signup(client, "w@example.org")
-    page = post(
-        client,
+def test_wrong_current_password_changes_nothing(client: FlaskClient, auth: AuthActions) -> None:
+    auth.signup("w@example.org")
+    page = auth.post(
         "/account",
         {
             "pw-current": "not my password",
@@ -137,22 +132,22 @@ def test_wrong_current_password_changes_nothing(client: FlaskClient) -> None:
     )
 
 
-def test_delete_account_removes_its_data(client: FlaskClient, session: Session) -> None:
-    signup(client, "d@example.org")
+def test_delete_account_removes_its_data(
+    client: FlaskClient, auth: AuthActions, session: Session
+) -> None:
+    auth.signup("d@example.org")
     quiz = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
-    start = post(client, f"{quiz}/start", {}, token_from=quiz)
+    start = auth.post(f"{quiz}/start", {}, token_from=quiz)
     attempt = start.headers["Location"].rsplit("/", 1)[-1]
     question = bundled_questions()["manchuria-invasion"]
-    post(
-        client,
+    auth.post(
         answer_path(attempt, "manchuria-invasion"),
         form_answer(question),
         token_from=f"/attempts/{attempt}",
     )
-    refused = post(client, "/account/delete", {"del-password": PASSWORD}, token_from="/account")
+    refused = auth.post("/account/delete", {"del-password": PASSWORD}, token_from="/account")
     assert refused.status_code == 400  # not confirmed
-    done = post(
-        client,
+    done = auth.post(
         "/account/delete",
         {"del-password": PASSWORD, "del-confirm": "y"},
         token_from="/account",
@@ -164,8 +159,8 @@ def test_delete_account_removes_its_data(client: FlaskClient, session: Session) 
     assert client.get("/account").status_code == 302
 
 
-def test_logout_requires_csrf(client: FlaskClient) -> None:
-    signup(client, "l@example.org")
+def test_logout_requires_csrf(client: FlaskClient, auth: AuthActions) -> None:
+    auth.signup("l@example.org")
     assert client.post("/logout").status_code == 400
-    token = csrf_token(client, "/")
+    token = auth.csrf("/")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302

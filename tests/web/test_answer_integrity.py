@@ -22,17 +22,16 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.services.content_sync import sync_root
 from course.store.attempts import AnswerDraft, Response
-from tests.conftest import REPO
-from tests.web.helpers import (
+from tests.factories import (
     KEYS,
     PASSWORD,
+    REPO,
+    AuthActions,
     answer_path,
     attempt_id_from,
     bundled_questions,
     field,
     form_answer,
-    post,
-    signup,
     slugs_in,
 )
 
@@ -59,15 +58,17 @@ def end_quiz(tmp_path: Path, session: Session, clock: FixedClock, app: Flask) ->
 
 
 def start(client: FlaskClient, quiz: str = QUIZ) -> int:
-    page = post(client, f"{quiz}/start", {}, token_from=quiz)
+    page = AuthActions(client).post(f"{quiz}/start", {}, token_from=quiz)
     assert page.status_code == 302, page.get_data(as_text=True)
     return attempt_id_from(page.headers["Location"])
 
 
-def test_no_slug_in_any_question_page_before_answering(client: FlaskClient) -> None:
+def test_no_slug_in_any_question_page_before_answering(
+    client: FlaskClient, auth: AuthActions
+) -> None:
     """THREATS 14 / issue 10 §6: forms and URLs carry opaque keys, never the slugs
     (``kwantung-army``, ``sakhalin``, ``great-patriotic-war`` hint the answer)."""
-    signup(client)
+    auth.signup()
     attempt = start(client)
     pages = 0
     while True:
@@ -78,8 +79,7 @@ def test_no_slug_in_any_question_page_before_answering(client: FlaskClient) -> N
         assert slugs_in(html) == [], match.group(1)
         assert f'name="q-{match.group(1)}"' in html or f'name="q-{match.group(1)}-' in html
         slug = SLUG_AT[match.group(1)]
-        answered = post(
-            client,
+        answered = auth.post(
             f"/attempts/{attempt}/questions/{match.group(1)}",
             form_answer(QUESTIONS[slug]),
             token_from=f"/attempts/{attempt}",
@@ -89,28 +89,30 @@ def test_no_slug_in_any_question_page_before_answering(client: FlaskClient) -> N
     assert pages == len(QUESTIONS) == 17
 
 
-def test_no_slug_in_the_end_of_quiz_form(client: FlaskClient, end_quiz: str) -> None:
-    signup(client)
+def test_no_slug_in_the_end_of_quiz_form(
+    client: FlaskClient, auth: AuthActions, end_quiz: str
+) -> None:
+    auth.signup()
     attempt = start(client, end_quiz)
     html = client.get(f"/attempts/{attempt}").get_data(as_text=True)
     assert html.count("<fieldset") == 17
     assert slugs_in(html) == []
     # Saved answers come back under the same opaque names, still without a slug.
-    post(client, f"/attempts/{attempt}/save", form_answer(QUESTIONS["sakhalin"]), "/")
+    auth.post(f"/attempts/{attempt}/save", form_answer(QUESTIONS["sakhalin"]), "/")
     html = client.get(f"/attempts/{attempt}").get_data(as_text=True)
     assert f'name="{field("sakhalin")}" value="Sakhalin"' in html
     assert [s for s in slugs_in(html) if s != "sakhalin"] == []  # the learner typed it
 
 
-def test_slug_urls_are_gone(client: FlaskClient, session: Session) -> None:
+def test_slug_urls_are_gone(client: FlaskClient, auth: AuthActions, session: Session) -> None:
     """THREATS 15: a slug or a position outside the attempt answers nothing."""
-    signup(client)
+    auth.signup()
     attempt = start(client)
     token = f"/attempts/{attempt}"
-    by_slug = post(client, f"/attempts/{attempt}/questions/sakhalin", {"q-sakhalin": "x"}, token)
+    by_slug = auth.post(f"/attempts/{attempt}/questions/sakhalin", {"q-sakhalin": "x"}, token)
     assert by_slug.status_code == 404
     for position in ("0", "18", "99999"):
-        outside = post(client, f"/attempts/{attempt}/questions/{position}", {}, token)
+        outside = auth.post(f"/attempts/{attempt}/questions/{position}", {}, token)
         assert outside.status_code == 400, position
     with session.begin():
         assert session.scalar(select(func.count()).select_from(Response)) == 0
@@ -119,15 +121,14 @@ def test_slug_urls_are_gone(client: FlaskClient, session: Session) -> None:
 def test_stale_tab_gets_409_and_one_row(app: Flask, session: Session) -> None:
     """THREATS 49 (and 18): tab 1 answers Q; tab 2 posts its old form for Q."""
     tab1 = app.test_client()
-    signup(tab1, "tabs@example.org")
+    AuthActions(tab1).signup("tabs@example.org")
     attempt = start(tab1)
     tab2 = app.test_client()
     tab2.set_cookie("session", tab1.get_cookie("session").value)  # type: ignore[union-attr]
     old_form = tab2.get(f"/attempts/{attempt}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', old_form)
     assert token is not None
-    first = post(
-        tab1,
+    first = AuthActions(tab1).post(
         answer_path(attempt, "manchuria-invasion"),
         form_answer(QUESTIONS["manchuria-invasion"]),
         f"/attempts/{attempt}",
@@ -151,13 +152,12 @@ def test_stale_tab_gets_409_and_one_row(app: Flask, session: Session) -> None:
 
 
 def test_end_mode_refuses_answers_one_by_one(
-    client: FlaskClient, end_quiz: str, session: Session
+    client: FlaskClient, auth: AuthActions, end_quiz: str, session: Session
 ) -> None:
     """THREATS 14: per-question grading would show the right answer before submit."""
-    signup(client)
+    auth.signup()
     attempt = start(client, end_quiz)
-    page = post(
-        client,
+    page = auth.post(
         answer_path(attempt, "sakhalin"),
         {field("sakhalin"): "Hokkaido"},
         f"/attempts/{attempt}",
@@ -172,14 +172,14 @@ def test_save_without_javascript_restores_on_reload_and_elsewhere(
     app: Flask, end_quiz: str, session: Session
 ) -> None:
     laptop = app.test_client()
-    signup(laptop, "drafts@example.org")
+    AuthActions(laptop).signup("drafts@example.org")
     attempt = start(laptop, end_quiz)
     answers = {
         **form_answer(QUESTIONS["kwantung-army"]),
         **form_answer(QUESTIONS["sequence"]),
         **form_answer(QUESTIONS["interned"]),
     }
-    saved = post(laptop, f"/attempts/{attempt}/save", answers, f"/attempts/{attempt}")
+    saved = AuthActions(laptop).post(f"/attempts/{attempt}/save", answers, f"/attempts/{attempt}")
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/attempts/{attempt}")
     page = laptop.get(f"/attempts/{attempt}").get_data(as_text=True)
     assert "Saved: 3 answers" in page
@@ -187,8 +187,7 @@ def test_save_without_javascript_restores_on_reload_and_elsewhere(
     assert re.search(r'<option value="1" selected>', page)  # an order position restored
     assert "Expected" not in page and 'class="feedback' not in page  # saved, not graded
     phone = app.test_client()  # another device: log in and find the same answers
-    post(
-        phone,
+    AuthActions(phone).post(
         "/login",
         {"email": "drafts@example.org", "password": PASSWORD},
         token_from="/login",
@@ -197,16 +196,16 @@ def test_save_without_javascript_restores_on_reload_and_elsewhere(
     assert f'name="{field("kwantung-army")}" value="Kwantung Army"' in other
     # Clearing a field and saving drops its draft; nothing is ever graded by saving.
     cleared = {**answers, field("kwantung-army"): ""}
-    post(phone, f"/attempts/{attempt}/save", cleared, f"/attempts/{attempt}")
+    AuthActions(phone).post(f"/attempts/{attempt}/save", cleared, f"/attempts/{attempt}")
     with session.begin():
         assert session.scalar(select(func.count()).select_from(Response)) == 0
         assert session.scalar(select(func.count()).select_from(AnswerDraft)) == 2
 
 
 def test_save_with_javascript_returns_json_and_reveals_nothing(
-    client: FlaskClient, end_quiz: str
+    client: FlaskClient, auth: AuthActions, end_quiz: str
 ) -> None:
-    signup(client)
+    auth.signup()
     attempt = start(client, end_quiz)
     html = client.get(f"/attempts/{attempt}").get_data(as_text=True)
     assert 'src="/static/drafts.js"' in html and "<script>" not in html  # CSP: no inline
@@ -229,25 +228,29 @@ def test_save_with_javascript_returns_json_and_reveals_nothing(
 
 def test_drafts_are_private_and_end_with_the_attempt(app: Flask, end_quiz: str) -> None:
     owner, other = app.test_client(), app.test_client()
-    signup(owner, "owner@example.org")
-    signup(other, "other@example.org")
+    AuthActions(owner).signup("owner@example.org")
+    AuthActions(other).signup("other@example.org")
     attempt = start(owner, end_quiz)
-    post(owner, f"/attempts/{attempt}/save", form_answer(QUESTIONS["sakhalin"]), "/")
-    assert post(other, f"/attempts/{attempt}/save", {}, "/").status_code == 404
+    AuthActions(owner).post(f"/attempts/{attempt}/save", form_answer(QUESTIONS["sakhalin"]), "/")
+    assert AuthActions(other).post(f"/attempts/{attempt}/save", {}, "/").status_code == 404
     assert other.get(f"/attempts/{attempt}").status_code == 404
-    post(owner, f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, "/")
-    late = post(owner, f"/attempts/{attempt}/save", form_answer(QUESTIONS["sakhalin"]), "/")
+    AuthActions(owner).post(f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, "/")
+    late = AuthActions(owner).post(
+        f"/attempts/{attempt}/save", form_answer(QUESTIONS["sakhalin"]), "/"
+    )
     assert late.status_code == 409
 
 
-def test_blanks_need_confirmation(client: FlaskClient, end_quiz: str, session: Session) -> None:
-    signup(client)
+def test_blanks_need_confirmation(
+    client: FlaskClient, auth: AuthActions, end_quiz: str, session: Session
+) -> None:
+    auth.signup()
     attempt = start(client, end_quiz)
     answers: dict[str, object] = {}
     for slug, question in QUESTIONS.items():
         if slug not in ("sakhalin", "sequence"):
             answers.update(form_answer(question))
-    ask = post(client, f"/attempts/{attempt}/submit", answers, f"/attempts/{attempt}")
+    ask = auth.post(f"/attempts/{attempt}/submit", answers, f"/attempts/{attempt}")
     page = ask.get_data(as_text=True)
     assert ask.status_code == 200 and "Submit with unanswered questions?" in page
     assert f"Question {KEYS['sakhalin']}:" in page and f"Question {KEYS['sequence']}:" in page
@@ -257,7 +260,7 @@ def test_blanks_need_confirmation(client: FlaskClient, end_quiz: str, session: S
         assert session.scalar(select(func.count()).select_from(Response)) == 0
     back = client.get(f"/attempts/{attempt}").get_data(as_text=True)  # "go back": all kept
     assert f'name="{field("kwantung-army")}" value="Kwantung Army"' in back
-    done = post(client, f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, "/")
+    done = auth.post(f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, "/")
     assert done.status_code == 302 and done.headers["Location"].endswith("/results")
     results = client.get(done.headers["Location"]).get_data(as_text=True)
     assert results.count("(no answer)") == 2

@@ -16,15 +16,14 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.services.content_sync import sync_root
 from course.store.attempts import Attempt, AttemptStatus, Response
-from tests.conftest import REPO
-from tests.web.helpers import (
+from tests.factories import (
+    REPO,
+    AuthActions,
     answer_path,
     attempt_id_from,
     bundled_questions,
     field,
     form_answer,
-    post,
-    signup,
 )
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
@@ -32,7 +31,7 @@ QUESTIONS = bundled_questions()
 
 
 def start(client: FlaskClient, quiz: str = QUIZ) -> int:
-    page = post(client, f"{quiz}/start", {}, token_from=quiz)
+    page = AuthActions(client).post(f"{quiz}/start", {}, token_from=quiz)
     assert page.status_code == 302, page.get_data(as_text=True)
     return attempt_id_from(page.headers["Location"])
 
@@ -52,36 +51,36 @@ def pick_quiz(tmp_path: Path, session: Session, clock: FixedClock, app: Flask) -
 
 
 def test_questions_not_drawn_cannot_be_answered(
-    client: FlaskClient, pick_quiz: str, session: Session
+    client: FlaskClient, auth: AuthActions, pick_quiz: str, session: Session
 ) -> None:
     """THREATS 15: the form has keys 1..5 only; fields for any other key are ignored."""
-    signup(client)
+    auth.signup()
     attempt = start(client, pick_quiz)
     html = client.get(f"/attempts/{attempt}").get_data(as_text=True)
     assert html.count("<fieldset") == 5
     forged: dict[str, object] = {f"q-{n}": "Sakhalin" for n in range(6, 18)}
     forged["confirm_blanks"] = "1"
-    post(client, f"/attempts/{attempt}/save", forged, f"/attempts/{attempt}")
-    done = post(client, f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, "/")
+    auth.post(f"/attempts/{attempt}/save", forged, f"/attempts/{attempt}")
+    done = auth.post(f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, "/")
     assert done.status_code == 302
     with session.begin():
         rows = session.scalars(select(Response).where(Response.attempt_id == attempt)).all()
         assert len(rows) == 5 and all(r.raw is None and r.points == 0 for r in rows)
 
 
-def test_finished_attempt_takes_no_more_answers(client: FlaskClient, session: Session) -> None:
+def test_finished_attempt_takes_no_more_answers(
+    client: FlaskClient, auth: AuthActions, session: Session
+) -> None:
     """THREATS 16: after submit, an unanswered question cannot be answered any more."""
-    signup(client)
+    auth.signup()
     attempt = start(client)
-    post(
-        client,
+    auth.post(
         answer_path(attempt, "manchuria-invasion"),
         form_answer(QUESTIONS["manchuria-invasion"]),
         f"/attempts/{attempt}",
     )
-    post(client, f"/attempts/{attempt}/submit", {}, f"/attempts/{attempt}")
-    late = post(
-        client,
+    auth.post(f"/attempts/{attempt}/submit", {}, f"/attempts/{attempt}")
+    late = auth.post(
         answer_path(attempt, "sakhalin"),
         form_answer(QUESTIONS["sakhalin"]),
         f"/attempts/{attempt}/results",
@@ -94,14 +93,13 @@ def test_finished_attempt_takes_no_more_answers(client: FlaskClient, session: Se
 
 
 def test_hidden_fields_are_never_trusted(
-    client: FlaskClient, session: Session, clock: FixedClock
+    client: FlaskClient, auth: AuthActions, session: Session, clock: FixedClock
 ) -> None:
     """THREATS 19: score, points, time and state come from the server, not the form."""
-    signup(client)
+    auth.signup()
     attempt = start(client)
     clock.advance(timedelta(seconds=42))
-    page = post(
-        client,
+    page = auth.post(
         answer_path(attempt, "sakhalin"),
         {
             field("sakhalin"): "Hokkaido",  # wrong

@@ -8,37 +8,35 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
-from course.services.accounts import create_user
-from tests.conftest import csrf_token
+from tests.factories import AuthActions, make_user
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def user(session: Session, clock: FixedClock, app: Flask) -> str:
-    create_user(session, clock, "Ada@Example.org", PASSWORD, "Ada")
+    make_user(session, clock, "Ada@Example.org", password=PASSWORD, display_name="Ada")
     return "ada@example.org"
 
 
 def login(client: FlaskClient, email: str, password: str, next_url: str = "") -> int:
-    token = csrf_token(client, "/login")
-    path = "/login" + (f"?next={next_url}" if next_url else "")
-    response = client.post(path, data={"email": email, "password": password, "csrf_token": token})
-    return response.status_code
+    return int(AuthActions(client).login(email, password, next_url=next_url).status_code)
 
 
-def test_login_and_logout(client: FlaskClient, user: str) -> None:
+def test_login_and_logout(client: FlaskClient, auth: AuthActions, user: str) -> None:
     assert login(client, "ADA@example.org ", PASSWORD) == 302
     assert "Ada" in client.get("/").get_data(as_text=True)
-    token = csrf_token(client, "/")
+    token = auth.csrf("/")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert "Log in" in client.get("/").get_data(as_text=True)
 
 
-def test_wrong_password_and_unknown_email_look_the_same(client: FlaskClient, user: str) -> None:
+def test_wrong_password_and_unknown_email_look_the_same(
+    client: FlaskClient, auth: AuthActions, user: str
+) -> None:
     responses = []
     for email, password in ((user, "wrong password!"), ("nobody@example.org", PASSWORD)):
-        token = csrf_token(client, "/login")
+        token = auth.csrf("/login")
         page = client.post(
             "/login", data={"email": email, "password": password, "csrf_token": token}
         )
@@ -57,8 +55,10 @@ def test_login_without_csrf_is_refused(client: FlaskClient, user: str) -> None:
 @pytest.mark.parametrize(
     "target", ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)"]
 )
-def test_next_only_to_local_paths(client: FlaskClient, user: str, target: str) -> None:
-    token = csrf_token(client, "/login")
+def test_next_only_to_local_paths(
+    client: FlaskClient, auth: AuthActions, user: str, target: str
+) -> None:
+    token = auth.csrf("/login")
     page = client.post(
         f"/login?next={target}", data={"email": user, "password": PASSWORD, "csrf_token": token}
     )
@@ -66,8 +66,8 @@ def test_next_only_to_local_paths(client: FlaskClient, user: str, target: str) -
     assert page.headers["Location"] in ("/", "http://localhost/")
 
 
-def test_next_local_path_kept(client: FlaskClient, user: str) -> None:
-    token = csrf_token(client, "/login")
+def test_next_local_path_kept(client: FlaskClient, auth: AuthActions, user: str) -> None:
+    token = auth.csrf("/login")
     page = client.post(
         "/login?next=/courses/ww2-soviet-union/",
         data={"email": user, "password": PASSWORD, "csrf_token": token},

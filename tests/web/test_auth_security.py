@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.services import passwords
-from course.services.accounts import LOGIN_PER_ACCOUNT_ADDRESS, create_user
+from course.services.accounts import LOGIN_PER_ACCOUNT_ADDRESS
 from course.settings import Settings
 from course.store.users import Role, User
 from course.web.app import create_app
-from tests.conftest import csrf_token
-from tests.web.helpers import PASSWORD, post
+from tests.factories import PASSWORD, AuthActions, make_user
 
 EMAIL = "ada@example.org"
 
@@ -51,14 +50,11 @@ def counting() -> CountingHasher:
 
 @pytest.fixture
 def ada(session: Session, clock: FixedClock, app: Flask) -> int:
-    return create_user(session, clock, EMAIL, PASSWORD, "Ada").id
+    return make_user(session, clock, EMAIL, display_name="Ada").id
 
 
 def logged_in(app: Flask, email: str = EMAIL, password: str = PASSWORD) -> FlaskClient:
-    client = app.test_client()
-    page = post(client, "/login", {"email": email, "password": password}, token_from="/login")
-    assert page.status_code == 302, page.get_data(as_text=True)
-    return client
+    return AuthActions(app.test_client()).login_as(email, password)
 
 
 def stored(session: Session, user_id: int) -> User:
@@ -97,7 +93,7 @@ def test_auth_forms_refuse_missing_or_foreign_csrf(
     client.get("/")  # a session of its own
     form = dict(data)
     if token == "foreign":
-        form["csrf_token"] = csrf_token(app.test_client(), "/login")  # another browser's
+        form["csrf_token"] = AuthActions(app.test_client()).csrf("/login")  # another browser's
     page = client.post(path, data=form)
     assert page.status_code == 400
     assert "Reload the page" in page.get_data(as_text=True)
@@ -112,8 +108,7 @@ def test_auth_forms_refuse_missing_or_foreign_csrf(
 
 def test_signup_ignores_role_and_id_fields(app: Flask, session: Session, ada: int) -> None:
     client = app.test_client()
-    page = post(
-        client,
+    page = AuthActions(client).post(
         "/signup",
         {
             "email": "mallory@example.org",
@@ -135,10 +130,9 @@ def test_signup_ignores_role_and_id_fields(app: Flask, session: Session, ada: in
 def test_account_forms_ignore_role_and_user_id(
     app: Flask, session: Session, clock: FixedClock, ada: int
 ) -> None:
-    other = create_user(session, clock, "bob@example.org", PASSWORD, "Bob").id
+    other = make_user(session, clock, "bob@example.org", display_name="Bob").id
     client = logged_in(app, "bob@example.org")
-    page = post(
-        client,
+    page = AuthActions(client).post(
         "/account/email",
         {
             "em-email": "bobby@example.org",
@@ -165,7 +159,9 @@ def test_unknown_email_costs_one_verify_like_a_wrong_password(
     work = []
     for email in (EMAIL, "nobody@example.org"):
         before = counting.calls
-        page = post(client, "/login", {"email": email, "password": "wrong password"}, "/login")
+        page = AuthActions(client).post(
+            "/login", {"email": email, "password": "wrong password"}, "/login"
+        )
         assert page.status_code == 401
         assert "Email or password is not right." in page.get_data(as_text=True)
         work.append(counting.calls - before)
@@ -176,8 +172,7 @@ def test_signup_with_a_taken_email_does_the_same_work_and_names_no_account(
     app: Flask, ada: int, counting: CountingHasher
 ) -> None:
     before = counting.calls
-    new = post(
-        app.test_client(),
+    new = AuthActions(app.test_client()).post(
         "/signup",
         {"email": "fresh@example.org", "password": PASSWORD},
         "/signup",
@@ -185,7 +180,9 @@ def test_signup_with_a_taken_email_does_the_same_work_and_names_no_account(
     assert new.status_code == 302
     fresh_work = counting.calls - before
     before = counting.calls
-    taken = post(app.test_client(), "/signup", {"email": EMAIL, "password": PASSWORD}, "/signup")
+    taken = AuthActions(app.test_client()).post(
+        "/signup", {"email": EMAIL, "password": PASSWORD}, "/signup"
+    )
     assert counting.calls - before == fresh_work == 1
     text = taken.get_data(as_text=True)
     assert taken.status_code == 409
@@ -199,8 +196,7 @@ def test_signup_with_a_taken_email_does_the_same_work_and_names_no_account(
     "password", ["password123!", "qwertyuiop", "iloveyou12", "Password123!", "1qaz2wsx3edc"]
 )
 def test_common_passwords_are_refused_with_advice(app: Flask, password: str) -> None:
-    page = post(
-        app.test_client(),
+    page = AuthActions(app.test_client()).post(
         "/signup",
         {"email": "pat@example.org", "password": password},
         "/signup",
@@ -214,9 +210,11 @@ def test_common_passwords_are_refused_with_advice(app: Flask, password: str) -> 
 def test_long_passwords_work(app: Flask, length: int) -> None:
     password = ("Correct-Horse-Battery-Staple-" * 10)[:length]
     client = app.test_client()
-    page = post(client, "/signup", {"email": "long@example.org", "password": password}, "/signup")
+    page = AuthActions(client).post(
+        "/signup", {"email": "long@example.org", "password": password}, "/signup"
+    )
     assert page.status_code == 302, page.get_data(as_text=True)
-    post(client, "/logout", {}, "/")
+    AuthActions(client).post("/logout", {}, "/")
     assert logged_in(app, "long@example.org", password).get("/account").status_code == 200
 
 
@@ -224,11 +222,13 @@ def test_a_10_kb_password_is_refused_before_hashing(
     app: Flask, ada: int, counting: CountingHasher
 ) -> None:
     huge = "x" * 10_000
-    page = post(
-        app.test_client(), "/signup", {"email": "h@example.org", "password": huge}, "/signup"
+    page = AuthActions(app.test_client()).post(
+        "/signup", {"email": "h@example.org", "password": huge}, "/signup"
     )
     assert page.status_code == 400 and "at most 256 characters" in page.get_data(as_text=True)
-    login = post(app.test_client(), "/login", {"email": EMAIL, "password": huge}, "/login")
+    login = AuthActions(app.test_client()).post(
+        "/login", {"email": EMAIL, "password": huge}, "/login"
+    )
     assert login.status_code == 400
     assert counting.calls == 0
 
@@ -255,7 +255,7 @@ def test_sensitive_changes_ask_for_the_current_password(
         form = dict(data)
         if current is not None:
             form[field] = current
-        page = post(client, path, form, token_from="/account")
+        page = AuthActions(client).post(path, form, token_from="/account")
         assert page.status_code == 400
     user = stored(session, ada)
     assert user.email == EMAIL and user.password_hash == hash_before
@@ -264,8 +264,7 @@ def test_sensitive_changes_ask_for_the_current_password(
 
 def test_email_change_then_login_with_the_new_email(app: Flask, ada: int) -> None:
     client = logged_in(app)
-    page = post(
-        client,
+    page = AuthActions(client).post(
         "/account/email",
         {"em-email": "Ada.New@Example.org", "em-current": PASSWORD},
         token_from="/account",
@@ -305,7 +304,7 @@ def test_auth_events_are_logged_once_without_secrets(
     client = app.test_client()
     guesses = [f"secret guess {i}" for i in range(LOGIN_PER_ACCOUNT_ADDRESS.free + 1)]
     for guess in guesses:
-        post(client, "/login", {"email": EMAIL, "password": guess}, "/login")
+        AuthActions(client).post("/login", {"email": EMAIL, "password": guess}, "/login")
     lines = [r.getMessage() for r in caplog.records]
     failed = [line for line in lines if "event=login_failed" in line]
     throttled = [line for line in lines if "event=throttled" in line]
@@ -326,7 +325,7 @@ def test_cookies_are_httponly_lax_and_secure_behind_https(
 ) -> None:
     app = create_app(settings.with_overrides(secure_cookies=True), engine, clock)
     app.config.update(TESTING=True)
-    create_user(session, clock, EMAIL, PASSWORD, "Ada")
+    make_user(session, clock, EMAIL, display_name="Ada")
     client = app.test_client()
     html = client.get("/login", base_url="https://localhost").get_data(as_text=True)
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)

@@ -33,19 +33,21 @@ from werkzeug.routing import IntegerConverter, PathConverter
 
 from course.clock import FixedClock
 from course.services import classes
-from course.services.accounts import create_user
 from course.services.authz import Actor
 from course.store.users import Role
-from tests.conftest import REPO, USING_PG, csrf_token
-from tests.web.helpers import (
+from tests.factories import (
     PASSWORD,
+    REPO,
+    USING_PG,
+    AuthActions,
     answer_path,
     attempt_id_from,
     bundled_questions,
     form_answer,
-    post,
+    make_class,
+    make_user,
 )
-from tests.web.helpers import field as field_name
+from tests.factories import field as field_name
 
 BUDGET = int(os.environ.get("COURSE_FUZZ_REQUESTS", "2000"))
 PER_EXAMPLE = 10
@@ -144,18 +146,15 @@ class World:
 
 
 def _login(app: Flask, email: str, world_counts: Counter[str]) -> tuple[FlaskClient, str]:
-    client = app.test_client()
-    token = csrf_token(client, "/login")
-    page = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert page.status_code == 302
+    client = AuthActions(app.test_client()).login_as(email)
     world_counts["requests"] += 2
-    return client, csrf_token(client, "/account")
+    return client, AuthActions(client).csrf("/account")
 
 
 def build_world(app: Flask, session: Session, clock: FixedClock) -> World:
     counts: Counter[str] = Counter()
     people = {
-        name: create_user(session, clock, f"fuzz-{name}@example.org", PASSWORD, name, role)
+        name: make_user(session, clock, f"fuzz-{name}@example.org", display_name=name, role=role)
         for name, role in [
             ("learner", Role.LEARNER),
             ("instructor", Role.INSTRUCTOR),
@@ -163,23 +162,26 @@ def build_world(app: Flask, session: Session, clock: FixedClock) -> World:
         ]
     }
     teacher = Actor(people["instructor"].id, Role.INSTRUCTOR)
-    class_id = classes.create_class(session, clock, teacher, COURSE, "Fuzz class")
-    code = classes.teaching(session, teacher)[0].join_code
+    class_id, code = make_class(session, clock, teacher, "Fuzz class", COURSE)
     classes.join(session, clock, Actor(people["learner"].id, Role.LEARNER), code)
     clients, tokens = {"anonymous": app.test_client()}, {}
-    tokens["anonymous"] = csrf_token(clients["anonymous"], "/login")
+    tokens["anonymous"] = AuthActions(clients["anonymous"]).csrf("/login")
     for name in people:
         clients[name], tokens[name] = _login(app, f"fuzz-{name}@example.org", counts)
     learner = clients["learner"]
     quiz = f"/courses/{COURSE}/quizzes/{QUIZ_SLUG}"
-    finished = attempt_id_from(post(learner, f"{quiz}/start", {}, token_from=quiz).location)
+    finished = attempt_id_from(
+        AuthActions(learner).post(f"{quiz}/start", {}, token_from=quiz).location
+    )
     for qid, question in QUESTIONS.items():
         learner.post(
             answer_path(finished, qid),
             data={**form_answer(question), "csrf_token": tokens["learner"]},
         )
     learner.post(f"/attempts/{finished}/submit", data={"csrf_token": tokens["learner"]})
-    opened = attempt_id_from(post(learner, f"{quiz}/start", {}, token_from=quiz).location)
+    opened = attempt_id_from(
+        AuthActions(learner).post(f"{quiz}/start", {}, token_from=quiz).location
+    )
     counts["requests"] += len(QUESTIONS) + 6
     ids = sorted(
         {str(i) for i in (finished, opened, class_id, *[p.id for p in people.values()])}
@@ -331,7 +333,7 @@ def _relog(world: World, actor: str) -> None:
     """Log a fuzzed-out actor back in; a login throttle tripped by the fuzz's own wrong
     passwords is waited out on the app's clock."""
     if actor == "anonymous":
-        world.tokens["anonymous"] = csrf_token(world.clients["anonymous"], "/login")
+        world.tokens["anonymous"] = AuthActions(world.clients["anonymous"]).csrf("/login")
         world.counts["requests"] += 1
         return
     check = world.clients[actor].get("/account")
@@ -340,14 +342,14 @@ def _relog(world: World, actor: str) -> None:
         return
     for _ in range(5):
         client = world.app.test_client()
-        token = csrf_token(client, "/login")
+        token = AuthActions(client).csrf("/login")
         page = client.post(
             "/login",
             data={"email": f"fuzz-{actor}@example.org", "password": PASSWORD, "csrf_token": token},
         )
         world.counts["requests"] += 2
         if page.status_code == 302:
-            world.clients[actor], world.tokens[actor] = client, csrf_token(client, "/account")
+            world.clients[actor], world.tokens[actor] = client, AuthActions(client).csrf("/account")
             world.counts["requests"] += 1
             return
         world.clock.advance(timedelta(hours=2))

@@ -15,12 +15,17 @@ from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.inputs import parse_int
-from course.services.accounts import create_user
 from course.store.attempts import Response
 from course.store.users import Role
 from course.web.teach import safe_filename
-from tests.conftest import csrf_token
-from tests.web.helpers import KEYS, PASSWORD, attempt_id_from, bundled_questions, post, signup
+from tests.factories import (
+    KEYS,
+    PASSWORD,
+    AuthActions,
+    attempt_id_from,
+    bundled_questions,
+    make_user,
+)
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 
@@ -28,12 +33,12 @@ QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 @pytest.fixture
 def learner(app: Flask) -> FlaskClient:
     client = app.test_client()
-    signup(client, "hostile@example.org")
+    AuthActions(client).signup("hostile@example.org")
     return client
 
 
 def start_attempt(client: FlaskClient) -> int:
-    start = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    start = AuthActions(client).post(f"{QUIZ}/start", {}, token_from=QUIZ)
     return attempt_id_from(start.headers["Location"])
 
 
@@ -69,7 +74,7 @@ def test_nul_in_a_text_answer_is_400_and_the_answer_is_shown_back(
 ) -> None:
     """THREATS 45: the typed answer comes back in a form, nothing is stored."""
     attempt = start_attempt(learner)
-    token = csrf_token(learner, f"/attempts/{attempt}")
+    token = AuthActions(learner).csrf(f"/attempts/{attempt}")
     page = learner.post(
         f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
         data={f"q-{KEYS['kwantung-army']}": "Kwantung\x00 Army", "csrf_token": token},
@@ -86,14 +91,13 @@ def test_nul_in_a_text_answer_is_400_and_the_answer_is_shown_back(
 
 def test_nul_in_cloze_blanks_and_class_names_is_400(app: Flask, learner: FlaskClient) -> None:
     attempt = start_attempt(learner)
-    cloze = post(
-        learner,
+    cloze = AuthActions(learner).post(
         f"/attempts/{attempt}/questions/{KEYS['great-patriotic-war']}",
         {f"q-{KEYS['great-patriotic-war']}-0": "Great\x00"},
         token_from=f"/attempts/{attempt}",
     )
     assert cloze.status_code == 400
-    joined = post(learner, "/classes/join", {"code": "AB\x00CD"}, token_from="/classes")
+    joined = AuthActions(learner).post("/classes/join", {"code": "AB\x00CD"}, token_from="/classes")
     assert joined.status_code == 400 and "NUL" in joined.get_data(as_text=True)
 
 
@@ -122,14 +126,16 @@ def test_ids_outside_the_column_are_404(learner: FlaskClient, segment: str) -> N
     for path in (f"/attempts/{segment}", f"/attempts/{segment}/results", f"/review/{segment}"):
         method = learner.post if path.startswith("/review/") else learner.get
         assert method(path).status_code in (404, 405), path
-    token = csrf_token(learner, "/review")
+    token = AuthActions(learner).csrf("/review")
     page = learner.post(f"/review/{segment}", data={"reps": "0", "csrf_token": token})
     assert page.status_code == 404
 
 
 @pytest.mark.parametrize("value", ["²", "٣", "9" * 5000, "1" * 30, "-3", "1001"])
 def test_review_limits_refuse_odd_digits(learner: FlaskClient, value: str) -> None:
-    page = post(learner, "/review/settings", {"new_per_day": value}, token_from="/review")
+    page = AuthActions(learner).post(
+        "/review/settings", {"new_per_day": value}, token_from="/review"
+    )
     assert page.status_code == 302
     follow = learner.get("/review").get_data(as_text=True)
     assert "whole numbers from 0 to 1000" in follow
@@ -137,13 +143,13 @@ def test_review_limits_refuse_odd_digits(learner: FlaskClient, value: str) -> No
 
 @pytest.mark.parametrize("reps", ["²", "٣", "9" * 5000])
 def test_review_answer_refuses_odd_reps(learner: FlaskClient, reps: str) -> None:
-    page = post(learner, "/review/1", {"reps": reps}, token_from="/review")
+    page = AuthActions(learner).post("/review/1", {"reps": reps}, token_from="/review")
     assert page.status_code == 302  # "that review form was incomplete"
 
 
 def test_order_positions_in_unicode_digits_are_a_format_error(learner: FlaskClient) -> None:
     attempt = start_attempt(learner)
-    token = csrf_token(learner, f"/attempts/{attempt}")
+    token = AuthActions(learner).csrf(f"/attempts/{attempt}")
     order = bundled_questions()["sequence"]
     fields = {f"q-{KEYS['sequence']}-{item.id}": "²" for item in order.items}  # type: ignore[attr-defined]
     page = learner.post(
@@ -158,7 +164,7 @@ def test_oversized_answers_are_refused_before_grading(
 ) -> None:
     """THREATS 20: a 1 MB answer is 400 with the limit named; 10,000 values are 413."""
     attempt = start_attempt(learner)
-    token = csrf_token(learner, f"/attempts/{attempt}")
+    token = AuthActions(learner).csrf(f"/attempts/{attempt}")
     page = learner.post(
         f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
         data={f"q-{KEYS['kwantung-army']}": "a" * 1_000_000, "csrf_token": token},
@@ -182,23 +188,21 @@ def test_fields_longer_than_their_column_are_400(
     app: Flask, session: Session, clock: FixedClock
 ) -> None:
     """THREATS 46 (non-login fields): the limit is named, on SQLite and PostgreSQL alike."""
-    create_user(session, clock, "teach@example.org", PASSWORD, "T", Role.INSTRUCTOR)
+    make_user(session, clock, "teach@example.org", display_name="T", role=Role.INSTRUCTOR)
     client = logged_in(app, "teach@example.org")
-    page = post(
-        client,
+    page = AuthActions(client).post(
         "/teach/classes",
         {"course_id": "ww2-soviet-union", "name": "n" * 121},
         token_from="/teach",
     )
     assert page.status_code == 400 and "1 to 120 characters" in page.get_data(as_text=True)
-    long_course = post(
-        client, "/teach/classes", {"course_id": "c" * 5000, "name": "ok"}, token_from="/teach"
+    long_course = AuthActions(client).post(
+        "/teach/classes", {"course_id": "c" * 5000, "name": "ok"}, token_from="/teach"
     )
     assert long_course.status_code in (400, 404)
-    code = post(client, "/classes/join", {"code": "Z" * 20_000}, token_from="/classes")
+    code = AuthActions(client).post("/classes/join", {"code": "Z" * 20_000}, token_from="/classes")
     assert code.status_code == 400 and "the limit is 10,000" in code.get_data(as_text=True)
-    target = post(
-        client,
+    target = AuthActions(client).post(
         "/teach/classes/1/assignments",
         {"target": "quiz:" + "s" * 5000, "due": "2026-12-01T18:00"},
         token_from="/teach",
@@ -207,11 +211,7 @@ def test_fields_longer_than_their_column_are_400(
 
 
 def logged_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    token = csrf_token(client, "/login")
-    page = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert page.status_code == 302
-    return client
+    return AuthActions(app.test_client()).login_as(email)
 
 
 def test_security_events_are_one_line_without_secrets(
@@ -226,10 +226,12 @@ def test_security_events_are_one_line_without_secrets(
         data={f"q-{KEYS['kwantung-army']}": secret_answer, "csrf_token": "forged"},
     )
     other = app.test_client()
-    signup(other, "other@example.org")
+    AuthActions(other).signup("other@example.org")
     other.get(f"/attempts/{attempt}")  # someone else's attempt
     other.get(f"/attempts/{attempt}/results")
-    post(other, "/teach/classes", {"name": "x", "course_id": "ww2-soviet-union"}, token_from="/")
+    AuthActions(other).post(
+        "/teach/classes", {"name": "x", "course_id": "ww2-soviet-union"}, token_from="/"
+    )
     other.post("/login", data={"email": "x" * (3 * 1024 * 1024)})
     events = [r for r in caplog.records if r.name == "course.security"]
     kinds = [re.search(r"event=(\S+)", r.getMessage()).group(1) for r in events]  # type: ignore[union-attr]
@@ -251,14 +253,13 @@ def test_private_pages_are_not_stored_and_download_names_are_safe(
 ) -> None:
     """THREATS 55: results, account pages and exports are no-store; file names are clean."""
     attempt = start_attempt(learner)
-    post(learner, f"/attempts/{attempt}/submit", {}, token_from="/")
+    AuthActions(learner).post(f"/attempts/{attempt}/submit", {}, token_from="/")
     for path in (f"/attempts/{attempt}/results", "/account", f"/attempts/{attempt}"):
         page = learner.get(path)
         assert "no-store" in page.headers.get("Cache-Control", ""), path
-    create_user(session, clock, "t55@example.org", PASSWORD, "T", Role.INSTRUCTOR)
+    make_user(session, clock, "t55@example.org", display_name="T", role=Role.INSTRUCTOR)
     teacher = logged_in(app, "t55@example.org")
-    made = post(
-        teacher,
+    made = AuthActions(teacher).post(
         "/teach/classes",
         {"course_id": "ww2-soviet-union", "name": 'a"b\r\n../c'},
         token_from="/teach",

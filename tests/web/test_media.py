@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.services.content_sync import sync_root
-from tests.conftest import REPO
+from tests.factories import REPO
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 

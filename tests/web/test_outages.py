@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 from course.store.attempts import Response
 from course.store.engine import StorageProblem, make_engine, make_sessionmaker, storage_problem
 from course.web.db import get_session
-from tests.conftest import USING_PG, csrf_token
-from tests.web.helpers import KEYS, attempt_id_from, post, signup
+from tests.factories import KEYS, USING_PG, AuthActions, attempt_id_from
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 DEAD_URL = (
@@ -42,8 +41,8 @@ def use_engine(app: Flask, engine: Engine) -> None:
 @pytest.fixture
 def learner(app: Flask) -> tuple[FlaskClient, int]:
     client = app.test_client()
-    signup(client, "outage@example.org")
-    start = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    AuthActions(client).signup("outage@example.org")
+    start = AuthActions(client).post(f"{QUIZ}/start", {}, token_from=QUIZ)
     return client, attempt_id_from(start.headers["Location"])
 
 
@@ -57,7 +56,7 @@ def test_logged_in_user_gets_the_503_page_and_recovers(
 ) -> None:
     """THREATS 47 and 35: no bare "Internal Server Error"; back by itself afterwards."""
     client, attempt = learner
-    token = csrf_token(client, f"/attempts/{attempt}")
+    token = AuthActions(client).csrf(f"/attempts/{attempt}")
     dead = make_engine(DEAD_URL)
     use_engine(app, dead)
     try:
@@ -110,7 +109,7 @@ def test_disk_full_is_cannot_save_and_nothing_half_written(
 ) -> None:
     """THREATS 48 and 37: "cannot save right now", not "cannot reach"; health says disk_full."""
     client, attempt = learner
-    token = csrf_token(client, f"/attempts/{attempt}")
+    token = AuthActions(client).csrf(f"/attempts/{attempt}")
     before = count_responses(session)
     full = make_engine(database_url)
     event.listen(full, "connect", _limit_pages)
@@ -169,7 +168,7 @@ def test_read_only_database_is_cannot_save(
 ) -> None:
     """THREATS 48 and 37 on both databases: a read-only store refuses writes clearly."""
     client, attempt = learner
-    token = csrf_token(client, "/review")
+    token = AuthActions(client).csrf("/review")
     before = count_responses(session)
     read_only = _read_only_engine(database_url)
     use_engine(app, read_only)
@@ -218,7 +217,7 @@ def test_writers_wait_for_the_lock_instead_of_failing(
 ) -> None:
     """THREATS 36: a writer holding SQLite's lock makes others wait, never a 500/503."""
     client, _ = learner
-    token = csrf_token(client, "/review")
+    token = AuthActions(client).csrf("/review")
     holder = engine.connect()
     holder.begin()  # BEGIN IMMEDIATE: another process is writing
     release = threading.Timer(1.0, lambda: (holder.rollback(), holder.close()))
@@ -232,9 +231,11 @@ def test_writers_wait_for_the_lock_instead_of_failing(
 
     def write(n: int) -> None:
         other = app.test_client()
-        signup(other, f"writer{n}@example.org")
+        AuthActions(other).signup(f"writer{n}@example.org")
         for _ in range(5):
-            results.append(post(other, "/review/settings", {"new_per_day": str(n)}).status_code)
+            results.append(
+                AuthActions(other).post("/review/settings", {"new_per_day": str(n)}).status_code
+            )
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
     for thread in threads:
@@ -280,7 +281,7 @@ def test_database_errors_show_and_log_no_sql_or_values(
     parameters (emails, answers) in the log, on SQLite and PostgreSQL."""
     caplog.set_level(logging.DEBUG)
     client = app.test_client()
-    signup(client, "param@example.org")
+    AuthActions(client).signup("param@example.org")
     for path in ("/bad-sql", "/duplicate"):
         page = client.get(path)
         html = page.get_data(as_text=True)

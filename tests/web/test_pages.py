@@ -99,7 +99,7 @@ def test_media_served_with_type_from_content_root(
     import shutil
 
     from course.services.content_sync import sync_root
-    from tests.conftest import REPO
+    from tests.factories import REPO
 
     root = tmp_path / "content"
     shutil.copytree(REPO / "lessons", root / "lessons")

@@ -16,16 +16,15 @@ from course.clock import FixedClock
 from course.grading.registry import correct_answer
 from course.services.content_sync import sync_root
 from course.store.attempts import Attempt, Response
-from tests.conftest import REPO
-from tests.web.helpers import (
+from tests.factories import (
     KEYS,
+    REPO,
+    AuthActions,
     answer_path,
     attempt_id_from,
     bundled_questions,
     field,
     form_answer,
-    post,
-    signup,
 )
 
 COURSE = "/courses/ww2-soviet-union"
@@ -35,7 +34,7 @@ SLUG_AT = {key: slug for slug, key in KEYS.items()}
 
 
 def start(client: FlaskClient, quiz: str = QUIZ) -> int:
-    page = post(client, f"{quiz}/start", {}, token_from=quiz)
+    page = AuthActions(client).post(f"{quiz}/start", {}, token_from=quiz)
     assert page.status_code == 302, page.get_data(as_text=True)
     return attempt_id_from(page.headers["Location"])
 
@@ -53,17 +52,16 @@ def test_anonymous_is_sent_to_login(client: FlaskClient) -> None:
     assert client.get(f"{COURSE}/lessons/soviet-union-ww2").status_code == 200
 
 
-def test_full_immediate_journey(client: FlaskClient, session: Session) -> None:
-    signup(client)
+def test_full_immediate_journey(client: FlaskClient, auth: AuthActions, session: Session) -> None:
+    auth.signup()
     lesson = f"{COURSE}/lessons/soviet-union-ww2"
-    read = post(client, f"{lesson}/read", {}, token_from=lesson)
+    read = auth.post(f"{lesson}/read", {}, token_from=lesson)
     assert read.headers["Location"].endswith(QUIZ)
     attempt = start(client)
     seen = 0
     while (qid := current_question(client, attempt)) is not None:
         question = QUESTIONS[qid]
-        page = post(
-            client,
+        page = auth.post(
             answer_path(attempt, qid),
             form_answer(question, right=(seen % 4 != 0)),
             token_from=f"/attempts/{attempt}",
@@ -73,7 +71,7 @@ def test_full_immediate_journey(client: FlaskClient, session: Session) -> None:
         assert "point" in feedback
         seen += 1
     assert seen == 17
-    done = post(client, f"/attempts/{attempt}/submit", {}, token_from=f"/attempts/{attempt}")
+    done = auth.post(f"/attempts/{attempt}/submit", {}, token_from=f"/attempts/{attempt}")
     results = client.get(done.headers["Location"]).get_data(as_text=True)
     assert "Not passed yet" in results or "Passed" in results
     assert "Review this in the lesson" in results
@@ -85,15 +83,14 @@ def test_full_immediate_journey(client: FlaskClient, session: Session) -> None:
     assert '<span class="big">1</span><span>day streak' in progress
 
 
-def test_correct_answers_never_in_question_pages(client: FlaskClient) -> None:
+def test_correct_answers_never_in_question_pages(client: FlaskClient, auth: AuthActions) -> None:
     """THREATS 14: no answer, feedback or explanation reaches the page before answering."""
-    signup(client)
+    auth.signup()
     attempt = start(client)
     html_by_question: dict[str, str] = {}
     while (qid := current_question(client, attempt)) is not None:
         html_by_question[qid] = client.get(f"/attempts/{attempt}").get_data(as_text=True)
-        post(
-            client,
+        auth.post(
             answer_path(attempt, qid),
             form_answer(QUESTIONS[qid]),
             token_from=f"/attempts/{attempt}",
@@ -114,15 +111,17 @@ def test_correct_answers_never_in_question_pages(client: FlaskClient) -> None:
                 assert choice.feedback[:30] not in html, qid
 
 
-def test_double_submission_grades_once(client: FlaskClient, session: Session) -> None:
-    signup(client)
+def test_double_submission_grades_once(
+    client: FlaskClient, auth: AuthActions, session: Session
+) -> None:
+    auth.signup()
     attempt = start(client)
     qid = current_question(client, attempt)
     assert qid is not None
     right = form_answer(QUESTIONS[qid])
     wrong = form_answer(QUESTIONS[qid], right=False)
-    first = post(client, answer_path(attempt, qid), right, token_from=f"/attempts/{attempt}")
-    again = post(client, answer_path(attempt, qid), wrong, token_from=f"/attempts/{attempt}")
+    first = auth.post(answer_path(attempt, qid), right, token_from=f"/attempts/{attempt}")
+    again = auth.post(answer_path(attempt, qid), wrong, token_from=f"/attempts/{attempt}")
     assert first.status_code == 302
     assert again.status_code == 409  # THREATS 18/49: the first answer counts
     with session.begin():
@@ -132,26 +131,24 @@ def test_double_submission_grades_once(client: FlaskClient, session: Session) ->
     assert start(client) == attempt
 
 
-def test_forged_answers_refused(client: FlaskClient, session: Session) -> None:
-    signup(client)
+def test_forged_answers_refused(client: FlaskClient, auth: AuthActions, session: Session) -> None:
+    auth.signup()
     attempt = start(client)
     qid = current_question(client, attempt)
     assert qid == "manchuria-invasion"
     spy = answer_path(attempt, "spy-location")
     token_page = f"/attempts/{attempt}"
-    forged = post(client, spy, {field("spy-location"): "o-not-a-choice"}, token_from=token_page)
+    forged = auth.post(spy, {field("spy-location"): "o-not-a-choice"}, token_from=token_page)
     assert forged.status_code == 400 and "could not be accepted" in forged.get_data(as_text=True)
-    other = post(client, f"/attempts/{attempt}/questions/99", {"x": "1"}, token_from=token_page)
+    other = auth.post(f"/attempts/{attempt}/questions/99", {"x": "1"}, token_from=token_page)
     assert other.status_code == 400
-    huge = post(
-        client,
+    huge = auth.post(
         answer_path(attempt, qid),
         {field("manchuria-invasion"): "9" * 5000},
         token_from=token_page,
     )
     assert huge.status_code == 400
-    ambiguous = post(
-        client,
+    ambiguous = auth.post(
         answer_path(attempt, qid),
         {field("manchuria-invasion"): "08/09/1945"},
         token_from=token_page,
@@ -164,8 +161,8 @@ def test_forged_answers_refused(client: FlaskClient, session: Session) -> None:
         assert session.scalar(select(func.count()).select_from(Response)) == 0
 
 
-def test_no_csrf_no_answer(client: FlaskClient, session: Session) -> None:
-    signup(client)
+def test_no_csrf_no_answer(client: FlaskClient, auth: AuthActions, session: Session) -> None:
+    auth.signup()
     attempt = start(client)
     page = client.post(
         answer_path(attempt, "manchuria-invasion"),
@@ -178,13 +175,12 @@ def test_no_csrf_no_answer(client: FlaskClient, session: Session) -> None:
 
 def test_other_learners_attempt_is_not_found(app: Flask) -> None:
     owner, intruder = app.test_client(), app.test_client()
-    signup(owner, "owner@example.org")
-    signup(intruder, "intruder@example.org")
+    AuthActions(owner).signup("owner@example.org")
+    AuthActions(intruder).signup("intruder@example.org")
     attempt = start(owner)
     for path in (f"/attempts/{attempt}", f"/attempts/{attempt}/results"):
         assert intruder.get(path).status_code == 404
-    forged = post(
-        intruder,
+    forged = AuthActions(intruder).post(
         answer_path(attempt, "manchuria-invasion"),
         {field("manchuria-invasion"): "9 August 1945"},
     )
@@ -193,20 +189,19 @@ def test_other_learners_attempt_is_not_found(app: Flask) -> None:
 
 def finish_with_wrong_answers(client: FlaskClient, attempt: int) -> None:
     while (qid := current_question(client, attempt)) is not None:
-        post(
-            client,
+        AuthActions(client).post(
             answer_path(attempt, qid),
             form_answer(QUESTIONS[qid], False),
             token_from=f"/attempts/{attempt}",
         )
-    post(client, f"/attempts/{attempt}/submit", {}, token_from=f"/attempts/{attempt}")
+    AuthActions(client).post(f"/attempts/{attempt}/submit", {}, token_from=f"/attempts/{attempt}")
 
 
-def test_attempt_limit(client: FlaskClient, session: Session) -> None:
-    signup(client)
+def test_attempt_limit(client: FlaskClient, auth: AuthActions, session: Session) -> None:
+    auth.signup()
     for _ in range(3):
         finish_with_wrong_answers(client, start(client))
-    fourth = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    fourth = auth.post(f"{QUIZ}/start", {}, token_from=QUIZ)
     assert fourth.status_code == 409
     assert "used all 3 attempts" in fourth.get_data(as_text=True)
     with session.begin():
@@ -229,8 +224,10 @@ def end_quiz(tmp_path: Path, session: Session, clock: FixedClock, app: Flask) ->
     return "/courses/end-course/quizzes/soviet-union-ww2-quiz"
 
 
-def test_end_mode_one_form(client: FlaskClient, end_quiz: str, session: Session) -> None:
-    signup(client)
+def test_end_mode_one_form(
+    client: FlaskClient, auth: AuthActions, end_quiz: str, session: Session
+) -> None:
+    auth.signup()
     attempt = start(client, end_quiz)
     form = client.get(f"/attempts/{attempt}").get_data(as_text=True)
     assert form.count("<fieldset") == 17 and "Submit answers" in form
@@ -238,7 +235,7 @@ def test_end_mode_one_form(client: FlaskClient, end_quiz: str, session: Session)
     for question in QUESTIONS.values():
         answers.update(form_answer(question))
     answers[field("manchuria-invasion")] = "08/09/1945"  # unreadable: nothing graded
-    retry = post(client, f"/attempts/{attempt}/submit", answers, token_from=f"/attempts/{attempt}")
+    retry = auth.post(f"/attempts/{attempt}/submit", answers, token_from=f"/attempts/{attempt}")
     assert retry.status_code == 400
     text = retry.get_data(as_text=True)
     assert (
@@ -249,11 +246,11 @@ def test_end_mode_one_form(client: FlaskClient, end_quiz: str, session: Session)
         assert session.scalar(select(func.count()).select_from(Response)) == 0
     answers[field("manchuria-invasion")] = "9 August 1945"
     answers.pop(field("sakhalin"))  # left blank: scores 0
-    ask = post(client, f"/attempts/{attempt}/submit", answers, token_from=f"/attempts/{attempt}")
+    ask = auth.post(f"/attempts/{attempt}/submit", answers, token_from=f"/attempts/{attempt}")
     assert ask.status_code == 200 and "Submit anyway" in ask.get_data(as_text=True)
-    done = post(client, f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, token_from="/")
+    done = auth.post(f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, token_from="/")
     assert done.status_code == 302
-    again = post(client, f"/attempts/{attempt}/submit", answers, token_from="/")
+    again = auth.post(f"/attempts/{attempt}/submit", answers, token_from="/")
     assert again.status_code == 302  # a second submit shows the same results
     results = client.get(f"/attempts/{attempt}/results").get_data(as_text=True)
     assert "Passed" in results and "(no answer)" in results

@@ -10,14 +10,13 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
-from tests.web.helpers import (
+from tests.factories import (
+    AuthActions,
     answer_path,
     attempt_id_from,
     bundled_questions,
     card_slug,
     form_answer,
-    post,
-    signup,
     slugs_in,
 )
 
@@ -26,17 +25,17 @@ QUESTIONS = bundled_questions()
 
 
 def finish_quiz(client: FlaskClient) -> None:
-    start = post(client, f"{QUIZ}/start", {}, token_from=QUIZ)
+    start = AuthActions(client).post(f"{QUIZ}/start", {}, token_from=QUIZ)
     attempt = attempt_id_from(start.headers["Location"])
     for qid, question in QUESTIONS.items():
         data = {**form_answer(question), "confidence": "sure"}
-        post(client, answer_path(attempt, qid), data, token_from=f"/attempts/{attempt}")
-    post(client, f"/attempts/{attempt}/submit", {}, token_from="/")
+        AuthActions(client).post(answer_path(attempt, qid), data, token_from=f"/attempts/{attempt}")
+    AuthActions(client).post(f"/attempts/{attempt}/submit", {}, token_from="/")
 
 
 def test_review_after_quiz(app: Flask, clock: FixedClock, session: Session) -> None:
     client = app.test_client()
-    signup(client, "rev@example.org")
+    AuthActions(client).signup("rev@example.org")
     assert "Nothing due right now" in client.get("/review").get_data(as_text=True)
     finish_quiz(client)
     clock.advance(timedelta(days=4))
@@ -51,9 +50,11 @@ def test_review_after_quiz(app: Flask, clock: FixedClock, session: Session) -> N
             **form_answer(QUESTIONS[card_slug(session, int(card))], key="r"),
             "reps": re.search(r'name="reps" value="(\d+)"', page).group(1),  # type: ignore[union-attr]
         }
-        result = post(client, f"/review/{card}", data, token_from="/review")
+        result = AuthActions(client).post(f"/review/{card}", data, token_from="/review")
         assert result.status_code == 200 and "Correct." in result.get_data(as_text=True)
-        again = post(client, f"/review/{card}", data, token_from="/")  # reload / double submit
+        again = AuthActions(client).post(
+            f"/review/{card}", data, token_from="/"
+        )  # reload / double submit
         assert again.status_code == 302
         reviewed += 1
         page = client.get("/review").get_data(as_text=True)
@@ -67,17 +68,18 @@ def test_review_after_quiz(app: Flask, clock: FixedClock, session: Session) -> N
 
 def test_forged_review_values(app: Flask) -> None:
     client = app.test_client()
-    signup(client, "forge@example.org")
-    assert post(client, "/review/99999", {"reps": "0"}, token_from="/review").status_code == 404
-    missing = post(client, "/review/1", {}, token_from="/review")
+    AuthActions(client).signup("forge@example.org")
+    assert (
+        AuthActions(client).post("/review/99999", {"reps": "0"}, token_from="/review").status_code
+        == 404
+    )
+    missing = AuthActions(client).post("/review/1", {}, token_from="/review")
     assert missing.status_code == 302  # no reps: back to the queue, nothing graded
 
 
 def test_signup_keeps_browser_time_zone(app: Flask) -> None:
     client = app.test_client()
-    from tests.conftest import csrf_token
-
-    token = csrf_token(client, "/signup")
+    token = AuthActions(client).csrf("/signup")
     client.post(
         "/signup",
         data={
@@ -88,19 +90,20 @@ def test_signup_keeps_browser_time_zone(app: Flask) -> None:
         },
     )
     assert 'value="Asia/Tokyo"' in client.get("/account").get_data(as_text=True)
-    bad = post(client, "/account/timezone", {"tz-timezone": "Mars/Olympus"}, token_from="/account")
+    bad = AuthActions(client).post(
+        "/account/timezone", {"tz-timezone": "Mars/Olympus"}, token_from="/account"
+    )
     assert bad.status_code == 400 and "Unknown time zone" in bad.get_data(as_text=True)
-    good = post(
-        client, "/account/timezone", {"tz-timezone": "America/Los_Angeles"}, token_from="/account"
+    good = AuthActions(client).post(
+        "/account/timezone", {"tz-timezone": "America/Los_Angeles"}, token_from="/account"
     )
     assert good.status_code == 302
 
 
 def test_review_limits_form(app: Flask) -> None:
     client = app.test_client()
-    signup(client, "limits@example.org")
-    saved = post(
-        client,
+    AuthActions(client).signup("limits@example.org")
+    saved = AuthActions(client).post(
         "/review/settings",
         {"new_per_day": "5", "reviews_per_day": ""},
         token_from="/review",
@@ -108,14 +111,14 @@ def test_review_limits_form(app: Flask) -> None:
     assert saved.status_code == 302
     page = client.get("/review").get_data(as_text=True)
     assert 'name="new_per_day" type="number" min="0" max="1000" value="5"' in page
-    bad = post(client, "/review/settings", {"new_per_day": "-3"}, token_from="/review")
+    bad = AuthActions(client).post("/review/settings", {"new_per_day": "-3"}, token_from="/review")
     assert bad.status_code == 302
     assert 'value="5"' in client.get("/review").get_data(as_text=True)  # unchanged
 
 
 def test_course_page_shows_reviews_due_today(app: Flask, clock: FixedClock) -> None:
     client = app.test_client()
-    signup(client, "due@example.org")
+    AuthActions(client).signup("due@example.org")
     finish_quiz(client)
     clock.advance(timedelta(days=4))
     page = client.get("/courses/ww2-soviet-union/").get_data(as_text=True)

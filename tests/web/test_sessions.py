@@ -12,25 +12,21 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
-from course.services.accounts import create_user
 from course.settings import Settings
 from course.store.users import Role, UserSession
 from course.web.app import create_app
-from tests.web.helpers import PASSWORD, post
+from tests.factories import PASSWORD, AuthActions, make_user
 
 REMEMBER = "remember_token"
 
 
 def login(client: FlaskClient, email: str, remember: bool = False) -> None:
-    data = {"email": email, "password": PASSWORD}
-    if remember:
-        data["remember"] = "y"
-    page = post(client, "/login", data, token_from="/login")
+    page = AuthActions(client).login(email, PASSWORD, remember)
     assert page.status_code == 302, page.get_data(as_text=True)
 
 
 def logout(client: FlaskClient) -> None:
-    assert post(client, "/logout", {}, token_from="/").status_code == 302
+    assert AuthActions(client).logout().status_code == 302
 
 
 def cookies(client: FlaskClient) -> dict[str, str]:
@@ -51,7 +47,7 @@ def browser_with(app: Flask, jar: dict[str, str]) -> FlaskClient:
 
 @pytest.fixture
 def ada(session: Session, clock: FixedClock, app: Flask) -> str:
-    create_user(session, clock, "ada@example.org", PASSWORD, "Ada")
+    make_user(session, clock, "ada@example.org", display_name="Ada")
     return "ada@example.org"
 
 
@@ -106,8 +102,7 @@ def test_password_change_ends_remember_cookies_elsewhere(app: Flask, ada: str) -
     login(there, ada, remember=True)
     stolen = {REMEMBER: cookies(there)[REMEMBER]}
     new = "an entirely new passphrase"
-    page = post(
-        here,
+    page = AuthActions(here).post(
         "/account",
         {"pw-current": PASSWORD, "pw-new": new, "pw-confirm": new},
         token_from="/account",
@@ -154,8 +149,7 @@ def test_remembered_sessions_outlive_idleness_but_not_the_maximum(
 def test_remember_cookie_lasts_remember_days(app: Flask, ada: str) -> None:
     assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=30)
     client = app.test_client()
-    page = post(
-        client,
+    page = AuthActions(client).post(
         "/login",
         {"email": ada, "password": PASSWORD, "remember": "y"},
         token_from="/login",
@@ -169,8 +163,8 @@ def test_remember_cookie_lasts_remember_days(app: Flask, ada: str) -> None:
 
 
 def admin_and_learner(session: Session, clock: FixedClock) -> tuple[int, int]:
-    admin = create_user(session, clock, "root@example.org", PASSWORD, "Root", Role.ADMIN)
-    learner = create_user(session, clock, "lea@example.org", PASSWORD, "Lea")
+    admin = make_user(session, clock, "root@example.org", display_name="Root", role=Role.ADMIN)
+    learner = make_user(session, clock, "lea@example.org", display_name="Lea")
     return admin.id, learner.id
 
 
@@ -184,8 +178,8 @@ def test_role_change_ends_that_users_sessions(
     jar = cookies(learner)
     admin = app.test_client()
     login(admin, "root@example.org")
-    page = post(
-        admin, f"/admin/users/{learner_id}/role", {"role": "instructor"}, token_from="/admin/users"
+    page = AuthActions(admin).post(
+        f"/admin/users/{learner_id}/role", {"role": "instructor"}, token_from="/admin/users"
     )
     assert page.status_code == 302
     assert learner.get("/account").status_code == 302
@@ -201,8 +195,7 @@ def test_account_deletion_ends_other_sessions(
     login(here, ada)
     login(there, ada, remember=True)
     jar = cookies(there)
-    page = post(
-        here,
+    page = AuthActions(here).post(
         "/account/delete",
         {"del-password": PASSWORD, "del-confirm": "y"},
         token_from="/account",
@@ -221,10 +214,11 @@ def test_the_last_admin_cannot_leave_no_admin(
     admin_id, _ = admin_and_learner(session, clock)
     admin = app.test_client()
     login(admin, "root@example.org")
-    own = post(admin, f"/admin/users/{admin_id}/role", {"role": "learner"}, token_from="/")
+    own = AuthActions(admin).post(
+        f"/admin/users/{admin_id}/role", {"role": "learner"}, token_from="/"
+    )
     assert own.status_code == 400 and "own role" in own.get_data(as_text=True)
-    gone = post(
-        admin,
+    gone = AuthActions(admin).post(
         "/account/delete",
         {"del-password": PASSWORD, "del-confirm": "y"},
         token_from="/account",
@@ -242,7 +236,7 @@ def test_an_admin_is_demoted_only_while_another_remains(
     from course.store.users import User
 
     admin_id, _ = admin_and_learner(session, clock)
-    second = create_user(session, clock, "two@example.org", PASSWORD, "Two", Role.ADMIN)
+    second = make_user(session, clock, "two@example.org", display_name="Two", role=Role.ADMIN)
     set_role(session, Actor(second.id, Role.ADMIN), admin_id, Role.LEARNER)
     # One admin is left: demoting them is refused whoever asks (here a stale admin actor).
     with pytest.raises(Conflict):

@@ -14,22 +14,16 @@ from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.services import classes
-from course.services.accounts import create_user
 from course.services.authz import Actor
 from course.services.content_sync import validate_root
 from course.store.users import Role
-from tests.conftest import csrf_token
-from tests.web.helpers import PASSWORD, answer_path, attempt_id_from, field, post
+from tests.factories import AuthActions, answer_path, attempt_id_from, field, make_class, make_user
 
 COURSE = "ww2-soviet-union"
 
 
 def logged_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    token = csrf_token(client, "/login")
-    page = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
-    assert page.status_code == 302
-    return client
+    return AuthActions(app.test_client()).login_as(email)
 
 
 @pytest.fixture
@@ -43,14 +37,15 @@ def world(app: Flask, session: Session, clock: FixedClock) -> dict[str, object]:
         ("other_learner", Role.LEARNER),
         ("admin", Role.ADMIN),
     ]:
-        people[name] = create_user(session, clock, f"{name}@example.org", PASSWORD, name, role)
+        people[name] = make_user(
+            session, clock, f"{name}@example.org", display_name=name, role=role
+        )
     teacher = Actor(people["teacher"].id, Role.INSTRUCTOR)
-    class_id = classes.create_class(session, clock, teacher, COURSE, "9B")
-    code = classes.teaching(session, teacher)[0].join_code
+    class_id, code = make_class(session, clock, teacher, "9B", COURSE)
     classes.join(session, clock, Actor(people["learner"].id, Role.LEARNER), code)
     learner = logged_in(app, "learner@example.org")
     quiz = f"/courses/{COURSE}/quizzes/soviet-union-ww2-quiz"
-    start = post(learner, f"{quiz}/start", {}, token_from=quiz)
+    start = AuthActions(learner).post(f"{quiz}/start", {}, token_from=quiz)
     return {
         "class_id": class_id,
         "learner_id": people["learner"].id,
@@ -102,7 +97,7 @@ def test_authorization_matrix(app: Flask, world: dict[str, object]) -> None:
     for template, data, expected in POSTS:
         path = template.format(**values)
         for role, status in zip(ROLES, expected, strict=True):
-            token = csrf_token(clients[role], "/login" if role == "anonymous" else "/")
+            token = AuthActions(clients[role]).csrf("/login" if role == "anonymous" else "/")
             got = clients[role].post(path, data={**data, "csrf_token": token}).status_code
             if got != status:
                 failures.append(f"POST {path} as {role}: {got}, expected {status}")
@@ -116,10 +111,11 @@ def test_join_link_and_assignments_page(app: Flask, world: dict[str, object]) ->
     code = re.search(r'class="big-code">([A-Z0-9]+)<', overview)
     assert code is not None
     assert code.group(1) in other.get(f"/join/{code.group(1)}").get_data(as_text=True)
-    joined = post(other, "/classes/join", {"code": code.group(1).lower()}, token_from="/classes")
+    joined = AuthActions(other).post(
+        "/classes/join", {"code": code.group(1).lower()}, token_from="/classes"
+    )
     assert joined.status_code == 302
-    assign = post(
-        teacher,
+    assign = AuthActions(teacher).post(
         f"/teach/classes/{world['class_id']}/assignments",
         {"target": "lesson:soviet-union-ww2", "due": "2026-03-01T10:00"},
         token_from="/teach",
@@ -127,8 +123,7 @@ def test_join_link_and_assignments_page(app: Flask, world: dict[str, object]) ->
     assert assign.status_code == 302
     page = other.get("/classes").get_data(as_text=True)
     assert "Read: The Soviet Union in World War II" in page and "overdue" in page
-    bad = post(
-        teacher,
+    bad = AuthActions(teacher).post(
         f"/teach/classes/{world['class_id']}/assignments",
         {"target": "lesson:nope", "due": "2026-03-01T10:00"},
         token_from="/teach",
@@ -142,7 +137,7 @@ def test_web_authoring_preview_publish_and_zip(
     import shutil
 
     from course.services.content_sync import sync_root
-    from tests.conftest import REPO
+    from tests.factories import REPO
 
     root = tmp_path / "content"
     for part in ("lessons", "quizzes"):
@@ -155,8 +150,7 @@ def test_web_authoring_preview_publish_and_zip(
         "title: Extra\nlesson: soviet-union-ww2\nquestions:\n  - id: a\n    type: true_false\n"
         "    prompt: Is this broken?\n    answr: true\n"
     )
-    page = post(
-        teacher,
+    page = AuthActions(teacher).post(
         path,
         {"filename": "extra.yaml", "text": broken, "action": "publish"},
         token_from=path,
@@ -166,15 +160,13 @@ def test_web_authoring_preview_publish_and_zip(
     assert "unknown key &#39;answr&#39;" in html and 'class="bad"' in html
     assert not (root / "quizzes" / "extra.yaml").exists()  # nothing published
     fixed = broken.replace("answr", "answer")
-    done = post(
-        teacher,
+    done = AuthActions(teacher).post(
         path,
         {"filename": "extra.yaml", "text": fixed, "action": "publish"},
         token_from=path,
     )
     assert done.status_code == 302 and (root / "quizzes" / "extra.yaml").exists()
-    traversal = post(
-        teacher,
+    traversal = AuthActions(teacher).post(
         path,
         {"filename": "../../evil.yaml", "text": fixed, "action": "preview"},
         token_from=path,
@@ -194,14 +186,14 @@ def test_web_authoring_preview_publish_and_zip(
 def test_admin_promotes(app: Flask, world: dict[str, object]) -> None:
     admin = logged_in(app, "admin@example.org")
     target = world["learner_id"]
-    page = post(
-        admin, f"/admin/users/{target}/role", {"role": "instructor"}, token_from="/admin/users"
+    page = AuthActions(admin).post(
+        f"/admin/users/{target}/role", {"role": "instructor"}, token_from="/admin/users"
     )
     assert page.status_code == 302
     promoted = logged_in(app, "learner@example.org")
     assert promoted.get("/teach").status_code == 200
-    forged = post(
-        admin, f"/admin/users/{target}/role", {"role": "superuser"}, token_from="/admin/users"
+    forged = AuthActions(admin).post(
+        f"/admin/users/{target}/role", {"role": "superuser"}, token_from="/admin/users"
     )
     assert forged.status_code == 400
 
@@ -211,8 +203,7 @@ def test_learner_detail_shows_answers_reviews_and_recall(
 ) -> None:
     learner = logged_in(app, "learner@example.org")
     attempt = world["attempt"]
-    post(
-        learner,
+    AuthActions(learner).post(
         answer_path(str(attempt), "sakhalin"),
         {field("sakhalin"): "<b>Hokkaido</b>"},
         token_from=f"/attempts/{attempt}",

@@ -11,15 +11,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
-from course.services import classes
-from course.services.accounts import LOGIN_PER_ACCOUNT_ADDRESS, create_user
-from course.services.authz import Actor
+from course.services.accounts import LOGIN_PER_ACCOUNT_ADDRESS
 from course.services.limits import JOIN_GUESSES
 from course.settings import Settings
 from course.store.classes import Membership
-from course.store.users import Role
 from course.web.app import create_app
-from tests.web.helpers import PASSWORD, post
+from tests.factories import PASSWORD, AuthActions, make_class, make_instructor, make_user
 
 SCHOOL = "192.0.2.10"  # every learner of the class behind one NAT address
 ELSEWHERE = "203.0.113.66"
@@ -32,16 +29,14 @@ def browser(app: Flask, address: str) -> FlaskClient:
 
 
 def login(client: FlaskClient, email: str, password: str = PASSWORD, **headers: str) -> int:
-    page = post(client, "/login", {"email": email, "password": password}, token_from="/login")
-    return int(page.status_code)
+    return int(AuthActions(client).login(email, password).status_code)
 
 
 @pytest.fixture
 def join_code(session: Session, clock: FixedClock, app: Flask) -> str:
-    teacher = create_user(session, clock, "t@example.org", PASSWORD, "T", Role.INSTRUCTOR)
-    actor = Actor(teacher.id, Role.INSTRUCTOR)
-    classes.create_class(session, clock, actor, "ww2-soviet-union", "9B")
-    return classes.teaching(session, actor)[0].join_code
+    teacher = make_instructor(session, clock, "t@example.org", display_name="T")
+    _, code = make_class(session, clock, teacher, "9B", "ww2-soviet-union")
+    return code
 
 
 def test_a_class_behind_one_address_signs_up_logs_in_and_joins(
@@ -52,14 +47,20 @@ def test_a_class_behind_one_address_signs_up_logs_in_and_joins(
     for i in range(60):
         client = browser(app, SCHOOL)
         email = f"pupil{i}@example.org"
-        page = post(client, "/signup", {"email": email, "password": PASSWORD}, token_from="/signup")
+        page = AuthActions(client).post(
+            "/signup", {"email": email, "password": PASSWORD}, token_from="/signup"
+        )
         assert page.status_code == 302, (i, page.get_data(as_text=True))
-        assert post(client, "/logout", {}, token_from="/").status_code == 302
+        assert AuthActions(client).post("/logout", {}, token_from="/").status_code == 302
         assert login(client, email, "a mistyped password") == 401
         assert login(client, email) == 302, i
-        wrong = post(client, "/classes/join", {"code": "WRONGCODE"}, token_from="/classes")
+        wrong = AuthActions(client).post(
+            "/classes/join", {"code": "WRONGCODE"}, token_from="/classes"
+        )
         assert wrong.status_code == 400
-        right = post(client, "/classes/join", {"code": join_code}, token_from="/classes")
+        right = AuthActions(client).post(
+            "/classes/join", {"code": join_code}, token_from="/classes"
+        )
         assert right.status_code == 302, (i, right.get_data(as_text=True))
         clock.advance(timedelta(seconds=9))
     assert clock.now() - start <= timedelta(minutes=10)
@@ -72,13 +73,15 @@ def test_brute_force_slows_only_that_account_from_that_address(
 ) -> None:
     """THREATS 1 and 43: the attacker gets 429 with a retry time; the owner, from their
     own address, logs in at once; other accounts are unaffected."""
-    create_user(session, clock, "owner@example.org", PASSWORD, "Owner")
-    create_user(session, clock, "other@example.org", PASSWORD, "Other")
+    make_user(session, clock, "owner@example.org", display_name="Owner")
+    make_user(session, clock, "other@example.org", display_name="Other")
     attacker = browser(app, ELSEWHERE)
     free = LOGIN_PER_ACCOUNT_ADDRESS.free
     statuses = [login(attacker, "owner@example.org", f"guess {i}") for i in range(free + 1)]
     assert statuses == [401] * free + [429]
-    page = post(attacker, "/login", {"email": "owner@example.org", "password": PASSWORD}, "/login")
+    page = AuthActions(attacker).post(
+        "/login", {"email": "owner@example.org", "password": PASSWORD}, "/login"
+    )
     assert page.status_code == 429
     assert int(page.headers["Retry-After"]) > 0
     assert "Try again in" in page.get_data(as_text=True)
@@ -91,7 +94,7 @@ def test_the_owner_gets_in_during_a_distributed_attack(
     app: Flask, session: Session, clock: FixedClock
 ) -> None:
     """THREATS 43: guesses from many addresses slow new addresses, never the usual one."""
-    create_user(session, clock, "owner@example.org", PASSWORD, "Owner")
+    make_user(session, clock, "owner@example.org", display_name="Owner")
     assert login(browser(app, SCHOOL), "owner@example.org") == 302  # the usual address
     for i in range(40):
         login(browser(app, f"198.51.100.{i}"), "owner@example.org", f"guess {i}")
@@ -103,7 +106,7 @@ def test_forged_forwarded_for_is_ignored_without_trusted_proxies(
     app: Flask, session: Session, clock: FixedClock
 ) -> None:
     """THREATS 42: with TRUSTED_PROXIES=0 a rotating X-Forwarded-For changes nothing."""
-    create_user(session, clock, "owner@example.org", PASSWORD, "Owner")
+    make_user(session, clock, "owner@example.org", display_name="Owner")
     attacker = browser(app, ELSEWHERE)
     statuses = []
     for i in range(LOGIN_PER_ACCOUNT_ADDRESS.free + 1):
@@ -118,7 +121,7 @@ def test_trusted_proxy_gives_the_real_client_address(
     """THREATS 42: behind one trusted proxy, learners are told apart by X-Forwarded-For."""
     app = create_app(settings.with_overrides(trusted_proxies=1), engine, clock)
     app.config.update(TESTING=True)
-    create_user(session, clock, "owner@example.org", PASSWORD, "Owner")
+    make_user(session, clock, "owner@example.org", display_name="Owner")
     attacker, owner = browser(app, "10.0.0.2"), browser(app, "10.0.0.2")  # the proxy
     attacker.environ_base["HTTP_X_FORWARDED_FOR"] = ELSEWHERE
     owner.environ_base["HTTP_X_FORWARDED_FOR"] = f"{ELSEWHERE}, {SCHOOL}"  # forged first hop
@@ -133,25 +136,32 @@ def test_wrong_join_codes_never_block_another_learner(
 ) -> None:
     """THREATS 13 and 44: guessing is throttled per account, not per address."""
     for name in ("guesser", "friend"):
-        create_user(session, clock, f"{name}@example.org", PASSWORD, name)
+        make_user(session, clock, f"{name}@example.org", display_name=name)
     guesser, friend = browser(app, SCHOOL), browser(app, SCHOOL)
     assert login(guesser, "guesser@example.org") == 302
     assert login(friend, "friend@example.org") == 302
     statuses = [
-        post(guesser, "/classes/join", {"code": f"GUESS{i:03d}"}, "/classes").status_code
+        AuthActions(guesser)
+        .post("/classes/join", {"code": f"GUESS{i:03d}"}, "/classes")
+        .status_code
         for i in range(JOIN_GUESSES.free + 1)
     ]
     assert statuses == [400] * JOIN_GUESSES.free + [429]
-    refused = post(guesser, "/classes/join", {"code": join_code}, "/classes")
+    refused = AuthActions(guesser).post("/classes/join", {"code": join_code}, "/classes")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
-    assert post(friend, "/classes/join", {"code": join_code}, "/classes").status_code == 302
+    assert (
+        AuthActions(friend).post("/classes/join", {"code": join_code}, "/classes").status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize("length", [186, 187, 254, 255, 300, 5_000])
 def test_long_login_email_gets_400_naming_the_limit(app: Flask, length: int) -> None:
     """THREATS 46 for the login email (a 500 on PostgreSQL before keys were hashed)."""
     email = "a" * (length - len("@example.org")) + "@example.org"
-    page = post(app.test_client(), "/login", {"email": email, "password": "x" * 12}, "/login")
+    page = AuthActions(app.test_client()).post(
+        "/login", {"email": email, "password": "x" * 12}, "/login"
+    )
     if length <= 254:
         assert page.status_code == 401
     else:

@@ -1,0 +1,357 @@
+"""Shared test data: typed factories with defaults (like CTFd's ``gen_*``), the bundled
+quiz's questions and opaque keys, and the form fields that answer them.
+
+Test modules import from here (and from :mod:`tests.servers` for real servers), never
+from one another or from ``conftest.py``; requests go through the ``auth`` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.content.loader import load_root
+from course.content.model import (
+    AnyQuestion,
+    ChoiceQuestion,
+    ClozeQuestion,
+    DateQuestion,
+    MatchQuestion,
+    MultiChoiceQuestion,
+    NumberQuestion,
+    OrderQuestion,
+    TextQuestion,
+    TrueFalseQuestion,
+)
+from course.review.rating import Confidence
+from course.services import attempts, classes
+from course.services.accounts import Account, create_user
+from course.services.authz import Actor
+from course.store.content import QuestionRow
+from course.store.review import ReviewCard
+from course.store.users import Role
+
+# --- Where the tests run ------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("COURSE_TEST_DATABASE_URL", "")
+USING_PG = PG_URL.startswith("postgres")
+
+# --- The bundled course ------------------------------------------------------------
+
+PASSWORD = "a long enough password"
+COURSE = "ww2-soviet-union"
+QUIZ = "soviet-union-ww2-quiz"
+QUIZ_PAGE = f"/courses/{COURSE}/quizzes/{QUIZ}"
+
+
+def bundled_questions(root: Path = REPO) -> dict[str, AnyQuestion]:
+    """question slug → question, for every quiz of the content at ``root``."""
+    bundle, report = load_root(root)
+    assert bundle is not None, report.lines()
+    return {q.id: q for quiz in bundle.quizzes for q in quiz.questions}
+
+
+def bundled_keys(root: Path = REPO) -> dict[str, str]:
+    """question slug → its opaque key (position) in an attempt of the bundled quiz, which
+    neither shuffles nor picks."""
+    bundle, report = load_root(root)
+    assert bundle is not None, report.lines()
+    return {q.id: str(i + 1) for quiz in bundle.quizzes for i, q in enumerate(quiz.questions)}
+
+
+KEYS = bundled_keys()
+
+
+def _shown_text() -> str:
+    """Everything the quiz shows learners anyway: prompts, options, items, cloze text."""
+    parts: list[str] = []
+    for question in bundled_questions().values():
+        parts.append(question.prompt)
+        for attribute in ("choices", "items", "lefts", "rights"):
+            parts.extend(o.text for o in getattr(question, attribute, ()))
+        parts.extend(getattr(question, "segments", ()))
+    return " ".join(parts).lower()
+
+
+SHOWN = _shown_text()
+
+
+def slugs_in(html: str) -> list[str]:
+    """Every question id (author's slug) of the bundled quiz found in ``html``.
+
+    A slug that is also a word of the shown text ("Along which *parallel*…") is looked
+    for in the markup only (tags, attributes, URLs); every other slug anywhere.
+    """
+    lowered = html.lower()
+    markup = " ".join(re.findall(r"<[^>]*>", lowered))
+    return [slug for slug in KEYS if slug in (markup if slug in SHOWN else lowered)]
+
+
+def answer_path(attempt: int | str, slug: str) -> str:
+    """The URL answering the bundled question ``slug`` in ``attempt``."""
+    return f"/attempts/{attempt}/questions/{KEYS[slug]}"
+
+
+def field(slug: str) -> str:
+    """The form field of the bundled question ``slug`` in an attempt."""
+    return f"q-{KEYS[slug]}"
+
+
+def fixed_key_root(tmp_path: Path) -> Path:
+    """A copy of the bundled content whose Sakhalin question also accepts "Hokkaido"."""
+    root = tmp_path / "content"
+    for part in ("lessons", "quizzes"):
+        shutil.copytree(REPO / part, root / part)
+    shutil.copy(REPO / "course.yaml", root / "course.yaml")
+    quiz = root / "quizzes" / "soviet-union-ww2.yaml"
+    text = quiz.read_text(encoding="utf-8")
+    text = text.replace("    answer: Sakhalin\n", "    answer: [Sakhalin, Hokkaido]\n").replace(
+        '      "Hokkaido": 0\n', '      "Hokkaido": 1\n'
+    )
+    quiz.write_text(text, encoding="utf-8")
+    return root
+
+
+# --- Forms -------------------------------------------------------------------------
+
+
+def form_answer(
+    question: AnyQuestion, right: bool = True, key: str | None = None
+) -> dict[str, Any]:
+    """Form fields answering ``question`` correctly (or wrongly); ``key`` names the fields
+    (default: the question's position in the bundled quiz)."""
+    name = f"q-{key if key is not None else KEYS[question.id]}"
+    match question:
+        case ChoiceQuestion():
+            pick = next(c for c in question.choices if c.correct == right)
+            return {name: pick.id}
+        case MultiChoiceQuestion():
+            return {name: [c.id for c in question.choices if c.correct == right]}
+        case TrueFalseQuestion():
+            return {name: str(question.answer == right).lower()}
+        case TextQuestion():
+            return {name: question.matcher.answers[0] if right else "zzzz"}
+        case NumberQuestion():
+            value = question.range[0] if question.range else question.answer
+            return {name: str(value if right else value * 3 + 1)}
+        case DateQuestion():
+            return {name: str(question.answer) if right else "1800"}
+        case OrderQuestion():
+            items = list(question.items) if right else list(reversed(question.items))
+            return {f"{name}-{item.id}": str(i + 1) for i, item in enumerate(items)}
+        case MatchQuestion():
+            rights = [r for _, r in question.pairs]
+            if not right:
+                rights = rights[1:] + rights[:1]
+            return {
+                f"{name}-{left}": r for (left, _), r in zip(question.pairs, rights, strict=True)
+            }
+        case ClozeQuestion():
+            return {
+                f"{name}-{i}": (b.answers[0] if right else "zzz")
+                for i, b in enumerate(question.blanks)
+            }
+
+
+def getter(fields: dict[str, Any]) -> Callable[[str], list[str]]:
+    """A form getter (as the services take) over plain form fields."""
+
+    def get(name: str) -> list[str]:
+        value = fields.get(name)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list) else [value]
+
+    return get
+
+
+def csrf_token(client: FlaskClient, path: str) -> str:
+    """Fetch a form page and return the CSRF token it carries."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class AuthActions:
+    """Requests a browser makes to sign up, log in and out, and post forms (flaskr's
+    ``AuthActions``). ``on(other_client)`` drives another browser the same way."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def on(self, client: FlaskClient) -> AuthActions:
+        return AuthActions(client)
+
+    def browser(self) -> AuthActions:
+        """A new browser (its own cookies) on the same app."""
+        return AuthActions(self.client.application.test_client())
+
+    def csrf(self, path: str) -> str:
+        """The CSRF token of the form page at ``path``."""
+        return csrf_token(self.client, path)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, token_from: str = "/") -> Any:
+        """Post ``data`` to ``path`` with the CSRF token of the page ``token_from``."""
+        token = self.csrf(token_from)
+        return self.client.post(path, data={**(data or {}), "csrf_token": token})
+
+    def signup(
+        self,
+        email: str = "learner@example.org",
+        password: str = PASSWORD,
+        display_name: str = "Lea",
+    ) -> Any:
+        """Sign up (and so log in); the form must accept."""
+        data = {"email": email, "password": password, "display_name": display_name}
+        page = self.post("/signup", data, token_from="/signup")
+        assert page.status_code == 302, page.get_data(as_text=True)
+        return page
+
+    def login(
+        self, email: str, password: str = PASSWORD, remember: bool = False, next_url: str = ""
+    ) -> Any:
+        """Post the login form; returns the response (302 on success)."""
+        data = {"email": email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        path = "/login" + (f"?next={next_url}" if next_url else "")
+        return self.post(path, data, token_from="/login")
+
+    def login_as(self, email: str, password: str = PASSWORD) -> FlaskClient:
+        """A new browser on the same app, logged in as ``email``."""
+        other = self.browser()
+        page = other.login(email, password)
+        assert page.status_code == 302, page.get_data(as_text=True)
+        return other.client
+
+    def logout(self) -> Any:
+        return self.post("/logout", {}, token_from="/")
+
+
+def attempt_id_from(location: str) -> int:
+    """The attempt id in a redirect to an attempt's page."""
+    match = re.search(r"/attempts/(\d+)", location)
+    assert match, location
+    return int(match.group(1))
+
+
+# --- Database rows -----------------------------------------------------------------
+
+
+def make_user(
+    session: Session,
+    clock: FixedClock,
+    email: str = "learner@example.org",
+    *,
+    password: str = PASSWORD,
+    display_name: str = "",
+    role: Role = Role.LEARNER,
+) -> Account:
+    """An account, created through the accounts service (its rules apply)."""
+    return create_user(session, clock, email, password, display_name, role)
+
+
+def make_actor(
+    session: Session,
+    clock: FixedClock,
+    email: str = "learner@example.org",
+    role: Role = Role.LEARNER,
+    **overrides: Any,
+) -> Actor:
+    """A new account of ``role``, as the services' actor."""
+    return Actor(make_user(session, clock, email, role=role, **overrides).id, role)
+
+
+def make_learner(
+    session: Session, clock: FixedClock, email: str = "learner@example.org", **overrides: Any
+) -> Actor:
+    return make_actor(session, clock, email, Role.LEARNER, **overrides)
+
+
+def make_instructor(
+    session: Session, clock: FixedClock, email: str = "teacher@example.org", **overrides: Any
+) -> Actor:
+    return make_actor(session, clock, email, Role.INSTRUCTOR, **overrides)
+
+
+def make_class(
+    session: Session,
+    clock: FixedClock,
+    teacher: Actor,
+    name: str = "9B",
+    course: str = COURSE,
+) -> tuple[int, str]:
+    """A class taught by ``teacher``: its id and join code."""
+    class_id = classes.create_class(session, clock, teacher, course, name)
+    code = {c.id: c.join_code for c in classes.teaching(session, teacher)}[class_id]
+    return class_id, code
+
+
+def start_attempt(
+    session: Session, clock: FixedClock, user_id: int, course: str = COURSE, quiz: str = QUIZ
+) -> int:
+    return attempts.start_attempt(session, clock, user_id, course, quiz)
+
+
+def answer(
+    session: Session,
+    clock: FixedClock,
+    user_id: int,
+    attempt: int,
+    slug: str,
+    fields: dict[str, Any],
+    confidence: Confidence | None = None,
+) -> attempts.AnswerOutcome:
+    """Answer the bundled question ``slug`` with form ``fields`` (no fuzzing)."""
+    return attempts.submit_answer(
+        session, clock, user_id, attempt, int(KEYS[slug]), getter(fields), confidence, fuzz=False
+    )
+
+
+def take_quiz(
+    session: Session,
+    clock: FixedClock,
+    user_id: int,
+    *,
+    wrong: Iterable[str] = (),
+    answers: dict[str, str] | None = None,
+    confidence: Confidence | None = None,
+    pause: timedelta = timedelta(seconds=20),
+    fuzz: bool = True,
+) -> int:
+    """Take the bundled quiz: every question right except ``wrong``; ``answers`` types
+    given text instead. Returns the submitted attempt's id."""
+    wrong, questions = set(wrong), bundled_questions()
+    attempt = start_attempt(session, clock, user_id)
+    for slug, question in questions.items():
+        clock.advance(pause)
+        fields = form_answer(question, slug not in wrong)
+        if answers and slug in answers:
+            fields = {field(slug): answers[slug]}
+        answer(session, clock, user_id, attempt, slug, fields, confidence)
+    attempts.submit_attempt(session, clock, user_id, attempt, fuzz=fuzz)
+    return attempt
+
+
+def card_slug(session: Session, card_id: int) -> str:
+    """The author's slug of a review card's question (tests only: pages never show it)."""
+    with session.begin():
+        slug = session.scalar(
+            select(QuestionRow.slug)
+            .join(ReviewCard, ReviewCard.question_id == QuestionRow.id)
+            .where(ReviewCard.id == card_id)
+        )
+    assert slug is not None
+    return slug
