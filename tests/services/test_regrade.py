@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -94,16 +94,19 @@ def test_regrade_cli(
 
 
 def test_mid_attempt_edit_keeps_the_started_version(
-    app: Flask, session: Session, clock: FixedClock, tmp_path: Path
+    client: FlaskClient,
+    auth: AuthActions,
+    session: Session,
+    clock: FixedClock,
+    tmp_path: Path,
 ) -> None:
     """THREATS 40: content edited mid-attempt — the learner finishes against the version
     they started; the results say which version."""
-    client = app.test_client()
-    AuthActions(client).signup("mid@example.org")
-    start = AuthActions(client).post(f"{QUIZ}/start", {}, token_from=QUIZ)
+    auth.signup("mid@example.org")
+    start = auth.post(f"{QUIZ}/start", {}, token_from=QUIZ)
     attempt = attempt_id_from(start.headers["Location"])
     questions = bundled_questions()
-    AuthActions(client).post(
+    auth.post(
         answer_path(attempt, "manchuria-invasion"),
         form_answer(questions["manchuria-invasion"]),
         token_from=f"/attempts/{attempt}",
@@ -113,7 +116,7 @@ def test_mid_attempt_edit_keeps_the_started_version(
     assert started is not None
     newer = sync_root(session, clock, fixed_key_root(tmp_path))  # Hokkaido now accepted
     assert newer.content_hash != started
-    page = AuthActions(client).post(
+    page = auth.post(
         answer_path(attempt, "sakhalin"),
         {field("sakhalin"): "Hokkaido"},
         token_from=f"/attempts/{attempt}",
@@ -123,18 +126,18 @@ def test_mid_attempt_edit_keeps_the_started_version(
         response = session.scalar(select(Response).where(Response.response_text == "Hokkaido"))
         assert response is not None and response.score == 0.0  # the key it started with
     for qid, question in questions.items():
-        AuthActions(client).post(
+        auth.post(
             answer_path(attempt, qid),
             form_answer(question),
             token_from=f"/attempts/{attempt}",
         )
-    AuthActions(client).post(f"/attempts/{attempt}/submit", {}, token_from="/")
+    auth.post(f"/attempts/{attempt}/submit", {}, token_from="/")
     results = client.get(f"/attempts/{attempt}/results").get_data(as_text=True)
     assert f"content {started[:12]}" in results and newer.content_hash[:12] not in results
     # A new attempt uses the new key.
-    second = AuthActions(client).post(f"{QUIZ}/start", {}, token_from=QUIZ)
+    second = auth.post(f"{QUIZ}/start", {}, token_from=QUIZ)
     new = attempt_id_from(second.headers["Location"])
-    AuthActions(client).post(
+    auth.post(
         answer_path(new, "sakhalin"),
         {field("sakhalin"): "Hokkaido"},
         token_from=f"/attempts/{new}",

@@ -106,9 +106,10 @@ def test_auth_forms_refuse_missing_or_foreign_csrf(
 # --- THREATS 52: extra fields are ignored ------------------------------------------
 
 
-def test_signup_ignores_role_and_id_fields(app: Flask, session: Session, ada: int) -> None:
-    client = app.test_client()
-    page = AuthActions(client).post(
+def test_signup_ignores_role_and_id_fields(
+    client: FlaskClient, auth: AuthActions, session: Session, ada: int
+) -> None:
+    page = auth.post(
         "/signup",
         {
             "email": "mallory@example.org",
@@ -153,15 +154,12 @@ def test_account_forms_ignore_role_and_user_id(
 
 
 def test_unknown_email_costs_one_verify_like_a_wrong_password(
-    app: Flask, ada: int, counting: CountingHasher
+    client: FlaskClient, auth: AuthActions, ada: int, counting: CountingHasher
 ) -> None:
-    client = app.test_client()
     work = []
     for email in (EMAIL, "nobody@example.org"):
         before = counting.calls
-        page = AuthActions(client).post(
-            "/login", {"email": email, "password": "wrong password"}, "/login"
-        )
+        page = auth.post("/login", {"email": email, "password": "wrong password"}, "/login")
         assert page.status_code == 401
         assert "Email or password is not right." in page.get_data(as_text=True)
         work.append(counting.calls - before)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -33,9 +32,10 @@ def finish_quiz(client: FlaskClient) -> None:
     AuthActions(client).post(f"/attempts/{attempt}/submit", {}, token_from="/")
 
 
-def test_review_after_quiz(app: Flask, clock: FixedClock, session: Session) -> None:
-    client = app.test_client()
-    AuthActions(client).signup("rev@example.org")
+def test_review_after_quiz(
+    client: FlaskClient, auth: AuthActions, clock: FixedClock, session: Session
+) -> None:
+    auth.signup("rev@example.org")
     assert "Nothing due right now" in client.get("/review").get_data(as_text=True)
     finish_quiz(client)
     clock.advance(timedelta(days=4))
@@ -50,11 +50,9 @@ def test_review_after_quiz(app: Flask, clock: FixedClock, session: Session) -> N
             **form_answer(QUESTIONS[card_slug(session, int(card))], key="r"),
             "reps": re.search(r'name="reps" value="(\d+)"', page).group(1),  # type: ignore[union-attr]
         }
-        result = AuthActions(client).post(f"/review/{card}", data, token_from="/review")
+        result = auth.post(f"/review/{card}", data, token_from="/review")
         assert result.status_code == 200 and "Correct." in result.get_data(as_text=True)
-        again = AuthActions(client).post(
-            f"/review/{card}", data, token_from="/"
-        )  # reload / double submit
+        again = auth.post(f"/review/{card}", data, token_from="/")  # reload / double submit
         assert again.status_code == 302
         reviewed += 1
         page = client.get("/review").get_data(as_text=True)
@@ -66,20 +64,15 @@ def test_review_after_quiz(app: Flask, clock: FixedClock, session: Session) -> N
     assert "Reviews due in the next 14 days" in progress
 
 
-def test_forged_review_values(app: Flask) -> None:
-    client = app.test_client()
-    AuthActions(client).signup("forge@example.org")
-    assert (
-        AuthActions(client).post("/review/99999", {"reps": "0"}, token_from="/review").status_code
-        == 404
-    )
-    missing = AuthActions(client).post("/review/1", {}, token_from="/review")
+def test_forged_review_values(client: FlaskClient, auth: AuthActions) -> None:
+    auth.signup("forge@example.org")
+    assert auth.post("/review/99999", {"reps": "0"}, token_from="/review").status_code == 404
+    missing = auth.post("/review/1", {}, token_from="/review")
     assert missing.status_code == 302  # no reps: back to the queue, nothing graded
 
 
-def test_signup_keeps_browser_time_zone(app: Flask) -> None:
-    client = app.test_client()
-    token = AuthActions(client).csrf("/signup")
+def test_signup_keeps_browser_time_zone(client: FlaskClient, auth: AuthActions) -> None:
+    token = auth.csrf("/signup")
     client.post(
         "/signup",
         data={
@@ -90,20 +83,17 @@ def test_signup_keeps_browser_time_zone(app: Flask) -> None:
         },
     )
     assert 'value="Asia/Tokyo"' in client.get("/account").get_data(as_text=True)
-    bad = AuthActions(client).post(
-        "/account/timezone", {"tz-timezone": "Mars/Olympus"}, token_from="/account"
-    )
+    bad = auth.post("/account/timezone", {"tz-timezone": "Mars/Olympus"}, token_from="/account")
     assert bad.status_code == 400 and "Unknown time zone" in bad.get_data(as_text=True)
-    good = AuthActions(client).post(
+    good = auth.post(
         "/account/timezone", {"tz-timezone": "America/Los_Angeles"}, token_from="/account"
     )
     assert good.status_code == 302
 
 
-def test_review_limits_form(app: Flask) -> None:
-    client = app.test_client()
-    AuthActions(client).signup("limits@example.org")
-    saved = AuthActions(client).post(
+def test_review_limits_form(client: FlaskClient, auth: AuthActions) -> None:
+    auth.signup("limits@example.org")
+    saved = auth.post(
         "/review/settings",
         {"new_per_day": "5", "reviews_per_day": ""},
         token_from="/review",
@@ -111,14 +101,15 @@ def test_review_limits_form(app: Flask) -> None:
     assert saved.status_code == 302
     page = client.get("/review").get_data(as_text=True)
     assert 'name="new_per_day" type="number" min="0" max="1000" value="5"' in page
-    bad = AuthActions(client).post("/review/settings", {"new_per_day": "-3"}, token_from="/review")
+    bad = auth.post("/review/settings", {"new_per_day": "-3"}, token_from="/review")
     assert bad.status_code == 302
     assert 'value="5"' in client.get("/review").get_data(as_text=True)  # unchanged
 
 
-def test_course_page_shows_reviews_due_today(app: Flask, clock: FixedClock) -> None:
-    client = app.test_client()
-    AuthActions(client).signup("due@example.org")
+def test_course_page_shows_reviews_due_today(
+    client: FlaskClient, auth: AuthActions, clock: FixedClock
+) -> None:
+    auth.signup("due@example.org")
     finish_quiz(client)
     clock.advance(timedelta(days=4))
     page = client.get("/courses/ww2-soviet-union/").get_data(as_text=True)
