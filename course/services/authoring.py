@@ -107,6 +107,7 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}\.(md|yaml|yml)")
 class AuthoredPreview:
     filename: str
     problems: tuple[Diagnostic, ...]  # of this file (the rest of the root must stay clean)
+    warnings: tuple[Diagnostic, ...]  # of this file: shown, never blocking (contract v1.1)
     other_problems: tuple[str, ...]
     lesson_html: str | None
     quiz: Quiz | None
@@ -156,6 +157,7 @@ def preview(actor: Actor, root: Path, filename: str, data: bytes) -> AuthoredPre
         bundle, report = validate_root(copy)
         shown = str(placed)
         mine = tuple(p for p in report.problems if p.path == shown)
+        warned = tuple(sorted(w for w in set(report.warnings) if w.path == shown))
         others = tuple(
             str(p).replace(str(copy), str(root)) for p in report.problems if p.path != shown
         )
@@ -168,7 +170,13 @@ def preview(actor: Actor, root: Path, filename: str, data: bytes) -> AuthoredPre
                 quiz = next((q for q in bundle.quizzes if q.path == shown), None)
     text = data.decode("utf-8", errors="replace")
     return AuthoredPreview(
-        target.name, tuple(sorted(mine)), others, lesson_html, quiz, tuple(text.splitlines())
+        target.name,
+        tuple(sorted(mine)),
+        warned,
+        others,
+        lesson_html,
+        quiz,
+        tuple(text.splitlines()),
     )
 
 

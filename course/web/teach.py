@@ -131,7 +131,7 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 def _csv(data: bytes, name: str) -> Response:
-    return Response(data, mimetype="text/csv; charset=utf-8", headers=_attachment(name))
+    return Response(data, mimetype="text/csv", headers=_attachment(name))  # Flask adds the charset
 
 
 @bp.get("/teach/classes/<int:class_id>/gradebook.csv")
@@ -170,6 +170,8 @@ def author(course_id: str) -> ResponseReturnValue:
                 f"{result.updated} updated, {result.retired} retired).",
                 "info",
             )
+            for warning in authoring.preview(actor(), root, filename, data).warnings:
+                flash(f"Warning, line {warning.line}: {warning.message}", "info")
             return redirect(url_for("teach.author", course_id=course_id))
     checked = authoring.preview(actor(), root, filename, data)
     status = 200 if checked.ok else 422
