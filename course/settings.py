@@ -6,13 +6,22 @@ variable, what is wrong and how to fix it; the CLI prints it and exits 2.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from course.inputs import parse_int
+
+_log = logging.getLogger(__name__)
+# Settings that once existed: setting one says so at start instead of doing nothing quietly.
+OBSOLETE = {
+    "REDIS_URL": "rate limits and sessions live in the database, shared by every worker "
+    "and host; unset it",
+}
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 _CHECKOUT_ROOT = PACKAGE_DIR.parent
@@ -129,6 +138,11 @@ def _secret_key(instance: Path, env: Mapping[str, str]) -> str:
     return key
 
 
+def redact_url(url: str) -> str:
+    """The URL with any password replaced by ``***``, for messages and logs."""
+    return re.sub(r"(://[^:/@]*:)[^/]*@", r"\1***@", url)
+
+
 def _database_url(instance: Path, env: Mapping[str, str]) -> str:
     raw = env.get("DATABASE_URL", "").strip()
     if not raw:
@@ -136,7 +150,7 @@ def _database_url(instance: Path, env: Mapping[str, str]) -> str:
     url = normalize_database_url(raw)
     if not (url.startswith("sqlite:") or url.startswith("postgresql+psycopg://")):
         raise SettingsError(
-            f"DATABASE_URL={raw!r} is not supported; use sqlite:///path/to/file.db "
+            f"DATABASE_URL={redact_url(raw)!r} is not supported; use sqlite:///path/to/file.db "
             "or postgresql://user@host:5432/dbname"
         )
     return url
@@ -160,6 +174,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         SettingsError: a value is wrong; the message names the variable and the fix.
     """
     env = os.environ if env is None else env
+    for name, why in OBSOLETE.items():
+        if env.get(name):
+            _log.warning("%s is set but no longer used: %s", name, why)
     instance = Path(env.get("COURSE_INSTANCE", "instance")).expanduser().resolve()
     try:
         # Owner only: it holds the secret key and the SQLite database.
