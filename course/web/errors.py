@@ -74,11 +74,19 @@ def render_error(status: int, message: str, retry_after: int | None = None) -> R
 
 
 def _page(status: int, title: str, message: str, typed: list[tuple[str, str]]) -> str:
-    if status in (500, 503) and "_login_user" not in g:
+    outage = status in (500, 503) and "_login_user" not in g
+    if outage:
         # The page header shows who is logged in; loading that user needs the database,
-        # which may be what failed. An outage page does without.
+        # which may be what failed. An outage page does without (and shows no "Log in"
+        # either, which would read as if the learner had been logged out).
         g._login_user = AnonymousUserMixin()
-    context = {"status": status, "title": title, "message": message, "typed": typed}
+    context = {
+        "status": status,
+        "title": title,
+        "message": message,
+        "typed": typed,
+        "hide_account": outage,
+    }
     try:
         return render_template("error.html", action=request.path, **context)
     except Exception:  # loading the user for the header failed: render without one

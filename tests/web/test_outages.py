@@ -66,6 +66,7 @@ def test_logged_in_user_gets_the_503_page_and_recovers(
             assert page.status_code == 503, path
             assert "database cannot be reached" in html and "Back to the course" in html
             assert "Internal Server Error" not in html and "Traceback" not in html
+            assert "Log in" not in html  # it must not read as if the learner were logged out
             assert page.headers["Retry-After"] == "30"
         answer = client.post(
             f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
