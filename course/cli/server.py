@@ -15,7 +15,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load_config(self) -> None:
         for key, value in self.options.items():
-            self.cfg.set(key, value)
+            if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
+                self.cfg.set(key, value)
 
     def load(self) -> Flask:
         from course.web.app import create_app
@@ -32,5 +33,9 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
             "errorlog": "-",
             "timeout": 30,
             "graceful_timeout": 10,
+            # gunicorn 25+ opens a control socket at one fixed path per user
+            # (~/.gunicorn/gunicorn.ctl): two sites run by one user would take each other's.
+            # Nothing here uses it.
+            "control_socket_disable": True,
         }
     ).run()
