@@ -38,7 +38,7 @@ LEECH_LAPSES = 8
 class Cell:
     """One learner × assignment: what they did."""
 
-    state: str  # "done", "passed", "attempted", "not started", "overdue"
+    state: str  # "done", "passed", "attempted", "in progress", "not started", "overdue"
     percent: int | None = None
     late: bool = False
 
@@ -287,9 +287,12 @@ def _cell(
             return Cell("done", late=read_at > column.due_at)
         return Cell("overdue" if overdue else "not started", late=overdue)
     quiz_id = quizzes.get(column.slug, (0, ""))[0]
-    done = [a for a in by_user_quiz.get((user, quiz_id), []) if a.submitted_at and a.max_points]
+    started = by_user_quiz.get((user, quiz_id), [])
+    done = [a for a in started if a.submitted_at and a.max_points]
     if not done:
-        return Cell("overdue" if overdue else "not started", late=overdue)
+        return Cell(
+            "overdue" if overdue else ("in progress" if started else "not started"), late=overdue
+        )
     best = max(round(100 * a.points / a.max_points) for a in done)
     passes = [a.submitted_at for a in done if a.passed]
     if passes:
