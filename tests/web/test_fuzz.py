@@ -380,7 +380,8 @@ def test_fuzz_every_route_without_server_errors(
     statuses = {k: v for k, v in sorted(world.counts.items()) if k.endswith("xx")}
     print(
         f"\nfuzz on {database}: {world.counts['requests']} requests, "
-        f"{len(world.failures)} x 5xx, statuses {statuses}, "
+        f"{len(world.failures)} x 5xx, statuses of the hostile ones {statuses} "
+        "(the rest log actors in and fetch forms), "
         f"{world.counts['seconds_x1000'] / 1000:.1f} s in the app"
     )
     assert world.counts["requests"] >= BUDGET
