@@ -192,6 +192,8 @@ def authenticate(
             if address:
                 throttle.refund(session, keys["address"], now)
         throttle.mark(session, keys["known"], now)
+        # Counters nobody touched for over a month go (one indexed range delete).
+        throttle.purge(session, now - KNOWN_ADDRESS_FOR - timedelta(days=1))
         user = session.get(User, user_id)
         assert user is not None
         if hasher.needs_rehash(user.password_hash):
