@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from course.content.loader import load_root
 from course.grading.registry import grade_response
 from course.services.forms import raw_from_form
-from tests.web.helpers import form_answer
+from tests.factories import form_answer
 
 
 def rate(fn: Callable[[], Any], seconds: float) -> float:
