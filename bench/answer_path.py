@@ -33,8 +33,8 @@ from course.clock import SystemClock  # noqa: E402
 from course.services.accounts import create_user  # noqa: E402
 from course.settings import from_env  # noqa: E402
 from course.store.engine import make_engine, make_sessionmaker  # noqa: E402
-from tests.servers import course, free_port, serve  # noqa: E402
 from tests.factories import answer_path, bundled_questions, form_answer  # noqa: E402
+from tests.servers import course, free_port, serve  # noqa: E402
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 

@@ -20,8 +20,8 @@ from sqlalchemy import func, select, text
 
 from course.store.attempts import Response
 from course.store.engine import make_engine, make_sessionmaker
-from tests.servers import course, free_port, instance_env, serve, stop
 from tests.factories import answer_path, bundled_questions, form_answer
+from tests.servers import course, free_port, instance_env, serve, stop
 
 QUIZ = "/courses/ww2-soviet-union/quizzes/soviet-union-ww2-quiz"
 RUNS = int(os.environ.get("COURSE_SIGKILL_RUNS", "2"))
