@@ -108,19 +108,41 @@ def field(slug: str) -> str:
     return f"q-{KEYS[slug]}"
 
 
-def fixed_key_root(tmp_path: Path) -> Path:
-    """A copy of the bundled content whose Sakhalin question also accepts "Hokkaido"."""
-    root = tmp_path / "content"
+def course_copy(
+    root: Path,
+    course_id: str | None = None,
+    edit: Callable[[str], str] | None = None,
+) -> Path:
+    """A writable copy of the bundled content at ``root``: under another course id (a
+    second course beside the bundled one) when ``course_id`` is given, with the bundled
+    quiz's YAML text passed through ``edit``."""
     for part in ("lessons", "quizzes"):
         shutil.copytree(REPO / part, root / part)
-    shutil.copy(REPO / "course.yaml", root / "course.yaml")
-    quiz = root / "quizzes" / "soviet-union-ww2.yaml"
-    text = quiz.read_text(encoding="utf-8")
-    text = text.replace("    answer: Sakhalin\n", "    answer: [Sakhalin, Hokkaido]\n").replace(
-        '      "Hokkaido": 0\n', '      "Hokkaido": 1\n'
-    )
-    quiz.write_text(text, encoding="utf-8")
+    if course_id is None:
+        shutil.copy(REPO / "course.yaml", root / "course.yaml")
+    else:
+        (root / "course.yaml").write_text(
+            f"id: {course_id}\ntitle: {course_id}\n", encoding="utf-8"
+        )
+    if edit is not None:
+        quiz = root / "quizzes" / "soviet-union-ww2.yaml"
+        quiz.write_text(edit(quiz.read_text(encoding="utf-8")), encoding="utf-8")
     return root
+
+
+def end_mode(text: str) -> str:
+    """Quiz YAML edit: feedback at the end instead of after each question."""
+    return text.replace("feedback: immediate", "feedback: end")
+
+
+def fixed_key_root(tmp_path: Path) -> Path:
+    """A copy of the bundled content whose Sakhalin question also accepts "Hokkaido"."""
+    return course_copy(
+        tmp_path / "content",
+        edit=lambda text: text.replace(
+            "    answer: Sakhalin\n", "    answer: [Sakhalin, Hokkaido]\n"
+        ).replace('      "Hokkaido": 0\n', '      "Hokkaido": 1\n'),
+    )
 
 
 # --- Forms -------------------------------------------------------------------------

@@ -11,7 +11,6 @@ HTTP 5xx or any exception that is not a ``CourseError`` (those the app maps to 4
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -35,11 +34,12 @@ from course.store.review import ReviewCard, ReviewLog
 from tests.factories import (
     KEYS,
     PASSWORD,
-    REPO,
     USING_PG,
     AuthActions,
     bundled_questions,
     card_slug,
+    course_copy,
+    end_mode,
     form_answer,
     make_user,
 )
@@ -87,17 +87,10 @@ def report(name: str, runs: int, held: int, errors: int, threads: int = THREADS)
 @pytest.fixture
 def end_quiz(tmp_path: Path, session: Session, clock: FixedClock, app: Flask) -> str:
     """An end-of-quiz copy of the bundled quiz with no attempt limit."""
-    root = tmp_path / "end-course"
-    shutil.copytree(REPO / "lessons", root / "lessons")
-    shutil.copytree(REPO / "quizzes", root / "quizzes")
-    (root / "course.yaml").write_text("id: end-course\ntitle: End course\n", encoding="utf-8")
-    quiz = root / "quizzes" / "soviet-union-ww2.yaml"
-    text = quiz.read_text(encoding="utf-8")
-    quiz.write_text(
-        text.replace("feedback: immediate", "feedback: end").replace("attempts: 3\n", ""),
-        encoding="utf-8",
+    unlimited = course_copy(
+        tmp_path / "end", "end-course", lambda text: end_mode(text.replace("attempts: 3\n", ""))
     )
-    sync_root(session, clock, root)
+    sync_root(session, clock, unlimited)
     return "/courses/end-course/quizzes/soviet-union-ww2-quiz"
 
 

@@ -28,12 +28,7 @@ from course.content.model import (
 from tests.factories import KEYS, REPO, bundled_questions, field, form_answer
 from tests.servers import course, free_port, instance_env, serve, stop
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
-]
 QUESTIONS = bundled_questions()
 SLUG_AT = {key: slug for slug, key in KEYS.items()}
 # Ceilings, not waits: each returns as soon as the page is ready. Generous for a loaded
@@ -75,19 +70,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield instance
-        instance.close()
 
 
 def new_page(browser: Any, **options: Any) -> Any:

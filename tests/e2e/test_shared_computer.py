@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.servers import course, free_port, instance_env, serve
+from tests.servers import course, free_port, instance_env, serve, stop
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
-]
 PASSWORD = "a shared computer passphrase"
 
 
@@ -28,22 +22,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     course(env, "create-user", "kim@example.org", "--password", PASSWORD)
     port = free_port()
     proc = serve(env, port, workers=1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield instance
-        instance.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
 
 
 def test_logout_on_a_shared_computer(server: str, browser: Any) -> None:

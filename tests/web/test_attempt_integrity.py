@@ -3,7 +3,6 @@ attempts) and 19 (hidden fields never trusted; time measured on the server)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,11 +16,12 @@ from course.clock import FixedClock
 from course.services.content_sync import sync_root
 from course.store.attempts import Attempt, AttemptStatus, Response
 from tests.factories import (
-    REPO,
     AuthActions,
     answer_path,
     attempt_id_from,
     bundled_questions,
+    course_copy,
+    end_mode,
     field,
     form_answer,
 )
@@ -39,13 +39,11 @@ def start(client: FlaskClient, quiz: str = QUIZ) -> int:
 @pytest.fixture
 def pick_quiz(tmp_path: Path, session: Session, clock: FixedClock, app: Flask) -> str:
     """The bundled quiz drawing 5 of its 17 questions per attempt, graded at the end."""
-    root = tmp_path / "pick-course"
-    shutil.copytree(REPO / "lessons", root / "lessons")
-    shutil.copytree(REPO / "quizzes", root / "quizzes")
-    (root / "course.yaml").write_text("id: pick-course\ntitle: Pick\n", encoding="utf-8")
-    quiz = root / "quizzes" / "soviet-union-ww2.yaml"
-    text = quiz.read_text(encoding="utf-8").replace("shuffle: false", "shuffle: true\npick: 5")
-    quiz.write_text(text.replace("feedback: immediate", "feedback: end"), encoding="utf-8")
+    root = course_copy(
+        tmp_path / "pick",
+        "pick-course",
+        lambda text: end_mode(text.replace("shuffle: false", "shuffle: true\npick: 5")),
+    )
     sync_root(session, clock, root)
     return "/courses/pick-course/quizzes/soviet-union-ww2-quiz"
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from flask import Flask
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.services.content_sync import sync_root
 from course.store.users import Role
-from tests.factories import COURSE, REPO, AuthActions, make_user
+from tests.factories import COURSE, AuthActions, course_copy, make_user
 
 QUIZ = """id: harbin-quiz
 title: Harbin
@@ -28,10 +27,7 @@ questions:
 def test_preview_and_publish_show_the_id_warning(
     app: Flask, auth: AuthActions, session: Session, clock: FixedClock, tmp_path: Path
 ) -> None:
-    root = tmp_path / "content"
-    for part in ("lessons", "quizzes"):
-        shutil.copytree(REPO / part, root / part)
-    shutil.copy(REPO / "course.yaml", root / "course.yaml")
+    root = course_copy(tmp_path / "content")
     sync_root(session, clock, root)  # a writable copy of the course
     make_user(session, clock, "teacher@example.org", role=Role.INSTRUCTOR)
     teacher = auth.on(auth.login_as("teacher@example.org"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,12 @@ from course.services.content_sync import sync_root
 from course.store.attempts import Attempt, Response
 from tests.factories import (
     KEYS,
-    REPO,
     AuthActions,
     answer_path,
     attempt_id_from,
     bundled_questions,
+    course_copy,
+    end_mode,
     field,
     form_answer,
 )
@@ -211,16 +211,7 @@ def test_attempt_limit(client: FlaskClient, auth: AuthActions, session: Session)
 @pytest.fixture
 def end_quiz(tmp_path: Path, session: Session, clock: FixedClock, app: Flask) -> str:
     """A second course whose quiz gives feedback at the end."""
-    root = tmp_path / "end-course"
-    shutil.copytree(REPO / "lessons", root / "lessons")
-    shutil.copytree(REPO / "quizzes", root / "quizzes")
-    (root / "course.yaml").write_text("id: end-course\ntitle: End course\n", encoding="utf-8")
-    quiz = root / "quizzes" / "soviet-union-ww2.yaml"
-    quiz.write_text(
-        quiz.read_text(encoding="utf-8").replace("feedback: immediate", "feedback: end"),
-        encoding="utf-8",
-    )
-    sync_root(session, clock, root)
+    sync_root(session, clock, course_copy(tmp_path / "end", "end-course", end_mode))
     return "/courses/end-course/quizzes/soviet-union-ww2-quiz"
 
 
