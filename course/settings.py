@@ -109,13 +109,10 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     raw = env.get(name)
     if raw is None or not raw.strip():
         return default
-    value = raw.strip()
-    if (
-        not (value.isascii() and value.isdigit() and len(value) <= 9)
-        or not low <= int(value) <= high
-    ):
+    value = parse_int(raw, low, high)
+    if value is None:
         raise SettingsError(f"{name}={raw!r} must be a whole number from {low} to {high}")
-    return int(value)
+    return value
 
 
 def _secret_key(instance: Path, env: Mapping[str, str]) -> str:

@@ -18,13 +18,14 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from course.clock import Clock
+from course.inputs import parse_int
 from course.store.engine import read_only
 from course.store.users import Role, UserSession, session_user_row, touch_session
 
 # last_seen_at is written at most this often per session (one UPDATE a minute, not
 # one per request).
 TOUCH_EVERY = timedelta(minutes=1)
-_MAX_ID_DIGITS = 18  # fits a BIGINT; longer "ids" are forged
+_MAX_ID = 2**63 - 1  # a BIGINT; anything larger is forged
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,11 @@ def start(session: Session, user_id: int, remember: bool, now: datetime) -> str:
 
 
 def _parse(token: str) -> tuple[int, str] | None:
-    sid, _, secret = token.partition(":")
-    if not sid.isascii() or not sid.isdigit() or len(sid) > _MAX_ID_DIGITS or not secret:
+    raw_id, _, secret = token.partition(":")
+    sid = parse_int(raw_id, 1, _MAX_ID)
+    if sid is None or not secret:
         return None
-    return int(sid), secret
+    return sid, secret
 
 
 def session_id(token: str) -> int | None:
