@@ -180,9 +180,17 @@ def preview(actor: Actor, root: Path, filename: str, data: bytes) -> AuthoredPre
     )
 
 
+@dataclass(frozen=True)
+class Published:
+    """A publish that landed: what the sync did, and the file's warnings (not blocking)."""
+
+    sync: SyncResult
+    warnings: tuple[Diagnostic, ...]
+
+
 def publish(
     session: Session, clock: Clock, actor: Actor, root: Path, filename: str, data: bytes
-) -> SyncResult:
+) -> Published:
     """Write the file into the content root and sync; a broken result changes nothing.
 
     Raises:
@@ -198,7 +206,7 @@ def publish(
     temporary.write_bytes(data)
     os.replace(temporary, target)  # atomic: readers see the old or the new file
     try:
-        return sync_root(session, clock, root)
+        return Published(sync_root(session, clock, root), checked.warnings)
     except Exception:
         if previous is None:
             target.unlink(missing_ok=True)

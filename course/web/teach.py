@@ -161,16 +161,17 @@ def author(course_id: str) -> ResponseReturnValue:
     filename = upload.filename if upload and upload.filename else request.form.get("filename", "")
     if request.form.get("action") == "publish":
         try:
-            result = authoring.publish(get_session(), clock(), actor(), root, filename, data)
+            published = authoring.publish(get_session(), clock(), actor(), root, filename, data)
         except ContentInvalid:
             pass  # shown below with the preview, line by line
         else:
+            result = published.sync
             flash(
                 f"Published: content {result.content_hash[:12]} ({result.added} added, "
                 f"{result.updated} updated, {result.retired} retired).",
                 "info",
             )
-            for warning in authoring.preview(actor(), root, filename, data).warnings:
+            for warning in published.warnings:
                 flash(f"Warning, line {warning.line}: {warning.message}", "info")
             return redirect(url_for("teach.author", course_id=course_id))
     checked = authoring.preview(actor(), root, filename, data)
