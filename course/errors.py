@@ -8,9 +8,12 @@ class CourseError(Exception):
 
     status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # Which input the message is about ("email", "password", "current"), so a form
+        # can show it beside that field; None when it is about the request as a whole.
+        self.field = field
 
 
 class InvalidInput(CourseError):

@@ -86,10 +86,12 @@ def check_email(email: str) -> str:
     """The normalized address, or :class:`InvalidInput` saying what a valid one is."""
     value = normalize_email(email)
     if len(value) > _EMAIL_MAX:
-        raise InvalidInput(f"That email address is too long: at most {_EMAIL_MAX} characters.")
+        raise InvalidInput(
+            f"That email address is too long: at most {_EMAIL_MAX} characters.", field="email"
+        )
     local, _, domain = value.partition("@")
     if not local or "." not in domain or " " in value or "\x00" in value:
-        raise InvalidInput("Enter a valid email address, like name@example.org.")
+        raise InvalidInput("Enter a valid email address, like name@example.org.", field="email")
     return value
 
 
@@ -260,7 +262,7 @@ def _confirm_password(session: Session, clock: Clock, user_id: int, password: st
         raise InvalidInput("Your account no longer exists.")
     if not passwords.hasher().verify(encoded, password):
         log.warning("security event=reauth_failed user_id=%d", user_id)
-        raise InvalidInput("Your current password is not right.")
+        raise InvalidInput("Your current password is not right.", field="current")
     with session.begin():
         throttle.clear(session, key)
 

@@ -94,14 +94,20 @@ def check_rules(password: str, email: str, name: str = "") -> None:
     most common), keyboard walks, dates and words with obvious substitutions.
     """
     if len(password) > MAX_PASSWORD:
-        raise InvalidInput(f"Password is too long: at most {MAX_PASSWORD} characters.")
+        raise InvalidInput(
+            f"Password is too long: at most {MAX_PASSWORD} characters.", field="password"
+        )
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"Password is too short: use at least {MIN_PASSWORD} characters.")
+        raise InvalidInput(
+            f"Password is too short: use at least {MIN_PASSWORD} characters.", field="password"
+        )
     address = email.strip().lower()
     if password.strip().lower() in {address, address.split("@")[0]}:
-        raise InvalidInput("Password must not be your email address.")
+        raise InvalidInput("Password must not be your email address.", field="password")
     if len(set(password)) < 4:
-        raise InvalidInput("Password is too simple: use more different characters.")
+        raise InvalidInput(
+            "Password is too simple: use more different characters.", field="password"
+        )
     inputs = [address, address.split("@")[0], *name.split()]
     result = zxcvbn(password[:_STRENGTH_PREFIX], user_inputs=inputs)
     if result["score"] < _MIN_SCORE:
@@ -110,5 +116,6 @@ def check_rules(password: str, email: str, name: str = "") -> None:
         hint = " ".join(feedback.get("suggestions") or []) or "Add another word or two."
         raise InvalidInput(
             f"Password is too easy to guess: {why.rstrip('.')}. {hint} "
-            "A few unrelated words make a strong password that is easy to remember."
+            "A few unrelated words make a strong password that is easy to remember.",
+            field="password",
         )

@@ -150,7 +150,7 @@ def signup() -> ResponseReturnValue:
                 form.timezone.data or "UTC",
             )
         except (InvalidInput, Conflict) as exc:
-            target = form.password if "assword" in exc.message else form.email
+            target = form.password if exc.field == "password" else form.email
             target.errors.append(exc.message)
             return render_template("signup.html", form=form), exc.status
         _login(user)
@@ -195,7 +195,7 @@ def account() -> ResponseReturnValue:
             get_session(), clock(), current_user.id, form.current.data, form.new.data, remember
         )
     except InvalidInput as exc:
-        target = form.current if "current" in exc.message else form.new
+        target = form.current if exc.field == "current" else form.new
         target.errors.append(exc.message)
         return _account_page(400, form=form)
     _login(user, remember)
@@ -214,7 +214,7 @@ def email() -> ResponseReturnValue:
             get_session(), clock(), current_user.id, form.current.data, form.email.data
         )
     except InvalidInput as exc:
-        target = form.current if "password" in exc.message else form.email
+        target = form.current if exc.field == "current" else form.email
         target.errors.append(exc.message)
         return _account_page(400, email_form=form)
     flash(f"Your email is now {address}; log in with it from now on.", "info")
