@@ -115,6 +115,7 @@ def read_lesson(
         markdown=body,
         path=path,
         media=tuple(dict.fromkeys(env.media)),
+        draft=bool(values.get("draft", False)),
     )
     return LessonRead(lesson, [])
 

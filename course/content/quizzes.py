@@ -16,14 +16,18 @@ from course.content.model import (
     split_cloze,
 )
 from course.content.reader import Invalid, Reader, convert, plain_data
-from course.content.schema import COMMON_FIELDS, QUIZ_FIELDS, TYPE_FIELDS, Field, Kind
+from course.content.schema import (
+    CHOICE_FIELDS,
+    COMMON_FIELDS,
+    QUIZ_FIELDS,
+    TYPE_FIELDS,
+    WRONG_FIELDS,
+    Kind,
+)
 from course.content.yamlsafe import Node, YamlError, decode, parse
 
-_CHOICE_FIELDS = (
-    Field("text", Kind.TEXT, "Choice text.", required=True),
-    Field("correct", Kind.BOOL, "This choice is correct."),
-    Field("feedback", Kind.MARKDOWN, "Shown when this choice is picked."),
-)
+# Keys whose values learners are graded against: a comment that cuts one is a warning.
+_GRADED_KEYS = ("answer", "accept", "items", "pairs")
 
 
 @dataclass
@@ -36,7 +40,8 @@ class QuizRead:
     # when something else in the file is broken.
     partial: Quiz | None = None
     lesson_ref: tuple[str, Node] | None = None
-    section_refs: list[tuple[str, Node]] = field(default_factory=list)
+    section_refs: list[tuple[str, Node, str]] = field(default_factory=list)  # section, at, qid
+    misconception_refs: list[tuple[str, Node]] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     id_positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # id → line, col
 
@@ -63,9 +68,12 @@ def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
         _questions(reader, fields["questions"][1], result) if "questions" in fields else []
     )
     pick = values.get("pick")
-    if pick is not None and definitions and pick > len(definitions):
+    published = [d for d in definitions if not d.get("draft")]
+    if pick is not None and definitions and pick > len(published):
         node = fields["pick"][0]
-        reader.error(node, f"'pick' is {pick} but the quiz has {len(definitions)} questions")
+        drafts = len(definitions) - len(published)
+        note = f" ({drafts} more are drafts)" if drafts else ""
+        reader.error(node, f"'pick' is {pick} but the quiz has {len(published)} questions{note}")
     built = Quiz(
         id=values.get("id", default_id),
         title=values.get("title", ""),
@@ -79,6 +87,7 @@ def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
         pick=pick,
         review=values.get("review", True),
         path=path,
+        draft=values.get("draft", False),
     )
     result.partial = built
     result.warnings.extend(id_hints(path, built.questions, result.id_positions))
@@ -135,12 +144,16 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     if read is None:
         return None
     values = {k: v for k, (_, v) in read.items()}
-    if "section" in read:
-        result.section_refs.append((values["section"], read["section"][0]))
+    if "section" in read and "id" in values:
+        result.section_refs.append((values["section"], read["section"][0], values["id"]))
+    result.warnings.extend(_cut_values(reader.path, node, qtype))
     definition: dict[str, Any] = {k: v for k, v in values.items() if k != "examples"}
-    _type_rules(reader, node, qtype, definition, read)
+    _type_rules(reader, node, qtype, definition, read, result)
     if "examples" in read:
         definition["examples"] = _examples(reader, read["examples"][1])
+    if "wrong" in read:
+        definition["wrong"] = _wrong(reader, read["wrong"][0], result)
+    _example_coverage(reader.path, node, definition, result)
     if len(reader.problems) > before or not {"id", "prompt"} <= values.keys():
         return None
     return definition
@@ -159,12 +172,13 @@ def _type_rules(  # noqa: C901 - one branch per question type
     qtype: QuestionType,
     d: dict[str, Any],
     read: dict[str, tuple[Node, Any]],
+    result: QuizRead,
 ) -> None:
     """Rules that involve several keys of one question."""
     match qtype:
         case QuestionType.CHOICE | QuestionType.MULTI_CHOICE:
             if "choices" in read:
-                d["choices"] = _choices(reader, read["choices"][0], d, qtype)
+                d["choices"] = _choices(reader, read["choices"][0], d, qtype, result)
         case QuestionType.TEXT:
             if not d.get("answer") and not d.get("regex"):
                 reader.error(node, "text question needs 'answer' or 'regex'")
@@ -211,7 +225,7 @@ def _check_regex(reader: Reader, node: Node, pattern: str) -> None:
 
 
 def _choices(
-    reader: Reader, node: Node, d: dict[str, Any], qtype: QuestionType
+    reader: Reader, node: Node, d: dict[str, Any], qtype: QuestionType, result: QuizRead
 ) -> list[dict[str, Any]]:
     if node.kind != "seq" or len(node.items) < 2:
         reader.error(node, "'choices' must be a list of at least two choices")
@@ -221,10 +235,14 @@ def _choices(
     choices: list[dict[str, Any]] = []
     for item in node.items:
         if item.kind == "map":
-            read = reader.mapping(item, _CHOICE_FIELDS, "choice")
+            read = reader.mapping(item, CHOICE_FIELDS, "choice")
             if read is None or "text" not in read:
                 continue
             choice = {k: v for k, (_, v) in read.items()}
+            if "misconception" in read:
+                result.misconception_refs.append(
+                    (choice["misconception"], read["misconception"][0])
+                )
             choice.setdefault("correct", False)
         elif item.kind == "scalar" and not item.is_null:
             choice = {"text": item.value, "correct": False}
@@ -283,3 +301,105 @@ def _examples(reader: Reader, node: Node) -> list[dict[str, Any]]:
             {"response": plain_data(response), "score": score, "line": at.line, "col": at.col}
         )
     return examples
+
+
+def _wrong(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any]:
+    """``wrong``: answer → feedback, or answer → {feedback, misconception}."""
+    if node.kind != "map":
+        reader.error(node, "'wrong' must be a mapping of wrong answer: feedback")
+        return {}
+    entries: dict[str, Any] = {}
+    for key, value in node.pairs:
+        if key.is_null:
+            reader.error(key, "a 'wrong' answer is empty; write the wrong answer as the key")
+            continue
+        what = f"wrong answer {key.value!r}"
+        if value.kind == "map":
+            read = reader.mapping(value, WRONG_FIELDS, what)
+            if read is None:
+                continue
+            if not read:
+                reader.error(value, f"{what} needs 'feedback' or 'misconception'")
+                continue
+            entries[key.value] = {k: v for k, (_, v) in read.items()}
+            if "misconception" in read:
+                result.misconception_refs.append(
+                    (read["misconception"][1], read["misconception"][0])
+                )
+        elif value.kind == "scalar" and not value.is_null:
+            entries[key.value] = value.value
+        else:
+            reader.error(
+                value, f"{what} needs feedback text or a mapping {{feedback, misconception}}"
+            )
+    return entries
+
+
+def _scalars(node: Node) -> list[Node]:
+    if node.kind == "scalar":
+        return [node]
+    found = [n for item in node.items for n in _scalars(item)]
+    for key, value in node.pairs:
+        found.extend([key, *_scalars(value)])
+    return found
+
+
+def _graded_nodes(node: Node, qtype: QuestionType) -> list[tuple[str, Node]]:
+    """The scalars of a question that learners' answers are compared with."""
+    found: list[tuple[str, Node]] = []
+    for key, value in node.pairs:
+        name = key.value
+        if name in _GRADED_KEYS or (name == "text" and qtype is QuestionType.CLOZE):
+            found.extend((name, n) for n in _scalars(value))
+        elif name == "choices":
+            for item in value.items:
+                text = item.get("text") if item.kind == "map" else item
+                if text is not None:
+                    found.append((name, text))
+        elif name == "wrong":
+            found.extend((name, k) for k, _ in value.pairs)
+    return found
+
+
+def _cut_values(path: str, node: Node, qtype: QuestionType) -> list[Diagnostic]:
+    """Warn where a ``#`` comment cut a graded value short (contract v1.1)."""
+    warnings = []
+    for name, scalar in _graded_nodes(node, qtype):
+        if scalar.comment is None or not scalar.plain:
+            continue
+        whole = f"{scalar.value} #{scalar.comment}" if scalar.comment else f"{scalar.value} #"
+        warnings.append(
+            Diagnostic(
+                path,
+                scalar.line,
+                scalar.col,
+                f"'{name}' value is read as {scalar.value!r}: in YAML ' #' after an "
+                f"unquoted value starts a comment. If '#{scalar.comment}' is part of it, "
+                f'quote the whole value ("{whole}"); if it is a comment, put it on a line '
+                "of its own",
+            )
+        )
+    return warnings
+
+
+def _example_coverage(path: str, node: Node, definition: dict[str, Any], result: QuizRead) -> None:
+    """Warn when a question's examples do not try both a right and a wrong response."""
+    scores = [e["score"] for e in definition.get("examples", [])]
+    missing = []
+    if not any(s >= 1 for s in scores):
+        missing.append("a right response (score 1)")
+    if not any(s < 1 for s in scores):
+        missing.append("a wrong one (score below 1)")
+    if not missing:
+        return
+    at = node.get("examples") or node.get("id") or node
+    qid = definition.get("id", "?")
+    result.warnings.append(
+        Diagnostic(
+            path,
+            at.line,
+            at.col,
+            f"question '{qid}' has no example of {' or '.join(missing)}; add examples "
+            "so `course validate` tests that right answers pass and wrong ones do not",
+        )
+    )

@@ -13,6 +13,7 @@ The tree is built from PyYAML's event stream, not its constructor, so:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,6 +28,7 @@ MAX_ALIASES = 100
 MAX_NODES = 200_000
 
 NodeKind = Literal["map", "seq", "scalar"]
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks
 
 
 @dataclass(eq=False)
@@ -38,6 +40,9 @@ class Node:
     col: int
     value: str = ""
     plain: bool = False  # an unquoted scalar: only these may be booleans, numbers or null
+    # A comment right after a plain scalar on its line: YAML cut the value there
+    # ("answer: C #sharp" is "C"), which the author may not have meant.
+    comment: str | None = None
     items: list[Node] = field(default_factory=list)
     pairs: list[tuple[Node, Node]] = field(default_factory=list)
 
@@ -103,9 +108,10 @@ def _tab_problems(path: str, text: str, line_offset: int) -> list[Diagnostic]:
 
 
 class _Builder:
-    def __init__(self, path: str, line_offset: int) -> None:
+    def __init__(self, path: str, line_offset: int, lines: list[str] | None = None) -> None:
         self.path = path
         self.offset = line_offset
+        self.lines = lines or []
         self.anchors: dict[str, Node] = {}
         self.aliases = 0
         self.problems: list[Diagnostic] = []
@@ -118,6 +124,16 @@ class _Builder:
     def fail(self, mark: Any, message: str) -> YamlError:
         line, col = self.pos(mark)
         return YamlError([*self.problems, Diagnostic(self.path, line, col, message)])
+
+    def comment_after(self, mark: Any) -> str | None:
+        """The comment that follows a scalar ending at ``mark`` on the same line, if any."""
+        if mark is None or not 0 <= mark.line < len(self.lines):
+            return None
+        rest = self.lines[mark.line][mark.column :]
+        stripped = rest.lstrip(" \t")
+        if stripped.startswith("#") and len(stripped) < len(rest):
+            return stripped[1:].strip()
+        return None
 
     def check_tag(self, event: yaml.NodeEvent) -> None:
         tag = getattr(event, "tag", None)
@@ -153,6 +169,8 @@ class _Builder:
                 self.check_tag(event)
                 line, col = self.pos(event.start_mark)
                 node = Node("scalar", line, col, value=event.value, plain=event.style in (None, ""))
+                if node.plain:
+                    node.comment = self.comment_after(event.end_mark)
             elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 self.check_tag(event)
                 if len(stack) >= MAX_DEPTH:
@@ -260,7 +278,7 @@ def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list
     tabs = _tab_problems(path, text, line_offset)
     if tabs:
         raise YamlError(tabs)
-    builder = _Builder(path, line_offset)
+    builder = _Builder(path, line_offset, _LINE_BREAK.split(text))
     try:
         # Events are consumed lazily so a limit stops the parser as soon as it is hit.
         root = builder.build(_events(text))

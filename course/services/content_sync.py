@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.content.diagnostics import Report
-from course.content.loader import load_root
+from course.content.loader import load_root, published
 from course.content.model import ContentBundle, Quiz
 from course.errors import ContentInvalid
 from course.grading.examples import check_examples
@@ -55,7 +55,8 @@ def sync_root(session: Session, clock: Clock, root: Path) -> SyncResult:
     if bundle is None:
         raise ContentInvalid(report.lines())
     with session.begin():
-        return _apply(session, clock, bundle)
+        # Drafts (contract v1.1) are validated above but never reach learners.
+        return _apply(session, clock, published(bundle))
 
 
 def _apply(session: Session, clock: Clock, bundle: ContentBundle) -> SyncResult:
