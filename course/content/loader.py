@@ -21,7 +21,7 @@ from course.content.model import ContentBundle, CourseInfo, Lesson, Quiz
 from course.content.quizzes import read_quiz
 from course.content.reader import ID_PATTERN, Reader
 from course.content.schema import COURSE_FIELDS
-from course.content.yamlsafe import MAX_FILE_BYTES, Node, YamlError, decode, parse
+from course.content.yamlsafe import MAX_FILE_BYTES, Node, YamlError, decode, parse_recovering
 
 QUIZ_SUFFIXES = (".yaml", ".yml")
 
@@ -40,19 +40,22 @@ def _course_info(root: Path, shown: str, report: Report) -> CourseInfo:
         return CourseInfo(id=default_id, title=default_id.replace("-", " ").title())
     display = os.path.normpath(os.path.join(shown, "course.yaml"))
     try:
-        node, dup = parse(display, decode(display, path.read_bytes()))
+        text = decode(display, path.read_bytes())
     except YamlError as exc:
         report.extend(exc.problems)
         return CourseInfo(id=default_id, title=default_id)
+    node, found, _ = parse_recovering(display, text)
     reader = Reader(display)
-    reader.problems.extend(dup)
+    reader.problems.extend(found)
     values = {}
     if node is not None:
         read = reader.mapping(node, COURSE_FIELDS, "course.yaml") or {}
         values = {k: v for k, (_, v) in read.items()}
         for key, value in (node.get("misconceptions") or Node("map", 1, 1)).pairs:
             if not ID_PATTERN.fullmatch(key.value):
-                reader.error(key, f"misconception {key.value!r} is not a slug (letters, digits, -, _)")
+                reader.error(
+                    key, f"misconception {key.value!r} is not a slug (letters, digits, -, _)"
+                )
             elif value.kind == "scalar" and not value.is_null and not value.value.strip():
                 reader.error(value, f"misconception '{key.value}' needs a one-line description")
         retention = values.get("desired_retention")
@@ -148,7 +151,9 @@ def _load_quizzes(load: _Load, check_quiz: QuizCheck | None) -> None:
         load.report.warnings.extend(read.warnings)
         if check_quiz is not None and read.partial is not None:
             load.report.extend(check_quiz(display, read.partial))
-        anchors = _check_refs(display, read.lesson_ref, read.section_refs, load.lessons, load.report)
+        anchors = _check_refs(
+            display, read.lesson_ref, read.section_refs, load.lessons, load.report
+        )
         _check_misconceptions(display, read.misconception_refs, load.course, load.report)
         quiz = _with_sections(read.quiz, anchors) if read.quiz is not None else None
         lesson = load.lessons.get(read.lesson_ref[0]) if read.lesson_ref else None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import regex
 
 from course.content.diagnostics import Diagnostic
 from course.content.hints import id_hints
@@ -15,6 +16,7 @@ from course.content.model import (
     build_question,
     split_cloze,
 )
+from course.content.patterns import REGEX_TIMEOUT_SECONDS, compiled, slow_input
 from course.content.reader import Invalid, Reader, convert, plain_data
 from course.content.schema import (
     CHOICE_FIELDS,
@@ -24,7 +26,7 @@ from course.content.schema import (
     WRONG_FIELDS,
     Kind,
 )
-from course.content.yamlsafe import Node, YamlError, decode, parse
+from course.content.yamlsafe import Node, YamlError, decode, parse_recovering
 
 # Keys whose values learners are graded against: a comment that cuts one is a warning.
 _GRADED_KEYS = ("answer", "accept", "items", "pairs")
@@ -49,9 +51,20 @@ class QuizRead:
 def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
     """Validate one quiz file; every problem is reported, nothing half-built."""
     try:
-        root, problems = parse(path, decode(path, data))
+        text = decode(path, data)
     except YamlError as exc:
         return QuizRead(None, exc.problems)
+    root, problems, broken = parse_recovering(path, text)
+    result = _read(path, root, problems, default_id)
+    if broken:
+        # Read past a syntax error to report the rest; a key on a blanked line would
+        # be reported missing, and examples of a half-read question would mislead.
+        result.problems = [p for p in result.problems if "missing required key" not in p.message]
+        result.quiz = result.partial = None
+    return result
+
+
+def _read(path: str, root: Node | None, problems: list[Diagnostic], default_id: str) -> QuizRead:
     reader = Reader(path)
     reader.problems.extend(problems)
     if root is None:
@@ -148,9 +161,9 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
         result.section_refs.append((values["section"], read["section"][0], values["id"]))
     result.warnings.extend(_cut_values(reader.path, node, qtype))
     definition: dict[str, Any] = {k: v for k, v in values.items() if k != "examples"}
-    _type_rules(reader, node, qtype, definition, read, result)
     if "examples" in read:
         definition["examples"] = _examples(reader, read["examples"][1])
+    _type_rules(reader, node, qtype, definition, read, result)
     if "wrong" in read:
         definition["wrong"] = _wrong(reader, read["wrong"][0], result)
     _example_coverage(reader.path, node, definition, result)
@@ -183,7 +196,7 @@ def _type_rules(  # noqa: C901 - one branch per question type
             if not d.get("answer") and not d.get("regex"):
                 reader.error(node, "text question needs 'answer' or 'regex'")
             for pattern in d.get("regex", []):
-                _check_regex(reader, read["regex"][0], pattern)
+                _check_regex(reader, read["regex"][0], pattern, d)
         case QuestionType.NUMBER:
             if "answer" not in d and "range" not in d:
                 reader.error(node, "number question needs 'answer' or 'range'")
@@ -217,11 +230,23 @@ def _type_rules(  # noqa: C901 - one branch per question type
             pass
 
 
-def _check_regex(reader: Reader, node: Node, pattern: str) -> None:
+def _check_regex(reader: Reader, node: Node, pattern: str, d: dict[str, Any]) -> None:
+    sensitive = bool(d.get("case_sensitive", False))
     try:
-        re.compile(pattern)
-    except re.error as exc:
+        compiled(pattern, sensitive)
+    except regex.error as exc:
         reader.error(node, f"regex {pattern!r} does not compile: {exc}")
+        return
+    samples = [str(e["response"]) for e in d.get("examples", []) if isinstance(e["response"], str)]
+    slow = slow_input(pattern, samples, sensitive)
+    if slow is not None:
+        shown = slow if len(slow) <= 20 else slow[:12] + "…" + slow[-4:]
+        reader.error(
+            node,
+            f"regex {pattern!r} takes longer than {REGEX_TIMEOUT_SECONDS * 1000:.0f} ms on "
+            f"{shown!r}: it backtracks catastrophically (nested repetition such as (a+)+ or "
+            "(\\w+\\s?)+); rewrite it so each part can match in only one way",
+        )
 
 
 def _choices(

@@ -60,11 +60,17 @@ class Node:
 
 
 class YamlError(Exception):
-    """The file could not be read as YAML at all."""
+    """The file could not be read as YAML at all.
 
-    def __init__(self, problems: list[Diagnostic]) -> None:
+    ``skip`` is the line (0-based, in the parsed text) that a syntax error points at:
+    :func:`parse_recovering` blanks it and reads on, to report the file's other
+    problems too. ``None`` for limits, which end reading.
+    """
+
+    def __init__(self, problems: list[Diagnostic], skip: list[int] | None = None) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+        self.skip = skip or []
 
 
 def decode(path: str, data: bytes, limit: int = MAX_FILE_BYTES) -> str:
@@ -284,11 +290,18 @@ def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list
         root = builder.build(_events(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1, 1)
         message = f"YAML syntax error: {exc.problem or exc.context}"
         if exc.context and exc.problem:
             message = f"YAML syntax error: {exc.problem} ({exc.context})"
-        raise YamlError([Diagnostic(path, line, col, message)]) from exc
+        if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+            # An unclosed quote or bracket is found only at the end: point at its start.
+            mark = exc.context_mark
+            message += " that starts here and is never closed"
+        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1, 1)
+        # Lines to blank to read on: where the error was found, then where the
+        # construct it was in began (an unclosed quote is found only at the end).
+        skip = [m.line for m in (exc.problem_mark, exc.context_mark) if m is not None]
+        raise YamlError([*builder.problems, Diagnostic(path, line, col, message)], skip) from exc
     except yaml.YAMLError as exc:
         raise YamlError([Diagnostic(path, 1 + line_offset, 1, f"YAML error: {exc}")]) from exc
     if root is not None and builder.aliases:
@@ -306,3 +319,47 @@ def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list
                 ]
             )
     return root, builder.problems
+
+
+MAX_RECOVERIES = 20
+
+
+def parse_recovering(
+    path: str, text: str, line_offset: int = 0
+) -> tuple[Node | None, list[Diagnostic], bool]:
+    """Like :func:`parse`, but read past syntax errors to find the file's other problems.
+
+    Tabs in indentation are reported and read as spaces; a line with a syntax error is
+    reported and blanked, and the text is read again (at most ``MAX_RECOVERIES``
+    times). Limits (size, depth, aliases, tags, several documents) still end reading.
+
+    Returns:
+        The tree of what could be read, every problem found, and whether the text had
+        fatal problems (tabs or syntax errors): then the tree is only good for
+        reporting, never for loading.
+    """
+    problems = _tab_problems(path, text, line_offset)
+    tabbed = bool(problems)
+    lines = _LINE_BREAK.split(text)
+    if tabbed:
+        lines = [_untab(line) for line in lines]
+    blanked: set[int] = set()
+    for _ in range(MAX_RECOVERIES):
+        try:
+            root, found = parse(path, "\n".join(lines), line_offset)
+        except YamlError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+            fresh = [n for n in exc.skip if n not in blanked and 0 <= n < len(lines)]
+            if not fresh:
+                return None, problems, True
+            blanked.add(fresh[0])
+            lines[fresh[0]] = ""
+            continue
+        problems.extend(p for p in found if p not in problems)
+        return root, problems, tabbed or bool(blanked)
+    return None, problems, True
+
+
+def _untab(line: str) -> str:
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return indent.replace("\t", "  ") + line[len(indent) :]
