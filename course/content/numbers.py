@@ -268,8 +268,8 @@ def _unsigned(value: str) -> Reading | None:
         reading = Reading(float(spelled))
     if multiplier == 1:
         return reading
-    grouped = _scaled(reading.grouped, multiplier) if reading.grouped is not None else None
-    return Reading(_scaled(reading.value, multiplier), grouped=grouped, advice=reading.advice)
+    # "1.418 million" is English for 1,418,000: a dot before a scale word is a decimal point.
+    return Reading(_scaled(reading.value, multiplier), advice=reading.advice)
 
 
 def read_number(text: str, unit: str | None = None) -> Reading | None:

@@ -128,8 +128,8 @@ def author_number(text: str, name: str) -> float:
         )
     if reading.grouped is not None:
         raise Invalid(
-            f"'{name}' {text!r} could be {reading.value:g} or {reading.grouped:,.0f}; write "
-            f'{reading.value:g} without quotes, or "{reading.grouped:,.0f}"'
+            f"'{name}' {text!r} could be {reading.value:,.10g} or {reading.grouped:,.10g}; "
+            f'write "{reading.value:,.10g}" or "{reading.grouped:,.10g}"'
         )
     if not math.isfinite(reading.value):
         raise Invalid(f"'{name}' must be a finite number")

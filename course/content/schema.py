@@ -81,7 +81,12 @@ COMMON_FIELDS: tuple[Field, ...] = (
     Field("points", Kind.POSITIVE_NUMBER, "Points for a full score. Default 1."),
     Field("explanation", Kind.MARKDOWN, "Shown after answering (Markdown)."),
     Field("hint", Kind.MARKDOWN, "A hint the learner may reveal."),
-    Field("section", Kind.ID, 'Anchor of a heading in the paired lesson ("review this").'),
+    Field(
+        "section",
+        Kind.TEXT,
+        'Anchor of a heading in the paired lesson ("review this"); heading text is '
+        "resolved to its anchor with a warning.",
+    ),
     Field("tags", Kind.TEXT_LIST, "Free-form tags."),
     Field(
         "examples",

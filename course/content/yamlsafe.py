@@ -135,7 +135,7 @@ class _Builder:
         """The comment that follows a scalar ending at ``mark`` on the same line, if any."""
         if mark is None or not 0 <= mark.line < len(self.lines):
             return None
-        rest = self.lines[mark.line][mark.column :]
+        rest: str = self.lines[mark.line][mark.column :]
         stripped = rest.lstrip(" \t")
         if stripped.startswith("#") and len(stripped) < len(rest):
             return stripped[1:].strip()
