@@ -169,9 +169,13 @@ def _words_value(words: list[str]) -> int | None:
                 return None  # "twenty thirty", "five twelve"
             current += _UNITS.get(word) or _TENS[word]
         elif word == "hundred":
-            current = max(current, 1) * 100
+            if not current:
+                return None
+            current *= 100
         elif word in _SCALES and len(word) > 2:
-            total += max(current, 1) * _SCALES[word]
+            if not current:
+                return None  # "million" alone says no number
+            total += current * _SCALES[word]
             current = 0
         else:
             return None

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from course.content.diagnostics import Report
 from course.content.loader import published
 from course.content.model import ContentBundle, NumberQuestion, TextQuestion
-from course.content.diagnostics import Report
 from course.services.content_sync import validate_root
 
 LESSON = """---
@@ -177,9 +177,7 @@ CUT_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "body", "where", "key"), CUT_CASES, ids=[c[0] for c in CUT_CASES]
-)
+@pytest.mark.parametrize(("name", "body", "where", "key"), CUT_CASES, ids=[c[0] for c in CUT_CASES])
 def test_comment_that_cuts_a_graded_value_warns(
     tmp_path: Path, name: str, body: str, where: tuple[int, int], key: str
 ) -> None:
@@ -405,8 +403,7 @@ def test_unknown_misconception_is_an_error(tmp_path: Path) -> None:
     bundle, report = load(tmp_path, quiz(body), course=COURSE)
     assert bundle is None
     assert report.lines()[0].endswith(
-        "q.yaml:9:50: unknown misconception 'pact-was-aliance'; did you mean "
-        "'pact-was-alliance'?"
+        "q.yaml:9:50: unknown misconception 'pact-was-aliance'; did you mean 'pact-was-alliance'?"
     )
     _, bare = load(tmp_path / "bare", quiz(body))
     assert "list it under 'misconceptions:' in course.yaml" in messages(bare)[0]
