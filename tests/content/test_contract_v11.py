@@ -602,3 +602,54 @@ def test_ordinary_regex_passes(tmp_path: Path) -> None:
     """
     bundle, report = load(tmp_path, quiz(body))
     assert bundle is not None, report.lines()
+
+
+# --- the JSON Schema knows the v1.1 fields ---------------------------------------------
+
+
+def test_json_schema_accepts_v11_fields_and_rejects_misspellings() -> None:
+    import jsonschema
+
+    from course.content.jsonschema import quiz_schema
+
+    schema = quiz_schema()
+    data: dict[str, object] = {
+        "title": "T",
+        "lesson": "l",
+        "draft": True,
+        "questions": [
+            {
+                "id": "a",
+                "type": "text",
+                "prompt": "P",
+                "answer": "Stalin",
+                "extra_words": True,
+                "section": "The war with Japan",
+                "draft": True,
+                "wrong": {
+                    "Trotsky": "No.",
+                    "Molotov": {"feedback": "No.", "misconception": "roles"},
+                },
+            },
+            {
+                "id": "b",
+                "type": "choice",
+                "prompt": "P",
+                "choices": [{"text": "x", "correct": True}, {"text": "y", "misconception": "m"}],
+            },
+            {
+                "id": "c",
+                "type": "number",
+                "prompt": "P",
+                "answer": "20 million",
+                "tolerance": "500,000",
+            },
+            {"id": "d", "type": "number", "prompt": "P", "range": ["20 million", 25000000]},
+        ],
+    }
+    jsonschema.validate(data, schema)
+    questions = data["questions"]
+    assert isinstance(questions, list)
+    questions[0]["wrong"]["Molotov"]["misconseption"] = "x"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
