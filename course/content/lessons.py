@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from course.content.diagnostics import Diagnostic
 from course.content.markdown import MEDIA_TYPES, render
 from course.content.model import Heading, Lesson
-from course.content.reader import Reader
+from course.content.reader import Reader, default_id_problem
 from course.content.schema import LESSON_FIELDS
 from course.content.yamlsafe import YamlError, decode, parse_recovering
 
@@ -71,6 +71,9 @@ def read_lesson(
                 reader.problems[before:] = [
                     p for p in reader.problems[before:] if "missing required key" not in p.message
                 ]
+    bad_id = default_id_problem(path, values, default_id) if front is not None else None
+    if bad_id is not None:
+        reader.problems.append(bad_id)
     html, env = render(body, media_url)
     for bad in env.bad_media:
         line = _line_of(body, bad) + body_offset

@@ -116,6 +116,7 @@ class _Load:
     lessons: dict[str, Lesson] = field(default_factory=dict)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
     media: set[str] = field(default_factory=set)
+    broken_lessons: set[str] = field(default_factory=set)  # file stems of lessons with errors
 
     def files(self, folder: str, suffixes: tuple[str, ...]) -> Iterator[tuple[Path, str, bytes]]:
         """(path, display path, bytes) of each readable file, each added to the hash."""
@@ -135,6 +136,7 @@ def _load_lessons(load: _Load) -> None:
         load.report.extend(read.problems)
         lesson = read.lesson
         if lesson is None:
+            load.broken_lessons.add(path.stem)
             continue
         if lesson.id in load.lessons:
             other = load.lessons[lesson.id].path
@@ -151,9 +153,10 @@ def _load_quizzes(load: _Load, check_quiz: QuizCheck | None) -> None:
         load.report.warnings.extend(read.warnings)
         if check_quiz is not None and read.partial is not None:
             load.report.extend(check_quiz(display, read.partial))
-        anchors = _check_refs(
-            display, read.lesson_ref, read.section_refs, load.lessons, load.report
-        )
+        lesson_ref = read.lesson_ref
+        if lesson_ref is not None and lesson_ref[0] in load.broken_lessons:
+            lesson_ref = None  # its own errors are reported; "does not exist" would mislead
+        anchors = _check_refs(display, lesson_ref, read.section_refs, load.lessons, load.report)
         _check_misconceptions(display, read.misconception_refs, load.course, load.report)
         quiz = _with_sections(read.quiz, anchors) if read.quiz is not None else None
         lesson = load.lessons.get(read.lesson_ref[0]) if read.lesson_ref else None

@@ -17,7 +17,7 @@ from course.content.model import (
     split_cloze,
 )
 from course.content.patterns import REGEX_TIMEOUT_SECONDS, compiled, slow_input
-from course.content.reader import Invalid, Reader, convert, plain_data
+from course.content.reader import Invalid, Reader, convert, default_id_problem, plain_data
 from course.content.schema import (
     CHOICE_FIELDS,
     COMMON_FIELDS,
@@ -68,12 +68,16 @@ def _read(path: str, root: Node | None, problems: list[Diagnostic], default_id: 
     reader = Reader(path)
     reader.problems.extend(problems)
     if root is None:
-        reader.problems.append(Diagnostic(path, 1, 1, "quiz file is empty"))
+        if not problems:  # not when the YAML could not be read: that is reported already
+            reader.problems.append(Diagnostic(path, 1, 1, "quiz file is empty"))
         return QuizRead(None, reader.problems)
     fields = reader.mapping(root, QUIZ_FIELDS, "quiz")
     if fields is None:
         return QuizRead(None, reader.problems)
     values = {k: v for k, (_, v) in fields.items()}
+    bad_id = default_id_problem(path, values, default_id)
+    if bad_id is not None:
+        reader.problems.append(bad_id)
     result = QuizRead(None, reader.problems)
     if "lesson" in fields:
         result.lesson_ref = (values["lesson"], fields["lesson"][0])
@@ -119,13 +123,16 @@ def _questions(reader: Reader, node: Node, result: QuizRead) -> list[dict[str, A
     seen: dict[str, int] = {}
     for item in node.items:
         definition = _question(reader, item, result)
+        id_node = item.get("id") if item.kind == "map" else None
+        qid = id_node.value if id_node is not None and id_node.kind == "scalar" else None
+        if qid is not None and qid in seen:
+            reader.error(item, f"duplicate question id '{qid}' (first at line {seen[qid]})")
+            continue
+        if qid is not None:
+            seen[qid] = item.line
         if definition is None:
             continue
         qid = definition["id"]
-        if qid in seen:
-            reader.error(item, f"duplicate question id '{qid}' (first at line {seen[qid]})")
-            continue
-        seen[qid] = item.line
         id_node = item.get("id")
         if id_node is not None:
             result.id_positions[qid] = (id_node.line, id_node.col)
@@ -166,9 +173,9 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     _type_rules(reader, node, qtype, definition, read, result)
     if "wrong" in read:
         definition["wrong"] = _wrong(reader, read["wrong"][0], result)
-    _example_coverage(reader.path, node, definition, result)
     if len(reader.problems) > before or not {"id", "prompt"} <= values.keys():
         return None
+    _example_coverage(reader.path, node, definition, result)
     return definition
 
 
@@ -198,7 +205,7 @@ def _type_rules(  # noqa: C901 - one branch per question type
             for pattern in d.get("regex", []):
                 _check_regex(reader, read["regex"][0], pattern, d)
         case QuestionType.NUMBER:
-            if "answer" not in d and "range" not in d:
+            if node.get("answer") is None and node.get("range") is None:
                 reader.error(node, "number question needs 'answer' or 'range'")
             if "tolerance" in d:
                 tolerance = d.pop("tolerance")

@@ -67,6 +67,19 @@ class Reader:
             return _NOTHING
 
 
+def default_id_problem(path: str, values: dict[str, Any], default_id: str) -> Diagnostic | None:
+    """When a file has no ``id:`` its name is the id, and must then be a slug too."""
+    if "id" in values or ID_PATTERN.fullmatch(default_id):
+        return None
+    return Diagnostic(
+        path,
+        1,
+        1,
+        f"the file name {default_id!r} is used as the id but is not a slug (letters, "
+        "digits, - and _); rename the file or set 'id:'",
+    )
+
+
 def unknown_key_message(key: str, known: list[str], what: str) -> str:
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"

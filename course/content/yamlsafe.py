@@ -71,6 +71,7 @@ class YamlError(Exception):
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
         self.skip = skip or []
+        self.untag: tuple[int, int] | None = None  # (line, column) of a refused tag
 
 
 def decode(path: str, data: bytes, limit: int = MAX_FILE_BYTES) -> str:
@@ -145,10 +146,13 @@ class _Builder:
         tag = getattr(event, "tag", None)
         # Plain "!" is the non-specific tag of quoted scalars; anything else is explicit.
         if tag not in (None, "!"):
-            raise self.fail(
+            error = self.fail(
                 event.start_mark,
                 f"tag {tag} is not allowed; quiz files hold plain data (remove the tag)",
             )
+            if event.start_mark is not None:
+                error.untag = (event.start_mark.line, event.start_mark.column)
+            raise error
 
     def build(self, events: Iterable[yaml.Event]) -> Node | None:  # noqa: C901 - one state machine
         stack: list[Node] = []
@@ -349,6 +353,8 @@ def parse_recovering(
             root, found = parse(path, "\n".join(lines), line_offset)
         except YamlError as exc:
             problems.extend(p for p in exc.problems if p not in problems)
+            if exc.untag is not None and _drop_tag(lines, *exc.untag):
+                continue
             fresh = [n for n in exc.skip if n not in blanked and 0 <= n < len(lines)]
             if not fresh:
                 return None, problems, True
@@ -358,6 +364,21 @@ def parse_recovering(
         problems.extend(p for p in found if p not in problems)
         return root, problems, tabbed or bool(blanked)
     return None, problems, True
+
+
+def _drop_tag(lines: list[str], line: int, column: int) -> bool:
+    """Blank out the tag written at (line, column) so the rest can be read; False if none."""
+    if not 0 <= line < len(lines):
+        return False
+    text = lines[line]
+    start = text.find("!", column)
+    if start < 0:
+        return False
+    end = start
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    lines[line] = text[:start] + " " * (end - start) + text[end:]
+    return True
 
 
 def _untab(line: str) -> str:

@@ -653,3 +653,62 @@ def test_json_schema_accepts_v11_fields_and_rejects_misspellings() -> None:
     questions[0]["wrong"]["Molotov"]["misconseption"] = "x"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, schema)
+
+
+# --- odd files outside authors write ----------------------------------------------------
+
+
+def test_file_name_used_as_id_must_be_a_slug(tmp_path: Path) -> None:
+    load(tmp_path, quiz("- id: a\n  type: true_false\n  prompt: P\n  answer: true\n"))
+    (tmp_path / "quizzes" / "q.yaml").rename(tmp_path / "quizzes" / "my quiz.yaml")
+    (tmp_path / "lessons" / "l.md").rename(tmp_path / "lessons" / "My Lesson.md")
+    bundle, report = validate_root(tmp_path)
+    assert bundle is None
+    assert sorted(report.lines()) == [
+        f"{tmp_path}/lessons/My Lesson.md:1:1: the file name 'My Lesson' is used as the id but "
+        "is not a slug (letters, digits, - and _); rename the file or set 'id:'",
+        f"{tmp_path}/quizzes/my quiz.yaml:1:1: the file name 'my quiz' is used as the id but "
+        "is not a slug (letters, digits, - and _); rename the file or set 'id:'",
+        f"{tmp_path}/quizzes/my quiz.yaml:2:9: lesson 'l' does not exist (lessons: none)",
+    ]
+
+
+def test_tag_does_not_hide_later_problems_and_limits_are_not_called_empty(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "title: T\nlesson: l\nquestions:\n  - !!python/object:os.system\n    id: a\n"
+        "  - id: b\n    type: order\n    prompt: P\n    items: [x]\n"
+    )
+    bundle, report = load(tmp_path, text)
+    assert bundle is None
+    found = messages(report)
+    assert any(m.startswith("tag tag:yaml.org,2002:python/object:os.system") for m in found)
+    assert "'items' needs at least two items to order" in found
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join([f'*{p}'] * 10)}]\n" for p, n in zip("abcde", "bcdef", strict=True)
+    )
+    _, report = load(tmp_path, bomb)
+    assert messages(report) == [
+        "aliases expand to more than 200,000 nodes (limit); write the data out instead"
+    ]
+
+
+def test_broken_lesson_does_not_make_its_quiz_say_it_is_missing(tmp_path: Path) -> None:
+    body = """
+    - id: a
+      type: true_false
+      prompt: P
+      answer: true
+    - id: a
+      type: true_false
+      prompt: P
+      answer: maybe
+    """
+    bundle, report = load(tmp_path, quiz(body), lesson="---\ntitle: L\nminutes: 0\n---\n")
+    assert bundle is None
+    assert messages(report) == [
+        "'minutes' must be at least 1",
+        "'answer' must be true or false, not 'maybe'",
+        "duplicate question id 'a' (first at line 4)",
+    ]
