@@ -400,17 +400,19 @@ def _cut_values(path: str, node: Node, qtype: QuestionType) -> list[Diagnostic]:
         if scalar.comment is None or not scalar.plain:
             continue
         whole = f"{scalar.value} #{scalar.comment}" if scalar.comment else f"{scalar.value} #"
-        warnings.append(
-            Diagnostic(
-                path,
-                scalar.line,
-                scalar.col,
-                f"'{name}' value is read as {scalar.value!r}: in YAML ' #' after an "
-                f"unquoted value starts a comment. If '#{scalar.comment}' is part of it, "
-                f'quote the whole value ("{whole}"); if it is a comment, put it on a line '
-                "of its own",
-            )
+        read_as = (
+            f"'{name}' value is read as {scalar.value!r}: in YAML ' #' after an "
+            "unquoted value starts a comment."
         )
+        if qtype is QuestionType.TRUE_FALSE:
+            # A quoted boolean would be text: the only fix is to move the comment.
+            fix = " Put the comment on a line of its own, above the answer"
+        else:
+            fix = (
+                f" If '#{scalar.comment}' is part of it, quote the whole value "
+                f'("{whole}"); if it is a comment, put it on a line of its own'
+            )
+        warnings.append(Diagnostic(path, scalar.line, scalar.col, read_as + fix))
     return warnings
 
 

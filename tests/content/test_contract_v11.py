@@ -712,3 +712,19 @@ def test_broken_lesson_does_not_make_its_quiz_say_it_is_missing(tmp_path: Path) 
         "'answer' must be true or false, not 'maybe'",
         "duplicate question id 'a' (first at line 4)",
     ]
+
+
+def test_comment_after_a_boolean_answer_says_to_move_it(tmp_path: Path) -> None:
+    body = """
+    - id: a
+      type: true_false
+      prompt: P
+      answer: true # it was
+      examples: {"true": 1, "false": 0}
+    """
+    bundle, report = load(tmp_path, quiz(body))
+    assert bundle is not None
+    assert warnings(report) == [
+        "'answer' value is read as 'true': in YAML ' #' after an unquoted value starts a "
+        "comment. Put the comment on a line of its own, above the answer"
+    ]
