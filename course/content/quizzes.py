@@ -26,6 +26,7 @@ from course.content.schema import (
     WRONG_FIELDS,
     Kind,
 )
+from course.content.texts import text_key
 from course.content.yamlsafe import Node, YamlError, decode, parse_recovering
 
 # Keys whose values learners are graded against: a comment that cuts one is a warning.
@@ -173,6 +174,7 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     _type_rules(reader, node, qtype, definition, read, result)
     if "wrong" in read:
         definition["wrong"] = _wrong(reader, read["wrong"][0], result)
+        _wrong_but_accepted(reader, read["wrong"][0], definition)
     if len(reader.problems) > before or not {"id", "prompt"} <= values.keys():
         return None
     _example_coverage(reader.path, node, definition, result)
@@ -365,6 +367,21 @@ def _wrong(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any]:
                 value, f"{what} needs feedback text or a mapping {{feedback, misconception}}"
             )
     return entries
+
+
+def _wrong_but_accepted(reader: Reader, node: Node, d: dict[str, Any]) -> None:
+    """A ``wrong`` answer that compares equal to an accepted one would earn full marks."""
+    sensitive = bool(d.get("case_sensitive", False))
+    accepted = {text_key(a, sensitive): a for a in d.get("answer", [])}
+    for key, _ in node.pairs:
+        same = accepted.get(text_key(key.value, sensitive))
+        if same is not None and key.value in d["wrong"]:
+            reader.error(
+                key,
+                f"wrong answer {key.value!r} is the accepted answer {same!r} once case, "
+                "punctuation and spacing are ignored, so learners giving it get full marks; "
+                "remove it from 'wrong' or from 'answer'",
+            )
 
 
 def _scalars(node: Node) -> list[Node]:

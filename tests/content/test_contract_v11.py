@@ -728,3 +728,27 @@ def test_comment_after_a_boolean_answer_says_to_move_it(tmp_path: Path) -> None:
         "'answer' value is read as 'true': in YAML ' #' after an unquoted value starts a "
         "comment. Put the comment on a line of its own, above the answer"
     ]
+
+
+def test_wrong_answer_equal_to_an_accepted_one_is_an_error(tmp_path: Path) -> None:
+    body = """
+    - id: a
+      type: text
+      prompt: Whose order?
+      answer: [Stalin's, USSR]
+      wrong:
+        Stalins: Not quite.
+        U.S.S.R.: {feedback: No.}
+        Stalin: Whose order, not who.
+      examples: {"Stalin's": 1, "Stalin": 0}
+    """
+    bundle, report = load(tmp_path, quiz(body))
+    assert bundle is None
+    assert messages(report) == [
+        "wrong answer 'Stalins' is the accepted answer \"Stalin's\" once case, punctuation and "
+        "spacing are ignored, so learners giving it get full marks; remove it from 'wrong' or "
+        "from 'answer'",
+        "wrong answer 'U.S.S.R.' is the accepted answer 'USSR' once case, punctuation and "
+        "spacing are ignored, so learners giving it get full marks; remove it from 'wrong' or "
+        "from 'answer'",
+    ]
