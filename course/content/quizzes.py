@@ -17,6 +17,7 @@ from course.content.model import (
     split_cloze,
 )
 from course.content.patterns import REGEX_TIMEOUT_SECONDS, compiled, slow_input
+from course.content.quiz_warnings import cut_values, example_coverage
 from course.content.reader import Invalid, Reader, convert, default_id_problem, plain_data
 from course.content.schema import (
     CHOICE_FIELDS,
@@ -28,9 +29,6 @@ from course.content.schema import (
 )
 from course.content.texts import text_key
 from course.content.yamlsafe import Node, YamlError, decode, parse_recovering
-
-# Keys whose values learners are graded against: a comment that cuts one is a warning.
-_GRADED_KEYS = ("answer", "accept", "items", "pairs")
 
 
 @dataclass
@@ -167,7 +165,7 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     values = {k: v for k, (_, v) in read.items()}
     if "section" in read and "id" in values:
         result.section_refs.append((values["section"], read["section"][0], values["id"]))
-    result.warnings.extend(_cut_values(reader.path, node, qtype))
+    result.warnings.extend(cut_values(reader.path, node, qtype))
     definition: dict[str, Any] = {k: v for k, v in values.items() if k != "examples"}
     if "examples" in read:
         definition["examples"] = _examples(reader, read["examples"][1])
@@ -177,7 +175,9 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
         _wrong_but_accepted(reader, read["wrong"][0], definition)
     if len(reader.problems) > before or not {"id", "prompt"} <= values.keys():
         return None
-    _example_coverage(reader.path, node, definition, result)
+    coverage = example_coverage(reader.path, node, definition)
+    if coverage is not None:
+        result.warnings.append(coverage)
     return definition
 
 
@@ -382,75 +382,3 @@ def _wrong_but_accepted(reader: Reader, node: Node, d: dict[str, Any]) -> None:
                 "punctuation and spacing are ignored, so learners giving it get full marks; "
                 "remove it from 'wrong' or from 'answer'",
             )
-
-
-def _scalars(node: Node) -> list[Node]:
-    if node.kind == "scalar":
-        return [node]
-    found = [n for item in node.items for n in _scalars(item)]
-    for key, value in node.pairs:
-        found.extend([key, *_scalars(value)])
-    return found
-
-
-def _graded_nodes(node: Node, qtype: QuestionType) -> list[tuple[str, Node]]:
-    """The scalars of a question that learners' answers are compared with."""
-    found: list[tuple[str, Node]] = []
-    for key, value in node.pairs:
-        name = key.value
-        if name in _GRADED_KEYS or (name == "text" and qtype is QuestionType.CLOZE):
-            found.extend((name, n) for n in _scalars(value))
-        elif name == "choices":
-            for item in value.items:
-                text = item.get("text") if item.kind == "map" else item
-                if text is not None:
-                    found.append((name, text))
-        elif name == "wrong":
-            found.extend((name, k) for k, _ in value.pairs)
-    return found
-
-
-def _cut_values(path: str, node: Node, qtype: QuestionType) -> list[Diagnostic]:
-    """Warn where a ``#`` comment cut a graded value short (contract v1.1)."""
-    warnings = []
-    for name, scalar in _graded_nodes(node, qtype):
-        if scalar.comment is None or not scalar.plain:
-            continue
-        whole = f"{scalar.value} #{scalar.comment}" if scalar.comment else f"{scalar.value} #"
-        read_as = (
-            f"'{name}' value is read as {scalar.value!r}: in YAML ' #' after an "
-            "unquoted value starts a comment."
-        )
-        if qtype is QuestionType.TRUE_FALSE:
-            # A quoted boolean would be text: the only fix is to move the comment.
-            fix = " Put the comment on a line of its own, above the answer"
-        else:
-            fix = (
-                f" If '#{scalar.comment}' is part of it, quote the whole value "
-                f'("{whole}"); if it is a comment, put it on a line of its own'
-            )
-        warnings.append(Diagnostic(path, scalar.line, scalar.col, read_as + fix))
-    return warnings
-
-
-def _example_coverage(path: str, node: Node, definition: dict[str, Any], result: QuizRead) -> None:
-    """Warn when a question's examples do not try both a right and a wrong response."""
-    scores = [e["score"] for e in definition.get("examples", [])]
-    missing = []
-    if not any(s >= 1 for s in scores):
-        missing.append("a right response (score 1)")
-    if not any(s < 1 for s in scores):
-        missing.append("a wrong one (score below 1)")
-    if not missing:
-        return
-    at = node.get("examples") or node.get("id") or node
-    qid = definition.get("id", "?")
-    result.warnings.append(
-        Diagnostic(
-            path,
-            at.line,
-            at.col,
-            f"question '{qid}' has no example of {' or '.join(missing)}; add examples "
-            "so `course validate` tests that right answers pass and wrong ones do not",
-        )
-    )
