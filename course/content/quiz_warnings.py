@@ -10,7 +10,7 @@ from course.content.model import QuestionType
 from course.content.yamlsafe import Node
 
 # Keys whose values learners are graded against: a comment that cuts one is a warning.
-_GRADED_KEYS = ("answer", "accept", "items", "pairs")
+_GRADED_KEYS = ("answer", "accept", "items", "pairs", "regex")
 
 
 def _scalars(node: Node) -> list[Node]:

@@ -161,6 +161,19 @@ CUT_CASES = [
         "pairs",
     ),
     (
+        "regex item",
+        """
+        - id: a
+          type: text
+          prompt: Which language?
+          regex:
+            - C #sharp
+          examples: {"C": 1, "Java": 0}
+        """,
+        (8, 9),
+        "regex",
+    ),
+    (
         "cloze text",
         """
         - id: a
