@@ -345,3 +345,21 @@ def published(bundle: ContentBundle) -> ContentBundle:
             )
         quizzes.append(quiz)
     return replace(bundle, lessons=lessons, quizzes=tuple(quizzes))
+
+
+def unpublished(bundle: ContentBundle) -> list[str]:
+    """What :func:`published` leaves out, named for a person: "lesson 'x'", "quiz 'y'"…"""
+    live = published(bundle)
+    lessons = {les.id for les in live.lessons}
+    quizzes = {quiz.id: {q.id for q in quiz.questions} for quiz in live.quizzes}
+    names = [f"lesson '{les.id}'" for les in bundle.lessons if les.id not in lessons]
+    for quiz in bundle.quizzes:
+        if quiz.id not in quizzes:
+            names.append(f"quiz '{quiz.id}'")
+            continue
+        names.extend(
+            f"question '{q.id}' of quiz '{quiz.id}'"
+            for q in quiz.questions
+            if q.id not in quizzes[quiz.id]
+        )
+    return names

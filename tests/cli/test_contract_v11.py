@@ -117,6 +117,9 @@ def test_sync_never_publishes_drafts(runner: CliRunner, tmp_path: Path, database
     result = runner.invoke(main, ["sync", str(root)])
     assert result.exit_code == 0, result.output
     assert _published(database_url) == (["war"], ["war"], ["q1", "q2"])
+    assert (
+        "Not published (draft: true): lesson 'draft', question 'q3' of quiz 'war'." in result.output
+    )
 
     # Marking a published quiz as a draft takes it away from learners at the next sync.
     quiz.write_text(
