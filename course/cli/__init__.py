@@ -302,7 +302,7 @@ class _Progress:
     terminal; nothing otherwise (logs and pipes get only the result)."""
 
     def __init__(self, stream: Any = None) -> None:
-        self.stream = stream or click.get_text_stream("stderr")
+        self.stream = stream or sys.stderr
         self.bar: Any = None
         self.stage = ""
 
