@@ -291,8 +291,7 @@ def fit_parameters(items: Sequence[Item]) -> tuple[float, ...]:
     rs_items = [_rs_item(rs, item.reviews) for item in items]
     model = rs.FSRS(list(DEFAULT_PARAMETERS))
     fitted = tuple(
-        float(w)
-        for w in _guarded("fitting parameters", lambda: model.compute_parameters(rs_items))
+        float(w) for w in _guarded("fitting parameters", lambda: model.compute_parameters(rs_items))
     )
     try:
         fsrs.Scheduler(parameters=fitted)
@@ -311,16 +310,15 @@ def state_difference(parameters: Sequence[float], items: Sequence[Item]) -> floa
     )
     start = datetime(2000, 1, 1, tzinfo=UTC)
     worst = 0.0
-    for item in items:
+    histories = [_rs_item(rs, item.reviews) for item in items]
+    states = _guarded("computing memory states", lambda: model.memory_state_batch(histories))
+    for item, state in zip(items, states, strict=True):
         card, now = fsrs.Card(card_id=1, due=start), start
         for rating, days in item.reviews:
             now += timedelta(days=days, minutes=1)  # a minute apart on the same day
             card, _ = scheduler.review_card(card, fsrs.Rating(rating), now)
-        expected = _guarded(
-            "computing a memory state", lambda i=item: model.memory_state(_rs_item(rs, i.reviews))
-        ).stability
         assert card.stability is not None
-        worst = max(worst, abs(card.stability - expected) / max(expected, 1e-9))
+        worst = max(worst, abs(card.stability - state.stability) / max(state.stability, 1e-9))
     return worst
 
 

@@ -100,9 +100,7 @@ def optimize_course(
         decision = Decision.NOT_BETTER
     else:
         with session.begin():
-            row = session.get(CourseParameters, course_id) or CourseParameters(
-                course_id=course_id
-            )
+            row = session.get(CourseParameters, course_id) or CourseParameters(course_id=course_id)
             row.parameters = list(result.parameters)
             row.fitted_at = clock.now()
             row.review_count = len(reviews)
