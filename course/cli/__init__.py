@@ -331,7 +331,8 @@ def _scores_line(name: str, scores: Any) -> str:
 def _print_outcome(outcome: Any) -> None:
     click.echo(
         f"Fitted on the {outcome.fit_items} earlier predictions; scored on the "
-        f"{outcome.held_out_items} made from {outcome.held_out_from:%Y-%m-%d %H:%M} UTC on."
+        f"{outcome.held_out_items} later ones (reviews from "
+        f"{outcome.held_out_from:%Y-%m-%d %H:%M} UTC on)."
     )
     click.echo(f"  {'held-out reviews':<20} {'log loss':>8} {'RMSE (bins)':>12} {'AUC':>6}")
     click.echo(_scores_line("fitted parameters", outcome.fitted))

@@ -35,7 +35,7 @@ from course.review.scheduler import DEFAULT_PARAMETERS, REVIEW, CardState, retri
 MIN_ITEMS = 400  # fewer than this to fit on and a fit is mostly noise
 MIN_HELD_OUT = 100  # fewer than this to score on and the comparison is mostly noise
 HELD_OUT_SHARE = 0.2  # the latest fifth of the predictions is held out
-CALIBRATION_BINS = 10
+CALIBRATION_BINS = 20  # 5 % wide: most predictions fall between 80 and 100 %
 MAX_STATE_DIFFERENCE = 0.01  # fsrs must replay fsrs-rs's stabilities within 1 %
 
 INSTALL_HINT = (

@@ -106,7 +106,7 @@ def test_auc_matches_counting_pairs() -> None:
 
 def test_calibration_bins_count_every_prediction() -> None:
     predicted = [0.05, 0.95, 1.0, 0.91, 0.55]
-    bins = optimize.calibration(predicted, [False, True, True, False, True])
+    bins = optimize.calibration(predicted, [False, True, True, False, True], bins=10)
     assert [(b.low, b.count) for b in bins] == [(0.0, 1), (0.5, 1), (0.9, 3)]
     top = bins[-1]
     assert top.observed == pytest.approx(2 / 3)

@@ -103,7 +103,8 @@ def test_evaluate_scores_on_later_reviews_and_stores_nothing(
     assert result.exit_code == 0, result.output
     out = result.output
     assert f"{reviews} reviews in 'ww2-soviet-union'." in out
-    assert "Fitted on the " in out and "earlier predictions; scored on the " in out
+    assert "Fitted on the " in out and " earlier predictions; scored on the " in out
+    assert " later ones (reviews from " in out
     header = next(line for line in out.splitlines() if "held-out reviews" in line)
     assert header.split()[-4:] == ["loss", "RMSE", "(bins)", "AUC"]
     fitted = next(line for line in out.splitlines() if "fitted parameters " in line).split()
