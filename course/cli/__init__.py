@@ -18,7 +18,7 @@ from course.cli.server import run_gunicorn
 from course.clock import SystemClock
 from course.content.jsonschema import quiz_schema
 from course.errors import CourseError
-from course.review.optimize import MIN_HELD_OUT, MIN_ITEMS, TooFew
+from course.review.optimize import MIN_HELD_OUT, MIN_ITEMS, Outcome, Scores, TooFew
 from course.services.accounts import create_user
 from course.services.audit import Actor
 from course.services.authoring import draft_quiz, import_lesson
@@ -323,12 +323,12 @@ class _Progress:
             self.bar = None
 
 
-def _scores_line(name: str, scores: Any) -> str:
+def _scores_line(name: str, scores: Scores) -> str:
     auc = "   n/a" if scores.auc is None else f"{scores.auc:6.3f}"
     return f"  {name:<20} {scores.log_loss:8.4f} {scores.rmse_bins:12.4f} {auc}"
 
 
-def _print_outcome(outcome: Any) -> None:
+def _print_outcome(outcome: Outcome) -> None:
     click.echo(
         f"Fitted on the {outcome.fit_items} earlier predictions; scored on the "
         f"{outcome.held_out_items} later ones (reviews from "
@@ -393,6 +393,14 @@ def optimize_cmd(course_id: str | None, evaluate: bool) -> None:
     _print_outcome(result)
     rivals = "the defaults" if result.current is None else "the defaults and the ones in use"
     click.echo(_DECISIONS[report.decision].format(rivals=rivals))
+    if report.decision is Decision.EVALUATE_ONLY:
+        click.echo(
+            "Without --evaluate they would be stored."
+            if result.better
+            else _DECISIONS[Decision.NOT_BETTER]
+            .format(rivals=rivals)
+            .replace("NOT stored:", "Without --evaluate they would NOT be stored:")
+        )
 
 
 @main.command("export-reviews")

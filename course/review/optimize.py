@@ -80,7 +80,7 @@ def _guarded(what: str, call: Callable[[], Any]) -> Any:
     BaseException), become :class:`FitFailed` instead of a traceback."""
     try:
         return call()
-    except (KeyboardInterrupt, SystemExit):
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:
         raise FitFailed(f"fsrs-rs failed while {what}: {exc or type(exc).__name__}") from exc

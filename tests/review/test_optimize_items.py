@@ -193,3 +193,14 @@ def test_no_log_the_app_can_write_crashes_the_optimizer(
             assert sum(b.count for b in scores.calibration) == result.held_out_items
     else:
         assert result.fit_items + result.held_out_items == len(items)
+
+
+def test_an_engine_panic_becomes_a_clear_error() -> None:
+    """The panic the app's logs used to cause (an item with no review a day or more after
+    the one before), raised by fsrs-rs itself, reaches the caller as FitFailed."""
+    rs = optimize.engine()
+    model = rs.FSRS(list(DEFAULT_PARAMETERS))
+    same_day = [optimize._rs_item(rs, ((3, 0), (3, 0), (3, 2)))] * 600
+    same_day += [optimize._rs_item(rs, ((3, 0), (3, 0)))]
+    with pytest.raises(optimize.FitFailed, match="delta_t > 0 is required"):
+        optimize._guarded("fitting parameters", lambda: model.compute_parameters(same_day))

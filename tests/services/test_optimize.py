@@ -112,6 +112,7 @@ def test_evaluate_scores_on_later_reviews_and_stores_nothing(
     assert len(fitted) == len(default) == 5  # name (two words), log loss, RMSE, AUC
     assert "Calibration of the fitted parameters on the held-out reviews:" in out
     assert "Evaluation only (--evaluate); nothing stored." in out
+    assert "Without --evaluate they would be stored." in out
     assert "Reading reviews" not in out  # no progress bars when not on a terminal
     assert stored_parameters(session) is None
 
