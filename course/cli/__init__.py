@@ -14,18 +14,18 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from course import __version__
+from course.cli.optimize_report import Progress, print_report
 from course.cli.server import run_gunicorn
 from course.clock import SystemClock
 from course.content.jsonschema import quiz_schema
 from course.errors import CourseError
-from course.review.optimize import MIN_HELD_OUT, MIN_ITEMS, Outcome, Scores, TooFew
 from course.services.accounts import create_user
 from course.services.audit import Actor
 from course.services.authoring import draft_quiz, import_lesson
 from course.services.catalog import list_courses
 from course.services.content_sync import sync_root, validate_root
 from course.services.exports import review_logs as review_logs_csv
-from course.services.optimize import Decision, optimize_course
+from course.services.optimize import optimize_course
 from course.services.regrade import Request as RegradeRequest
 from course.services.regrade import regrade as regrade_quiz
 from course.services.setup import initialize
@@ -297,70 +297,6 @@ def _only_course(session: Any) -> str:
     return courses[0][0]
 
 
-class _Progress:
-    """Progress bars on stderr, one per step of a long command, when stderr is a
-    terminal; nothing otherwise (logs and pipes get only the result)."""
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream or sys.stderr
-        self.bar: Any = None
-        self.stage = ""
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.stream.isatty():
-            return
-        if stage != self.stage:
-            self.close()
-            self.stage = stage
-            self.bar = click.progressbar(length=max(total, 1), label=stage, file=self.stream)
-            self.bar.__enter__()
-        assert self.bar is not None
-        self.bar.update(done - self.bar.pos)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-
-def _scores_line(name: str, scores: Scores) -> str:
-    auc = "   n/a" if scores.auc is None else f"{scores.auc:6.3f}"
-    return f"  {name:<20} {scores.log_loss:8.4f} {scores.rmse_bins:12.4f} {auc}"
-
-
-def _print_outcome(outcome: Outcome) -> None:
-    click.echo(
-        f"Fitted on the {outcome.fit_items} earlier predictions; scored on the "
-        f"{outcome.held_out_items} later ones (reviews from "
-        f"{outcome.held_out_from:%Y-%m-%d %H:%M} UTC on)."
-    )
-    click.echo(f"  {'held-out reviews':<20} {'log loss':>8} {'RMSE (bins)':>12} {'AUC':>6}")
-    click.echo(_scores_line("fitted parameters", outcome.fitted))
-    click.echo(_scores_line("default parameters", outcome.default))
-    if outcome.current is not None:
-        click.echo(_scores_line("parameters in use", outcome.current))
-    click.echo("Calibration of the fitted parameters on the held-out reviews:")
-    click.echo(f"  {'predicted recall':<17} {'reviews':>7} {'mean predicted':>15} {'recalled':>9}")
-    for b in outcome.fitted.calibration:
-        span = f"{b.low:.0%}–{b.high:.0%}"
-        click.echo(f"  {span:<17} {b.count:7d} {b.predicted:15.1%} {b.observed:9.1%}")
-    click.echo(
-        f"fsrs replays the fitted schedule within {outcome.max_state_difference:.2%} "
-        "of fsrs-rs's stabilities."
-    )
-
-
-_DECISIONS = {
-    Decision.STORED: "Stored: reviews in this course now use the fitted parameters.",
-    Decision.EVALUATE_ONLY: "Evaluation only (--evaluate); nothing stored.",
-    Decision.NOT_BETTER: (
-        "NOT stored: the fitted parameters do not beat {rivals} on the held-out reviews "
-        "(both a lower log loss and a lower RMSE (bins) are needed, and fsrs must replay "
-        "them within 1 %). The parameters in use stay."
-    ),
-}
-
-
 @main.command("optimize")
 @click.option("--course", "course_id", default=None, help="Course id (default: the only one).")
 @click.option(
@@ -371,7 +307,7 @@ _DECISIONS = {
 def optimize_cmd(course_id: str | None, evaluate: bool) -> None:
     """Fit FSRS parameters to the course's review logs (fsrs-rs) and use them from now on,
     when they predict the latest reviews better than the parameters in use."""
-    progress = _Progress()
+    progress = Progress()
     with _database() as session:
         course = course_id or _only_course(session)
         try:
@@ -380,27 +316,7 @@ def optimize_cmd(course_id: str | None, evaluate: bool) -> None:
             )
         finally:
             progress.close()
-    result = report.result
-    if isinstance(result, TooFew):
-        click.echo(
-            f"Not enough reviews in '{report.course_id}' to fit and check parameters: "
-            f"{result.fit_items} predictions to fit on ({MIN_ITEMS} needed) and "
-            f"{result.held_out_items} to score on ({MIN_HELD_OUT} needed). "
-            "The parameters in use stay."
-        )
-        return
-    click.echo(f"{report.reviews} reviews in '{report.course_id}'.")
-    _print_outcome(result)
-    rivals = "the defaults" if result.current is None else "the defaults and the ones in use"
-    click.echo(_DECISIONS[report.decision].format(rivals=rivals))
-    if report.decision is Decision.EVALUATE_ONLY:
-        click.echo(
-            "Without --evaluate they would be stored."
-            if result.better
-            else _DECISIONS[Decision.NOT_BETTER]
-            .format(rivals=rivals)
-            .replace("NOT stored:", "Without --evaluate they would NOT be stored:")
-        )
+    print_report(report)
 
 
 @main.command("export-reviews")

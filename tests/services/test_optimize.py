@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from course.cli import _Progress, main
+from course.cli import main
+from course.cli.optimize_report import Progress
 from course.clock import FixedClock
 from course.review import optimize
 from course.review.scheduler import DEFAULT_PARAMETERS
@@ -171,7 +172,7 @@ def test_progress_bars_on_a_terminal_only() -> None:
 
     terminal, pipe = Terminal(), io.StringIO()
     for stream in (terminal, pipe):
-        progress = _Progress(stream)
+        progress = Progress(stream)
         for done in range(0, 5001, 1000):
             progress("Reading reviews", done, 5000)
         progress("Fitting parameters", 1, 1)
