@@ -209,7 +209,8 @@ def test_without_the_optimizer_extra_optimize_says_what_to_install(tmp_path: Pat
 
 
 def test_reviewing_and_scheduling_never_import_the_optimizer() -> None:
-    """Every module of the engine imports, and the app serves a review, without it."""
+    """Every module of the engine (web app, review, services, cli) imports without it; only
+    asking for the optimizer says it is missing."""
     script = (
         "import sys, pkgutil, importlib, course\n"
         "sys.modules['fsrs_rs_python'] = None\n"
