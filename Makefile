@@ -9,6 +9,8 @@ HOST = 127.0.0.1
 PORT = 5000
 # The exact versions `make run`, `make test` and CI install, with their hashes;
 # pyproject.toml keeps the ranges that library users get. `make lock` refreshes both.
+# Both locks include the `optimize` extra (fsrs-rs-python, for `course optimize`), which
+# a plain `pip install course` leaves out: its wheel declares no licence.
 LOCK := requirements.lock
 DEV_LOCK := requirements-dev.lock
 PIP_TOOLS := pip-tools==7.6.2
@@ -82,9 +84,10 @@ test-pg: $(VENV)/.dev-installed
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet "$(PIP_TOOLS)"
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --upgrade --generate-hashes \
-	  --strip-extras --no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
+	  --strip-extras --no-emit-index-url --no-emit-find-links --extra optimize \
+	  -o $(LOCK) pyproject.toml
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --upgrade --generate-hashes \
-	  --strip-extras --no-emit-index-url --no-emit-find-links --extra dev \
+	  --strip-extras --no-emit-index-url --no-emit-find-links --extra optimize --extra dev \
 	  --constraint $(LOCK) -o $(DEV_LOCK) pyproject.toml
 
 clean:

@@ -14,11 +14,11 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from course import __version__
+from course.cli.optimize_report import Progress, print_report
 from course.cli.server import run_gunicorn
 from course.clock import SystemClock
 from course.content.jsonschema import quiz_schema
 from course.errors import CourseError
-from course.review.optimize import MIN_ITEMS
 from course.services.accounts import create_user
 from course.services.audit import Actor
 from course.services.authoring import draft_quiz, import_lesson
@@ -304,34 +304,21 @@ def _only_course(session: Any) -> str:
 @click.option(
     "--evaluate",
     is_flag=True,
-    help="Only print log loss and RMSE of current and fitted parameters.",
+    help="Fit on the earlier reviews and score on the later ones, but store nothing.",
 )
 def optimize_cmd(course_id: str | None, evaluate: bool) -> None:
-    """Fit FSRS parameters to the course's review logs (fsrs-rs) and use them from now on."""
+    """Fit FSRS parameters to the course's review logs (fsrs-rs) and use them from now on,
+    when they predict the latest reviews better than the parameters in use."""
+    progress = Progress()
     with _database() as session:
         course = course_id or _only_course(session)
-        report = optimize_course(session, SystemClock(), course, evaluate_only=evaluate)
-    if report.fit is None:
-        click.echo(
-            f"Not enough reviews in '{report.course_id}' to fit parameters: "
-            f"{report.items} of {MIN_ITEMS} needed. The defaults stay in use."
-        )
-        return
-    fit = report.fit
-    click.echo(f"{fit.items} review histories in '{report.course_id}'.")
-    click.echo(
-        f"  current parameters: log loss {fit.before.log_loss:.4f}, "
-        f"RMSE (bins) {fit.before.rmse_bins:.4f}"
-    )
-    click.echo(
-        f"  fitted parameters:  log loss {fit.after.log_loss:.4f}, "
-        f"RMSE (bins) {fit.after.rmse_bins:.4f}"
-    )
-    click.echo(f"  fsrs replays the fitted schedule within {fit.max_state_difference:.2%}")
-    if report.stored:
-        click.echo("Stored: reviews in this course now use the fitted parameters.")
-    else:
-        click.echo("Evaluation only; nothing stored.")
+        try:
+            report = optimize_course(
+                session, SystemClock(), course, evaluate_only=evaluate, progress=progress
+            )
+        finally:
+            progress.close()
+    print_report(report)
 
 
 @main.command("export-reviews")

@@ -1,124 +1,246 @@
-"""`course optimize`: fit FSRS parameters from stored logs with fsrs-rs, check them in fsrs."""
+"""`course optimize` on logs shaped like the app's: quiz answers, learning steps minutes
+later, learners in UTC−8 and UTC+9; fitted on the earlier reviews, scored on the later,
+stored only when better; and a clear message when the optional optimizer is missing."""
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, datetime, timedelta
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
 
-import fsrs
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from course.cli import main
+from course.cli.optimize_report import Progress
 from course.clock import FixedClock
+from course.review import optimize
 from course.review.scheduler import DEFAULT_PARAMETERS
-from course.services.optimize import optimize_course
+from course.services.optimize import Decision, optimize_course
 from course.store import review as store
 from course.store.content import QuestionRow
 from course.store.review import CourseParameters, ReviewCard, ReviewLog
+from course.store.users import User
 from tests.factories import make_user
+from tests.review.simulated import LEARNERS, TRUE_PARAMETERS, simulate_learner
+from tests.servers import instance_env
 
 COURSE = "ww2-soviet-union"
 
 
-def simulate_logs(session: Session, clock: FixedClock, learners: int) -> None:
-    """Learners whose recall follows FSRS, reviewing each question when due."""
-    rnd = random.Random(4)
-    scheduler = fsrs.Scheduler(enable_fuzzing=False, learning_steps=(), relearning_steps=())
+def store_simulated_logs(
+    session: Session, clock: FixedClock, learners: int, days: int = 300
+) -> int:
+    """Learners with TRUE_PARAMETERS memories, reviewed as the app reviews them, stored
+    as the app stores them (a card per question, a log row per review); the review count."""
     with session.begin():
-        questions = session.scalars(select(QuestionRow.id)).all()
+        questions = session.scalars(select(QuestionRow.id).order_by(QuestionRow.id)).all()
+    count = 0
     for n in range(learners):
+        learner = LEARNERS[n % len(LEARNERS)]
         user = make_user(session, clock, f"sim{n}@example.org").id
+        log = simulate_learner(
+            learner, TRUE_PARAMETERS, seed=n, first_card=0, cards=len(questions), days=days
+        )
         with session.begin():
-            for question in questions:
-                start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=rnd.randint(0, 48))
-                card, now = fsrs.Card(card_id=1, due=start), start
+            session.execute(update(User).where(User.id == user).values(timezone=learner.timezone))
+            cards = {}
+            for index, question in enumerate(questions):
                 row = ReviewCard(
-                    user_id=user,
-                    question_id=question,
-                    course_id=COURSE,
-                    state=2,
-                    due=start,
-                    reps=0,
-                    lapses=0,
-                )
+                    user_id=user, question_id=question, course_id=COURSE, state=2,
+                    due=clock.now(), reps=0, lapses=0,
+                )  # fmt: skip
                 session.add(row)
                 session.flush()
-                for _ in range(6):
-                    recall = (
-                        scheduler.get_card_retrievability(card, now) if card.last_review else 0.8
-                    )
-                    rating = fsrs.Rating.Good if rnd.random() < recall else fsrs.Rating.Again
-                    card, _ = scheduler.review_card(card, rating, now)
-                    session.add(
-                        ReviewLog(
-                            card_id=row.id,
-                            user_id=user,
-                            course_id=COURSE,
-                            rating=int(rating),
-                            reviewed_at=now,
-                            duration_ms=4000,
-                            source="review",
-                            score=1.0,
-                        )
-                    )
-                    now = card.due + timedelta(days=rnd.choice([0, 0, 1, 3]))
+                cards[index] = row.id
+            session.execute(
+                insert(ReviewLog),
+                [
+                    {
+                        "card_id": cards[r.card_id], "user_id": user, "course_id": COURSE,
+                        "rating": r.rating, "reviewed_at": r.at, "duration_ms": 4000,
+                        "source": "review", "score": 1.0 if r.rating > 1 else 0.0,
+                    }
+                    for r in log
+                ],
+            )  # fmt: skip
+        count += len(log)
+    return count
 
 
-def test_not_enough_reviews(session: Session, clock: FixedClock, synced: None) -> None:
-    simulate_logs(session, clock, learners=1)
-    report = optimize_course(session, clock, COURSE)
-    assert report.fit is None and report.items == 17 * 5 and not report.stored
+def stored_parameters(session: Session) -> list[float] | None:
+    with session.begin():
+        row = session.get(CourseParameters, COURSE)
+        return None if row is None else list(row.parameters)
 
 
-def test_fit_evaluate_and_store(
-    session: Session,
-    clock: FixedClock,
-    synced: None,
-    database_url: str,
-    tmp_path: object,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    simulate_logs(session, clock, learners=6)
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COURSE_INSTANCE", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", database_url)
-    evaluated = CliRunner().invoke(main, ["optimize", "--evaluate"])
-    assert evaluated.exit_code == 0, evaluated.output
-    assert "510 review histories" in evaluated.output
-    assert (
-        "current parameters: log loss" in evaluated.output and "Evaluation only" in evaluated.output
-    )
-    with session.begin():
-        assert session.get(CourseParameters, COURSE) is None
+
+
+def test_not_enough_reviews(
+    session: Session, clock: FixedClock, synced: None, cli_env: None
+) -> None:
+    store_simulated_logs(session, clock, learners=1)
     report = optimize_course(session, clock, COURSE)
-    assert report.stored and report.fit is not None
-    assert report.fit.max_state_difference < 0.01
-    assert report.fit.after.log_loss <= report.fit.before.log_loss + 0.01
+    assert report.decision is Decision.TOO_FEW and isinstance(report.result, optimize.TooFew)
+    result = CliRunner().invoke(main, ["optimize"])
+    assert result.exit_code == 0, result.output
+    assert "Not enough reviews in 'ww2-soviet-union'" in result.output
+    assert stored_parameters(session) is None
+
+
+def test_evaluate_scores_on_later_reviews_and_stores_nothing(
+    session: Session, clock: FixedClock, synced: None, cli_env: None
+) -> None:
+    reviews = store_simulated_logs(session, clock, learners=16)
+    result = CliRunner().invoke(main, ["optimize", "--evaluate"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert f"{reviews} reviews in 'ww2-soviet-union'." in out
+    assert "Fitted on the " in out and " earlier predictions; scored on the " in out
+    assert " later ones (reviews from " in out
+    header = next(line for line in out.splitlines() if "held-out reviews" in line)
+    assert header.split()[-4:] == ["loss", "RMSE", "(bins)", "AUC"]
+    fitted = next(line for line in out.splitlines() if "fitted parameters " in line).split()
+    default = next(line for line in out.splitlines() if "default parameters " in line).split()
+    assert len(fitted) == len(default) == 5  # name (two words), log loss, RMSE, AUC
+    assert "Calibration of the fitted parameters on the held-out reviews:" in out
+    assert "Evaluation only (--evaluate); nothing stored." in out
+    assert "Without --evaluate they would be stored." in out
+    assert "Reading reviews" not in out  # no progress bars when not on a terminal
+    assert stored_parameters(session) is None
+
+
+def test_fitted_parameters_that_beat_the_defaults_are_stored(
+    session: Session, clock: FixedClock, synced: None
+) -> None:
+    reviews = store_simulated_logs(session, clock, learners=16)
+    report = optimize_course(session, clock, COURSE)
+    outcome = report.result
+    assert isinstance(outcome, optimize.Outcome)
+    assert report.decision is Decision.STORED and report.reviews == reviews
+    assert outcome.fitted.beats(outcome.default) and outcome.current is None
+    assert outcome.fit_items >= optimize.MIN_ITEMS
+    assert outcome.held_out_items >= optimize.MIN_HELD_OUT
+    assert outcome.max_state_difference < optimize.MAX_STATE_DIFFERENCE
+    assert stored_parameters(session) == list(outcome.parameters)
     with session.begin():
-        stored = store.course_parameters(session, COURSE)
-        assert stored is not None and len(stored) == len(DEFAULT_PARAMETERS)
-        assert tuple(stored) != DEFAULT_PARAMETERS
+        assert store.course_parameters(session, COURSE) == list(outcome.parameters)
+        row = session.get(CourseParameters, COURSE)
+        assert row is not None and row.review_count == reviews
+        assert row.log_loss == outcome.fitted.log_loss
+
+
+def test_parameters_that_do_not_beat_the_ones_in_use_are_not_stored(
+    session: Session, clock: FixedClock, synced: None, cli_env: None
+) -> None:
+    """The learners' own parameters are already in use: a fit on part of their reviews
+    cannot beat them on the rest, and nothing changes."""
+    store_simulated_logs(session, clock, learners=16)
+    with session.begin():
+        session.add(
+            CourseParameters(
+                course_id=COURSE, parameters=list(TRUE_PARAMETERS), fitted_at=clock.now(),
+                review_count=0,
+            )
+        )  # fmt: skip
+    store.forget_parameters(session)
+    report = optimize_course(session, clock, COURSE)
+    assert report.decision is Decision.NOT_BETTER
+    assert isinstance(report.result, optimize.Outcome) and report.result.current is not None
+    assert not report.result.fitted.beats(report.result.current)
+    result = CliRunner().invoke(main, ["optimize"])
+    assert result.exit_code == 0, result.output
+    assert "parameters in use" in result.output
+    assert "NOT stored: the fitted parameters do not beat the defaults and the ones in use" in (
+        result.output
+    )
+    assert stored_parameters(session) == list(TRUE_PARAMETERS)
+
+
+def test_progress_bars_on_a_terminal_only() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal, pipe = Terminal(), io.StringIO()
+    for stream in (terminal, pipe):
+        progress = Progress(stream)
+        for done in range(0, 5001, 1000):
+            progress("Reading reviews", done, 5000)
+        progress("Fitting parameters", 1, 1)
+        progress.close()
+    assert "Reading reviews" in terminal.getvalue()
+    assert "Fitting parameters" in terminal.getvalue()
+    assert pipe.getvalue() == ""
+
+
+# fsrs_rs_python now fails to import, as it does when the extra is not installed.
+WITHOUT_OPTIMIZER = (
+    "import sys; sys.modules['fsrs_rs_python'] = None; from course.cli import main; main()"
+)
+
+
+def test_without_the_optimizer_extra_optimize_says_what_to_install(tmp_path: Path) -> None:
+    env = instance_env(tmp_path / "instance")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", WITHOUT_OPTIMIZER, *args],
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    assert run("--help").returncode == 0
+    init = run("init", "--no-demo")
+    assert init.returncode == 0, init.stderr
+    result = run("optimize", "--evaluate")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("course: `course optimize` needs the optional optimizer")
+    assert "pip install 'course[optimize]'" in result.stderr
+    assert "BSD-3-Clause" in result.stderr
+
+
+def test_reviewing_and_scheduling_never_import_the_optimizer() -> None:
+    """Every module of the engine (web app, review, services, cli) imports without it; only
+    asking for the optimizer says it is missing."""
+    script = (
+        "import sys, pkgutil, importlib, course\n"
+        "sys.modules['fsrs_rs_python'] = None\n"
+        "for m in pkgutil.walk_packages(course.__path__, 'course.'):\n"
+        "    if '.migrations.' not in m.name and not m.name.endswith('__main__'):\n"
+        "        importlib.import_module(m.name)\n"
+        "from course.review.optimize import OptimizerUnavailable, engine\n"
+        "try:\n"
+        "    engine()\n"
+        "except OptimizerUnavailable as exc:\n"
+        "    print('unavailable:', exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("unavailable: `course optimize` needs the optional optimizer")
 
 
 def test_export_reviews_cli(
-    session: Session,
-    clock: FixedClock,
-    synced: None,
-    database_url: str,
-    tmp_path: object,
-    monkeypatch: pytest.MonkeyPatch,
+    session: Session, clock: FixedClock, synced: None, tmp_path: Path, cli_env: None
 ) -> None:
-    import csv
-    from pathlib import Path
-
-    simulate_logs(session, clock, learners=1)
-    out = Path(str(tmp_path)) / "reviews.csv"
-    monkeypatch.setenv("COURSE_INSTANCE", str(tmp_path))
-    monkeypatch.setenv("DATABASE_URL", database_url)
+    reviews = store_simulated_logs(session, clock, learners=1)
+    out = tmp_path / "reviews.csv"
     result = CliRunner().invoke(main, ["export-reviews", "-o", str(out)])
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
     assert rows[0][:5] == ["card_id", "user_id", "rating", "review_time", "review_duration"]
-    assert len(rows) == 1 + 17 * 6 and {r[2] for r in rows[1:]} <= {"1", "2", "3", "4"}
+    assert len(rows) == 1 + reviews and {r[2] for r in rows[1:]} <= {"1", "2", "3", "4"}
+
+
+def test_default_parameters_are_what_the_app_schedules_with() -> None:
+    assert len(DEFAULT_PARAMETERS) == len(TRUE_PARAMETERS) == 21
