@@ -38,6 +38,7 @@ def broken_copy(tmp_path: Path) -> Path:
     root = tmp_path / "content"
     shutil.copytree(REPO / "lessons", root / "lessons")
     shutil.copytree(REPO / "quizzes", root / "quizzes")
+    shutil.copytree(REPO / "media", root / "media")
     quiz = root / "quizzes" / "soviet-union-ww2.yaml"
     quiz.write_text(
         quiz.read_text(encoding="utf-8")

@@ -43,6 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     content = base / "content"
     shutil.copytree(REPO / "lessons", content / "lessons")
     shutil.copytree(REPO / "quizzes", content / "quizzes")
+    shutil.copytree(REPO / "media", content / "media")
     shutil.copy(REPO / "course.yaml", content / "course.yaml")
     quiz = (content / "quizzes" / "soviet-union-ww2.yaml").read_text(encoding="utf-8")
     final = (

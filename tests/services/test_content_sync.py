@@ -19,7 +19,7 @@ from tests.factories import REPO
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     target = tmp_path / "content"
-    for part in ("lessons", "quizzes"):
+    for part in ("lessons", "quizzes", "media"):
         shutil.copytree(REPO / part, target / part)
     shutil.copy(REPO / "course.yaml", target / "course.yaml")
     return target

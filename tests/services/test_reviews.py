@@ -170,7 +170,7 @@ def test_retired_question_leaves_the_queue(
     user = make_user(session, clock, "r@example.org").id
     take_quiz(session, clock, user)
     root = tmp_path / "c"
-    for part in ("lessons", "quizzes"):
+    for part in ("lessons", "quizzes", "media"):
         shutil.copytree(REPO / part, root / part)
     shutil.copy(REPO / "course.yaml", root / "course.yaml")
     quiz = root / "quizzes" / "soviet-union-ww2.yaml"
