@@ -4,6 +4,7 @@ lessons say."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from xml.etree import ElementTree
 
@@ -102,9 +103,7 @@ def test_every_lesson_credits_what_it_was_built_from(bundle: Bundle) -> None:
         assert not re.search(r"https?://", lesson.markdown), lesson.id
 
 
-MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
+MONTHS = [calendar.month_name[m] for m in range(1, 13)]
 
 
 def test_every_date_and_figure_asked_is_in_the_lesson(bundle: Bundle) -> None:

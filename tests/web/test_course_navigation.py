@@ -103,9 +103,7 @@ def test_course_page_shows_each_lessons_status(
 ) -> None:
     learner = make_user(session, clock, "vera@example.org")
     assert auth.login("vera@example.org").status_code == 302
-    assert set(statuses(client.get(COURSE_PAGE).get_data(as_text=True)).values()) == {
-        "not started"
-    }
+    assert set(statuses(client.get(COURSE_PAGE).get_data(as_text=True)).values()) == {"not started"}
     # Read the first lesson through the page's own button, pass the second's quiz.
     read = auth.post(f"{lesson_url(ORDER[0][0])}/read", {}, token_from=lesson_url(ORDER[0][0]))
     assert read.status_code == 302
@@ -126,9 +124,7 @@ def test_course_page_shows_each_lessons_status(
     # Another learner sees only their own progress.
     auth.logout()
     auth.signup("other@example.org")
-    assert set(statuses(client.get(COURSE_PAGE).get_data(as_text=True)).values()) == {
-        "not started"
-    }
+    assert set(statuses(client.get(COURSE_PAGE).get_data(as_text=True)).values()) == {"not started"}
 
 
 def test_anonymous_visitors_see_no_status(client: FlaskClient) -> None:
