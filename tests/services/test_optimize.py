@@ -16,9 +16,9 @@ from course.clock import FixedClock
 from course.review.scheduler import DEFAULT_PARAMETERS
 from course.services.optimize import optimize_course
 from course.store import review as store
-from course.store.content import QuestionRow
+from course.store.content import QuestionRow, QuizRow
 from course.store.review import CourseParameters, ReviewCard, ReviewLog
-from tests.factories import make_user
+from tests.factories import QUIZ, make_user
 
 COURSE = "ww2-soviet-union"
 
@@ -27,8 +27,12 @@ def simulate_logs(session: Session, clock: FixedClock, learners: int) -> None:
     """Learners whose recall follows FSRS, reviewing each question when due."""
     rnd = random.Random(4)
     scheduler = fsrs.Scheduler(enable_fuzzing=False, learning_steps=(), relearning_steps=())
-    with session.begin():
-        questions = session.scalars(select(QuestionRow.id)).all()
+    with session.begin():  # the bundled quiz's questions (the counts below are its 17)
+        questions = session.scalars(
+            select(QuestionRow.id)
+            .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
+            .where(QuizRow.slug == QUIZ)
+        ).all()
     for n in range(learners):
         user = make_user(session, clock, f"sim{n}@example.org").id
         with session.begin():
