@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from course.content.loader import load_root
 from course.grading.registry import grade_response
 from course.services.forms import raw_from_form
-from tests.factories import form_answer
+from tests.factories import QUIZ, form_answer
 
 
 def rate(fn: Callable[[], Any], seconds: float) -> float:
@@ -47,7 +47,8 @@ def main() -> None:
     print(f"{'type':<14}{'question':<22}{'grades/s':>12}{'ratio':>8}")
     rows = []
     seen: set[str] = set()
-    for question in bundle.quizzes[0].questions:
+    quiz = next(q for q in bundle.quizzes if q.id == QUIZ)  # the quiz form_answer keys
+    for question in quiz.questions:
         if question.type.value in seen:
             continue
         seen.add(question.type.value)

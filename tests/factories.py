@@ -55,19 +55,37 @@ QUIZ = "soviet-union-ww2-quiz"
 QUIZ_PAGE = f"/courses/{COURSE}/quizzes/{QUIZ}"
 
 
-def bundled_questions(root: Path = REPO) -> dict[str, AnyQuestion]:
-    """question slug → question, for every quiz of the content at ``root``."""
-    bundle, report = load_root(root)
-    assert bundle is not None, report.lines()
-    return {q.id: q for quiz in bundle.quizzes for q in quiz.questions}
+# The parts of a content root that a copy of the bundled course needs.
+CONTENT_PARTS = ("lessons", "quizzes", "media")
 
 
-def bundled_keys(root: Path = REPO) -> dict[str, str]:
-    """question slug → its opaque key (position) in an attempt of the bundled quiz, which
-    neither shuffles nor picks."""
+def bundled_questions(root: Path = REPO, quiz_id: str = QUIZ) -> dict[str, AnyQuestion]:
+    """question slug → question, for the quiz ``quiz_id`` (the bundled ``QUIZ`` by
+    default; the course has other quizzes, whose slugs these tests do not name)."""
     bundle, report = load_root(root)
     assert bundle is not None, report.lines()
-    return {q.id: str(i + 1) for quiz in bundle.quizzes for i, q in enumerate(quiz.questions)}
+    return {q.id: q for quiz in bundle.quizzes if quiz.id == quiz_id for q in quiz.questions}
+
+
+def bundled_keys(root: Path = REPO, quiz_id: str = QUIZ) -> dict[str, str]:
+    """question slug → its opaque key (position) in an attempt of the quiz ``quiz_id``
+    (the bundled ``QUIZ``, which neither shuffles nor picks)."""
+    bundle, report = load_root(root)
+    assert bundle is not None, report.lines()
+    return {
+        q.id: str(i + 1)
+        for quiz in bundle.quizzes
+        if quiz.id == quiz_id
+        for i, q in enumerate(quiz.questions)
+    }
+
+
+def copy_content(root: Path) -> Path:
+    """A writable copy of the bundled course's lessons, quizzes and media at ``root``
+    (without course.yaml)."""
+    for part in CONTENT_PARTS:
+        shutil.copytree(REPO / part, root / part)
+    return root
 
 
 KEYS = bundled_keys()
@@ -116,8 +134,7 @@ def course_copy(
     """A writable copy of the bundled content at ``root``: under another course id (a
     second course beside the bundled one) when ``course_id`` is given, with the bundled
     quiz's YAML text passed through ``edit``."""
-    for part in ("lessons", "quizzes"):
-        shutil.copytree(REPO / part, root / part)
+    copy_content(root)
     if course_id is None:
         shutil.copy(REPO / "course.yaml", root / "course.yaml")
     else:

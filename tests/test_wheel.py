@@ -37,6 +37,7 @@ def test_wheel_contents(wheel: Path) -> None:
         "course/store/migrations/env.py",
         "course/bundled/quizzes/soviet-union-ww2.yaml",
         "course/bundled/lessons/soviet-union-ww2.md",
+        "course/bundled/media/timeline.svg",  # the course's figure
         "course/py.typed",
     ):
         assert needed in names, needed
@@ -118,5 +119,12 @@ def test_fresh_venv_install_serves_pages(fresh_venv: Path, tmp_path: Path) -> No
         with urllib.request.urlopen(f"{url}/static/style.css", timeout=30) as response:
             assert response.status == 200
             assert response.headers["Content-Type"].startswith("text/css")
+        # The bundled course's figure, served from the installed package.
+        timeline = f"{url}/media/ww2-soviet-union/media/timeline.svg"
+        with urllib.request.urlopen(timeline, timeout=30) as response:
+            assert response.status == 200
+            assert response.headers["Content-Type"].startswith("image/svg+xml")
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert response.read() == (REPO / "media" / "timeline.svg").read_bytes()
     finally:
         stop(server)

@@ -30,6 +30,18 @@ class LessonView:
     source: dict[str, str]
     quiz_slug: str | None
     quiz_title: str | None
+    number: int = 0  # position in the course, from 1
+    count: int = 0  # lessons in the course
+    previous: LessonLink | None = None
+    next: LessonLink | None = None
+
+
+@dataclass(frozen=True)
+class LessonLink:
+    """A neighbouring lesson, for the previous/next links."""
+
+    slug: str
+    title: str
 
 
 def list_courses(session: Session) -> list[tuple[str, str]]:
@@ -67,6 +79,16 @@ def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
         if row is None or course is None:
             raise NotFound(f"No lesson '{slug}' in this course.")
         quiz = _quiz_by_lesson(session, course_id).get(slug)
+        # The course's order, as on the course page: position, then slug.
+        order = [
+            LessonLink(str(s), str(t))
+            for s, t in session.execute(
+                select(LessonRow.slug, LessonRow.title)
+                .where(LessonRow.course_id == course_id, LessonRow.retired_at.is_(None))
+                .order_by(LessonRow.position, LessonRow.slug)
+            )
+        ]
+        index = next(i for i, link in enumerate(order) if link.slug == row.slug)
         return LessonView(
             course_id=course_id,
             course_title=course.title,
@@ -78,6 +100,10 @@ def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
             source={str(k): str(v) for k, v in row.source.items()},
             quiz_slug=quiz[0] if quiz else None,
             quiz_title=quiz[1] if quiz else None,
+            number=index + 1,
+            count=len(order),
+            previous=order[index - 1] if index > 0 else None,
+            next=order[index + 1] if index + 1 < len(order) else None,
         )
 
 

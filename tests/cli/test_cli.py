@@ -31,13 +31,17 @@ def test_help_lists_commands(runner: CliRunner) -> None:
 def test_validate_bundled_course(runner: CliRunner) -> None:
     result = runner.invoke(main, ["validate", str(REPO)])
     assert result.exit_code == 0, result.output
-    assert "OK: 1 lesson(s), 1 quiz(zes)" in result.output
+    lessons = len(list((REPO / "lessons").glob("*.md")))
+    quizzes = len(list((REPO / "quizzes").glob("*.yaml")))
+    assert lessons >= 5 and quizzes == lessons  # a quiz per lesson, the review quiz included
+    assert f"OK: {lessons} lesson(s), {quizzes} quiz(zes)" in result.output
 
 
 def broken_copy(tmp_path: Path) -> Path:
     root = tmp_path / "content"
     shutil.copytree(REPO / "lessons", root / "lessons")
     shutil.copytree(REPO / "quizzes", root / "quizzes")
+    shutil.copytree(REPO / "media", root / "media")
     quiz = root / "quizzes" / "soviet-union-ww2.yaml"
     quiz.write_text(
         quiz.read_text(encoding="utf-8")

@@ -61,7 +61,7 @@ def test_id_words_of_the_answer_warn(qid: str, words: str | None) -> None:
 
 def test_validate_prints_warnings_and_strict_fails(tmp_path: Path) -> None:
     root = tmp_path / "content"
-    for part in ("lessons", "quizzes"):
+    for part in ("lessons", "quizzes", "media"):
         shutil.copytree(REPO / part, root / part)
     shutil.copy(REPO / "course.yaml", root / "course.yaml")
     runner = CliRunner()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
+from course.content.loader import load_root
 from course.errors import ContentInvalid
 from course.services.content_sync import sync_root
 from course.store.content import ContentVersion, CourseRow, QuestionRevision, QuestionRow
@@ -19,7 +20,7 @@ from tests.factories import REPO
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     target = tmp_path / "content"
-    for part in ("lessons", "quizzes"):
+    for part in ("lessons", "quizzes", "media"):
         shutil.copytree(REPO / part, target / part)
     shutil.copy(REPO / "course.yaml", target / "course.yaml")
     return target
@@ -35,12 +36,15 @@ def count(session: Session, model: type) -> int:
 
 
 def test_sync_is_idempotent(session: Session, clock: FixedClock, root: Path) -> None:
+    bundle, report = load_root(root)
+    assert bundle is not None, report.lines()
+    questions = sum(len(quiz.questions) for quiz in bundle.quizzes)
     first = sync_root(session, clock, root)
-    assert first.changed and first.added == 1 + 1 + 17
+    assert first.changed and first.added == len(bundle.lessons) + len(bundle.quizzes) + questions
     second = sync_root(session, clock, root)
     assert not second.changed and second.version_id == first.version_id
     assert count(session, ContentVersion) == 1
-    assert count(session, QuestionRevision) == 17
+    assert count(session, QuestionRevision) == questions
 
 
 def test_broken_root_changes_nothing(session: Session, clock: FixedClock, root: Path) -> None:

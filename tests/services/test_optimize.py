@@ -22,10 +22,10 @@ from course.review import optimize
 from course.review.scheduler import DEFAULT_PARAMETERS
 from course.services.optimize import Decision, optimize_course
 from course.store import review as store
-from course.store.content import QuestionRow
+from course.store.content import QuestionRow, QuizRow
 from course.store.review import CourseParameters, ReviewCard, ReviewLog
 from course.store.users import User
-from tests.factories import make_user
+from tests.factories import QUIZ, make_user
 from tests.review.simulated import LEARNERS, TRUE_PARAMETERS, simulate_learner
 from tests.servers import instance_env
 
@@ -38,7 +38,12 @@ def store_simulated_logs(
     """Learners with TRUE_PARAMETERS memories, reviewed as the app reviews them, stored
     as the app stores them (a card per question, a log row per review); the review count."""
     with session.begin():
-        questions = session.scalars(select(QuestionRow.id).order_by(QuestionRow.id)).all()
+        questions = session.scalars(  # the original quiz's questions (the counts are its 17)
+            select(QuestionRow.id)
+            .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
+            .where(QuizRow.slug == QUIZ)
+            .order_by(QuestionRow.id)
+        ).all()
     count = 0
     for n in range(learners):
         learner = LEARNERS[n % len(LEARNERS)]

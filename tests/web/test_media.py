@@ -25,6 +25,7 @@ def root(tmp_path: Path, session: Session, clock: FixedClock) -> Path:
     root = checkout / "content"
     shutil.copytree(REPO / "lessons", root / "lessons")
     shutil.copytree(REPO / "quizzes", root / "quizzes")
+    shutil.copytree(REPO / "media", root / "media")
     for rel in ("media/map.png", "images/referenced.png", "docs/screenshot.png"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_bytes(PNG)

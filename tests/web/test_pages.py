@@ -104,7 +104,7 @@ def test_media_served_with_type_from_content_root(
     root = tmp_path / "content"
     shutil.copytree(REPO / "lessons", root / "lessons")
     shutil.copytree(REPO / "quizzes", root / "quizzes")
-    (root / "media").mkdir()
+    shutil.copytree(REPO / "media", root / "media")
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
     (root / "media" / "map.png").write_bytes(png)
     (root / "media" / "speech.mp3").write_bytes(b"ID3" + b"0" * 64)
