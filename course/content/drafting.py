@@ -66,13 +66,12 @@ def _range_accept(fact: DateFact) -> tuple[list[str], str]:
         last = date(end_year, end_month, end_day)
         days = (last - first).days
         if 0 < days <= _MAX_ACCEPTED_DAYS:
-            accepted = [first + timedelta(n) for n in range(1, days + 1)]
-            return [d.isoformat() for d in accepted], "any day of the range is accepted"
+            following = [first + timedelta(n) for n in range(1, days + 1)]
+            return [d.isoformat() for d in following], "any day of the range is accepted"
         return [last.isoformat()], "its first and its last day are accepted"
     if fact.month and end_month:
         months = range(fact.month + 1, end_month + 1) if end_year == fact.year else ()
-        accepted = [_iso(fact.year, m) for m in months]
-        return accepted, "any month of the range is accepted"
+        return [_iso(fact.year, m) for m in months], "any month of the range is accepted"
     years = range(fact.year + 1, end_year + 1)
     return [str(y) for y in years], "any year of the range is accepted"
 
@@ -107,8 +106,11 @@ def date_proposal(sentence: Sentence, fact: DateFact) -> Proposal:
 
 
 def _parts(iso: str) -> tuple[int, int | None, int | None]:
-    pieces = [int(p) for p in iso.split("-")]
-    return pieces[0], (pieces[1] if len(pieces) > 1 else None), (pieces[2] if len(pieces) > 2 else None)
+    pieces: list[int | None] = [int(p) for p in iso.split("-")]
+    pieces += [None] * (3 - len(pieces))
+    year = pieces[0]
+    assert year is not None
+    return year, pieces[1], pieces[2]
 
 
 def _number(value: float) -> str:

@@ -28,7 +28,7 @@ _ABBREVIATIONS = {
     "st", "mt", "ft", "sen", "rep", "gov", "pres", "prof", "rev", "hon", "jr", "sr", "no",
     "vs", "e.g", "i.e", "c", "ca", "approx", "fig", "vol", "pp", "p", "cf", "etc", "inc",
     "co", "corp", "ltd", "bros", "a.m", "p.m", "jan", "feb", "mar", "apr", "jun", "jul",
-    "aug", "sep", "sept", "oct", "nov", "dec", "mt", "lieut", "brig", "cpl", "pvt", "sgt",
+    "aug", "sep", "sept", "oct", "nov", "dec", "lieut", "brig", "cpl", "pvt",
 }  # fmt: skip
 
 
@@ -89,7 +89,7 @@ def split_sentences(text: str) -> list[str]:
     for match in re.finditer(r"[.!?][\"”’)]?\s+(?=[\"“(]?[A-Z0-9])", text):
         before = text[start : match.start() + 1]
         word = re.search(r"(\S+)$", before)
-        token = word.group(1).lower().rstrip(".").lstrip("(\"“") if word else ""
+        token = word.group(1).lower().rstrip(".").lstrip('("“') if word else ""
         if token in _ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)*[a-z]", token):
             continue
         sentences.append(text[start : match.end()].strip())
@@ -177,7 +177,7 @@ _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
-def _make_date(kind: str, m: re.Match[str], year: int | None) -> DateFact | None:  # noqa: C901, PLR0911
+def _make_date(kind: str, m: re.Match[str], year: int | None) -> DateFact | None:  # noqa: C901
     g = m.groups()
     span, text = m.span(), m.group(0)
     match kind:

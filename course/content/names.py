@@ -26,8 +26,24 @@ TITLES = {
 }  # fmt: skip
 # Words that are part of a title only before another title ("Fleet Admiral", "Army
 # General", "Prime Minister"); elsewhere they belong to the name ("Pacific Fleet").
-_TITLE_MODIFIERS = {"fleet", "army", "navy", "air", "force", "field", "grand", "rear", "vice",
-                    "prime", "foreign", "first", "deputy", "supreme", "u.s.", "us"}
+_TITLE_MODIFIERS = {
+    "fleet",
+    "army",
+    "navy",
+    "air",
+    "force",
+    "field",
+    "grand",
+    "rear",
+    "vice",
+    "prime",
+    "foreign",
+    "first",
+    "deputy",
+    "supreme",
+    "u.s.",
+    "us",
+}
 _NAME_HEADS = {"operation", "battle", "siege", "treaty", "pact", "conference"}
 DEMONYMS = {
     "soviet", "soviets", "german", "germans", "japanese", "american", "americans",
@@ -51,7 +67,7 @@ COMMON = {
     "next", "new", "old", "officially", "instead", "however", "meanwhile",
     "later", "soon", "once", "only", "also", "nonetheless", "nevertheless", "although",
     "though", "because", "unlike", "like", "what", "which", "who", "whom", "whose", "why",
-    "how", "not", "never", "always", "often", "early", "late", "within", "just", "other",
+    "how", "not", "never", "always", "often", "early", "late", "just", "other",
     "another", "such", "same", "whole", "half", "part", "end", "war", "battle", "day",
     "days", "week", "year", "years", "month", "months", "today", "yesterday", "north",
     "south", "east", "west", "central", "upper", "lower", "front", "union", "state",
@@ -74,7 +90,7 @@ _PLACE_WORDS = {
     "mountains", "range", "road", "plain", "peninsula", "heights", "bay", "strait",
     "canal", "bridge", "fortress", "station", "square", "palace", "airfield", "harbor",
     "harbour", "port", "republic", "region", "oblast", "province", "state", "states",
-    "centre", "center", "north", "south", "east", "west", "army", "navy", "forces",
+    "centre", "center", "north", "south", "east", "west", "navy", "forces",
 }  # fmt: skip
 
 
@@ -196,7 +212,8 @@ def _alternatives(words: list[str], kind: NameKind) -> tuple[str, ...]:
 
 
 def find_names(sentence: str, vocabulary: Vocabulary) -> list[Name]:
-    """Whole proper-noun phrases of the sentence, longest first."""
+    """Whole proper-noun phrases of the sentence: operations, then people, then other
+    names, longest first."""
     names: list[Name] = []
     for match in _PHRASE.finditer(sentence):
         offset = match.start()
@@ -218,13 +235,16 @@ def find_names(sentence: str, vocabulary: Vocabulary) -> list[Name]:
                 following = sentence[sentence.find(kept[0], offset) + len(kept[0]) :]
                 if _ADJECTIVE.fullmatch(kept[0]) and re.match(r"\s+[a-z]", following):
                     continue  # "Siberian divisions", "Soviet-held territory": adjectives
-            elif all(vocabulary.is_plain_word(w) for w in kept):
-                if kept[-1].lower() not in _PLACE_WORDS:
-                    continue  # "The Germans", "Even So": no name at all
+            elif (
+                all(vocabulary.is_plain_word(w) for w in kept)
+                and kept[-1].lower() not in _PLACE_WORDS
+            ):
+                continue  # "Even So", "Good Hope": common words, no name
             text = " ".join(kept)
             start = sentence.find(text, offset)
             if start < 0:
                 continue
             kind = _kind(kept, after_title)
             names.append(Name((start, start + len(text)), text, kind, _alternatives(kept, kind)))
-    return sorted(names, key=lambda n: (-len(n.text.split()), n.span))
+    priority = {NameKind.OPERATION: 0, NameKind.PERSON: 1, NameKind.NAME: 2}
+    return sorted(names, key=lambda n: (priority[n.kind], -len(n.text.split()), n.span))

@@ -78,7 +78,7 @@ def _unit(rest: str) -> tuple[str, int]:
 
 
 def _part_of_name(before: str) -> bool:
-    """"PQ 17", "Army Group 2", "No. 3": the number belongs to a name."""
+    """ "PQ 17", "Army Group 2", "No. 3": the number belongs to a name."""
     previous = re.search(r"(\S+)$", before)
     if previous is None:
         return False
@@ -121,8 +121,14 @@ def find_quantities(sentence: str, taken: list[tuple[int, int]]) -> list[Quantit
                 high=_value(high) * factor if high else None,
                 unit=unit,
                 hedged=bool(match.group("hedge")),
-                figure=(match.start("number"), match.end("scale") if scale else
-                        match.end("high") if high else match.end("number")),
+                figure=(
+                    match.start("number"),
+                    match.end("scale")
+                    if scale
+                    else match.end("high")
+                    if high
+                    else match.end("number"),
+                ),
             )
         )
         position = end
