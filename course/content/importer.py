@@ -22,6 +22,7 @@ from typing import Any
 
 from course.content.article import (
     DASH,
+    Block,
     DATE_TEXT,
     Kind,
     Page,
@@ -125,7 +126,11 @@ def _draft(page: Page) -> Draft:
     page = _with_byline(page)
     blocks, sources = tidy(list(page.blocks), page.title)
     if not any(b.kind is Kind.PARAGRAPH for b in blocks):
-        raise ArticleImportError("no article text found (no paragraph survived the clean-up)")
+        raise ArticleImportError(
+            "no article text found: nothing but navigation and site furniture is left. If "
+            "the page shows its article only after scripts run, save it from the browser "
+            "once it has loaded, or copy the article into a .txt file and import that."
+        )
     body = to_markdown(normalize_levels(blocks), [*sources, *page.sources])
     return Draft(
         title=" ".join(DASH.sub("–", page.title).split()) or "Untitled article",
@@ -135,6 +140,19 @@ def _draft(page: Page) -> Draft:
         author=page.author,
         date=page.date,
     )
+
+
+def _fallback_blocks(trafilatura: ModuleType, html: str, url: str) -> tuple[Block, ...]:
+    """trafilatura's main-text guess, for pages whose article has no marked-up container."""
+    text = trafilatura.extract(html, url=url or None, output_format="markdown") or ""
+    blocks: list[Block] = []
+    for part in re.split(r"\n\s*\n", text):
+        heading = re.fullmatch(r"(#{1,6})\s+(.+)", part.strip())
+        if heading:
+            blocks.append(Block(Kind.HEADING, heading.group(2), level=len(heading.group(1))))
+        elif part.strip():
+            blocks.append(Block(Kind.PARAGRAPH, " ".join(part.split())))
+    return tuple(blocks)
 
 
 def from_html(html: str, url: str = "") -> Draft:
@@ -149,6 +167,8 @@ def from_html(html: str, url: str = "") -> Draft:
         page = read_html(html, url, lxml_html)
     except (ValueError, lxml_html.etree.ParserError) as exc:
         raise ArticleImportError(f"the page cannot be parsed as HTML: {exc}") from exc
+    if not any(b.kind is Kind.PARAGRAPH for b in page.blocks):
+        page = replace(page, blocks=_fallback_blocks(trafilatura, html, url))
     if not page.publisher:  # (its date guesses, e.g. from a copyright year, are not used)
         meta = trafilatura.extract_metadata(html, default_url=url or None)
         if meta is not None and meta.sitename:
