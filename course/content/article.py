@@ -281,9 +281,11 @@ def to_markdown(blocks: list[Block], sources: list[str]) -> str:
                         for n, item in enumerate(block.items, 1)
                     )
                 )
-            case Kind.FIGURE:
+            case Kind.FIGURE if re.match(r"https?://", block.src):
                 caption = block.text.replace("[", "(").replace("]", ")")
                 parts.append(f"![{caption}]({block.src})")
+            case Kind.FIGURE:  # a relative address: the image is not in the content root
+                parts.append(f"*Figure: {block.text} (image not imported: {block.src})*")
             case Kind.TABLE:
                 parts.append(block.text)
     if sources:

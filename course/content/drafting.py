@@ -106,11 +106,10 @@ def date_proposal(sentence: Sentence, fact: DateFact) -> Proposal:
 
 
 def _parts(iso: str) -> tuple[int, int | None, int | None]:
-    pieces: list[int | None] = [int(p) for p in iso.split("-")]
-    pieces += [None] * (3 - len(pieces))
-    year = pieces[0]
-    assert year is not None
-    return year, pieces[1], pieces[2]
+    year, *rest = (int(p) for p in iso.split("-"))
+    month = rest[0] if rest else None
+    day = rest[1] if len(rest) > 1 else None
+    return year, month, day
 
 
 def _number(value: float) -> str:

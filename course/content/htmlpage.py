@@ -183,7 +183,13 @@ class _Walker:
             return ""
         inner = self.inline(child)
         if not inner:
-            return ""
+            return " " if child.text_content()[:1].isspace() else ""
+        raw = child.text_content()
+        lead = " " if raw[:1].isspace() else ""
+        trail = " " if raw[-1:].isspace() else ""
+        return lead + self._styled(tag, child, inner) + trail
+
+    def _styled(self, tag: str, child: Any, inner: str) -> str:
         if tag == "a":
             href = urljoin(self.base, child.get("href", "")) if self.base else child.get("href", "")
             if re.match(r"https?://", href) and not inner.startswith("!"):

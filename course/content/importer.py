@@ -22,8 +22,8 @@ from typing import Any
 
 from course.content.article import (
     DASH,
-    Block,
     DATE_TEXT,
+    Block,
     Kind,
     Page,
     byline,

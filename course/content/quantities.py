@@ -58,8 +58,9 @@ def _value(text: str) -> float:
 
 def _unit(rest: str) -> tuple[str, int]:
     """The unit words right after the number, and how many characters they take."""
-    if re.match(r"\s*(%|per ?cent|percent)", rest, re.IGNORECASE):
-        return "%", len(re.match(r"\s*(%|per ?cent|percent)", rest, re.IGNORECASE).group(0))  # type: ignore[union-attr]
+    percent = re.match(r"\s*(%|per ?cent\b)", rest, re.IGNORECASE)
+    if percent:
+        return "%", len(percent.group(0))
     words: list[str] = []
     length = 0
     for match in re.finditer(r"\s+([^\s,;:.()]+)", rest):
@@ -78,7 +79,7 @@ def _unit(rest: str) -> tuple[str, int]:
 
 
 def _part_of_name(before: str) -> bool:
-    """ "PQ 17", "Army Group 2", "No. 3": the number belongs to a name."""
+    """True for "PQ 17", "Army Group 2", "No. 3": the number belongs to a name."""
     previous = re.search(r"(\S+)$", before)
     if previous is None:
         return False

@@ -86,3 +86,24 @@ def test_every_draft_validates(corpus_root: Path) -> None:
     for root in sorted(p for p in corpus_root.iterdir() if p.is_dir()):
         bundle, report = validate_root(root)
         assert bundle is not None, report.lines()
+
+
+def test_images_without_an_address_become_caption_lines(tmp_path: Path) -> None:
+    page = tmp_path / "kursk.html"
+    page.write_text(
+        "<html><head><title>Kursk | Site</title></head><body><article><h1>Kursk</h1>"
+        "<p>The battle of Kursk began on 5 July 1943 when German armour attacked.</p>"
+        '<figure><img src="images/t34.jpg"><figcaption>A T-34 tank</figcaption></figure>'
+        "<p>It ended in a Soviet victory.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    lesson = import_lesson(page, tmp_path)
+    assert "*Figure: A T-34 tank (image not imported: images/t34.jpg)*" in lesson.read_text(
+        encoding="utf-8"
+    )
+    bundle, report = validate_root(tmp_path)  # no missing media file
+    assert bundle is not None, report.lines()
+    with_address = import_lesson(page, tmp_path, url="https://example.org/kursk/", force=True)
+    assert "![A T-34 tank](https://example.org/kursk/images/t34.jpg)" in with_address.read_text(
+        encoding="utf-8"
+    )
