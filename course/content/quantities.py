@@ -41,7 +41,7 @@ _NOUNS_LIKE_VERBS = {"wounded", "dead", "killed", "missing", "buildings", "bombe
 _UNIT_WORD = re.compile(r"[A-Za-z][a-z'’-]*|km²|km|%")
 _PATTERN = re.compile(
     rf"(?:\b(?P<hedge>{_HEDGES})\s+)?"
-    rf"(?P<number>(?<![\w.,-])(?:{_NUMBER})(?![\w,]\d)|\b(?:{_WORD_NUMBER})\b(?=\s+(?:{_SCALE})\b))"
+    rf"(?P<number>(?<![\w.,-])(?:{_NUMBER})(?![\w,]\d|[A-Za-z])|\b(?:{_WORD_NUMBER})\b(?=\s+(?:{_SCALE})\b))"
     rf"(?:\s*(?:-|–|to|and|or)\s*(?P<high>{_NUMBER}))?"
     rf"(?:\s+(?P<scale>{_SCALE})\b)?"
     r"(?P<rest>.*)",
