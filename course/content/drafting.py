@@ -12,6 +12,7 @@ checks the examples with the real grader and keeps only the questions that pass.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,7 +21,7 @@ import yaml
 
 from course.content.facts import DateFact, Quantity, Sentence, find_dates, lesson_sentences
 from course.content.lessons import split_front_matter
-from course.content.names import Name, NameKind, Vocabulary, find_names
+from course.content.names import TITLE_MODIFIERS, TITLES, Name, NameKind, Vocabulary, find_names
 from course.content.quantities import find_quantities
 
 _BLANK = "____"
@@ -167,8 +168,28 @@ def name_proposal(sentence: Sentence, name: Name, wrong: str) -> Proposal:
         ],
     }
     short = f" (“{name.alternatives[0]}” is accepted too)" if name.alternatives else ""
-    reason = f"a {what}: “{name.text}”{short}"
+    article = "an" if what[0] in "aeiou" else "a"
+    reason = f"{article} {what}: “{name.text}”{short}"
     return Proposal(question, reason, f"name:{name.text.lower()}")
+
+
+def who_proposal(sentence: Sentence, name: Name, wrong: str) -> Proposal | None:
+    """ "Who …?" when the sentence opens with the person (after a rank or title)."""
+    before = sentence.text[: name.span[0]].split()
+    rest = sentence.text[name.span[1] :]
+    if name.kind is not NameKind.PERSON or not re.match(r" [a-z]", rest):
+        return None
+    if any(word.lower().rstrip(",") not in TITLES | TITLE_MODIFIERS for word in before):
+        return None
+    question: dict[str, Any] = {
+        "type": "text",
+        "prompt": f"Who{rest.rstrip(' .!')}?",
+        "answer": [name.text, *name.alternatives],
+        "examples": {name.text: 1, **dict.fromkeys(name.alternatives, 1), wrong: 0},
+    }
+    return Proposal(
+        question, f"a person: “{name.text}”, the one who acts", f"name:{name.text.lower()}"
+    )
 
 
 def _distractor(name: Name, names: list[Name]) -> str:
@@ -194,7 +215,9 @@ def propose(lesson_markdown: str) -> list[Proposal]:
         if not found:
             for name in find_names(sentence.text, vocabulary):
                 other = _distractor(name, all_names)
-                proposal = name_proposal(sentence, name, other)
+                proposal = who_proposal(sentence, name, other) or name_proposal(
+                    sentence, name, other
+                )
                 if proposal.key not in seen:
                     found.append(proposal)
                     break

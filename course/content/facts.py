@@ -171,7 +171,8 @@ _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             rf"{_Y}\b(?![\d,.]\d|\s*(?:%|per ?cent))"
             r"(?!\s+(?!(?:and|or|the|a|an|when|as|after|before|to|with|by|on|in|at|for|"
             r"which|that|was|were|he|she|it|they|each|both|some|many|its|their|his|her|"
-            r"most|all|this|these|there|while|until|but|so|only|still|alone)\b)[a-z])"
+            r"most|all|this|these|there|while|until|but|so|only|still|alone)\b|"
+            r"[a-z]+(?:ed|ly)\b)[a-z])"
         ),
     ),
 ]

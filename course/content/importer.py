@@ -31,6 +31,7 @@ from course.content.article import (
     tidy,
     to_markdown,
 )
+from course.content.facts import find_dates
 from course.content.htmlpage import read_html
 from course.content.markdown import slugify
 from course.content.textpage import read_text
@@ -122,8 +123,19 @@ def _with_byline(page: Page) -> Page:
     return page
 
 
+def _iso_date(text: str) -> str:
+    """``July 5, 2019`` → ``2019-07-05``; text that is not one date is kept as written."""
+    found = find_dates(f"on {text}")
+    if len(found) != 1 or found[0].until is not None:
+        return text
+    fact = found[0]
+    parts = [f"{fact.year:04d}", *(f"{p:02d}" for p in (fact.month, fact.day) if p)]
+    return "-".join(parts)
+
+
 def _draft(page: Page) -> Draft:
     page = _with_byline(page)
+    page = replace(page, date=_iso_date(page.date) if page.date else "")
     blocks, sources = tidy(list(page.blocks), page.title)
     if not any(b.kind is Kind.PARAGRAPH for b in blocks):
         raise ArticleImportError(

@@ -26,7 +26,7 @@ TITLES = {
 }  # fmt: skip
 # Words that are part of a title only before another title ("Fleet Admiral", "Army
 # General", "Prime Minister"); elsewhere they belong to the name ("Pacific Fleet").
-_TITLE_MODIFIERS = {
+TITLE_MODIFIERS = {
     "fleet",
     "army",
     "navy",
@@ -142,10 +142,10 @@ class Vocabulary:
 
 def _is_title(words: list[str], index: int) -> bool:
     word = words[index].lower()
-    if word in TITLES and word not in _TITLE_MODIFIERS:
+    if word in TITLES and word not in TITLE_MODIFIERS:
         return True
     following = words[index + 1].lower() if index + 1 < len(words) else ""
-    return word in _TITLE_MODIFIERS and (following in TITLES or following in _TITLE_MODIFIERS)
+    return word in TITLE_MODIFIERS and (following in TITLES or following in TITLE_MODIFIERS)
 
 
 def _split_at_titles(words: list[str]) -> list[tuple[list[str], bool]]:

@@ -173,8 +173,11 @@ def test_titles_and_common_words_are_never_blanked() -> None:
         "U.S. Army General Douglas MacArthur returned to the islands at last.\n\n"
         "President Roosevelt praised the Pacific Fleet, and the fleet sailed west.\n"
     )
-    texts = [p.question["text"] for p in propose(lesson) if p.question["type"] == "cloze"]
-    assert texts == [
-        "U.S. Army General [[Douglas MacArthur|MacArthur]] returned to the islands at last.",
-        "President [[Roosevelt]] praised the Pacific Fleet, and the fleet sailed west.",
+    questions = [p.question for p in propose(lesson)]
+    asked = [
+        q["answer"][0] if q["type"] == "text" else re.findall(r"\[\[([^\]|]+)", q["text"])[0]
+        for q in questions
     ]
+    assert asked == ["Douglas MacArthur", "Roosevelt"]
+    assert questions[0]["prompt"] == "Who returned to the islands at last?"
+    assert questions[0]["answer"] == ["Douglas MacArthur", "MacArthur"]
