@@ -80,7 +80,11 @@ def test_blanks_are_whole_names_and_nothing_comes_from_captions_or_sources(
 ) -> None:
     facts = FACTS[name]
     path, questions, text = _drafted(name, tmp_path)
-    blanks = [re.findall(r"\[\[([^\]|]+)", q["text"]) for q in questions if q["type"] == "cloze"]
+    blanks = [
+        re.findall(r"\[\[([^\]|]+)", q["text"]) if q["type"] == "cloze" else q["answer"][:1]
+        for q in questions
+        if q["type"] in ("cloze", "text")
+    ]
     assert blanks, "no name was proposed"
     for found in blanks:
         assert len(found) == 1 and found[0] in facts["names"], found
