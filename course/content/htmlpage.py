@@ -167,13 +167,13 @@ class _Walker:
         self.base = base
         self.blocks: list[Block] = []
 
-    def inline(self, el: Any, with_tail: bool = False) -> str:
+    def inline(self, el: Any) -> str:
+        """The element's text as inline Markdown (links, bold, italics), spacing kept."""
         parts = [el.text or ""]
         for child in el:
             parts.append(self._inline_child(child))
             parts.append(child.tail or "")
-        text = " ".join("".join(parts).split())
-        return text
+        return " ".join("".join(parts).split())
 
     def _inline_child(self, child: Any) -> str:
         tag = _tag(child)

@@ -77,6 +77,7 @@ class Draft:
         return slugify(DASH.sub("-", self.title))
 
     def notice(self) -> str:
+        """The warning at the top of the draft: someone else's text, to be rewritten."""
         credit = f"“{self.title}”"
         if self.publisher:
             credit += f", {self.publisher}"
@@ -89,6 +90,7 @@ class Draft:
         )
 
     def to_markdown(self, order: int = 0) -> str:
+        """The lesson file: front matter (``draft: true``, ``source:``), notice, body."""
         lines = ["---", f"id: {self.slug}", f"title: {_yaml_text(self.title)}"]
         if order:
             lines.append(f"order: {order}")
