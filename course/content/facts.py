@@ -112,7 +112,7 @@ def lesson_sentences(body: str) -> list[Sentence]:
             if skip_level and level > skip_level:
                 continue
             skip_level = level if is_sources_heading(heading.group(2)) else 0
-            section = slugify(heading.group(2))
+            section = slugify(_plain(heading.group(2)))
             year = None
             continue
         if skip_level or not block or block.startswith(("|", "[^", "---", "![", "```", ">")):

@@ -85,6 +85,9 @@ def draft_quiz(
         raise InvalidInput("the lesson has problems:\n" + "\n".join(map(str, read.problems)))
     lesson = read.lesson
     proposed = propose(data.decode("utf-8"))
+    for proposal in proposed:  # a heading written with links or markup may anchor elsewhere
+        if proposal.question.get("section") not in lesson.anchors:
+            proposal.question.pop("section", None)
     kept = [p for p in proposed if _passes(lesson.id, lesson.title, [p])]
     if limit:
         kept = kept[:limit]

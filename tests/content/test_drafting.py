@@ -185,3 +185,19 @@ def test_titles_and_common_words_are_never_blanked() -> None:
     assert asked == ["Douglas MacArthur", "Roosevelt"]
     assert questions[0]["prompt"] == "Who returned to the islands at last?"
     assert questions[0]["answer"] == ["Douglas MacArthur", "MacArthur"]
+
+
+def test_sections_point_at_real_anchors(tmp_path: Path) -> None:
+    (tmp_path / "lessons").mkdir()
+    lesson = tmp_path / "lessons" / "road.md"
+    lesson.write_text(
+        "---\ntitle: The road\n---\n\n## The [Road of Life](https://example.org/road) road\n\n"
+        "The first lorries crossed the ice on November 22, 1941.\n\n## Spring\n\n"
+        "The ice road closed in April 1942.\n",
+        encoding="utf-8",
+    )
+    result = draft_quiz(lesson)
+    questions = yaml.safe_load(result.path.read_text(encoding="utf-8"))["questions"]
+    assert [q.get("section") for q in questions] == ["the-road-of-life-road", "spring"]
+    bundle, report = validate_root(tmp_path)
+    assert bundle is not None, report.lines()
