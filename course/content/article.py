@@ -90,6 +90,7 @@ _CHROME = [
         r"(views|published|posted|updated|date)\s*:.*|submitted by\b.*|log in to post\b.*",
         r"when copying materials\b.*",
         r"(original text|contribute a better translation)\b.*",
+        r"(correction|clarification|editor'?s note|update)\s*:.*",
         r"(we|this (web)?site|our (web)?site) uses? (some )?(essential |analytics )?cookies\b.*",
         r"we'?d also like to use analytics cookies\b.*",
         r"(accept|reject)( all| analytics)? cookies",
@@ -117,6 +118,7 @@ DATE_TEXT = (
     r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{2,4}"
 )
 _DATE_ONLY = re.compile(
+    r"(?:(?i:first published|published|posted|updated|last updated)(?: on)?:?\s+)?"
     rf"(?:(?:[A-Z][a-z]+day),? )?(?:{DATE_TEXT})(?:,? (?:at )?\d{{1,2}}[:.]\d{{2}}(?: ?[AP]M)?)?"
 )
 _SEE_ALSO_LINE = re.compile(r"(see also|sources?|further reading)\s*:\s*(.+)", re.IGNORECASE)
@@ -127,7 +129,7 @@ _BYLINE = re.compile(
     r"(?:(?i:posted|published|written|submitted|updated)(?: on [^|]*?)? )?(?i:by)\s+"
     rf"(?!(?:{_MONTH_NAMES})\b)"
     r"(?P<name>[A-Z][\w.'’-]*(?:\s+(?:van |von |de )?[A-Z][\w.'’-]*){0,3})"
-    r"(?:\s*[|·•–—-]\s*.{0,40}|,\s*\d.{0,30}|\s+(?:on|at)\s.{0,40})?"
+    r"(?:\s*[|·•–—-]\s*.{0,40}|,\s*(?:\d|[A-Z][a-z]+ [A-Z]).{0,40}|\s+(?:on|at)\s.{0,40})?"
 )
 
 

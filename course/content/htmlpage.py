@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 from course.content.article import (
     DASH,
+    DATE_TEXT,
     Block,
     Kind,
     Page,
@@ -97,7 +98,10 @@ def _in_site_region(el: Any) -> bool:
             return True
         if words & (_CHROME_WORDS - {"meta", "hidden", "screen"}) or "caption" in words:
             return True
-        if (_tag(node) == "header" or words & _SITE_WORDS) and not _in_article(node):
+        article_header = words & {"story", "entry", "article", "post", "headline"}
+        if (_tag(node) == "header" or words & _SITE_WORDS) and not (
+            _in_article(node) or article_header
+        ):
             return True
     return False
 
@@ -122,7 +126,7 @@ def _title_parts(tree: Any) -> list[str]:
 def _site_names(tree: Any) -> list[str]:
     names = [_meta(tree, "og:site_name", "application-name")]
     for el in tree.iter():
-        branded = _tag(el) and _tokens(el) & {"site-title", "site-name", "brand", "title"}
+        branded = _tag(el) and _tokens(el) & {"site-title", "site-name", "brand", "title", "logo"}
         if branded and not _in_article(el) and 0 < len(_text(el)) <= 80:
             names.append(_text(el))
     return [n for n in names if n]
@@ -350,7 +354,13 @@ def _date(tree: Any) -> str:
             return match.group(0)
     published = _meta(tree, "article:published_time", "date", "dc.date")
     match = re.match(r"\d{4}-\d{2}-\d{2}", published)
-    return match.group(0) if match else ""
+    if match:
+        return match.group(0)
+    for el in tree.xpath("//*[contains(@class,'date') or contains(@class,'byline')]"):
+        written = re.search(DATE_TEXT, _text(el)) if len(_text(el)) <= 80 else None
+        if written:
+            return written.group(0)
+    return ""
 
 
 def read_html(html: str, url: str, lxml_html: Any) -> Page:
