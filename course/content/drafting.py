@@ -103,7 +103,7 @@ def date_proposal(sentence: Sentence, fact: DateFact) -> Proposal:
         notes.append(range_note)
     if fact.inferred_year:
         notes.append(f"the year {fact.year} is taken from the text before it: check it")
-    return Proposal(question, "; ".join(notes), f"date:{answer}")
+    return Proposal(question, "; ".join(notes), f"date:{answer}:{accept}")
 
 
 def _parts(iso: str) -> tuple[int, int | None, int | None]:

@@ -20,6 +20,7 @@ MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
 MONTHS |= {name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
 MONTHS["sept"] = 9
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"  # noqa: E501 - one alternation
+MONTH_PATTERN = _MONTH
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[0-9]{3}|20[0-9]{2})"
 _TO = r"\s*(?:[-–—]|to|until|till|through|and)\s*"
@@ -140,6 +141,13 @@ def _day(text: str) -> int:
     return int(re.sub(r"\D", "", text))
 
 
+# Nouns that make a number before them a count, not a year ("in 2000 aircraft").
+COUNTED = (
+    r"(?:aircraft|planes|aeroplanes|airplanes|bombers|fighters|tanks|guns|men|soldiers|"
+    r"troops|sailors|ships|vessels|people|civilians|prisoners|casualties|dead|killed|"
+    r"wounded|lives|pilots|km|kilometres|kilometers|miles|tons|tonnes|vehicles|lorries|"
+    r"trucks|divisions|factories|plants|villages|towns)\b"
+)
 _D, _M, _Y = rf"({_DAY})", rf"({_MONTH})", rf"({_YEAR})"
 _PREP = r"(?i:on|by|until|till|from|of|since|before|after|to|and)"
 _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -168,11 +176,7 @@ _DATE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(?i:in|of|by|since|until|till|from|through|during|before|after|early|late|"
             r"mid|spring|summer|autumn|fall|winter|around|circa|c\.|year|end|start)[\s-]+"
-            rf"{_Y}\b(?![\d,.]\d|\s*(?:%|per ?cent))"
-            r"(?!\s+(?!(?:and|or|the|a|an|when|as|after|before|to|with|by|on|in|at|for|"
-            r"which|that|was|were|he|she|it|they|each|both|some|many|its|their|his|her|"
-            r"most|all|this|these|there|while|until|but|so|only|still|alone)\b|"
-            r"[a-z]+(?:ed|ly)\b)[a-z])"
+            rf"{_Y}\b(?![\d,.]\d|\s*(?:%|per ?cent))(?!\s+(?:[a-z]+\s+)?{COUNTED})"
         ),
     ),
 ]

@@ -78,6 +78,7 @@ COMMON = {
     "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april",
     "may", "june", "july", "august", "september", "october", "november", "december",
     "jan.", "feb.", "aug.", "sept.", "oct.", "nov.", "dec.", "world", "history", "empire",
+    "army", "armies", "navy", "fleet", "force", "forces", "command", "staff",
 }  # fmt: skip
 _CONNECTORS = r"(?:of|the|de|von|van|der|den|du|la|le|da|al|bin|y)"
 _JOINERS = r"(?:of(?:\s+the)?|de|von|van|der|den|du|la|le|da|al|bin|y)"
@@ -115,19 +116,25 @@ class Vocabulary:
 
     lower: frozenset[str]
     capitalized: frozenset[str]
+    alone: frozenset[str]  # capitalized with no capitalized word beside it ("MacArthur")
 
     @classmethod
     def of(cls, sentences: list[str]) -> Vocabulary:
         lower: set[str] = set()
         capitalized: set[str] = set()
+        alone: set[str] = set()
         for sentence in sentences:
-            for index, word in enumerate(re.findall(r"[\w'’.-]+", sentence)):
-                word = word.strip(".'’")
+            words = [w.strip(".'’") for w in re.findall(r"[\w'’.-]+", sentence)]
+            words = [re.sub(r"['’]s$", "", w) for w in words if w]
+            for index, word in enumerate(words):
                 if word[:1].islower():
                     lower.add(word.lower())
                 elif index > 0 and word[:1].isupper():
                     capitalized.add(word.lower())
-        return cls(frozenset(lower), frozenset(capitalized))
+                    neighbours = words[index - 1 : index] + words[index + 1 : index + 2]
+                    if not any(n[:1].isupper() for n in neighbours):
+                        alone.add(word.lower())
+        return cls(frozenset(lower), frozenset(capitalized), frozenset(alone))
 
     def is_plain_word(self, word: str) -> bool:
         lowered = word.lower().strip(".").removesuffix("'s").removesuffix("’s")
@@ -188,7 +195,7 @@ def _trim(words: list[str]) -> list[str]:
     return words
 
 
-def _kind(words: list[str], after_title: bool) -> NameKind:
+def _kind(words: list[str], after_title: bool, vocabulary: Vocabulary) -> NameKind:
     if words[0].lower() == "operation" and len(words) > 1:
         return NameKind.OPERATION
     if after_title:
@@ -197,8 +204,8 @@ def _kind(words: list[str], after_title: bool) -> NameKind:
     if lowered[-1] in _PLACE_WORDS or lowered[0] in _NAME_HEADS or "of" in lowered:
         return NameKind.NAME
     plain = _PLACE_WORDS | COMMON | DEMONYMS | _NAME_HEADS | {"of", "the"}
-    if len(words) >= 2 and not plain & set(lowered):
-        return NameKind.PERSON
+    if len(words) >= 2 and not plain & set(lowered) and lowered[-1] in vocabulary.alone:
+        return NameKind.PERSON  # a full name whose surname the lesson also writes alone
     return NameKind.NAME
 
 
@@ -244,7 +251,7 @@ def find_names(sentence: str, vocabulary: Vocabulary) -> list[Name]:
             start = sentence.find(text, offset)
             if start < 0:
                 continue
-            kind = _kind(kept, after_title)
+            kind = _kind(kept, after_title, vocabulary)
             names.append(Name((start, start + len(text)), text, kind, _alternatives(kept, kind)))
     priority = {NameKind.OPERATION: 0, NameKind.PERSON: 1, NameKind.NAME: 2}
     return sorted(names, key=lambda n: (priority[n.kind], -len(n.text.split()), n.span))

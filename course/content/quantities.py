@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from course.content.facts import MONTH_PATTERN as _MONTH
 from course.content.facts import Quantity
 
 _WORDS = {
@@ -106,8 +107,8 @@ def find_quantities(sentence: str, taken: list[tuple[int, int]]) -> list[Quantit
             continue
         scale = (match.group("scale") or "").lower()
         unit, unit_length = _unit(match.group("rest"))
-        if not unit:
-            continue
+        if not unit or re.match(rf"\s+{_MONTH}", match.group("rest")):
+            continue  # no unit, or a day of the month ("25 April")
         if not scale and match.group("number").lower() in _WORDS:
             continue
         number = _value(match.group("number"))

@@ -44,10 +44,12 @@ def _drafted(name: str, root: Path) -> tuple[Path, list[dict[str, Any]], str]:
 
 
 def _found_date(fact: dict[str, Any], questions: list[dict[str, Any]]) -> bool:
-    for q in questions:
-        if q["type"] == "date" and str(q["answer"]) == fact["answer"]:
-            return set(fact.get("accept", [])) <= {str(a) for a in q.get("accept", [])}
-    return False
+    return any(
+        q["type"] == "date"
+        and str(q["answer"]) == fact["answer"]
+        and set(fact.get("accept", [])) <= {str(a) for a in q.get("accept", [])}
+        for q in questions
+    )
 
 
 def _found_quantity(fact: dict[str, Any], questions: list[dict[str, Any]]) -> bool:
@@ -146,6 +148,7 @@ def test_date_forms(text: str, answer: tuple[int, ...], accept: tuple[int, ...] 
         "The Japanese launched 2000 kamikaze aircraft.",
         "In 1,500 tanks there was no radio.",
         "By then 1945 soldiers had been decorated.",
+        "In 2000 aircraft were lost.",
     ],
 )
 def test_four_digit_counts_are_not_years(sentence: str) -> None:
@@ -156,6 +159,22 @@ def test_four_digit_counts_are_not_years(sentence: str) -> None:
 def test_numbers_of_names_are_not_quantities() -> None:
     assert not find_quantities("In July 1942 convoy PQ 17 was ordered to scatter.", [])
     assert not find_quantities("Army Group 2 moved north.", [])
+    assert not find_quantities("By 25 April Soviet armies had surrounded Berlin.", [])
+    assert not find_quantities("The Soviet 62nd Army held the bank.", [])
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In 1941 whole industries were taken apart.",
+        "The summer offensive of 1942 aimed at the oil fields.",
+        "In 1941 each side saw the danger.",
+    ],
+)
+def test_a_year_before_a_word_is_still_a_year(sentence: str) -> None:
+    (fact,) = find_dates(sentence)
+    assert fact.precision == 1
+    assert not find_quantities(sentence, [fact.span])
 
 
 def test_sentences_are_not_split_at_abbreviations_or_initials() -> None:
@@ -175,6 +194,7 @@ def test_titles_and_common_words_are_never_blanked() -> None:
     lesson = (
         "---\ntitle: T\n---\n\n"
         "U.S. Army General Douglas MacArthur returned to the islands at last.\n\n"
+        "The Soviet 62nd Army held a strip of the bank for weeks.\n\n"
         "President Roosevelt praised the Pacific Fleet, and the fleet sailed west.\n"
     )
     questions = [p.question for p in propose(lesson)]
