@@ -369,10 +369,21 @@ def import_article_cmd(
     help="Quiz file to write (default: quizzes/<lesson-id>-draft.yaml).",
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-def draft_quiz_cmd(lesson: Path, output: Path | None, force: bool) -> None:
-    """Propose a quiz skeleton from a lesson's dates, figures and names."""
+@click.option(
+    "--limit",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 500),
+    help="Keep at most this many questions, in the lesson's order (0: every one).",
+)
+def draft_quiz_cmd(lesson: Path, output: Path | None, force: bool, limit: int) -> None:
+    """Propose quiz questions from a lesson's dates, quantities and names.
+
+    Each question comes with examples that pass and a `# why:` comment; the file
+    validates. Keep the questions worth asking and reword their prompts.
+    """
     try:
-        result = draft_quiz(lesson, output, force)
+        result = draft_quiz(lesson, output, force, limit)
     except CourseError as exc:
         _fail(exc.message)
     click.echo(f"Wrote {result.path}: {result.questions} draft question(s) to edit.")

@@ -1,46 +1,40 @@
 """Turn an article (a saved web page or plain text) into a lesson draft.
 
-HTML goes through trafilatura, a maintained main-content extractor, which drops
-navigation, comments, sidebars and share buttons; image captions are recovered from
-``<figcaption>``. Plain text is split into paragraphs. Both then lose the usual site
-chrome lines (post navigation, comment prompts, spam-filter notices, copyright and
-theme credits). The draft records where it came from in its front matter.
+A saved page is read by :mod:`course.content.htmlpage` (lxml), plain text by
+:mod:`course.content.textpage`; both give blocks that :mod:`course.content.article`
+cleans (site chrome, shortcodes, notices) and writes as Markdown, with bibliography and
+"See also" lines gathered in a Sources section. The draft is marked ``draft: true``,
+opens with a notice that it must be rewritten in the author's own words, and records its
+source (title, publisher, address, author, date) in the front matter.
 
-trafilatura and lxml are imported only when an HTML page is imported: they are authoring
-tools, and a missing or broken one must never stop `course serve` or `course --help`.
+lxml (and trafilatura, whose metadata reader fills in a date or site name the page does
+not mark up) are imported only when an HTML page is imported: they are authoring tools,
+and a missing or broken one must never stop `course serve` or `course --help`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from course.content.article import (
+    DASH,
+    DATE_TEXT,
+    Block,
+    Kind,
+    Page,
+    byline,
+    normalize_levels,
+    tidy,
+    to_markdown,
+)
+from course.content.facts import find_dates
+from course.content.htmlpage import read_html
 from course.content.markdown import slugify
-
-_CHROME = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"^(next|previous|older|newer) (post|article|entry)s?\b.*$",
-        r"^leave a (reply|comment)\b.*$",
-        r"^\d+ (comments?|responses?|replies)$",
-        r"^this site uses akismet\b.*$",
-        r"^learn how your comment data is processed\.?$",
-        r"^your email address will not be published\b.*$",
-        r"^(©|&copy;|\(c\)|copyright)\s.*$",
-        r"^theme by\b.*$",
-        r"^(proudly )?powered by\b.*$",
-        r"^share this:?$",
-        r"^(like|share|tweet|pin it|email|print)( this)?:?$",
-        r"^(posted|filed) (in|under)\b.*$",
-        r"^tags?:.*$",
-        r"^skip to (content|main content)$",
-        r"^(menu|search|search for:|post comment|related posts?|recent posts?)$",
-    )
-]
+from course.content.textpage import read_text
 
 
 class ArticleImportError(Exception):
@@ -74,23 +68,40 @@ class Draft:
     body: str
     publisher: str = ""
     url: str = ""
+    author: str = ""
+    date: str = ""
 
     @property
     def slug(self) -> str:
-        return slugify(self.title)
+        """The lesson id: dashes of any kind become hyphens ("20–24" stays "20-24")."""
+        return slugify(DASH.sub("-", self.title))
+
+    def notice(self) -> str:
+        """The warning at the top of the draft: someone else's text, to be rewritten."""
+        credit = f"“{self.title}”"
+        if self.publisher:
+            credit += f", {self.publisher}"
+        if self.url:
+            credit += f" ({self.url})"
+        return (
+            "> **Draft — rewrite before publishing.** This text was copied from "
+            f"{credit}. Rewrite it in your own words, check its facts, keep the credit "
+            "in `source:`, then delete this notice and `draft: true`."
+        )
 
     def to_markdown(self, order: int = 0) -> str:
+        """The lesson file: front matter (``draft: true``, ``source:``), notice, body."""
         lines = ["---", f"id: {self.slug}", f"title: {_yaml_text(self.title)}"]
         if order:
             lines.append(f"order: {order}")
         lines.append("draft: true")
         lines.append("source:")
         lines.append(f"  title: {_yaml_text(self.title)}")
-        if self.publisher:
-            lines.append(f"  publisher: {_yaml_text(self.publisher)}")
-        if self.url:
-            lines.append(f"  url: {_yaml_text(self.url)}")
-        lines += ["---", "", self.body.strip(), ""]
+        for key in ("publisher", "url", "author", "date"):
+            value = getattr(self, key)
+            if value:
+                lines.append(f"  {key}: {_yaml_text(value)}")
+        lines += ["---", "", self.notice(), "", self.body.strip(), ""]
         return "\n".join(lines)
 
 
@@ -100,45 +111,62 @@ def _yaml_text(text: str) -> str:
     return f'"{escaped}"'
 
 
-def is_chrome(line: str) -> bool:
-    text = line.strip().strip("*_#> ").strip()
-    return any(p.match(text) for p in _CHROME)
+def _with_byline(page: Page) -> Page:
+    """Author and date from a byline line near the top (``Posted on … by …``)."""
+    for block in page.blocks[:4]:
+        name = byline(block.text) if block.kind is Kind.PARAGRAPH else None
+        if name:
+            when = re.search(DATE_TEXT, block.text)
+            return replace(
+                page,
+                author=page.author or name,
+                date=page.date or (when.group(0) if when else ""),
+            )
+    return page
 
 
-def _clean_lines(markdown: str) -> str:
-    kept: list[str] = []
-    for line in markdown.splitlines():
-        stripped = line.strip()
-        if stripped and is_chrome(stripped):
-            continue
-        kept.append(stripped)  # no leading spaces: they would make code blocks
-    text = "\n".join(kept)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+def _iso_date(text: str) -> str:
+    """``July 5, 2019`` → ``2019-07-05``; text that is not one date is kept as written."""
+    found = find_dates(f"on {text}")
+    if len(found) != 1 or found[0].until is not None:
+        return text
+    fact = found[0]
+    parts = [f"{fact.year:04d}", *(f"{p:02d}" for p in (fact.month, fact.day) if p)]
+    return "-".join(parts)
 
 
-def _captions(html: str) -> dict[str, str]:
-    """Image src → caption from ``<figure><img><figcaption>``."""
-    _, lxml_html = _html_tools()
-    try:
-        tree = lxml_html.fromstring(html)
-    except (ValueError, lxml_html.etree.ParserError):
-        return {}
-    result: dict[str, str] = {}
-    for figure in tree.iter("figure"):
-        images = figure.findall(".//img")
-        caption = figure.find(".//figcaption")
-        if images and caption is not None:
-            text = " ".join(caption.text_content().split())
-            if text:
-                result[images[0].get("src", "")] = text
-    return result
+def _draft(page: Page) -> Draft:
+    page = _with_byline(page)
+    page = replace(page, date=_iso_date(page.date) if page.date else "")
+    blocks, sources = tidy(list(page.blocks), page.title)
+    if not any(b.kind is Kind.PARAGRAPH for b in blocks):
+        raise ArticleImportError(
+            "no article text found: nothing but navigation and site furniture is left. If "
+            "the page shows its article only after scripts run, save it from the browser "
+            "once it has loaded, or copy the article into a .txt file and import that."
+        )
+    body = to_markdown(normalize_levels(blocks), [*sources, *page.sources])
+    return Draft(
+        title=" ".join(DASH.sub("–", page.title).split()) or "Untitled article",
+        body=body,
+        publisher=page.publisher,
+        url=page.url,
+        author=page.author,
+        date=page.date,
+    )
 
 
-def _image(caption: str, src: str) -> Callable[[re.Match[str]], str]:
-    def replace(_match: re.Match[str]) -> str:
-        return f"![{caption}]({src})"
-
-    return replace
+def _fallback_blocks(trafilatura: ModuleType, html: str, url: str) -> tuple[Block, ...]:
+    """trafilatura's main-text guess, for pages whose article has no marked-up container."""
+    text = trafilatura.extract(html, url=url or None, output_format="markdown") or ""
+    blocks: list[Block] = []
+    for part in re.split(r"\n\s*\n", text):
+        heading = re.fullmatch(r"(#{1,6})\s+(.+)", part.strip())
+        if heading:
+            blocks.append(Block(Kind.HEADING, heading.group(2), level=len(heading.group(1))))
+        elif part.strip():
+            blocks.append(Block(Kind.PARAGRAPH, " ".join(part.split())))
+    return tuple(blocks)
 
 
 def from_html(html: str, url: str = "") -> Draft:
@@ -148,52 +176,29 @@ def from_html(html: str, url: str = "") -> Draft:
         ExtractorUnavailable: trafilatura or lxml cannot be imported.
         ArticleImportError: no article text in the page.
     """
-    trafilatura, _ = _html_tools()
-    body = trafilatura.extract(
-        html,
-        url=url or None,
-        output_format="markdown",
-        include_images=True,
-        include_links=True,
-        include_comments=False,
-        include_tables=True,
-        include_formatting=True,
-        favor_precision=True,
-    )
-    if not body or not body.strip():
-        raise ArticleImportError("no article text found in the page")
-    for src, caption in _captions(html).items():
-        body = re.sub(r"!\[[^\]]*\]\(" + re.escape(src) + r"\)", _image(caption, src), body)
-    meta = trafilatura.extract_metadata(html, default_url=url or None)
-    title = (meta.title if meta and meta.title else "") or "Untitled article"
-    body = _clean_lines(body)
-    # The page title often repeats as the first heading; the lesson shows it already.
-    body = re.sub(r"\A#\s+" + re.escape(title) + r"\s*\n", "", body)
-    return Draft(
-        title=title,
-        body=body,
-        publisher=(meta.sitename if meta and meta.sitename else "") or "",
-        url=url or (meta.url if meta and meta.url else "") or "",
-    )
+    trafilatura, lxml_html = _html_tools()
+    try:
+        page = read_html(html, url, lxml_html)
+    except (ValueError, lxml_html.etree.ParserError) as exc:
+        raise ArticleImportError(f"the page cannot be parsed as HTML: {exc}") from exc
+    if not any(b.kind is Kind.PARAGRAPH for b in page.blocks):
+        page = replace(page, blocks=_fallback_blocks(trafilatura, html, url))
+    if not page.publisher:  # (its date guesses, e.g. from a copyright year, are not used)
+        meta = trafilatura.extract_metadata(html, default_url=url or None)
+        if meta is not None and meta.sitename:
+            page = replace(page, publisher=meta.sitename)
+    return _draft(page)
 
 
 def from_text(text: str) -> Draft:
-    """Plain text: the site name and title are the short lines before the first paragraph."""
-    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
-    blocks = [b for b in blocks if not is_chrome(b)]
-    if not blocks:
+    """A plain-text article: one paragraph per line, or wrapped with blank lines between.
+
+    Raises:
+        ArticleImportError: the text is empty or has no paragraph.
+    """
+    if not text.strip():
         raise ArticleImportError("the text is empty")
-    first_paragraph = next(
-        (i for i, b in enumerate(blocks) if len(b) > 120 or b.endswith((".", "?", "!"))),
-        len(blocks),
-    )
-    header = blocks[:first_paragraph]
-    paragraphs = blocks[first_paragraph:]
-    if not paragraphs:
-        raise ArticleImportError("no paragraphs found (paragraphs are separated by blank lines)")
-    title = header[-1] if header else paragraphs[0][:80]
-    publisher = header[0] if len(header) >= 2 else ""
-    return Draft(title=title, body="\n\n".join(paragraphs), publisher=publisher)
+    return _draft(read_text(text))
 
 
 def import_article(
@@ -217,9 +222,9 @@ def import_article(
     text = raw.decode("utf-8", errors="replace")
     looks_html = source.suffix.lower() in (".html", ".htm") or "<html" in text[:2000].lower()
     draft = from_html(text, url) if looks_html else from_text(text)
-    draft = Draft(
+    draft = replace(
+        draft,
         title=title or draft.title,
-        body=draft.body,
         publisher=publisher or draft.publisher,
         url=url or draft.url,
     )

@@ -11,15 +11,14 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.content.diagnostics import Diagnostic
-from course.content.drafting import draft_questions, quiz_document
+from course.content.drafting import Proposal, propose, render
 from course.content.importer import ArticleImportError, ExtractorUnavailable, import_article
 from course.content.lessons import read_lesson
-from course.content.model import Quiz, build_question
+from course.content.model import Quiz
 from course.content.quizzes import read_quiz
 from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput
 from course.grading.examples import check_examples
@@ -55,8 +54,23 @@ class DraftResult:
     dropped: int
 
 
-def draft_quiz(lesson_path: Path, output: Path | None = None, force: bool = False) -> DraftResult:
+def _passes(lesson_id: str, title: str, proposals: list[Proposal]) -> bool:
+    """The proposals read as a quiz and every example earns its stated score."""
+    text = render(lesson_id, title, proposals, "check")
+    quiz = read_quiz("draft.yaml", text.encode(), "draft").quiz
+    return quiz is not None and not check_examples("draft.yaml", quiz)
+
+
+def draft_quiz(
+    lesson_path: Path, output: Path | None = None, force: bool = False, limit: int = 0
+) -> DraftResult:
     """Propose a quiz for a lesson; every question's examples pass the real grader.
+
+    Args:
+        lesson_path: the lesson (Markdown with front matter).
+        output: the quiz file to write (default: ``quizzes/<lesson-id>-draft.yaml``).
+        force: overwrite an existing file.
+        limit: keep at most this many questions (0: all).
 
     Raises:
         InvalidInput: the lesson cannot be read or yields no question.
@@ -70,30 +84,20 @@ def draft_quiz(lesson_path: Path, output: Path | None = None, force: bool = Fals
     if read.lesson is None:
         raise InvalidInput("the lesson has problems:\n" + "\n".join(map(str, read.problems)))
     lesson = read.lesson
-    proposed = draft_questions(data.decode("utf-8"))
-    kept = []
-    for definition in proposed:
-        candidate = quiz_document(lesson.id, lesson.title, [definition])
-        text = yaml.safe_dump(candidate, sort_keys=False, allow_unicode=True)
-        quiz = read_quiz("draft.yaml", text.encode(), "draft").quiz
-        if quiz is not None and not check_examples("draft.yaml", quiz):
-            build_question(quiz.definitions[0])
-            kept.append(definition)
-    if not kept:
+    proposed = propose(data.decode("utf-8"))
+    for proposal in proposed:  # a heading written with links or markup may anchor elsewhere
+        if proposal.question.get("section") not in lesson.anchors:
+            proposal.question.pop("section", None)
+    kept = [p for p in proposed if _passes(lesson.id, lesson.title, [p])]
+    if limit:
+        kept = kept[:limit]
+    if not kept or not _passes(lesson.id, lesson.title, kept):
         raise InvalidInput(f"no sentence of {lesson_path} suggested a question")
     target = output or lesson_path.parent.parent / "quizzes" / f"{lesson.id}-draft.yaml"
     if target.exists() and not force:
         raise Conflict(f"{target} exists; use --force to overwrite it")
-    header = (
-        f"# DRAFT quiz proposed by `course draft-quiz` from {lesson_path.name}.\n"
-        "# Every question is tagged `draft`: edit the prompts, add distractors and\n"
-        "# explanations, then run `course validate` before publishing.\n"
-    )
-    body = yaml.safe_dump(
-        quiz_document(lesson.id, lesson.title, kept), sort_keys=False, allow_unicode=True, width=88
-    )
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(header + body, encoding="utf-8")
+    target.write_text(render(lesson.id, lesson.title, kept, lesson_path.name), encoding="utf-8")
     return DraftResult(target, len(kept), len(proposed) - len(kept))
 
 
