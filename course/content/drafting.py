@@ -247,6 +247,7 @@ def quiz_document(lesson_id: str, title: str, questions: list[dict[str, Any]]) -
         "id": f"{lesson_id}-draft",
         "title": f"{title} — draft quiz",
         "lesson": lesson_id,
+        "draft": True,  # `course sync` leaves it out until the author removes this line
         "feedback": "immediate",
         "review": True,
         "questions": questions,
@@ -258,7 +259,8 @@ def render(lesson_id: str, title: str, proposals: list[Proposal], source: str) -
     header = (
         f"# DRAFT quiz proposed by `course draft-quiz` from {source}.\n"
         "# Each question says why it was proposed; keep the ones worth asking, reword\n"
-        "# the prompts, add explanations, then run `course validate` before publishing.\n"
+        "# the prompts, add explanations, then run `course validate`; delete the\n"
+        "# `draft: true` line to publish it (`course sync` leaves drafts out).\n"
     )
     document = quiz_document(lesson_id, title, [])
     del document["questions"]
