@@ -28,6 +28,7 @@ from course.interop.source import (
     SourceAnswer,
     SourceKind,
     SourceQuestion,
+    TextFormat,
     to_markdown,
     to_plain,
 )
@@ -171,7 +172,7 @@ def _choices(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
     choices = []
     for answer, text in zip(answers, texts, strict=True):
         item: dict[str, Any] = {"text": text}
-        if answer.feedback:
+        if answer.feedback and _block(answer.feedback):
             item["feedback"] = _block(answer.feedback)
         choices.append(item)
     single = q.single if q.single is not None else len(full) == 1
@@ -325,7 +326,7 @@ def _short(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:  # noqa:
                 )
             continue
         wrong_examples.append(text)
-        if answer.feedback:
+        if answer.feedback and _block(answer.feedback):
             wrong[text] = _block(answer.feedback)
     if q.after is not None and not regexes and not wrong and _cloze_safe(accepted):
         d["type"] = "cloze"
@@ -473,7 +474,7 @@ def _matching(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
 def _cloze(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
     if not q.blanks:
         raise _Dropped("an embedded-answers question with no blanks")
-    pieces = [_block(p) if p else "" for p in q.cloze_pieces]
+    pieces = [_piece(p) for p in q.cloze_pieces]
     blanks: list[str] = []
     rights: list[str] = []
     wrongs: list[str] = []
@@ -509,6 +510,16 @@ def _cloze(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
     d["type"] = "cloze"
     d["text"] = text.strip()
     d["examples"] = [{"response": rights, "score": 1}, {"response": wrongs, "score": 0}]
+
+
+def _piece(markup: Markup) -> str:
+    """Text around a blank, keeping the spaces that separate it from the blank."""
+    body = markup.text if markup.format is TextFormat.MARKDOWN else to_markdown(markup)
+    if not body.strip():
+        return " " if markup.text[:1].isspace() else ""
+    lead = " " if markup.text[:1].isspace() else ""
+    trail = " " if markup.text[-1:].isspace() else ""
+    return lead + body.strip() + trail
 
 
 _CONVERTERS = {
@@ -550,6 +561,10 @@ def convert_question(q: SourceQuestion, qid: str) -> tuple[dict[str, Any] | None
         d["tags"] = list(dict.fromkeys(tags))
     if q.default_mark and q.default_mark != 1:
         d["points"] = q.default_mark
+    for note in q.extra.get("media_notes", []):
+        entry.approximate(note)
+    if q.extra.get("units"):
+        entry.approximate("units (and their grading) are not carried; the number alone is graded")
     try:
         converter(q, d, entry)
     except _Dropped as exc:
