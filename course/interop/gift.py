@@ -238,7 +238,11 @@ def _question(text: _Text, line: int, errors: list[GiftError]) -> SourceQuestion
             errors.append(GiftError(text.line_at(closing, line), "'}' without an opening '{'"))
             return None
         return SourceQuestion(
-            SourceKind.DESCRIPTION, line, Markup(text.string().strip(), fmt), title=title
+            SourceKind.DESCRIPTION,
+            line,
+            Markup(text.string().strip(), fmt),
+            title=title,
+            source_type="description",
         )
     closing = text.find("}", opening + 1)
     nested = text.find("{", opening + 1)
