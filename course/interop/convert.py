@@ -35,6 +35,7 @@ from course.interop.source import (
 
 FULL = 0.9999  # a weight this high is full credit (Moodle writes 100% as 1.0000000)
 MAX_SUBSETS_CHECKED = 12  # choices; 2**12 selections compared at most
+CLOZE_PROMPT = "Fill in the blanks."  # a cloze's text is the question; the prompt introduces it
 
 
 class Outcome(enum.StrEnum):
@@ -330,6 +331,7 @@ def _short(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:  # noqa:
             wrong[text] = _block(answer.feedback)
     if q.after is not None and not regexes and not wrong and _cloze_safe(accepted):
         d["type"] = "cloze"
+        d["prompt"] = CLOZE_PROMPT
         stem, after = _block(q.stem), _block(q.after)
         glue = "" if after[:1] in tuple(".,;:!?)") else " "
         d["text"] = f"{stem} [[{'|'.join(accepted)}]]{glue}{after}".strip()
@@ -553,7 +555,7 @@ def convert_question(q: SourceQuestion, qid: str) -> tuple[dict[str, Any] | None
         return None, entry
     d: dict[str, Any] = {"id": qid, "type": "", "prompt": _prompt(q)}
     if q.kind is SourceKind.CLOZE:
-        d["prompt"] = "Fill in the blanks."
+        d["prompt"] = CLOZE_PROMPT
     if q.general_feedback:
         d["explanation"] = _block(q.general_feedback)
     tags = [t for t in [_tag(q.category), *q.tags] if t]
@@ -572,7 +574,7 @@ def convert_question(q: SourceQuestion, qid: str) -> tuple[dict[str, Any] | None
         return None, entry
     if not d["prompt"]:
         if d["type"] == "cloze":
-            d["prompt"] = "Fill in the blanks."
+            d["prompt"] = CLOZE_PROMPT
         else:
             entry.drop("the question has no text")
             return None, entry

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from course.interop.convert import CLOZE_PROMPT
+
 from course.content.model import (
     AnyQuestion,
     ChoiceQuestion,
@@ -129,7 +131,7 @@ def export_gift(quiz: Quiz) -> Export:
                 f"{head}::{q.id}::[markdown]{gift_escape(before)}{{{body}{general}}}"
                 f"{gift_escape(after)}"
             )
-            if q.prompt.strip():
+            if q.prompt.strip() != CLOZE_PROMPT:
                 result.notes.append(f"{q.id}: the cloze prompt above the text is not carried")
         else:
             blocks.append(f"{head}::{q.id}::[markdown]{gift_escape(q.prompt)}{{{body}{general}}}")
@@ -263,7 +265,7 @@ def _moodle_question(q: AnyQuestion, notes: list[str]) -> etree._Element:  # noq
             answers = "~".join(f"={_cloze_escape(a)}" for a in blank.answers)
             parts.append(f"{{1:{kind}:{answers}}}{after}")
         prompt = "".join(parts)
-        if q.prompt.strip():
+        if q.prompt.strip() != CLOZE_PROMPT:
             notes.append(f"{q.id}: the cloze prompt above the text is not carried")
     _text_el(element, "questiontext", prompt)
     _text_el(element, "generalfeedback", q.explanation or "")

@@ -230,7 +230,7 @@ def _question(element: Any, qtype: str) -> SourceQuestion:
                 fb = _markup(answer.find("feedback"), q) or None
                 if value == "true":
                     q.truth = fraction >= 0.9999
-                right = (value == "true") == (fraction >= 0.9999)
+                right = fraction >= 0.9999  # the answer worth 100% is the right one
                 if value in ("true", "false"):
                     if right:
                         q.right_feedback = fb
