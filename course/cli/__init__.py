@@ -421,7 +421,13 @@ def _import_cmd(
 ) -> None:
     try:
         result = import_file(
-            source, root, fmt, quiz_id=quiz_id, lesson=lesson, title=title, force=force,
+            source,
+            root,
+            fmt,
+            quiz_id=quiz_id,
+            lesson=lesson,
+            title=title,
+            force=force,
             dry_run=dry_run,
         )
     except CourseError as exc:
@@ -442,9 +448,7 @@ def _import_cmd(
 def _import_options(func: Any) -> Any:
     func = click.option("--dry-run", is_flag=True, help="Print the report; write nothing.")(func)
     func = click.option("--force", is_flag=True, help="Overwrite an existing quiz file.")(func)
-    func = click.option("--title", default=None, help="Quiz title (default: the file name).")(
-        func
-    )
+    func = click.option("--title", default=None, help="Quiz title (default: the file name).")(func)
     func = click.option(
         "--lesson", default=None, help="Lesson the quiz belongs to (default: the only lesson)."
     )(func)
@@ -514,7 +518,10 @@ _EXPORT_ROOT = click.option(
     help="Content root holding the quiz.",
 )
 _EXPORT_OUTPUT = click.option(
-    "--output", "-o", type=click.Path(path_type=Path), default=None,
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
     help="File to write (default: standard output).",
 )
 

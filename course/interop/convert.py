@@ -156,7 +156,7 @@ def _feedback_note(answer: SourceAnswer, why: str) -> str:
 # ---------------------------------------------------------------- per source type
 
 
-def _choices(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
+def _choices(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:  # noqa: C901 - Moodle single/multi rules
     answers = [a for a in q.answers if a.text]
     if len(answers) < len(q.answers):
         entry.approximate("an empty choice was left out")
@@ -201,9 +201,7 @@ def _choices(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
     d["choices"] = choices
     if single:
         if not full:
-            raise _Dropped(
-                "a single-answer question with no choice worth 100% (Moodle refuses it)"
-            )
+            raise _Dropped("a single-answer question with no choice worth 100% (Moodle refuses it)")
         entry.approximate(
             f"the source is single-answer and any of its {len(full)} right choices earns "
             "full credit; here the learner must pick all of them"
@@ -232,9 +230,7 @@ def _choices(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
     d["examples"] = [
         {"response": [t for a, t in zip(answers, texts, strict=True) if a.weight > 0], "score": 1}
     ] + [
-        {"response": [t], "score": 0}
-        for a, t in zip(answers, texts, strict=True)
-        if a.weight <= 0
+        {"response": [t], "score": 0} for a, t in zip(answers, texts, strict=True) if a.weight <= 0
     ]
 
 
@@ -311,11 +307,14 @@ def _short(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:  # noqa:
                 accepted.append(text)
             if answer.feedback:
                 entry.approximate(
-                    _feedback_note(answer, "has no place here (a text question shows "
-                                   "feedback only for known wrong answers); left out")
+                    _feedback_note(
+                        answer,
+                        "has no place here (a text question shows "
+                        "feedback only for known wrong answers); left out",
+                    )
                 )
             continue
-        if 0 < answer.weight:
+        if answer.weight > 0:
             entry.approximate(
                 f"answer {text!r} earned {answer.weight:.0%} in the source; a text question "
                 "has no partial credit, so here it earns 0"
@@ -497,8 +496,7 @@ def _cloze(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
                 )
             if a.feedback:
                 entry.approximate(
-                    f"blank {n}: feedback on {to_plain(a.text)!r} has no place in a cloze; "
-                    "left out"
+                    f"blank {n}: feedback on {to_plain(a.text)!r} has no place in a cloze; left out"
                 )
         if blank.case_sensitive:
             d["case_sensitive"] = True
@@ -539,7 +537,9 @@ _DROPPED_KINDS = {
 }
 
 
-def convert_question(q: SourceQuestion, qid: str) -> tuple[dict[str, Any] | None, Entry]:
+def convert_question(  # noqa: C901 - common fields, then one converter per type
+    q: SourceQuestion, qid: str
+) -> tuple[dict[str, Any] | None, Entry]:
     """One foreign question → (definition or None, its report entry)."""
     entry = Entry(q.line, q.source_type or q.kind.value, q.title)
     if q.problems:
@@ -584,9 +584,25 @@ def convert_question(q: SourceQuestion, qid: str) -> tuple[dict[str, Any] | None
     return d, entry
 
 
-_ORDER = ["id", "type", "prompt", "text", "choices", "answer", "regex", "case_sensitive",
-          "tolerance", "range", "pairs", "distractors", "wrong", "points", "explanation",
-          "tags", "examples"]
+_ORDER = [
+    "id",
+    "type",
+    "prompt",
+    "text",
+    "choices",
+    "answer",
+    "regex",
+    "case_sensitive",
+    "tolerance",
+    "range",
+    "pairs",
+    "distractors",
+    "wrong",
+    "points",
+    "explanation",
+    "tags",
+    "examples",
+]
 
 
 def _ordered(d: dict[str, Any]) -> dict[str, Any]:
@@ -624,10 +640,10 @@ def build_quiz(
         problems = _verify(quiz, quiz_id)
         if not problems:
             break
-        bad = {qid for qid, _ in problems}
-        for qid, message in problems:
-            if qid in owner and owner[qid].outcome is not Outcome.DROPPED:
-                owner[qid].drop(f"our validator refused the converted question: {message}")
+        bad = {found for found, _ in problems}
+        for found, message in problems:
+            if found in owner and owner[found].outcome is not Outcome.DROPPED:
+                owner[found].drop(f"our validator refused the converted question: {message}")
         definitions = [d for d in definitions if d["id"] not in bad]
         if not definitions or None in bad:
             break
@@ -654,11 +670,11 @@ def _verify(quiz: dict[str, Any], quiz_id: str) -> list[tuple[str | None, str]]:
     ]
     found: list[tuple[str | None, str]] = []
     for problem in problems:
-        qid = None
+        qid: str | None = None
         for n, candidate in starts:
             if n <= problem.line:
-                qid = yaml.safe_load(candidate)
-        found.append((str(qid) if qid is not None else None, problem.message))
+                qid = str(yaml.safe_load(candidate))
+        found.append((qid, problem.message))
     return found
 
 

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from course.interop.convert import CLOZE_PROMPT
-
 from course.content.model import (
     AnyQuestion,
     ChoiceQuestion,
@@ -28,11 +26,20 @@ from course.content.model import (
     TextQuestion,
     TrueFalseQuestion,
 )
+from course.interop.convert import CLOZE_PROMPT
 
 # Moodle accepts only its grade options; 100/k is one of them for these k.
 _MOODLE_SHARES = {
-    1: "100", 2: "50", 3: "33.33333", 4: "25", 5: "20", 6: "16.66667", 7: "14.28571",
-    8: "12.5", 9: "11.11111", 10: "10",
+    1: "100",
+    2: "50",
+    3: "33.33333",
+    4: "25",
+    5: "20",
+    6: "16.66667",
+    7: "14.28571",
+    8: "12.5",
+    9: "11.11111",
+    10: "10",
 }
 
 
@@ -211,8 +218,9 @@ def _text_el(parent: etree._Element, tag: str, text: str, fmt: str = "markdown")
     _sub(holder, "text", text)
 
 
-def _answer(parent: etree._Element, fraction: str, text: str, feedback: str | None,
-            fmt: str = "markdown") -> etree._Element:
+def _answer(
+    parent: etree._Element, fraction: str, text: str, feedback: str | None, fmt: str = "markdown"
+) -> etree._Element:
     answer = _sub(parent, "answer", fraction=fraction, format=fmt)
     _sub(answer, "text", text)
     _text_el(answer, "feedback", feedback or "")
@@ -249,11 +257,15 @@ def export_moodle_xml(quiz: Quiz) -> Export:
     return result
 
 
-def _moodle_question(q: AnyQuestion, notes: list[str]) -> etree._Element:  # noqa: C901, PLR0912
+def _moodle_question(q: AnyQuestion, notes: list[str]) -> etree._Element:  # noqa: C901, PLR0915
     kinds = {
-        ChoiceQuestion: "multichoice", MultiChoiceQuestion: "multichoice",
-        TrueFalseQuestion: "truefalse", TextQuestion: "shortanswer",
-        NumberQuestion: "numerical", MatchQuestion: "matching", ClozeQuestion: "cloze",
+        ChoiceQuestion: "multichoice",
+        MultiChoiceQuestion: "multichoice",
+        TrueFalseQuestion: "truefalse",
+        TextQuestion: "shortanswer",
+        NumberQuestion: "numerical",
+        MatchQuestion: "matching",
+        ClozeQuestion: "cloze",
     }
     element = etree.Element("question", type=kinds[type(q)])
     _sub(_sub(element, "name"), "text", q.id)

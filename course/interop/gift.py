@@ -385,9 +385,7 @@ def _weight(body: _Text, q: SourceQuestion, errors: list[GiftError]) -> tuple[fl
     try:
         weight = float(value) / 100
     except ValueError:
-        errors.append(
-            GiftError(body.line_at(0, q.line), f"weight %{value}% is not a percentage")
-        )
+        errors.append(GiftError(body.line_at(0, q.line), f"weight %{value}% is not a percentage"))
         return None, body.sub(end + 1)
     if not -1 <= weight <= 1:
         errors.append(
@@ -422,7 +420,9 @@ def _matching(block: _Text, q: SourceQuestion, fmt: TextFormat, errors: list[Gif
         left = _markup(body.sub(0, arrow), fmt)
         right = " ".join(body.sub(arrow + 2).string().split())
         if not right:
-            errors.append(GiftError(body.line_at(arrow, q.line), "a matching pair has no right side"))
+            errors.append(
+                GiftError(body.line_at(arrow, q.line), "a matching pair has no right side")
+            )
             continue
         q.pairs.append((left, right))
     if len([p for p in q.pairs if p[0]]) < 2:
@@ -456,9 +456,7 @@ def _number_item(
     return None
 
 
-def _numerical(
-    block: _Text, q: SourceQuestion, fmt: TextFormat, errors: list[GiftError]
-) -> None:
+def _numerical(block: _Text, q: SourceQuestion, fmt: TextFormat, errors: list[GiftError]) -> None:
     if not any(block.is_control(i, c) for i in range(len(block)) for c in "=~"):
         item = _number_item(block, 1.0, fmt, q, errors)
         if item is not None:

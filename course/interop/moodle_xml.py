@@ -39,8 +39,27 @@ MEDIA_TYPES = {
 
 # Moodle's grade options (question_bank::fraction_options_full), as fractions.
 _GRADES = [
-    1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25,
-    0.2, 0.1666667, 0.1428571, 0.125, 0.1111111, 0.1, 0.05, 0.0,
+    1.0,
+    0.9,
+    0.8333333,
+    0.8,
+    0.75,
+    0.7,
+    0.6666667,
+    0.6,
+    0.5,
+    0.4,
+    0.3333333,
+    0.3,
+    0.25,
+    0.2,
+    0.1666667,
+    0.1428571,
+    0.125,
+    0.1111111,
+    0.1,
+    0.05,
+    0.0,
 ]
 VALID_FRACTIONS = sorted({*_GRADES, *(-g for g in _GRADES)})
 
@@ -224,47 +243,52 @@ def _question(element: Any, qtype: str) -> SourceQuestion:
             if not any(a.weight >= 0.9999 for a in q.answers) and q.single:
                 q.problems.append("no choice is worth 100% (Moodle refuses it)")
         case SourceKind.TRUEFALSE:
-            for answer in element.findall("answer"):
-                value = _text(answer).strip().lower()
-                fraction = _fraction(answer, q)
-                fb = _markup(answer.find("feedback"), q) or None
-                if value == "true":
-                    q.truth = fraction >= 0.9999
-                right = fraction >= 0.9999  # the answer worth 100% is the right one
-                if value in ("true", "false"):
-                    if right:
-                        q.right_feedback = fb
-                    else:
-                        q.wrong_feedback = fb
+            _true_false(element, q)
         case SourceKind.SHORTANSWER:
             q.case_sensitive = _bool(element.find("usecase"), False)
             q.answers = _answers(element, q)
         case SourceKind.NUMERICAL:
-            for answer in element.findall("answer"):
-                fraction = _fraction(answer, q)
-                text = _text(answer).strip()
-                fb = _markup(answer.find("feedback"), q) or None
-                if text == "*":
-                    q.numbers.append(NumericAnswer(fraction, None, feedback=fb))
-                    continue
-                value = _float(text)
-                if value is None:
-                    q.problems.append(f"line {answer.sourceline}: {text!r} is not a number")
-                    continue
-                tolerance = abs(_float(answer.findtext("tolerance")) or 0.0)
-                q.numbers.append(NumericAnswer(fraction, value, tolerance, feedback=fb))
-            if element.find("units/unit") is not None:
-                q.extra["units"] = True
+            _numerical(element, q)
         case SourceKind.MATCHING:
             for sub in element.findall("subquestion"):
-                left = _markup(sub, q)
-                right = " ".join(_text(sub.find("answer")).split())
-                q.pairs.append((left, right))
+                q.pairs.append((_markup(sub, q), " ".join(_text(sub.find("answer")).split())))
         case SourceKind.CLOZE:
             _cloze(q)
         case _:
             pass
     return q
+
+
+def _true_false(element: Any, q: SourceQuestion) -> None:
+    for answer in element.findall("answer"):
+        value = _text(answer).strip().lower()
+        fraction = _fraction(answer, q)
+        feedback = _markup(answer.find("feedback"), q) or None
+        if value == "true":
+            q.truth = fraction >= 0.9999
+        if value in ("true", "false"):
+            if fraction >= 0.9999:  # the answer worth 100% is the right one
+                q.right_feedback = feedback
+            else:
+                q.wrong_feedback = feedback
+
+
+def _numerical(element: Any, q: SourceQuestion) -> None:
+    for answer in element.findall("answer"):
+        fraction = _fraction(answer, q)
+        text = _text(answer).strip()
+        feedback = _markup(answer.find("feedback"), q) or None
+        if text == "*":
+            q.numbers.append(NumericAnswer(fraction, None, feedback=feedback))
+            continue
+        value = _float(text)
+        if value is None:
+            q.problems.append(f"line {answer.sourceline}: {text!r} is not a number")
+            continue
+        tolerance = abs(_float(answer.findtext("tolerance")) or 0.0)
+        q.numbers.append(NumericAnswer(fraction, value, tolerance, feedback=feedback))
+    if element.find("units/unit") is not None:
+        q.extra["units"] = True
 
 
 # ---------------------------------------------------------------- cloze (multianswer)
@@ -274,9 +298,26 @@ _SHORT = {"SHORTANSWER", "SA", "MW"}
 _SHORT_CASE = {"SHORTANSWER_C", "SAC", "MWC"}
 _NUMERIC = {"NUMERICAL", "NM"}
 _CHOICE = {
-    "MULTICHOICE", "MC", "MULTICHOICE_V", "MCV", "MULTICHOICE_H", "MCH", "MULTICHOICE_S",
-    "MCS", "MULTICHOICE_VS", "MCVS", "MULTICHOICE_HS", "MCHS", "MULTIRESPONSE", "MR",
-    "MULTIRESPONSE_H", "MRH", "MULTIRESPONSE_S", "MRS", "MULTIRESPONSE_HS", "MRHS",
+    "MULTICHOICE",
+    "MC",
+    "MULTICHOICE_V",
+    "MCV",
+    "MULTICHOICE_H",
+    "MCH",
+    "MULTICHOICE_S",
+    "MCS",
+    "MULTICHOICE_VS",
+    "MCVS",
+    "MULTICHOICE_HS",
+    "MCHS",
+    "MULTIRESPONSE",
+    "MR",
+    "MULTIRESPONSE_H",
+    "MRH",
+    "MULTIRESPONSE_S",
+    "MRS",
+    "MULTIRESPONSE_HS",
+    "MRHS",
 }
 
 
@@ -316,10 +357,14 @@ def _cloze(q: SourceQuestion) -> None:
     pieces.append(Markup(text[last:], q.stem.format))
     q.cloze_pieces = pieces
     if not q.blanks and not q.problems:
-        q.problems.append("the text has no embedded answers ({1:SHORTANSWER:=…}); Moodle refuses it")
+        q.problems.append(
+            "the text has no embedded answers ({1:SHORTANSWER:=…}); Moodle refuses it"
+        )
 
 
-def _blank(n: int, kind: str, body: str, q: SourceQuestion) -> SourceBlank | None:
+def _blank(  # noqa: C901 - each of Moodle's refusals, then one branch per kind
+    n: int, kind: str, body: str, q: SourceQuestion
+) -> SourceBlank | None:
     answers: list[tuple[float, str, str]] = []
     for raw in _split_unescaped(body, "~") if body else []:
         weight = 0.0
@@ -329,7 +374,9 @@ def _blank(n: int, kind: str, body: str, q: SourceQuestion) -> SourceBlank | Non
         elif m := re.match(r"%(-?\d+(?:\.\d+)?)%", item):
             weight, item = float(m.group(1)) / 100, item[m.end() :]
         parts = _split_unescaped(item, "#")
-        answers.append((weight, _unescape(parts[0]).strip(), _unescape("#".join(parts[1:])).strip()))
+        answers.append(
+            (weight, _unescape(parts[0]).strip(), _unescape("#".join(parts[1:])).strip())
+        )
     if kind in _CHOICE:
         if not answers:
             q.problems.append(f"blank {n} ({kind}) has no choices; Moodle refuses it")

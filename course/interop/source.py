@@ -134,7 +134,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 _LINE_START = re.compile(r"^(\s*)([#>+\-]|\d+[.)])(?=\s|$)", re.MULTILINE)
 
 
-class _Converter(MarkdownConverter):  # type: ignore[misc]
+class _Converter(MarkdownConverter):
     """HTML → Markdown that drops scripts, styles and unsafe link targets."""
 
     def convert_script(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
@@ -146,7 +146,7 @@ class _Converter(MarkdownConverter):  # type: ignore[misc]
     def convert_a(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
         if _UNSAFE_URL.match(el.get("href") or ""):
             return text
-        return str(super().convert_a(el, text, *args, **kwargs))
+        return str(super().convert_a(el, text, *args, **kwargs))  # type: ignore[misc]
 
     def convert_img(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
         src = el.get("src") or ""
@@ -155,7 +155,7 @@ class _Converter(MarkdownConverter):  # type: ignore[misc]
             return alt
         src = src.replace("@@PLUGINFILE@@/", "media/")
         el["src"] = src.replace(" ", "%20")
-        return str(super().convert_img(el, text, *args, **kwargs))
+        return str(super().convert_img(el, text, *args, **kwargs))  # type: ignore[misc]
 
 
 def html_to_markdown(html: str) -> str:

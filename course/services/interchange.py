@@ -94,7 +94,9 @@ def _lesson_for(root: Path, lesson: str | None) -> str:
 def _lesson_ids(root: Path, bundle: ContentBundle | None) -> set[str]:
     if bundle is not None:
         return {les.id for les in bundle.lessons}
-    return {p.stem for p in (root / "lessons").glob("*.md")} if (root / "lessons").is_dir() else set()
+    return (
+        {p.stem for p in (root / "lessons").glob("*.md")} if (root / "lessons").is_dir() else set()
+    )
 
 
 def import_file(
@@ -126,9 +128,7 @@ def import_file(
     )
     result = ImportResult(conversion, None, lesson=paired)
     if not conversion.quiz["questions"]:
-        raise InvalidInput(
-            "no question could be imported:\n" + conversion.report()
-        )
+        raise InvalidInput("no question could be imported:\n" + conversion.report())
     target = root / "quizzes" / f"{qid}.yaml"
     if target.exists() and not force:
         raise Conflict(f"{target} exists; use --force to overwrite it or --quiz for another id")

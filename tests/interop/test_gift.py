@@ -82,7 +82,7 @@ def test_wildcard_answer_becomes_a_regex() -> None:
 
 def test_formats_are_converted_safely() -> None:
     quiz, _ = convert(
-        "[html]<p>Which <script>alert(1)</script>is <a href\\=\"javascript\\:x()\">right</a>?</p>"
+        '[html]<p>Which <script>alert(1)</script>is <a href\\="javascript\\:x()">right</a>?</p>'
         "{=yes ~no}"
     )
     prompt = quiz["questions"][0]["prompt"]
@@ -142,8 +142,15 @@ def test_dropped_questions_name_their_line() -> None:
 def test_cli_import_then_validate_then_export(content_root: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(
-        main, ["import-gift", str(DATA / "full.gift"), "--root", str(content_root),
-               "--quiz", "eastern-front"],
+        main,
+        [
+            "import-gift",
+            str(DATA / "full.gift"),
+            "--root",
+            str(content_root),
+            "--quiz",
+            "eastern-front",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "line 48: essay 'Essay': dropped" in result.output
@@ -151,8 +158,17 @@ def test_cli_import_then_validate_then_export(content_root: Path, tmp_path: Path
     assert (content_root / "quizzes" / "eastern-front.yaml").is_file()
     check = runner.invoke(main, ["validate", str(content_root)])
     assert check.exit_code == 0, check.output
-    again = runner.invoke(main, ["import-gift", str(DATA / "full.gift"), "--root",
-                                 str(content_root), "--quiz", "eastern-front"])
+    again = runner.invoke(
+        main,
+        [
+            "import-gift",
+            str(DATA / "full.gift"),
+            "--root",
+            str(content_root),
+            "--quiz",
+            "eastern-front",
+        ],
+    )
     assert again.exit_code == 1 and "exists; use --force" in again.output
     out = tmp_path / "out.gift"
     exported = runner.invoke(
@@ -175,8 +191,10 @@ def test_cli_reports_malformed_file_all_at_once(content_root: Path, tmp_path: Pa
 
 def test_cli_unknown_lesson_and_quiz(content_root: Path) -> None:
     runner = CliRunner()
-    result = runner.invoke(main, ["import-gift", str(DATA / "full.gift"), "--root",
-                                  str(content_root), "--lesson", "nope"])
+    result = runner.invoke(
+        main,
+        ["import-gift", str(DATA / "full.gift"), "--root", str(content_root), "--lesson", "nope"],
+    )
     assert result.exit_code == 1 and "no lesson 'nope'" in result.output
     result = runner.invoke(main, ["export-gift", "nope", "--root", str(content_root)])
     assert result.exit_code == 1 and "no quiz 'nope'" in result.output

@@ -166,7 +166,9 @@ def test_all_fixtures_count_and_validate(
         total += sum(1 for e in expected if e["type"] != "Category")
         parsed = gift.parse((gift_folder / f"{name}.gift").read_text(encoding="utf-8"))
         conversion = build_quiz(
-            parsed.questions, quiz_id=name.lower().replace("_", "-"), lesson="soviet-union-ww2",
+            parsed.questions,
+            quiz_id=name.lower().replace("_", "-"),
+            lesson="soviet-union-ww2",
             title=name,
         )
         for q, entry in zip(parsed.questions, conversion.entries, strict=True):

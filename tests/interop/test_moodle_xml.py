@@ -24,7 +24,10 @@ def test_nested_categories(moodle_folder: Path) -> None:
     path = moodle_folder / "nested_categories_with_questions.xml"
     parsed = moodle_xml.parse(path.read_bytes())
     assert parsed.categories == [
-        "$course$/Iota", "$course$/Iota/Kappa", "$course$/Iota/Kappa/Lambda", "$course$/Iota/Mu",
+        "$course$/Iota",
+        "$course$/Iota/Kappa",
+        "$course$/Iota/Kappa/Lambda",
+        "$course$/Iota/Mu",
     ]
     quiz = build_quiz(parsed.questions, quiz_id="q", lesson="l", title="T").quiz
     assert [(q["id"], q["tags"], q["answer"]) for q in quiz["questions"]] == [
@@ -90,7 +93,7 @@ def test_full_file(tmp_path: Path) -> None:
     "payload",
     [
         b'<?xml version="1.0"?><!DOCTYPE quiz [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-        b"<quiz><question type=\"truefalse\"><name><text>&xxe;</text></name></question></quiz>",
+        b'<quiz><question type="truefalse"><name><text>&xxe;</text></name></question></quiz>',
         b'<?xml version="1.0"?><!DOCTYPE q [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
         b"<quiz>&b;</quiz>",
     ],

@@ -19,8 +19,17 @@ from tests.interop.conftest import SHARED
 
 FILES = sorted(p.stem for p in (SHARED / "gift-peg").glob("*.gift"))
 KEY_FIELDS = (
-    "type", "choices", "answer", "regex", "case_sensitive", "tolerance", "range", "pairs",
-    "distractors", "wrong", "text",
+    "type",
+    "choices",
+    "answer",
+    "regex",
+    "case_sensitive",
+    "tolerance",
+    "range",
+    "pairs",
+    "distractors",
+    "wrong",
+    "text",
 )
 
 
@@ -59,10 +68,10 @@ def same_keys_and_scores(first: dict[str, Any], second: dict[str, Any], skipped:
         assert key(definition) == key(before[qid]), qid
     # The first import's examples, graded against the second import's questions.
     crossed = {
-        "id": "q", "title": "T", "lesson": "l",
-        "questions": [
-            {**after[qid], "examples": before[qid].get("examples", [])} for qid in after
-        ],
+        "id": "q",
+        "title": "T",
+        "lesson": "l",
+        "questions": [{**after[qid], "examples": before[qid].get("examples", [])} for qid in after],
     }
     if crossed["questions"]:
         assert check_examples("q.yaml", load(crossed)) == []
