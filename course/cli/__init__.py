@@ -24,6 +24,7 @@ from course.services.audit import Actor
 from course.services.authoring import draft_quiz, import_lesson
 from course.services.catalog import list_courses
 from course.services.content_sync import sync_root, validate_root
+from course.services.decks import operator_course_deck
 from course.services.exports import review_logs as review_logs_csv
 from course.services.interchange import Format, export_quiz, import_file
 from course.services.optimize import optimize_course
@@ -542,3 +543,22 @@ def export_gift_cmd(quiz: str, root: Path, output: Path | None) -> None:
 def export_moodle_xml_cmd(quiz: str, root: Path, output: Path | None) -> None:
     """Write a quiz as Moodle XML; lists on stderr what it cannot carry."""
     _export_cmd(Format.MOODLE_XML, quiz, root, output)
+
+
+@main.command("export-anki")
+@click.option("--course", "course_id", default=None, help="Course id (default: the only one).")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), required=True, help=".apkg file to write."
+)
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000/",
+    show_default=True,
+    help="Address of the site, for the 'review this' links on the cards.",
+)
+def export_anki(course_id: str | None, output: Path, base_url: str) -> None:
+    """Write every current question of a course as an Anki deck (.apkg)."""
+    with _database() as session:
+        deck = operator_course_deck(session, course_id or _only_course(session), base_url)
+    output.write_bytes(deck.data)
+    click.echo(f"Wrote {deck.notes} note(s) to {output}")
