@@ -79,6 +79,7 @@ class Conversion:
     quiz: dict[str, Any]
     entries: list[Entry]
     media: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # about the whole file
 
     def counts(self) -> dict[Outcome, int]:
         return {o: sum(1 for e in self.entries if e.outcome is o) for o in Outcome}
@@ -86,6 +87,7 @@ class Conversion:
     def report(self) -> str:
         counts = self.counts()
         lines = [str(e) for e in self.entries]
+        lines.extend(self.notes)
         lines.append(
             f"{len(self.entries)} question(s): {counts[Outcome.KEPT]} kept, "
             f"{counts[Outcome.APPROXIMATED]} approximated, {counts[Outcome.DROPPED]} dropped"

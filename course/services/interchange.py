@@ -14,11 +14,13 @@ from pathlib import Path
 from course.content.loader import load_root
 from course.content.markdown import slugify
 from course.content.model import ContentBundle, Quiz
+from course.content.reader import ID_PATTERN
 from course.errors import Conflict, InvalidInput, NotFound
 from course.interop import gift, moodle_xml
 from course.interop.convert import Conversion, build_quiz
 from course.interop.export import Export, export_gift, export_moodle_xml
 from course.interop.source import SourceQuestion
+from course.services.authz import Actor, require_staff
 from course.services.content_sync import validate_root
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
@@ -168,3 +170,40 @@ def export_quiz(root: Path, quiz_id: str, fmt: Format) -> Export:
     """A quiz of ``root`` written as GIFT or Moodle XML, with what could not be carried."""
     quiz = find_quiz(root, quiz_id)
     return export_gift(quiz) if fmt is Format.GIFT else export_moodle_xml(quiz)
+
+
+def format_for(filename: str) -> Format:
+    """GIFT for .gift/.txt, Moodle XML for .xml."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".gift", ".txt"):
+        return Format.GIFT
+    if suffix == ".xml":
+        return Format.MOODLE_XML
+    raise InvalidInput("Upload a GIFT file (.gift or .txt) or a Moodle XML export (.xml).")
+
+
+def preview_import(
+    actor: Actor, root: Path, filename: str, data: bytes, quiz_id: str, lesson: str
+) -> Conversion:
+    """Convert an uploaded GIFT/Moodle XML file for the browser: the report and the YAML,
+    nothing written (publishing goes through the authoring page's validate-and-sync).
+
+    Raises:
+        PermissionDenied: not an instructor. InvalidInput: malformed file (every
+        ``line: message``), no lesson, a bad quiz id.
+    """
+    require_staff(actor)
+    fmt = format_for(filename)
+    qid = quiz_id.strip() or slugify(Path(filename).stem)
+    if not ID_PATTERN.fullmatch(qid):
+        raise InvalidInput(f"{qid!r} is not a quiz id: use letters, digits, - and _.")
+    paired = _lesson_for(root, lesson.strip() or None)
+    conversion = convert_source(
+        data, fmt, quiz_id=qid, lesson=paired, title=Path(filename).stem.replace("_", " ")
+    )
+    if conversion.media:
+        conversion.notes.append(
+            f"{len(conversion.media)} embedded image(s) cannot be published from the browser "
+            "yet: import the file with `course import-moodle-xml` to keep them"
+        )
+    return conversion

@@ -23,6 +23,7 @@ from course.web import (
     extensions,
     guard,
     health,
+    interop,
     learn,
     quiz,
     review,
@@ -83,6 +84,7 @@ def create_app(
         classes.bp,
         teach.bp,
         data.bp,
+        interop.bp,
     ):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["course_version"] = __version__
