@@ -78,8 +78,15 @@ def convert_source(
     return build_quiz(questions, quiz_id=quiz_id, lesson=lesson, title=title)
 
 
-def _lesson_for(root: Path, lesson: str | None) -> str:
+def _lesson_for(root: Path, lesson: str | None, quiz_id: str | None = None) -> str:
     bundle, _ = load_root(root)
+    if bundle is not None and quiz_id is not None:
+        for quiz in bundle.quizzes:
+            if quiz.id == quiz_id and Path(quiz.path).name != f"{quiz_id}.yaml":
+                raise Conflict(
+                    f"quiz id '{quiz_id}' is already used by {quiz.path}; choose another "
+                    "with --quiz"
+                )
     known = _lesson_ids(root, bundle)
     if lesson:
         if known and lesson not in known:
@@ -124,7 +131,7 @@ def import_file(
     except OSError as exc:
         raise InvalidInput(f"cannot read {source}: {exc.strerror}") from exc
     qid = quiz_id or slugify(source.stem)
-    paired = _lesson_for(root, lesson)
+    paired = _lesson_for(root, lesson, qid)
     conversion = convert_source(
         data, fmt, quiz_id=qid, lesson=paired, title=title or source.stem.replace("_", " ")
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from course.cli import main
 from course.interop import gift
 from course.interop.convert import Outcome, build_quiz
 from course.interop.source import SourceKind, TextFormat, html_to_markdown
+from tests.factories import REPO
 
 DATA = Path(__file__).parent / "data"
 
@@ -198,3 +200,19 @@ def test_cli_unknown_lesson_and_quiz(content_root: Path) -> None:
     assert result.exit_code == 1 and "no lesson 'nope'" in result.output
     result = runner.invoke(main, ["export-gift", "nope", "--root", str(content_root)])
     assert result.exit_code == 1 and "no quiz 'nope'" in result.output
+
+
+def test_cli_refuses_a_quiz_id_used_by_another_file(content_root: Path) -> None:
+    shutil.copy(REPO / "quizzes" / "soviet-union-ww2.yaml", content_root / "quizzes")
+    taken = CliRunner().invoke(
+        main,
+        [
+            "import-gift",
+            str(DATA / "full.gift"),
+            "--root",
+            str(content_root),
+            "--quiz",
+            "soviet-union-ww2-quiz",
+        ],
+    )
+    assert taken.exit_code == 1 and "already used by" in taken.output
