@@ -9,6 +9,7 @@ question.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -107,6 +108,20 @@ def gift_escape(text: str) -> str:
     return out.replace("\r\n", "\n").replace("\n", "\\n")
 
 
+_FORMAT_PREFIX = re.compile(r"\s*\[(html|moodle|plain|markdown)\]")
+
+
+def _gift_answer(text: str, right: bool) -> str:
+    """One answer after its ``=``/``~``: a text that starts with ``%`` gets an explicit
+    weight first, so its own ``%…%`` is not read as one."""
+    if _FORMAT_PREFIX.match(text):
+        raise _Skip(f"the answer {text[:30]!r} starts like a GIFT format tag")
+    escaped = gift_escape(text)
+    if text.startswith("%"):
+        return ("%100%" if right else "%0%") + escaped
+    return escaped
+
+
 def _feedback(text: str | None) -> str:
     return f"#{gift_escape(text)}" if text else ""
 
@@ -151,7 +166,7 @@ def _gift_answers(q: AnyQuestion, notes: list[str]) -> str:  # noqa: C901
     match q:
         case ChoiceQuestion():
             return " ".join(
-                f"{'=' if c.correct else '~'}{gift_escape(c.text)}{_feedback(c.feedback)}"
+                f"{'=' if c.correct else '~'}{_gift_answer(c.text, c.correct)}{_feedback(c.feedback)}"
                 for c in q.choices
             )
         case MultiChoiceQuestion():
@@ -160,7 +175,7 @@ def _gift_answers(q: AnyQuestion, notes: list[str]) -> str:  # noqa: C901
             if k not in _MOODLE_SHARES:
                 notes.append(f"{q.id}: {k} right choices: Moodle may refuse the weight {share}%")
             return " ".join(
-                f"~%{share if c.correct else '-' + share}%{gift_escape(c.text)}"
+                f"~%{share if c.correct else '-' + share}%{_gift_answer(c.text, c.correct)}"
                 f"{_feedback(c.feedback)}"
                 for c in q.choices
             )
@@ -171,8 +186,8 @@ def _gift_answers(q: AnyQuestion, notes: list[str]) -> str:  # noqa: C901
                 raise _Skip("an answer holds '->', which GIFT reads as a matching pair")
             if q.matcher.case_sensitive:
                 notes.append(f"{q.id}: case-sensitive comparison is not carried by GIFT")
-            right = [f"={gift_escape(a)}" for a in q.matcher.answers]
-            wrong = [f"=%0%{gift_escape(w)}{_feedback(fb)}" for w, fb in q.wrong]
+            right = [f"={_gift_answer(a, True)}" for a in q.matcher.answers]
+            wrong = [f"=%0%{_gift_answer(w, False)}{_feedback(fb)}" for w, fb in q.wrong]
             return " ".join(right + wrong)
         case NumberQuestion():
             if q.unit:
@@ -198,7 +213,7 @@ def _gift_answers(q: AnyQuestion, notes: list[str]) -> str:  # noqa: C901
                 )
             if any("->" in a for a in q.blanks[0].answers):
                 raise _Skip("an answer holds '->', which GIFT reads as a matching pair")
-            return " ".join(f"={gift_escape(a)}" for a in q.blanks[0].answers)
+            return " ".join(f"={_gift_answer(a, True)}" for a in q.blanks[0].answers)
         case _:
             raise _Skip("no GIFT equivalent")
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from course.content.model import Quiz
 from course.content.quizzes import read_quiz
@@ -114,3 +116,40 @@ def test_moodle_xml_fixtures_round_trip(moodle_folder: Path) -> None:
         again = moodle_xml.parse(exported.text.encode()).questions
         second = build_quiz(again, quiz_id="q", lesson="l", title="T").quiz
         same_keys_and_scores(first, second, skipped_ids(exported.notes))
+
+
+_TEXT = (
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+        min_size=1,
+        max_size=30,
+    )
+    .map(lambda t: " ".join(t.split()))
+    .filter(lambda t: t and "->" not in t)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts=st.lists(_TEXT, min_size=2, max_size=4, unique=True), prompt=_TEXT)
+def test_any_choice_text_survives_gift(texts: list[str], prompt: str) -> None:
+    """Whatever characters a choice or prompt holds, GIFT export and import give it back."""
+    choices = [{"text": t, "correct": i == 0} for i, t in enumerate(texts)]
+    document = {
+        "id": "q",
+        "title": "T",
+        "lesson": "l",
+        "questions": [{"id": "a", "type": "choice", "prompt": prompt, "choices": choices}],
+    }
+    read = read_quiz("q.yaml", dump_yaml(document).encode(), "q")
+    if read.quiz is None:  # a text our own format refuses (e.g. YAML-special) is not the point
+        return
+    exported = export_gift(read.quiz)
+    if exported.exported == 0:
+        assert "format tag" in " ".join(exported.notes)
+        return
+    parsed = gift.parse(exported.text)
+    assert parsed.errors == []
+    [question] = parsed.questions
+    assert question.stem.text == prompt.strip()
+    assert [a.text.text for a in question.answers] == texts
+    assert [a.weight for a in question.answers] == [1.0] + [0.0] * (len(texts) - 1)
