@@ -166,7 +166,9 @@ def _gift_answers(q: AnyQuestion, notes: list[str]) -> str:  # noqa: C901
     match q:
         case ChoiceQuestion():
             return " ".join(
-                f"{'=' if c.correct else '~'}{_gift_answer(c.text, c.correct)}{_feedback(c.feedback)}"
+                ("=" if c.correct else "~")
+                + _gift_answer(c.text, c.correct)
+                + _feedback(c.feedback)
                 for c in q.choices
             )
         case MultiChoiceQuestion():
