@@ -116,6 +116,11 @@ def test_class_export_and_access(
     learner_id, _, class_id = seeded(session, clock)
     teacher = auth.browser()
     teacher.login("teacher@example.org", PASSWORD)
+    overview = teacher.client.get(f"/teach/classes/{class_id}").get_data(as_text=True)
+    assert f"/teach/classes/{class_id}/data.json" in overview
+    assert f"/teach/classes/{class_id}/reviews.csv" in overview
+    home = teacher.client.get("/teach").get_data(as_text=True)
+    assert "/anki.apkg" in home and "/import" in home
     page = teacher.client.get(f"/teach/classes/{class_id}/data.json")
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "no-store"
