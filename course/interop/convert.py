@@ -21,6 +21,7 @@ import yaml
 from course.content.markdown import slugify
 from course.content.quizzes import read_quiz
 from course.grading.examples import check_examples
+from course.grading.normalize import normalize_text
 from course.interop.source import (
     BLANK,
     Markup,
@@ -326,6 +327,14 @@ def _short(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:  # noqa:
                 entry.approximate(
                     _feedback_note(answer, "(for any other answer) has no equivalent; left out")
                 )
+            continue
+        same = {normalize_text(a, q.case_sensitive) for a in accepted}
+        if normalize_text(text, q.case_sensitive) in same:
+            entry.approximate(
+                f"answer {text!r} ({answer.weight:.0%} in the source) reads the same as a right "
+                "answer here (case, punctuation, spacing and accents are ignored), so it earns "
+                "full credit"
+            )
             continue
         wrong_examples.append(text)
         if answer.feedback and _block(answer.feedback):

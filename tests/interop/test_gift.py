@@ -76,6 +76,12 @@ def test_exact_multi_choice_weights_are_kept() -> None:
     assert [c["correct"] for c in quiz["questions"][0]["choices"]] == [True, True, False, False]
 
 
+def test_a_wrong_answer_our_comparison_cannot_tell_apart_is_reported() -> None:
+    quiz, report = convert("Who?{=Stalin =%0%stalin.#Careful with the full stop.}")
+    assert quiz["questions"][0]["answer"] == "Stalin"
+    assert "'stalin.' (0% in the source) reads the same as a right answer" in report
+
+
 def test_wildcard_answer_becomes_a_regex() -> None:
     quiz, report = convert("Name a Soviet front.{=*Front}")
     assert quiz["questions"][0]["regex"] == [".*Front"]
