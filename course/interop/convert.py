@@ -291,54 +291,72 @@ def _wildcard_regex(text: str) -> str:
     return ".*".join(re.escape(part) for part in text.split("*"))
 
 
-def _short(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:  # noqa: C901
-    answers = [a for a in q.answers if a.text]
-    full = [a for a in answers if a.weight >= FULL]
-    if not full:
-        raise _Dropped("no answer earns full credit")
-    accepted: list[str] = []
-    regexes: list[str] = []
-    wrong: dict[str, str] = {}
-    wrong_examples: list[str] = []
+@dataclass
+class _Typed:
+    """A short-answer question's answers, sorted the way a text question holds them."""
+
+    accepted: list[str] = field(default_factory=list)
+    regexes: list[str] = field(default_factory=list)
+    wrong: dict[str, str] = field(default_factory=dict)
+    wrong_examples: list[str] = field(default_factory=list)
+
+
+def _right_answers(answers: list[SourceAnswer], typed: _Typed, entry: Entry) -> None:
     for answer in answers:
         text = to_plain(answer.text)
-        wild = "*" in text
-        if answer.weight >= FULL:
-            if wild:
-                regexes.append(_wildcard_regex(text))
-            else:
-                accepted.append(text)
-            if answer.feedback:
-                entry.approximate(
-                    _feedback_note(
-                        answer,
-                        "has no place here (a text question shows "
-                        "feedback only for known wrong answers); left out",
-                    )
+        if "*" in text:
+            typed.regexes.append(_wildcard_regex(text))
+        else:
+            typed.accepted.append(text)
+        if answer.feedback:
+            entry.approximate(
+                _feedback_note(
+                    answer,
+                    "has no place here (a text question shows "
+                    "feedback only for known wrong answers); left out",
                 )
-            continue
+            )
+
+
+def _other_answers(
+    answers: list[SourceAnswer], typed: _Typed, case_sensitive: bool, entry: Entry
+) -> None:
+    same = {normalize_text(a, case_sensitive) for a in typed.accepted}
+    for answer in answers:
+        text = to_plain(answer.text)
         if answer.weight > 0:
             entry.approximate(
                 f"answer {text!r} earned {answer.weight:.0%} in the source; a text question "
                 "has no partial credit, so here it earns 0"
             )
-        if wild:
+        if "*" in text:
             if answer.feedback:
                 entry.approximate(
                     _feedback_note(answer, "(for any other answer) has no equivalent; left out")
                 )
             continue
-        same = {normalize_text(a, q.case_sensitive) for a in accepted}
-        if normalize_text(text, q.case_sensitive) in same:
+        if normalize_text(text, case_sensitive) in same:
             entry.approximate(
                 f"answer {text!r} ({answer.weight:.0%} in the source) reads the same as a right "
                 "answer here (case, punctuation, spacing and accents are ignored), so it earns "
                 "full credit"
             )
             continue
-        wrong_examples.append(text)
+        typed.wrong_examples.append(text)
         if answer.feedback and _block(answer.feedback):
-            wrong[text] = _block(answer.feedback)
+            typed.wrong[text] = _block(answer.feedback)
+
+
+def _short(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
+    answers = [a for a in q.answers if a.text]
+    full = [a for a in answers if a.weight >= FULL]
+    if not full:
+        raise _Dropped("no answer earns full credit")
+    typed = _Typed()
+    _right_answers(full, typed, entry)
+    _other_answers([a for a in answers if a.weight < FULL], typed, q.case_sensitive, entry)
+    accepted, regexes, wrong = typed.accepted, typed.regexes, typed.wrong
+    wrong_examples = typed.wrong_examples
     if q.after is not None and not regexes and not wrong and _cloze_safe(accepted):
         d["type"] = "cloze"
         d["prompt"] = CLOZE_PROMPT
