@@ -199,12 +199,14 @@ def parse(source: str) -> GiftFile:
     source = source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     category = ""
     for block in _blocks(source):
-        raw = "\n".join(line for _, line in block.lines)
-        head = raw.strip()
-        if head.startswith("$CATEGORY:"):
-            category = head[len("$CATEGORY:") :].strip()
+        first = block.lines[0][1].strip()
+        if first.startswith("$CATEGORY:"):
+            category = first[len("$CATEGORY:") :].strip()
             result.categories.append(category)
-            continue
+            block.lines = block.lines[1:]  # a question may follow on the next line
+            if not block.lines:
+                continue
+        raw = "\n".join(line for _, line in block.lines)
         positions: list[int] = []
         for number, line in block.lines:
             positions.extend([number] * (len(line) + 1))

@@ -132,6 +132,15 @@ def test_malformed_input_names_the_line(source: str, message: str) -> None:
     assert any(e.startswith(message) for e in errors), errors
 
 
+def test_category_line_directly_above_a_question() -> None:
+    parsed = gift.parse("$CATEGORY: $course$/top/Fronts\nQ?{T}\n\nR?{F}")
+    assert parsed.categories == ["$course$/top/Fronts"]
+    assert [(q.line, q.category) for q in parsed.questions] == [
+        (2, "$course$/top/Fronts"),
+        (4, "$course$/top/Fronts"),
+    ]
+
+
 def test_every_error_is_reported_at_once() -> None:
     source = "First?{=a ~b}\n\nSecond?{#x}\n\nThird?{=ok}\n\n::Fourth{T}\n"
     parsed = gift.parse(source)
