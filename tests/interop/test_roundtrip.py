@@ -160,3 +160,25 @@ def test_any_choice_text_survives_gift(texts: list[str], prompt: str) -> None:
     assert question.stem.text == prompt.strip()
     assert [a.text.text for a in question.answers] == texts
     assert [a.weight for a in question.answers] == [1.0] + [0.0] * (len(texts) - 1)
+
+
+def test_own_files_round_trip() -> None:
+    data = Path(__file__).parent / "data"
+    xml_first = build_quiz(
+        moodle_xml.parse((data / "full.xml").read_bytes()).questions,
+        quiz_id="q",
+        lesson="l",
+        title="T",
+    ).quiz
+    exported = export_moodle_xml(load(xml_first))
+    again = moodle_xml.parse(exported.text.encode()).questions
+    xml_second = build_quiz(again, quiz_id="q", lesson="l", title="T").quiz
+    same_keys_and_scores(xml_first, xml_second, skipped_ids(exported.notes))
+    gift_first = import_gift((data / "full.gift").read_text(encoding="utf-8"))
+    gift_out = export_gift(load(gift_first))
+    same_keys_and_scores(gift_first, import_gift(gift_out.text), skipped_ids(gift_out.notes))
+    xml_out = export_moodle_xml(load(gift_first))
+    from_xml = build_quiz(
+        moodle_xml.parse(xml_out.text.encode()).questions, quiz_id="q", lesson="l", title="T"
+    ).quiz
+    same_keys_and_scores(gift_first, from_xml, skipped_ids(xml_out.notes))
