@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.content.diagnostics import Report
-from course.content.loader import load_root
+from course.content.loader import load_root, published, unpublished
 from course.content.model import ContentBundle, Quiz
 from course.errors import ContentInvalid
 from course.grading.examples import check_examples
@@ -37,6 +37,7 @@ class SyncResult:
     added: int = 0
     updated: int = 0
     retired: int = 0
+    drafts: tuple[str, ...] = ()  # validated but not published (draft: true)
 
 
 def validate_root(root: Path) -> tuple[ContentBundle | None, Report]:
@@ -55,7 +56,9 @@ def sync_root(session: Session, clock: Clock, root: Path) -> SyncResult:
     if bundle is None:
         raise ContentInvalid(report.lines())
     with session.begin():
-        return _apply(session, clock, bundle)
+        # Drafts (contract v1.1) are validated above but never reach learners.
+        result = _apply(session, clock, published(bundle))
+    return replace(result, drafts=tuple(unpublished(bundle)))
 
 
 def _apply(session: Session, clock: Clock, bundle: ContentBundle) -> SyncResult:
