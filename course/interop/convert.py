@@ -18,7 +18,9 @@ from typing import Any
 
 import yaml
 
+from course.content.hints import answer_texts, words
 from course.content.markdown import slugify
+from course.content.model import build_question
 from course.content.quizzes import read_quiz
 from course.grading.examples import check_examples
 from course.grading.normalize import normalize_text
@@ -140,6 +142,27 @@ class _Ids:
             candidate, n = f"{base}-{n}", n + 1
         self.used.add(candidate)
         return candidate
+
+    def neutral(self, position: int) -> str:
+        candidate, n = f"q{position}", 2
+        while candidate in self.used:
+            candidate, n = f"q{position}-{n}", n + 1
+        self.used.add(candidate)
+        return candidate
+
+
+def _leaked_words(d: dict[str, Any]) -> set[str]:
+    """Words of a question's answer that its id would give away (see content.hints)."""
+    plain = dict(d)
+    if isinstance(plain.get("answer"), str) and plain["type"] in ("text", "multi_choice"):
+        plain["answer"] = [plain["answer"]]  # the validator's form: a list
+    try:
+        question = build_question(plain)
+    except (KeyError, TypeError, ValueError):  # the validator reports it later
+        return set()
+    return words(d["id"].replace("-", " ").replace("_", " ")) & {
+        w for text in answer_texts(question) for w in words(text)
+    }
 
 
 def _prompt(q: SourceQuestion) -> str:
@@ -659,6 +682,14 @@ def build_quiz(
         qid = ids.make(q, position)
         d, entry = convert_question(q, qid)
         entries.append(entry)
+        leaked = _leaked_words(d) if d is not None else set()
+        if d is not None and leaked:
+            neutral = ids.neutral(position)
+            entry.notes.append(
+                f"id '{qid}' (from the title) holds {', '.join(sorted(leaked))} from the answer; "
+                f"ids travel in exports and logs, so it is '{neutral}'"
+            )
+            d["id"] = entry.question_id = qid = neutral
         if d is not None:
             definitions.append(d)
             owner[qid] = entry

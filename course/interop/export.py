@@ -86,6 +86,14 @@ def _unsupported(q: AnyQuestion) -> str | None:
 
 
 def _text_notes(q: AnyQuestion, notes: list[str]) -> None:
+    if isinstance(q, ChoiceQuestion | MultiChoiceQuestion) and any(
+        c.misconception for c in q.choices
+    ):
+        notes.append(f"{q.id}: the misconceptions named on choices are not carried")
+    if isinstance(q, TextQuestion) and any(w.misconception for w in q.wrong):
+        notes.append(f"{q.id}: the misconceptions named on wrong answers are not carried")
+    if isinstance(q, TextQuestion) and q.matcher.extra_words:
+        notes.append(f"{q.id}: extra_words (an answer within more words) is not carried")
     if isinstance(q, TextQuestion | ClozeQuestion):
         matcher = q.matcher if isinstance(q, TextQuestion) else (q.blanks[0] if q.blanks else None)
         if matcher is not None and matcher.fuzzy is not None:
@@ -189,7 +197,7 @@ def _gift_answers(q: AnyQuestion, notes: list[str]) -> str:  # noqa: C901
             if q.matcher.case_sensitive:
                 notes.append(f"{q.id}: case-sensitive comparison is not carried by GIFT")
             right = [f"={_gift_answer(a, True)}" for a in q.matcher.answers]
-            wrong = [f"=%0%{_gift_answer(w, False)}{_feedback(fb)}" for w, fb in q.wrong]
+            wrong = [f"=%0%{_gift_answer(w.text, False)}{_feedback(w.feedback)}" for w in q.wrong]
             return " ".join(right + wrong)
         case NumberQuestion():
             if q.unit:
@@ -324,8 +332,8 @@ def _moodle_question(q: AnyQuestion, notes: list[str]) -> etree._Element:  # noq
             _sub(element, "usecase", "1" if q.matcher.case_sensitive else "0")
             for a in q.matcher.answers:
                 _answer(element, "100", a, None, "moodle_auto_format")
-            for w, fb in q.wrong:
-                _answer(element, "0", w, fb, "moodle_auto_format")
+            for w in q.wrong:
+                _answer(element, "0", w.text, w.feedback, "moodle_auto_format")
         case NumberQuestion():
             if q.range is not None:
                 low, high = q.range

@@ -82,6 +82,12 @@ def test_a_wrong_answer_our_comparison_cannot_tell_apart_is_reported() -> None:
     assert "'stalin.' (0% in the source) reads the same as a right answer" in report
 
 
+def test_a_title_that_gives_the_answer_away_is_not_the_id() -> None:
+    quiz, report = convert("::Stalin question::Who led the USSR?{=Stalin}")
+    assert quiz["questions"][0]["id"] == "q1"
+    assert "id 'stalin-question' (from the title) holds stalin from the answer" in report
+
+
 def test_wildcard_answer_becomes_a_regex() -> None:
     quiz, report = convert("Name a Soviet front.{=*Front}")
     assert quiz["questions"][0]["regex"] == [".*Front"]
