@@ -12,8 +12,9 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import genanki
+from course.interop.source import InteropUnavailable
 
 _MODEL_KEY = "course-engine/question/v1"
 _CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; }
@@ -36,9 +37,21 @@ def stable_id(key: str) -> int:
     return (1 << 30) + digest % (1 << 30)
 
 
+def _genanki() -> Any:
+    """genanki, imported on first use (a missing library must not stop the app)."""
+    try:
+        import genanki
+    except ImportError as exc:
+        raise InteropUnavailable(
+            f"Anki decks need genanki, which cannot be loaded here ({exc}); reinstall the "
+            "engine (`pip install --force-reinstall course`)"
+        ) from exc
+    return genanki
+
+
 def note_guid(key: str) -> str:
     """The GUID Anki matches notes by on import."""
-    return str(genanki.guid_for(key))
+    return str(_genanki().guid_for(key))
 
 
 def anki_tag(text: str) -> str:
@@ -46,8 +59,8 @@ def anki_tag(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_:" else "_" for c in text)
 
 
-def _model() -> genanki.Model:
-    return genanki.Model(
+def _model() -> Any:
+    return _genanki().Model(
         stable_id(_MODEL_KEY),
         "Course question",
         fields=[{"name": "Front"}, {"name": "Back"}, {"name": "Key"}],
@@ -65,6 +78,7 @@ def _model() -> genanki.Model:
 
 def build_package(deck_key: str, deck_name: str, notes: Sequence[AnkiNote]) -> bytes:
     """The ``.apkg`` bytes of one deck holding ``notes``."""
+    genanki = _genanki()
     model = _model()
     deck = genanki.Deck(stable_id("deck/" + deck_key), deck_name)
     for note in notes:

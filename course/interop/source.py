@@ -9,12 +9,12 @@ into Markdown with :func:`to_markdown`.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bs4 import BeautifulSoup
-from markdownify import MarkdownConverter
+from course.errors import CourseError
 
 
 class TextFormat(enum.StrEnum):
@@ -134,28 +134,58 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 _LINE_START = re.compile(r"^(\s*)([#>+\-]|\d+[.)])(?=\s|$)", re.MULTILINE)
 
 
-class _Converter(MarkdownConverter):
-    """HTML → Markdown that drops scripts, styles and unsafe link targets."""
+class InteropUnavailable(CourseError):
+    """A library the interop features need cannot be imported here."""
 
-    def convert_script(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
-        return ""
 
-    def convert_style(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
-        return ""
+def _missing(exc: ImportError) -> InteropUnavailable:
+    return InteropUnavailable(
+        f"this needs a library that cannot be loaded here ({exc}); reinstall the engine "
+        "(`pip install --force-reinstall course`)"
+    )
 
-    def convert_a(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
-        if _UNSAFE_URL.match(el.get("href") or ""):
-            return text
-        return str(super().convert_a(el, text, *args, **kwargs))  # type: ignore[misc]
 
-    def convert_img(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
-        src = el.get("src") or ""
-        if _UNSAFE_URL.match(src) or not src:
-            alt = el.get("alt") or ""
-            return alt
-        src = src.replace("@@PLUGINFILE@@/", "media/")
-        el["src"] = src.replace(" ", "%20")
-        return str(super().convert_img(el, text, *args, **kwargs))  # type: ignore[misc]
+@functools.cache
+def _converter_class() -> Any:
+    """markdownify's converter, taught to drop scripts, styles and unsafe targets.
+
+    Imported on first use, like the article importer's tools: a missing library must never
+    stop `course serve` or `course --help`.
+    """
+    try:
+        from markdownify import MarkdownConverter
+    except ImportError as exc:
+        raise _missing(exc) from exc
+
+    class Converter(MarkdownConverter):
+        def convert_script(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
+            return ""
+
+        def convert_style(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
+            return ""
+
+        def convert_a(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
+            if _UNSAFE_URL.match(el.get("href") or ""):
+                return text
+            return str(super().convert_a(el, text, *args, **kwargs))  # type: ignore[misc]
+
+        def convert_img(self, el: Any, text: str, *args: Any, **kwargs: Any) -> str:
+            src = el.get("src") or ""
+            if _UNSAFE_URL.match(src) or not src:
+                return str(el.get("alt") or "")
+            src = src.replace("@@PLUGINFILE@@/", "media/")
+            el["src"] = src.replace(" ", "%20")
+            return str(super().convert_img(el, text, *args, **kwargs))  # type: ignore[misc]
+
+    return Converter
+
+
+def _soup(html: str) -> Any:
+    try:
+        from bs4 import BeautifulSoup
+    except ImportError as exc:
+        raise _missing(exc) from exc
+    return BeautifulSoup(html, "html.parser")
 
 
 def html_to_markdown(html: str) -> str:
@@ -166,9 +196,8 @@ def html_to_markdown(html: str) -> str:
     ``media/x.png``. The result is rendered by our Markdown renderer, which escapes any raw
     HTML left, so nothing here can inject markup.
     """
-    soup = BeautifulSoup(html, "html.parser")
-    converter = _Converter(heading_style="ATX", bullets="-", escape_misc=False)
-    out = converter.convert_soup(soup)
+    converter = _converter_class()(heading_style="ATX", bullets="-", escape_misc=False)
+    out = str(converter.convert_soup(_soup(html)))
     out = re.sub(r"[ \t]+\n", "\n", out.replace("\xa0", " "))
     out = re.sub(r"\n{3,}", "\n\n", out)
     return out.strip()
@@ -206,5 +235,5 @@ def to_plain(markup: Markup) -> str:
     if markup.format is TextFormat.HTML or (
         markup.format is TextFormat.MOODLE and looks_like_html(text)
     ):
-        text = BeautifulSoup(text, "html.parser").get_text(" ")
+        text = str(_soup(text).get_text(" "))
     return " ".join(text.split())

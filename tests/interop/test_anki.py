@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import sys
 import zipfile
 from html import escape
 from pathlib import Path
@@ -17,7 +18,9 @@ from course.cli import main
 from course.clock import FixedClock
 from course.errors import PermissionDenied
 from course.grading.registry import correct_answer
+from course.interop import source
 from course.interop.anki import AnkiNote, build_package, note_guid
+from course.interop.source import InteropUnavailable
 from course.services import decks
 from course.services.authz import Actor
 from tests.factories import (
@@ -121,3 +124,19 @@ def test_cli_export_anki(
     result = CliRunner().invoke(main, ["export-anki", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert len(read_notes(out.read_bytes(), tmp_path)) == len(bundled_questions())
+
+
+def test_a_missing_library_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """genanki, markdownify and bs4 load on first use: without them the app still starts
+    and the feature says what is missing."""
+    monkeypatch.setitem(sys.modules, "genanki", None)
+    with pytest.raises(InteropUnavailable, match="genanki"):
+        build_package("c", "Deck", [])
+    monkeypatch.setitem(sys.modules, "markdownify", None)
+    source._converter_class.cache_clear()
+    try:
+        with pytest.raises(InteropUnavailable, match="reinstall"):
+            source.html_to_markdown("<b>x</b>")
+    finally:
+        source._converter_class.cache_clear()
+    assert CliRunner().invoke(main, ["--help"]).exit_code == 0
