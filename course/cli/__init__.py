@@ -24,7 +24,9 @@ from course.services.audit import Actor
 from course.services.authoring import draft_quiz, import_lesson
 from course.services.catalog import list_courses
 from course.services.content_sync import sync_root, validate_root
+from course.services.decks import operator_course_deck
 from course.services.exports import review_logs as review_logs_csv
+from course.services.interchange import Format, export_quiz, import_file
 from course.services.optimize import optimize_course
 from course.services.regrade import Request as RegradeRequest
 from course.services.regrade import regrade as regrade_quiz
@@ -406,3 +408,157 @@ def schema(output: Path | None) -> None:
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"Wrote {output}", err=True)
+
+
+def _import_cmd(
+    fmt: Format,
+    source: Path,
+    root: Path,
+    quiz_id: str | None,
+    lesson: str | None,
+    title: str | None,
+    force: bool,
+    dry_run: bool,
+) -> None:
+    try:
+        result = import_file(
+            source,
+            root,
+            fmt,
+            quiz_id=quiz_id,
+            lesson=lesson,
+            title=title,
+            force=force,
+            dry_run=dry_run,
+        )
+    except CourseError as exc:
+        _fail(exc.message)
+    click.echo(result.conversion.report())
+    if result.quiz_path is None:
+        click.echo("Dry run: nothing written.", err=True)
+        return
+    click.echo(f"Wrote {result.quiz_path} (lesson '{result.lesson}').")
+    for path in result.media:
+        click.echo(f"Wrote {path}")
+    if result.validation:
+        for line in result.validation:
+            click.echo(line)
+        _fail("the content root has problems (listed above); fix them, then `course validate`")
+
+
+def _import_options(func: Any) -> Any:
+    func = click.option("--dry-run", is_flag=True, help="Print the report; write nothing.")(func)
+    func = click.option("--force", is_flag=True, help="Overwrite an existing quiz file.")(func)
+    func = click.option("--title", default=None, help="Quiz title (default: the file name).")(func)
+    func = click.option(
+        "--lesson", default=None, help="Lesson the quiz belongs to (default: the only lesson)."
+    )(func)
+    func = click.option(
+        "--quiz", "quiz_id", default=None, help="Quiz id (default: the file name as a slug)."
+    )(func)
+    func = click.option(
+        "--root",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("."),
+        show_default=True,
+        help="Content root; the quiz goes to ROOT/quizzes/, images to ROOT/media/.",
+    )(func)
+    return click.argument("source", type=click.Path(path_type=Path, exists=True, dir_okay=False))(
+        func
+    )
+
+
+@main.command("import-gift")
+@_import_options
+def import_gift_cmd(
+    source: Path,
+    root: Path,
+    quiz_id: str | None,
+    lesson: str | None,
+    title: str | None,
+    force: bool,
+    dry_run: bool,
+) -> None:
+    """Convert a Moodle GIFT file into a quiz; prints what was kept, approximated, dropped."""
+    _import_cmd(Format.GIFT, source, root, quiz_id, lesson, title, force, dry_run)
+
+
+@main.command("import-moodle-xml")
+@_import_options
+def import_moodle_xml_cmd(
+    source: Path,
+    root: Path,
+    quiz_id: str | None,
+    lesson: str | None,
+    title: str | None,
+    force: bool,
+    dry_run: bool,
+) -> None:
+    """Convert a Moodle XML question export into a quiz, with the same report."""
+    _import_cmd(Format.MOODLE_XML, source, root, quiz_id, lesson, title, force, dry_run)
+
+
+def _export_cmd(fmt: Format, quiz_id: str, root: Path, output: Path | None) -> None:
+    try:
+        result = export_quiz(root, quiz_id, fmt)
+    except CourseError as exc:
+        _fail(exc.message)
+    if output is None:
+        click.echo(result.text, nl=False)
+    else:
+        output.write_text(result.text, encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)
+    click.echo(result.report(), err=True)
+
+
+_EXPORT_ROOT = click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Content root holding the quiz.",
+)
+_EXPORT_OUTPUT = click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
+
+
+@main.command("export-gift")
+@click.argument("quiz")
+@_EXPORT_ROOT
+@_EXPORT_OUTPUT
+def export_gift_cmd(quiz: str, root: Path, output: Path | None) -> None:
+    """Write a quiz as GIFT; lists on stderr what GIFT cannot carry."""
+    _export_cmd(Format.GIFT, quiz, root, output)
+
+
+@main.command("export-moodle-xml")
+@click.argument("quiz")
+@_EXPORT_ROOT
+@_EXPORT_OUTPUT
+def export_moodle_xml_cmd(quiz: str, root: Path, output: Path | None) -> None:
+    """Write a quiz as Moodle XML; lists on stderr what it cannot carry."""
+    _export_cmd(Format.MOODLE_XML, quiz, root, output)
+
+
+@main.command("export-anki")
+@click.option("--course", "course_id", default=None, help="Course id (default: the only one).")
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path), required=True, help=".apkg file to write."
+)
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000/",
+    show_default=True,
+    help="Address of the site, for the 'review this' links on the cards.",
+)
+def export_anki(course_id: str | None, output: Path, base_url: str) -> None:
+    """Write every current question of a course as an Anki deck (.apkg)."""
+    with _database() as session:
+        deck = operator_course_deck(session, course_id or _only_course(session), base_url)
+    output.write_bytes(deck.data)
+    click.echo(f"Wrote {deck.notes} note(s) to {output}")

@@ -6,16 +6,15 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.errors import Conflict, InvalidInput, NotFound
-from course.services import passwords, sessions, throttle
+from course.services import passwords, personal_data, sessions, throttle
 from course.services.authz import Actor, require_admin
 from course.services.limits import (
     LOGIN_PER_ACCOUNT,
@@ -26,7 +25,6 @@ from course.services.limits import (
 )
 from course.services.passwords import MAX_PASSWORD, check_rules
 from course.services.sessions import SessionPolicy, SessionUser
-from course.store.attempts import Attempt, LessonRead
 from course.store.engine import read_only
 from course.store.users import (
     Role,
@@ -317,7 +315,8 @@ def change_email(session: Session, clock: Clock, user_id: int, current: str, new
 
 
 def delete_account(session: Session, clock: Clock, user_id: int, password: str) -> None:
-    """Delete the account, its sessions and everything it did (attempts, answers, reads).
+    """Delete the account and everything stored about it (the one list of
+    :mod:`course.services.personal_data`, which the data export reads too).
 
     Raises:
         InvalidInput: the password is wrong. Conflict: it is the last administrator.
@@ -332,9 +331,8 @@ def delete_account(session: Session, clock: Clock, user_id: int, password: str) 
                 "You are the only administrator. Make someone else an administrator first."
             )
         delete_sessions(session, user_id)
-        for model in owned_tables():
-            session.execute(delete(model).where(model.user_id == user_id))
-        session.delete(user)
+        personal_data.erase(session, user_id)
+        session.expunge(user)
 
 
 def get_timezone(session: Session, user_id: int) -> str:
@@ -367,11 +365,6 @@ def load_session_user(
 def logout(session: Session, token: str) -> None:
     """End this login only; the user's other devices stay logged in."""
     sessions.end(session, token)
-
-
-def owned_tables() -> list[Any]:
-    """Tables holding a user's own rows, deleted with the account (children cascade)."""
-    return [Attempt, LessonRead]
 
 
 def list_users(session: Session, actor: Actor) -> list[Account]:

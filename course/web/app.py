@@ -17,11 +17,13 @@ from course.settings import PACKAGE_DIR, Settings, from_env
 from course.web import (
     auth,
     classes,
+    data,
     db,
     errors,
     extensions,
     guard,
     health,
+    interop,
     learn,
     quiz,
     review,
@@ -73,7 +75,17 @@ def create_app(
     extensions.init_app(app, settings, clock)
     errors.init_app(app)
     guard.init_app(app)  # before the blueprints: their <int:...> ids use its converter
-    for blueprint in (health.bp, auth.bp, learn.bp, quiz.bp, review.bp, classes.bp, teach.bp):
+    for blueprint in (
+        health.bp,
+        auth.bp,
+        learn.bp,
+        quiz.bp,
+        review.bp,
+        classes.bp,
+        teach.bp,
+        data.bp,
+        interop.bp,
+    ):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["course_version"] = __version__
     app.after_request(_security_headers)

@@ -1,0 +1,216 @@
+"""Import GIFT and Moodle XML into a content root; export quizzes to them.
+
+The conversion itself is pure (:mod:`course.interop`); this module reads and writes
+the files: the quiz YAML under ``quizzes/``, embedded images under ``media/``, never
+overwriting without ``force``, and validates the whole root afterwards.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from course.content.loader import load_root
+from course.content.markdown import slugify
+from course.content.model import ContentBundle, Quiz
+from course.content.reader import ID_PATTERN
+from course.errors import Conflict, InvalidInput, NotFound
+from course.interop import gift, moodle_xml
+from course.interop.convert import Conversion, build_quiz
+from course.interop.export import Export, export_gift, export_moodle_xml
+from course.interop.source import SourceQuestion
+from course.services.authz import Actor, require_staff
+from course.services.content_sync import validate_root
+
+MAX_SOURCE_BYTES = 20 * 1024 * 1024
+
+
+class Format(enum.StrEnum):
+    GIFT = "gift"
+    MOODLE_XML = "moodle-xml"
+
+
+@dataclass
+class ImportResult:
+    """What an import wrote (or would write, for a dry run) and its report."""
+
+    conversion: Conversion
+    quiz_path: Path | None
+    media: list[Path] = field(default_factory=list)
+    lesson: str = ""
+    validation: list[str] = field(default_factory=list)  # problems of the root afterwards
+
+
+def read_source(data: bytes, fmt: Format) -> tuple[list[SourceQuestion], list[str]]:
+    """Parse an uploaded or read file; ``line: message`` errors, all of them.
+
+    Raises:
+        InvalidInput: the file is not text/XML at all, or too large.
+    """
+    if len(data) > MAX_SOURCE_BYTES:
+        raise InvalidInput(f"the file is over {MAX_SOURCE_BYTES:,} bytes")
+    if fmt is Format.GIFT:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(
+                f"the GIFT file is not UTF-8 (byte {exc.start}); save it as UTF-8"
+            ) from exc
+        parsed = gift.parse(text)
+        return parsed.questions, [str(e) for e in parsed.errors]
+    try:
+        xml = moodle_xml.parse(data)
+    except moodle_xml.MoodleXmlError as exc:
+        raise InvalidInput(str(exc)) from exc
+    return xml.questions, list(xml.errors)
+
+
+def convert_source(
+    data: bytes, fmt: Format, *, quiz_id: str, lesson: str, title: str
+) -> Conversion:
+    """Parse and convert; malformed input raises with every ``line: message``."""
+    questions, errors = read_source(data, fmt)
+    if errors:
+        raise InvalidInput("\n".join(errors))
+    if not questions:
+        raise InvalidInput("the file holds no question")
+    return build_quiz(questions, quiz_id=quiz_id, lesson=lesson, title=title)
+
+
+def _lesson_for(root: Path, lesson: str | None, quiz_id: str | None = None) -> str:
+    bundle, _ = load_root(root)
+    if bundle is not None and quiz_id is not None:
+        for quiz in bundle.quizzes:
+            if quiz.id == quiz_id and Path(quiz.path).name != f"{quiz_id}.yaml":
+                raise Conflict(
+                    f"quiz id '{quiz_id}' is already used by {quiz.path}; choose another "
+                    "with --quiz"
+                )
+    known = _lesson_ids(root, bundle)
+    if lesson:
+        if known and lesson not in known:
+            raise NotFound(f"no lesson '{lesson}' in {root}; lessons: {', '.join(sorted(known))}")
+        return lesson
+    if len(known) == 1:
+        return next(iter(known))
+    raise InvalidInput(
+        "say which lesson the quiz belongs to with --lesson "
+        f"({', '.join(sorted(known)) or 'the root has no lesson yet'})"
+    )
+
+
+def _lesson_ids(root: Path, bundle: ContentBundle | None) -> set[str]:
+    if bundle is not None:
+        return {les.id for les in bundle.lessons}
+    return (
+        {p.stem for p in (root / "lessons").glob("*.md")} if (root / "lessons").is_dir() else set()
+    )
+
+
+def import_file(
+    source: Path,
+    root: Path,
+    fmt: Format,
+    *,
+    quiz_id: str | None = None,
+    lesson: str | None = None,
+    title: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+) -> ImportResult:
+    """Convert ``source`` into ``root/quizzes/<quiz_id>.yaml`` (and ``root/media/``).
+
+    Raises:
+        InvalidInput: malformed input (every ``line: message``), nothing importable.
+        NotFound: the lesson does not exist.
+        Conflict: the quiz file exists and ``force`` is not set.
+    """
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {source}: {exc.strerror}") from exc
+    qid = quiz_id or slugify(source.stem)
+    paired = _lesson_for(root, lesson, qid)
+    conversion = convert_source(
+        data, fmt, quiz_id=qid, lesson=paired, title=title or source.stem.replace("_", " ")
+    )
+    result = ImportResult(conversion, None, lesson=paired)
+    if not conversion.quiz["questions"]:
+        raise InvalidInput("no question could be imported:\n" + conversion.report())
+    target = root / "quizzes" / f"{qid}.yaml"
+    if target.exists() and not force:
+        raise Conflict(f"{target} exists; use --force to overwrite it or --quiz for another id")
+    if dry_run:
+        return result
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(conversion.yaml(), encoding="utf-8")
+    result.quiz_path = target
+    for name, content in sorted(conversion.media.items()):
+        path = root / "media" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        result.media.append(path)
+    _, report = validate_root(root)
+    result.validation = report.lines()
+    return result
+
+
+def find_quiz(root: Path, quiz_id: str) -> Quiz:
+    """A validated quiz of a content root.
+
+    Raises:
+        InvalidInput: the root has problems (they are listed).
+        NotFound: no quiz has that id.
+    """
+    bundle, report = validate_root(root)
+    if bundle is None:
+        raise InvalidInput("the content root has problems:\n" + "\n".join(report.lines()))
+    for quiz in bundle.quizzes:
+        if quiz.id == quiz_id:
+            return quiz
+    known = ", ".join(sorted(q.id for q in bundle.quizzes))
+    raise NotFound(f"no quiz '{quiz_id}' in {root}; quizzes: {known}")
+
+
+def export_quiz(root: Path, quiz_id: str, fmt: Format) -> Export:
+    """A quiz of ``root`` written as GIFT or Moodle XML, with what could not be carried."""
+    quiz = find_quiz(root, quiz_id)
+    return export_gift(quiz) if fmt is Format.GIFT else export_moodle_xml(quiz)
+
+
+def format_for(filename: str) -> Format:
+    """GIFT for .gift/.txt, Moodle XML for .xml."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".gift", ".txt"):
+        return Format.GIFT
+    if suffix == ".xml":
+        return Format.MOODLE_XML
+    raise InvalidInput("Upload a GIFT file (.gift or .txt) or a Moodle XML export (.xml).")
+
+
+def preview_import(
+    actor: Actor, root: Path, filename: str, data: bytes, quiz_id: str, lesson: str
+) -> Conversion:
+    """Convert an uploaded GIFT/Moodle XML file for the browser: the report and the YAML,
+    nothing written (publishing goes through the authoring page's validate-and-sync).
+
+    Raises:
+        PermissionDenied: not an instructor. InvalidInput: malformed file (every
+        ``line: message``), no lesson, a bad quiz id.
+    """
+    require_staff(actor)
+    fmt = format_for(filename)
+    qid = quiz_id.strip() or slugify(Path(filename).stem)
+    if not ID_PATTERN.fullmatch(qid):
+        raise InvalidInput(f"{qid!r} is not a quiz id: use letters, digits, - and _.")
+    paired = _lesson_for(root, lesson.strip() or None)
+    conversion = convert_source(
+        data, fmt, quiz_id=qid, lesson=paired, title=Path(filename).stem.replace("_", " ")
+    )
+    if conversion.media:
+        conversion.notes.append(
+            f"{len(conversion.media)} embedded image(s) cannot be published from the browser "
+            "yet: import the file with `course import-moodle-xml` to keep them"
+        )
+    return conversion
