@@ -7,9 +7,12 @@ learner's progress page and the instructor's dashboards.
   still know a week after the last review. A card still in its learning steps, or
   relearning after a lapse, is not learned whatever its last score was; a right answer
   on the first try is not enough either (its stability starts at a few days).
-* **Predicted recall** is shown at the start of the learner's next day (04:00 in their
-  time zone), then a week and a month of days later, assuming no review in between.
-  Right after a review recall is 1 by definition, so "now" would say nothing.
+* **Predicted recall** is shown for the learner's next day, then a week and a month of
+  days later, assuming no review in between. Right after a review recall is 1 by
+  definition, so "now" would say nothing. Time is counted in the learner's days (they
+  start at 04:00 in their time zone), as FSRS and Anki count it: fsrs rounds elapsed
+  time down to whole days, so a card reviewed this evening is one day old tomorrow and
+  eight days old a week later, whatever the hour.
 * **Due today**: due before the next day start.
 """
 
@@ -17,14 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from course.review.queue import day_bounds, day_start, learner_day
-from course.review.scheduler import DEFAULT_PARAMETERS, REVIEW, CardState, retrievabilities
+from course.review.queue import day_bounds, learner_day
+from course.review.scheduler import DEFAULT_PARAMETERS, REVIEW, CardState, retrievability
 
 LEARNED_STABILITY_DAYS = 7.0
-# Recall is predicted at the start of these learner days, counted from today:
-# tomorrow, a week later, a month later.
+# Recall is predicted for these learner days, counted from today: tomorrow, a week
+# later, a month later.
 HORIZON_DAYS = (1, 7, 30)
 HORIZON_NAMES = ("tomorrow", "in 7 days", "in 30 days")
 
@@ -38,11 +41,15 @@ def is_learned(state: CardState) -> bool:
     )
 
 
-def horizons(now: datetime, timezone: str) -> tuple[datetime, ...]:
-    """The moments predicted recall is shown for: the start of the learner's day
-    ``HORIZON_DAYS`` days after today (DST-safe, through ``zoneinfo``)."""
-    today = learner_day(now, timezone)
-    return tuple(day_start(today + timedelta(days=n), timezone) for n in HORIZON_DAYS)
+def recall_on(
+    state: CardState, day: date, timezone: str, parameters: Sequence[float] = DEFAULT_PARAMETERS
+) -> float:
+    """Predicted recall of a card on the learner's ``day``: FSRS retrievability after
+    the number of learner days between its last review and ``day``."""
+    if state.last_review is None:
+        return 0.0
+    elapsed = max(0, (day - learner_day(state.last_review, timezone)).days)
+    return retrievability(state, state.last_review + timedelta(days=elapsed), parameters)
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,11 @@ def summarize(
 ) -> Memory:
     """Count learned and due cards and average predicted recall at each horizon."""
     _start, next_start = day_bounds(now, timezone)
+    today = learner_day(now, timezone)
     recall: list[float | None] = []
-    for at in horizons(now, timezone):
-        values = retrievabilities(states, at, parameters) if states else []
+    for days in HORIZON_DAYS:
+        day = today + timedelta(days=days)
+        values = [recall_on(s, day, timezone, parameters) for s in states]
         recall.append(sum(values) / len(values) if values else None)
     return Memory(
         cards=len(states),
