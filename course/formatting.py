@@ -63,7 +63,10 @@ def format_when(moment: datetime | None, timezone: str | None, *, year: bool = T
     """A moment in ``timezone``, with the zone's abbreviation: ``2 Mar 2026, 18:00 CET``."""
     if moment is None:
         return MISSING
-    local = moment.astimezone(zone(timezone))
+    try:
+        local = moment.astimezone(zone(timezone))
+    except OverflowError:  # a moment at the calendar's ends: shown as stored, in UTC
+        local = moment.astimezone(zone("UTC"))
     pattern = "%-d %b %Y, %H:%M %Z" if year else "%-d %b, %H:%M %Z"
     return local.strftime(pattern)
 
@@ -72,4 +75,7 @@ def format_day(moment: datetime | None, timezone: str | None) -> str:
     """The calendar day of a moment in ``timezone``: ``2 Mar``."""
     if moment is None:
         return MISSING
-    return moment.astimezone(zone(timezone)).strftime("%-d %b")
+    try:
+        return moment.astimezone(zone(timezone)).strftime("%-d %b")
+    except OverflowError:
+        return moment.strftime("%-d %b")

@@ -51,3 +51,8 @@ def test_percent_and_times() -> None:
     assert format_when(moment, "America/Los_Angeles") == "2 Mar 2026, 09:00 PST"
     assert format_when(moment, "Not/AZone") == "2 Mar 2026, 17:00 UTC"
     assert format_when(moment, "Asia/Tokyo", year=False) == "3 Mar, 02:00 JST"
+
+
+def test_times_at_the_calendars_ends_do_not_fail() -> None:
+    last = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    assert format_when(last, "Asia/Tokyo") == "31 Dec 9999, 23:59 UTC"

@@ -223,8 +223,15 @@ def wall_clock_to_utc(local: datetime, timezone: str) -> datetime:
         InvalidInput: ``local`` does not exist in ``timezone``.
     """
     zone = ZoneInfo(timezone)
-    moment = local.replace(tzinfo=zone).astimezone(UTC)
-    if moment.astimezone(zone).replace(tzinfo=None) != local:
+    try:
+        moment = local.replace(tzinfo=zone).astimezone(UTC)
+        back = moment.astimezone(zone).replace(tzinfo=None)
+    except OverflowError as exc:  # year 1 or 9999 moved past the calendar's ends
+        raise InvalidInput(
+            f"{local:%Y-%m-%d %H:%M} is out of range; give a year from 2 to 9998.",
+            field="due",
+        ) from exc
+    if back != local:
         raise InvalidInput(
             f"{local:%d %b %Y %H:%M} does not exist in {timezone}: the clocks skip that "
             "hour. Choose a time outside it.",
