@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from course.review.queue import day_bounds, learner_day
-from course.review.scheduler import DEFAULT_PARAMETERS, REVIEW, CardState, retrievability
+from course.review.scheduler import DEFAULT_PARAMETERS, REVIEW, CardState, retrievabilities
 
 LEARNED_STABILITY_DAYS = 7.0
 # Recall is predicted for these learner days, counted from today: tomorrow, a week
@@ -41,15 +41,37 @@ def is_learned(state: CardState) -> bool:
     )
 
 
+def _on_date(state: CardState, day: date) -> CardState:
+    """The card as if last reviewed at midnight UTC of the calendar date ``day``: fsrs
+    counts whole days between two moments, so anchoring both ends at the same hour of
+    their dates makes it count learner days exactly, DST or not."""
+    anchored = datetime.combine(day, time(), tzinfo=UTC)
+    return CardState(state.state, state.step, state.stability, state.difficulty, None, anchored)
+
+
 def recall_on(
     state: CardState, day: date, timezone: str, parameters: Sequence[float] = DEFAULT_PARAMETERS
 ) -> float:
     """Predicted recall of a card on the learner's ``day``: FSRS retrievability after
     the number of learner days between its last review and ``day``."""
-    if state.last_review is None:
-        return 0.0
-    elapsed = max(0, (day - learner_day(state.last_review, timezone)).days)
-    return retrievability(state, state.last_review + timedelta(days=elapsed), parameters)
+    return recall_by_day([state], [day], timezone, parameters)[0][0]
+
+
+def recall_by_day(
+    states: Sequence[CardState],
+    days: Sequence[date],
+    timezone: str,
+    parameters: Sequence[float] = DEFAULT_PARAMETERS,
+) -> list[list[float]]:
+    """Predicted recall of each card on each of ``days`` (one list per day), through
+    fsrs in one batch per day."""
+    anchored = [
+        _on_date(s, learner_day(s.last_review, timezone)) if s.last_review else s for s in states
+    ]
+    return [
+        retrievabilities(anchored, datetime.combine(day, time(), tzinfo=UTC), parameters)
+        for day in days
+    ]
 
 
 @dataclass(frozen=True)
@@ -75,11 +97,11 @@ def summarize(
     """Count learned and due cards and average predicted recall at each horizon."""
     _start, next_start = day_bounds(now, timezone)
     today = learner_day(now, timezone)
-    recall: list[float | None] = []
-    for days in HORIZON_DAYS:
-        day = today + timedelta(days=days)
-        values = [recall_on(s, day, timezone, parameters) for s in states]
-        recall.append(sum(values) / len(values) if values else None)
+    days = [today + timedelta(days=n) for n in HORIZON_DAYS]
+    recall: list[float | None] = [
+        sum(values) / len(values) if values else None
+        for values in recall_by_day(states, days, timezone, parameters)
+    ]
     return Memory(
         cards=len(states),
         learned=sum(1 for s in states if is_learned(s)),
