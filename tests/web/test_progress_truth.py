@@ -82,7 +82,7 @@ def test_progress_page_after_two_failed_attempts(
         "Steps done: each lesson read, each quiz tried, each quiz passed.",
         "predicted to still know a week after your last review",
         "Days in a row with a lesson read or a question answered.",
-        "at the start of tomorrow, in 7 days and in 30 days",
+        "recall a lesson's questions tomorrow, in 7 days and in 30 days",
         "before your next day starts",
     ):
         assert explanation in page
