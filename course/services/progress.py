@@ -30,7 +30,7 @@ from course.store import review as review_store
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import read_only
-from course.store.review import ReviewCard
+from course.store.review import ReviewCard, ReviewLog
 from course.store.users import User
 
 
@@ -206,6 +206,14 @@ def progress_at(
                 select(Response.answered_at).where(Response.attempt_id.in_(attempt_ids))
             ).all()
             days.update(learner_day(at, timezone) for at in times)
+            reviewed = session.scalars(
+                select(ReviewLog.reviewed_at).where(
+                    ReviewLog.user_id == user_id,
+                    ReviewLog.course_id == course_id,
+                    ReviewLog.source == "review",
+                )
+            ).all()
+            days.update(learner_day(at, timezone) for at in reviewed)
             cards = card_states_by_lesson(session, [user_id], course_id).get(user_id, {})
             params = review_store.course_parameters(session, course_id) or DEFAULT_PARAMETERS
         views = []

@@ -18,7 +18,7 @@ from course.review.scheduler import REVIEW, CardState
 from course.services import classes, progress
 from course.services.authz import Actor
 from course.store.attempts import Attempt
-from course.store.review import ReviewCard
+from course.store.review import ReviewCard, ReviewLog
 from course.store.users import Role
 from tests.factories import (
     COURSE,
@@ -138,3 +138,25 @@ def test_a_card_is_learned_from_a_week_of_stability_in_review(
         )
     page = _text(client.get(PROGRESS).get_data(as_text=True))
     assert "1 of 17 questions learned" in page
+
+
+def test_reviews_count_for_the_streak(app: Flask, session: Session, clock: FixedClock) -> None:
+    """ "Days in a row with a lesson read or a question answered": review answers too."""
+    learner, _class_id = _two_failed_attempts(app, session, clock)
+    clock.advance(timedelta(days=1))
+    with session.begin():
+        card = session.scalars(select(ReviewCard).where(ReviewCard.user_id == learner)).first()
+        assert card is not None
+        session.add(
+            ReviewLog(
+                card_id=card.id,
+                user_id=learner,
+                course_id=COURSE,
+                rating=3,
+                reviewed_at=clock.now(),
+                duration_ms=4000,
+                source="review",
+            )
+        )
+    client = AuthActions(app.test_client()).login_as("learner@example.org")
+    assert "2 day streak" in _text(client.get(PROGRESS).get_data(as_text=True))
