@@ -18,7 +18,7 @@ learner's progress page and the instructor's dashboards.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -95,19 +95,38 @@ def summarize(
     parameters: Sequence[float] = DEFAULT_PARAMETERS,
 ) -> Memory:
     """Count learned and due cards and average predicted recall at each horizon."""
+    return summarize_groups({"": states}, now, timezone, parameters)[""]
+
+
+def summarize_groups(
+    groups: Mapping[str, Sequence[CardState]],
+    now: datetime,
+    timezone: str,
+    parameters: Sequence[float] = DEFAULT_PARAMETERS,
+) -> dict[str, Memory]:
+    """``summarize`` for each group of one learner's cards (a lesson's), with one fsrs
+    batch per horizon for all of them."""
     _start, next_start = day_bounds(now, timezone)
     today = learner_day(now, timezone)
     days = [today + timedelta(days=n) for n in HORIZON_DAYS]
-    recall: list[float | None] = [
-        sum(values) / len(values) if values else None
-        for values in recall_by_day(states, days, timezone, parameters)
-    ]
-    return Memory(
-        cards=len(states),
-        learned=sum(1 for s in states if is_learned(s)),
-        due_today=sum(1 for s in states if s.due is not None and s.due < next_start),
-        recall=tuple(recall),
-    )
+    names = list(groups)
+    flat = [state for name in names for state in groups[name]]
+    by_day = recall_by_day(flat, days, timezone, parameters)
+    result = {}
+    offset = 0
+    for name in names:
+        states = groups[name]
+        end = offset + len(states)
+        result[name] = Memory(
+            cards=len(states),
+            learned=sum(1 for s in states if is_learned(s)),
+            due_today=sum(1 for s in states if s.due is not None and s.due < next_start),
+            recall=tuple(
+                sum(values[offset:end]) / len(states) if states else None for values in by_day
+            ),
+        )
+        offset = end
+    return result
 
 
 def combine(parts: Sequence[Memory]) -> Memory:

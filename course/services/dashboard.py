@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from course.errors import NotFound
 from course.formatting import format_percent
-from course.review.memory import Memory, combine, summarize
+from course.review.memory import Memory, combine, summarize_groups
 from course.review.scheduler import DEFAULT_PARAMETERS, CardState
 from course.services import progress, reviews
 from course.services.audit import CurrentGrade, current_grades, history_views
@@ -244,9 +244,7 @@ def _memory(
 ) -> Memory:
     """One learner's figures, per lesson (added to ``by_lesson``) and in all, with the
     horizons of the learner's own day."""
-    mine = {
-        slug: summarize(states, now, timezone or "UTC", params) for slug, states in cards.items()
-    }
+    mine = summarize_groups(cards, now, timezone or "UTC", params)
     for slug, memory in mine.items():
         by_lesson[slug].append(memory)
     return combine(list(mine.values()))

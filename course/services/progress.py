@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.errors import NotFound
-from course.review.memory import Memory, summarize
+from course.review.memory import Memory, combine, summarize_groups
 from course.review.queue import learner_day
 from course.review.scheduler import DEFAULT_PARAMETERS, CardState
 from course.store import review as review_store
@@ -216,13 +216,13 @@ def progress_at(
             days.update(learner_day(at, timezone) for at in reviewed)
             cards = card_states_by_lesson(session, [user_id], course_id).get(user_id, {})
             params = review_store.course_parameters(session, course_id) or DEFAULT_PARAMETERS
+        memories = summarize_groups(cards, now, timezone, params)
         views = []
         for lesson in lessons:
             paired = quiz_for.get(lesson.slug)
             mine = [a for a in attempts if paired is not None and a.quiz_id == paired.id]
             done = [a for a in mine if a.status is AttemptStatus.SUBMITTED and a.max_points]
             best = max((round(100 * a.points / a.max_points) for a in done), default=None)
-            states = cards.get(lesson.slug, [])
             views.append(
                 LessonProgress(
                     slug=lesson.slug,
@@ -234,10 +234,10 @@ def progress_at(
                     passed=any(a.passed for a in done),
                     open_attempt=next((a.id for a in mine if a.status is AttemptStatus.OPEN), None),
                     attempted=bool(done),
-                    memory=summarize(states, now, timezone, params) if states else None,
+                    memory=memories.get(lesson.slug),
                 )
             )
-        overall = summarize([s for states in cards.values() for s in states], now, timezone, params)
+        overall = combine(list(memories.values()))
         return CourseProgress(
             course_id=course.id,
             title=course.title,

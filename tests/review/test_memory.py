@@ -14,6 +14,7 @@ from course.review.memory import (
     is_learned,
     recall_on,
     summarize,
+    summarize_groups,
 )
 from course.review.queue import learner_day
 from course.review.rating import Rating
@@ -106,3 +107,16 @@ def test_summary_counts_and_combines() -> None:
         tuple(pytest.approx(r) for r in both.recall),  # type: ignore[misc]
     )
     assert summarize([], NOW, "UTC").recall == (None, None, None)
+
+
+def test_groups_are_summarized_as_one_by_one() -> None:
+    states = [
+        _reviewed(Rating.GOOD, start=NOW - timedelta(days=n), gap=timedelta(minutes=1))
+        for n in range(6)
+    ]
+    groups = {"a": states[:2], "b": states[2:], "c": []}
+    together = summarize_groups(groups, NOW, "Asia/Tokyo")
+    for name, group in groups.items():
+        alone = summarize(group, NOW, "Asia/Tokyo")
+        assert together[name].cards == alone.cards and together[name].learned == alone.learned
+        assert together[name].recall == pytest.approx(alone.recall)
