@@ -7,6 +7,7 @@ from typing import Any
 
 from course.content.model import NumberQuestion
 from course.content.numbers import read_number
+from course.formatting import format_number
 from course.grading.common import make_grade, text_of
 from course.grading.result import FormatError, Grade
 
@@ -61,5 +62,5 @@ def accepts(question: NumberQuestion, value: float) -> bool:
 
 
 def grade(question: NumberQuestion, value: float) -> Grade:
-    shown = f"{value:,.10g}" + (f" {question.unit}" if question.unit else "")
+    shown = format_number(value) + (f" {question.unit}" if question.unit else "")
     return make_grade(question, 1.0 if accepts(question, value) else 0.0, [], shown)

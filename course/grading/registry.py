@@ -16,6 +16,7 @@ from course.content.model import (
     TextQuestion,
     TrueFalseQuestion,
 )
+from course.formatting import format_number
 from course.grading import arrange, choices, date, number, text
 from course.grading.normalize import format_date
 from course.grading.result import FormatError, Grade
@@ -84,8 +85,9 @@ def correct_answer(question: AnyQuestion) -> str:
         case NumberQuestion():
             unit = f" {question.unit}" if question.unit else ""
             if question.range is not None:
-                return f"{question.range[0]:,.10g} to {question.range[1]:,.10g}{unit}"
-            return f"{question.answer:,.10g}{unit}"
+                low, high = question.range
+                return f"{format_number(low)} to {format_number(high)}{unit}"
+            return f"{format_number(question.answer)}{unit}"
         case DateQuestion():
             return format_date(question.answer)
         case OrderQuestion():

@@ -270,6 +270,7 @@ def _view(session: Session, loaded: _Loaded, with_drafts: bool = False) -> Attem
         score_changes=history_views(changes, by_response),
         attempts_allowed=quiz.settings.get("attempts"),
         content_hash=version.content_hash[:12] if version else "",
+        content_published_at=version.synced_at if version else None,
     )
 
 

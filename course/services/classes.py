@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -160,9 +161,19 @@ def add_assignment(
     slug: str,
     due_at: datetime,
 ) -> None:
-    """Assign a lesson or quiz of the class's course, due at ``due_at`` (aware)."""
+    """Assign a lesson or quiz of the class's course, due at ``due_at``: an aware
+    moment, or a wall-clock time (naive) read in the instructor's own time zone, as the
+    instructor typed it into the form.
+
+    Raises:
+        InvalidInput: an unknown kind or slug, or a wall-clock time that does not exist
+            in the instructor's zone (skipped when clocks go forward).
+    """
     with session.begin():
         row = managed_class(session, actor, class_id)
+        if due_at.tzinfo is None:
+            zone = session.scalar(select(User.timezone).where(User.id == actor.id)) or "UTC"
+            due_at = wall_clock_to_utc(due_at, zone)
         if kind == "lesson":
             exists = session.scalar(
                 select(LessonRow.id).where(
@@ -204,6 +215,31 @@ def add_assignment(
             )
 
 
+def wall_clock_to_utc(local: datetime, timezone: str) -> datetime:
+    """A naive wall-clock time in ``timezone`` as an aware UTC moment. An ambiguous time
+    (clocks going back) is its first occurrence; a skipped one is refused.
+
+    Raises:
+        InvalidInput: ``local`` does not exist in ``timezone``.
+    """
+    zone = ZoneInfo(timezone)
+    try:
+        moment = local.replace(tzinfo=zone).astimezone(UTC)
+        back = moment.astimezone(zone).replace(tzinfo=None)
+    except OverflowError as exc:  # year 1 or 9999 moved past the calendar's ends
+        raise InvalidInput(
+            f"{local:%Y-%m-%d %H:%M} is out of range; give a year from 2 to 9998.",
+            field="due",
+        ) from exc
+    if back != local:
+        raise InvalidInput(
+            f"{local:%d %b %Y %H:%M} does not exist in {timezone}: the clocks skip that "
+            "hour. Choose a time outside it.",
+            field="due",
+        )
+    return moment
+
+
 def remove_assignment(session: Session, actor: Actor, class_id: int, assignment_id: int) -> None:
     with session.begin():
         managed_class(session, actor, class_id)
@@ -224,6 +260,7 @@ class AssignmentStatus:
     due_at: datetime
     done: bool
     late: bool  # done after the due date, or not done and past it
+    timezone: str = "UTC"  # the learner's: the due date is shown in it
 
     @property
     def label(self) -> str:
@@ -244,6 +281,7 @@ def learner_assignments(session: Session, clock: Clock, actor: Actor) -> list[As
             .where(Membership.user_id == actor.id)
             .order_by(Assignment.due_at)
         ).all()
+        zone = session.scalar(select(User.timezone).where(User.id == actor.id)) or "UTC"
         course_ids = {course for _, _, course in rows}
         lessons = {
             (r.course_id, r.slug): r
@@ -289,6 +327,7 @@ def learner_assignments(session: Session, clock: Clock, actor: Actor) -> list[As
                     assignment.due_at,
                     finished is not None,
                     late,
+                    zone,
                 )
             )
         return result

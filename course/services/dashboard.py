@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.errors import NotFound
-from course.review.scheduler import DEFAULT_PARAMETERS, CardState, retrievabilities
-from course.services import reviews
+from course.formatting import format_percent
+from course.review.memory import Memory, combine, summarize_groups
+from course.review.scheduler import DEFAULT_PARAMETERS, CardState
+from course.services import progress, reviews
 from course.services.audit import CurrentGrade, current_grades, history_views
 from course.services.authz import Actor, managed_class
 from course.services.reviews import Mastery
@@ -28,9 +30,12 @@ from course.store.engine import read_only
 from course.store.review import ReviewCard, ReviewLog
 from course.store.users import User
 
+# At-risk rules (docs/architecture.md). Scores, "due today" and predicted recall are the
+# figures of the learner's own progress page (services.progress, review.memory).
 INACTIVE_DAYS = 7
 LOW_SCORE = 0.6
 BACKLOG = 20
+LOW_RECALL = 0.7  # mean predicted recall at the learner's next day start
 LEECH_LAPSES = 8
 
 
@@ -60,8 +65,10 @@ class LearnerRow:
     cells: list[Cell] = field(default_factory=list)
     last_active: datetime | None = None
     backlog: int = 0
-    retention: float | None = None
+    retention: float | None = None  # mean predicted recall at the learner's next day start
     mean_percent: int | None = None
+    learned: int = 0  # questions learned (course.review.memory)
+    completion: int = 0  # percent of steps done (services.progress)
     risks: list[str] = field(default_factory=list)
 
 
@@ -77,7 +84,9 @@ class Overview:
     learners: tuple[LearnerRow, ...]
     lessons: tuple[tuple[str, str], ...]  # (slug, title) for assigning
     quizzes: tuple[tuple[str, str], ...]
-    retention: tuple[tuple[str, float | None, float | None], ...]  # lesson, now, in 7 days
+    retention: tuple[tuple[str, float | None, float | None], ...]  # lesson, tomorrow, 7 days
+    questions_total: int = 0
+    timezone: str = "UTC"  # the instructor's: due dates are shown and entered in it
 
     @property
     def at_risk(self) -> list[LearnerRow]:
@@ -111,7 +120,7 @@ def overview(
         course = session.get(CourseRow, row.course_id)
         assert course is not None
         members = conn.execute(
-            select(User.id, User.display_name, User.email)
+            select(User.id, User.display_name, User.email, User.timezone)
             .join(Membership, Membership.user_id == User.id)
             .where(Membership.class_id == class_id)
         ).all()
@@ -125,7 +134,7 @@ def overview(
             .order_by(LessonRow.position)
         ).all()
         quizzes = conn.execute(
-            select(QuizRow.id, QuizRow.slug, QuizRow.title)
+            select(QuizRow.id, QuizRow.slug, QuizRow.title, QuizRow.lesson_slug)
             .where(QuizRow.course_id == row.course_id, QuizRow.retired_at.is_(None))
             .order_by(QuizRow.slug)
         ).all()
@@ -145,21 +154,7 @@ def overview(
                 Attempt.started_at,
             ).where(Attempt.user_id.in_(ids), Attempt.quiz_id.in_([q.id for q in quizzes]))
         ).all()
-        cards = conn.execute(
-            select(
-                ReviewCard.user_id,
-                ReviewCard.question_id,
-                ReviewCard.state,
-                ReviewCard.stability,
-                ReviewCard.difficulty,
-                ReviewCard.due,
-                ReviewCard.last_review,
-            ).where(
-                ReviewCard.user_id.in_(ids),
-                ReviewCard.course_id == row.course_id,
-                ReviewCard.active.is_(True),
-            )
-        ).all()
+        cards = progress.card_states_by_lesson(session, ids, row.course_id)
         last_review = dict(
             conn.execute(
                 select(ReviewLog.user_id, func.max(ReviewLog.reviewed_at))
@@ -167,16 +162,13 @@ def overview(
                 .group_by(ReviewLog.user_id)
             ).all()
         )
-        question_lesson = dict(
-            conn.execute(
-                select(QuestionRow.id, QuizRow.lesson_slug)
-                .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
-                .where(QuizRow.course_id == row.course_id)
-            ).all()
-        )
+        teacher_zone = session.scalar(select(User.timezone).where(User.id == actor.id))
+        questions_total = progress.question_total(session, [q.id for q in quizzes])
         params = review_store.course_parameters(session, row.course_id) or DEFAULT_PARAMETERS
     lesson_by_slug = {slug: (lid, title) for lid, slug, title in lessons}
-    quiz_by_slug = {slug: (qid, title) for qid, slug, title in quizzes}
+    quiz_by_slug = {slug: (qid, title) for qid, slug, title, _lesson in quizzes}
+    # A lesson's quiz as the progress page pairs them: the first by slug.
+    quiz_of_lesson = {lesson: qid for qid, _slug, _title, lesson in reversed(quizzes)}
     columns = tuple(
         AssignmentColumn(
             a.id,
@@ -195,11 +187,9 @@ def overview(
     for attempt in attempts:
         by_user_quiz[(attempt.user_id, attempt.quiz_id)].append(attempt)
         _touch(activity, attempt.user_id, attempt.submitted_at or attempt.started_at)
-    for u, _lesson, at in reads:
+    for u, at in [(u, at) for u, _lesson, at in reads] + list(last_review.items()):
         _touch(activity, u, at)
-    for u, at in last_review.items():
-        _touch(activity, u, at)
-    user_cards, lesson_recall = _recall(cards, question_lesson, now, params)
+    lesson_memories: dict[str, list[Memory]] = defaultdict(list)
     learners = []
     for member in members:
         learner = LearnerRow(member.id, member.display_name, member.email)
@@ -211,23 +201,23 @@ def overview(
             learner.cells.append(cell)
             if cell.percent is not None:
                 percents.append(cell.percent)
-        mine = user_cards.get(member.id, [])
-        learner.backlog = sum(1 for s, _ in mine if s.due is not None and s.due <= now)
-        learner.retention = _mean([r for _, r in mine])
+        memory = _memory(cards.get(member.id, {}), now, member.timezone, params, lesson_memories)
+        learner.backlog = memory.due_today
+        learner.retention = memory.recall_tomorrow
+        learner.learned = memory.learned
+        learner.completion = progress.completion_percent(
+            [
+                _steps(member.id, lid, quiz_of_lesson.get(slug), read_map, by_user_quiz)
+                for lid, slug, _title in lessons
+            ]
+        )
         learner.last_active = activity.get(member.id)
         learner.mean_percent = round(sum(percents) / len(percents)) if percents else None
         learner.risks = _risks(learner, now)
         learners.append(learner)
     key = _sort_key(sort if sort in SORTS else "name")
     learners.sort(key=key)
-    retention_rows = tuple(
-        (
-            title,
-            _mean([r for r, _ in lesson_recall.get(slug, [])]),
-            _mean([w for _, w in lesson_recall.get(slug, [])]),
-        )
-        for _lid, slug, title in lessons
-    )
+    retention_rows = _class_recall(lesson_memories, [(slug, title) for _, slug, title in lessons])
     return Overview(
         class_id,
         row.name,
@@ -238,8 +228,37 @@ def overview(
         columns,
         tuple(learners),
         tuple((slug, title) for _id, slug, title in lessons),
-        tuple((slug, title) for _id, slug, title in quizzes),
+        tuple((slug, title) for _id, slug, title, _lesson in quizzes),
         retention_rows,
+        questions_total,
+        teacher_zone or "UTC",
+    )
+
+
+def _memory(
+    cards: dict[str, list[CardState]],
+    now: datetime,
+    timezone: str | None,
+    params: Sequence[float],
+    by_lesson: dict[str, list[Memory]],
+) -> Memory:
+    """One learner's figures, per lesson (added to ``by_lesson``) and in all, with the
+    horizons of the learner's own day."""
+    mine = summarize_groups(cards, now, timezone or "UTC", params)
+    for slug, memory in mine.items():
+        by_lesson[slug].append(memory)
+    return combine(list(mine.values()))
+
+
+def _class_recall(
+    by_lesson: dict[str, list[Memory]], lessons: list[tuple[str, str]]
+) -> tuple[tuple[str, float | None, float | None], ...]:
+    """Per lesson, the class's mean predicted recall tomorrow and in 7 days (each learner
+    on their own day)."""
+    recall = {slug: combine(parts).recall for slug, parts in by_lesson.items()}
+    none: tuple[float | None, ...] = (None, None)
+    return tuple(
+        (title, recall.get(slug, none)[0], recall.get(slug, none)[1]) for slug, title in lessons
     )
 
 
@@ -248,26 +267,23 @@ def _touch(activity: dict[int, datetime], user: int, at: datetime | None) -> Non
         activity[user] = at
 
 
-def _recall(
-    cards: Sequence[Any], question_lesson: dict[int, str], now: datetime, params: Sequence[float]
-) -> tuple[dict[int, list[tuple[CardState, float]]], dict[str, list[tuple[float, float]]]]:
-    """Per learner (card, recall now) and per lesson (recall now, in 7 days): each card's
-    retrievability is computed once per horizon."""
-    states = [
-        CardState(c.state, None, c.stability, c.difficulty, c.due, c.last_review) for c in cards
+def _steps(
+    user: int,
+    lesson_id: int,
+    quiz_id: int | None,
+    read_map: dict[tuple[int, int], datetime],
+    by_user_quiz: dict[tuple[int, int], list],  # type: ignore[type-arg]
+) -> tuple[int, int]:
+    """The learner's completion steps of one lesson, as the progress page counts them."""
+    done = [
+        a for a in by_user_quiz.get((user, quiz_id or 0), []) if a.submitted_at and a.max_points
     ]
-    recall_now = retrievabilities(states, now, params)
-    recall_week = retrievabilities(states, now + timedelta(days=7), params)
-    by_user: dict[int, list[tuple[CardState, float]]] = defaultdict(list)
-    by_lesson: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for card, state, r_now, r_week in zip(cards, states, recall_now, recall_week, strict=True):
-        by_user[card.user_id].append((state, r_now))
-        by_lesson[question_lesson.get(card.question_id, "")].append((r_now, r_week))
-    return by_user, by_lesson
-
-
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+    return progress.lesson_steps(
+        (user, lesson_id) in read_map,
+        has_quiz=quiz_id is not None,
+        attempted=bool(done),
+        passed=any(a.passed for a in done),
+    )
 
 
 def _cell(
@@ -308,7 +324,9 @@ def _risks(learner: LearnerRow, now: datetime) -> list[str]:
     if learner.mean_percent is not None and learner.mean_percent < LOW_SCORE * 100:
         risks.append(f"low scores (mean best {learner.mean_percent}%)")
     if learner.backlog >= BACKLOG:
-        risks.append(f"review backlog of {learner.backlog}")
+        risks.append(f"{learner.backlog} reviews due today")
+    if learner.retention is not None and learner.retention < LOW_RECALL:
+        risks.append(f"predicted recall tomorrow {format_percent(learner.retention)}")
     if learner.last_active is None:
         risks.append("never active")
     elif now - learner.last_active >= timedelta(days=INACTIVE_DAYS):
@@ -347,7 +365,9 @@ class LearnerDetail:
     email: str
     attempts: tuple[AttemptDetail, ...]
     reviews: tuple[tuple[datetime, str, int, float], ...]  # when, question, rating, score
-    mastery: Mastery | None = None
+    mastery: Mastery | None = None  # leeches per lesson
+    figures: progress.CourseProgress | None = None  # the figures the learner sees
+    timezone: str = "UTC"  # the instructor's, for the times shown
 
 
 def learner_detail(
@@ -386,6 +406,7 @@ def learner_detail(
             .limit(200)
         ).all()
         changes = changes_for_attempts(session, [a.id for a, _ in attempts])
+        teacher_zone = session.scalar(select(User.timezone).where(User.id == actor.id))
     grades = current_grades(changes)
     slugs = {response.id: slug for response, slug in responses}
     audit_by_attempt: dict[int, list[ScoreChange]] = defaultdict(list)
@@ -431,4 +452,6 @@ def learner_detail(
         tuple((at, slug, rating, score) for at, slug, rating, score in logs),
         # Authorized above: the learner is in the actor's class.
         reviews.mastery(session, now, user_id, row.course_id),
+        progress.progress_at(session, now, user_id, row.course_id),
+        teacher_zone or "UTC",
     )

@@ -1,9 +1,21 @@
-"""A learner's progress: lessons read, quiz scores, completion, questions learned, streak."""
+"""A learner's progress: lessons read, quiz scores, completion, questions learned, streak.
+
+What each figure means is defined once, here and in ``course.review.memory``, and the
+instructor's dashboards (``services.dashboard``) use the same definitions:
+
+* **Completion** counts the steps the learner took: every lesson has a "read it" step
+  (the "I've read this" button), and a lesson with a quiz two more, "submitted an
+  attempt" and "passed". Completion is steps done over steps there are, so reading a
+  lesson and trying its quiz twice without passing is two thirds of that lesson.
+* **Learned**, **predicted recall** and **due today**: see ``course.review.memory``.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -11,12 +23,14 @@ from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.errors import NotFound
-from course.review.queue import day_bounds, learner_day
+from course.review.memory import Memory, combine, summarize_groups
+from course.review.queue import learner_day
+from course.review.scheduler import DEFAULT_PARAMETERS, CardState
+from course.store import review as review_store
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
-from course.store.audit import latest_changes
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import read_only
-from course.store.review import ReviewCard
+from course.store.review import ReviewCard, ReviewLog
 from course.store.users import User
 
 
@@ -30,6 +44,17 @@ class LessonProgress:
     best_percent: int | None
     passed: bool
     open_attempt: int | None
+    attempted: bool = False  # at least one attempt of its quiz submitted
+    memory: Memory | None = None  # its questions' cards (None: no card yet)
+
+    @property
+    def steps(self) -> tuple[int, int]:
+        return lesson_steps(
+            self.read,
+            has_quiz=self.quiz_slug is not None,
+            attempted=self.attempted,
+            passed=self.passed,
+        )
 
     @property
     def status(self) -> str:
@@ -56,12 +81,11 @@ class CourseProgress:
     questions_total: int
     streak_days: int
     due_today: int = 0
+    memory: Memory | None = None  # all the learner's active cards in the course
 
     @property
     def completion_percent(self) -> int:
-        if not self.lessons:
-            return 0
-        return round(100 * sum(1 for lesson in self.lessons if lesson.done) / len(self.lessons))
+        return completion_percent(lesson.steps for lesson in self.lessons)
 
     @property
     def next_step(self) -> tuple[str, LessonProgress] | None:
@@ -74,6 +98,23 @@ class CourseProgress:
             if lesson.quiz_slug and not lesson.passed:
                 return "quiz", lesson
         return None
+
+
+def lesson_steps(read: bool, *, has_quiz: bool, attempted: bool, passed: bool) -> tuple[int, int]:
+    """(steps done, steps there are) of one lesson: read it; with a quiz, also submit an
+    attempt and pass."""
+    if not has_quiz:
+        return int(read), 1
+    return int(read) + int(attempted) + int(passed), 3
+
+
+def completion_percent(steps: Iterable[tuple[int, int]]) -> int:
+    """Steps done over steps there are, in whole percent (rounded down, so 100 % means
+    everything is done)."""
+    pairs = list(steps)
+    done = sum(d for d, _ in pairs)
+    total = sum(t for _, t in pairs)
+    return 100 * done // total if total else 0
 
 
 def mark_read(session: Session, clock: Clock, user_id: int, course_id: str, slug: str) -> None:
@@ -113,6 +154,14 @@ def course_progress(
     session: Session, clock: Clock, user_id: int | None, course_id: str
 ) -> CourseProgress:
     """Progress through one course; anonymous visitors get the bare lesson list."""
+    return progress_at(session, clock.now(), user_id, course_id)
+
+
+def progress_at(
+    session: Session, now: datetime, user_id: int | None, course_id: str
+) -> CourseProgress:
+    """``course_progress`` at ``now``; callers authorize (the learner themself, or the
+    instructor of a class the learner is in)."""
     with session.begin():
         read_only(session)
         course = session.get(CourseRow, course_id)
@@ -133,9 +182,10 @@ def course_progress(
             quiz_for.setdefault(quiz.lesson_slug, quiz)
         read: set[int] = set()
         attempts: list[Attempt] = []
-        learned = 0
         days: set[date] = set()
         timezone = "UTC"
+        cards: dict[str, list[CardState]] = {}
+        params: Sequence[float] = DEFAULT_PARAMETERS
         if user_id is not None:
             timezone = session.scalar(select(User.timezone).where(User.id == user_id)) or "UTC"
             read_rows = session.execute(
@@ -151,22 +201,22 @@ def course_progress(
                     select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quiz_ids))
                 )
             )
-            current = latest_changes()  # a regraded score counts, not the first grade
-            answered = session.execute(
-                select(
-                    Response.question_id, func.max(func.coalesce(current.c.score, Response.score))
-                )
-                .join(Attempt, Attempt.id == Response.attempt_id)
-                .outerjoin(current, current.c.response_id == Response.id)
-                .where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quiz_ids))
-                .group_by(Response.question_id)
-            ).all()
-            learned = sum(1 for _, best in answered if best >= 1.0)
             attempt_ids = [a.id for a in attempts]
             times = session.scalars(
                 select(Response.answered_at).where(Response.attempt_id.in_(attempt_ids))
             ).all()
             days.update(learner_day(at, timezone) for at in times)
+            reviewed = session.scalars(
+                select(ReviewLog.reviewed_at).where(
+                    ReviewLog.user_id == user_id,
+                    ReviewLog.course_id == course_id,
+                    ReviewLog.source == "review",
+                )
+            ).all()
+            days.update(learner_day(at, timezone) for at in reviewed)
+            cards = card_states_by_lesson(session, [user_id], course_id).get(user_id, {})
+            params = review_store.course_parameters(session, course_id) or DEFAULT_PARAMETERS
+        memories = summarize_groups(cards, now, timezone, params)
         views = []
         for lesson in lessons:
             paired = quiz_for.get(lesson.slug)
@@ -183,43 +233,60 @@ def course_progress(
                     best_percent=best,
                     passed=any(a.passed for a in done),
                     open_attempt=next((a.id for a in mine if a.status is AttemptStatus.OPEN), None),
+                    attempted=bool(done),
+                    memory=memories.get(lesson.slug),
                 )
             )
+        overall = combine(list(memories.values()))
         return CourseProgress(
             course_id=course.id,
             title=course.title,
             description_html=course.description_html,
             lessons=tuple(views),
-            questions_learned=learned,
-            questions_total=_question_total(session, [q.id for q in quizzes]),
-            streak_days=_streak(days, learner_day(clock.now(), timezone)) if user_id else 0,
-            due_today=_due_today(session, clock, user_id, course_id, timezone) if user_id else 0,
+            questions_learned=overall.learned,
+            questions_total=question_total(session, [q.id for q in quizzes]),
+            streak_days=_streak(days, learner_day(now, timezone)) if user_id else 0,
+            due_today=overall.due_today,
+            memory=overall if user_id else None,
         )
 
 
-def _question_total(session: Session, quiz_ids: list[int]) -> int:
+def card_states_by_lesson(
+    session: Session, user_ids: Sequence[int], course_id: str
+) -> dict[int, dict[str, list[CardState]]]:
+    """The active review cards of ``user_ids`` in a course, per learner and lesson slug
+    (one query, whatever the number of learners)."""
+    rows = session.execute(
+        select(
+            ReviewCard.user_id,
+            QuizRow.lesson_slug,
+            ReviewCard.state,
+            ReviewCard.step,
+            ReviewCard.stability,
+            ReviewCard.difficulty,
+            ReviewCard.due,
+            ReviewCard.last_review,
+        )
+        .join(QuestionRow, QuestionRow.id == ReviewCard.question_id)
+        .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
+        .where(
+            ReviewCard.user_id.in_(user_ids),
+            ReviewCard.course_id == course_id,
+            ReviewCard.active.is_(True),
+        )
+    ).all()
+    result: dict[int, dict[str, list[CardState]]] = defaultdict(lambda: defaultdict(list))
+    for user, slug, state, step, stability, difficulty, due, last_review in rows:
+        result[user][slug].append(CardState(state, step, stability, difficulty, due, last_review))
+    return result
+
+
+def question_total(session: Session, quiz_ids: list[int]) -> int:
     return (
         session.scalar(
             select(func.count())
             .select_from(QuestionRow)
             .where(QuestionRow.quiz_id.in_(quiz_ids), QuestionRow.retired_at.is_(None))
-        )
-        or 0
-    )
-
-
-def _due_today(session: Session, clock: Clock, user_id: int, course_id: str, timezone: str) -> int:
-    _start, end = day_bounds(clock.now(), timezone)
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(ReviewCard)
-            .where(
-                ReviewCard.user_id == user_id,
-                ReviewCard.course_id == course_id,
-                ReviewCard.active.is_(True),
-                ReviewCard.due < end,
-            )
         )
         or 0
     )

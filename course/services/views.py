@@ -87,6 +87,7 @@ class AttemptView:
     answers: dict[str, AnswerView] = field(default_factory=dict)
     attempts_allowed: int | None = None
     content_hash: str = ""
+    content_published_at: datetime | None = None  # when the graded version was published
     # End-of-quiz answers saved before submit (field name → values), for the form.
     drafts: dict[str, list[str]] = field(default_factory=dict)
     score_changes: tuple[ScoreChangeView, ...] = ()

@@ -21,6 +21,7 @@ from course.web import (
     db,
     errors,
     extensions,
+    formatting,
     guard,
     health,
     interop,
@@ -74,6 +75,7 @@ def create_app(
     db.init_app(app, engine)
     extensions.init_app(app, settings, clock)
     errors.init_app(app)
+    formatting.init_app(app)
     guard.init_app(app)  # before the blueprints: their <int:...> ids use its converter
     for blueprint in (
         health.bp,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from course.review.memory import HORIZON_NAMES
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -24,12 +26,13 @@ class Chart:
 
 
 def recall_chart(lessons: list[tuple[str, tuple[float | None, ...]]], height: int = 140) -> Chart:
-    """Grouped bars: predicted recall now, in 7 and in 30 days, per lesson (0–100 %)."""
+    """Grouped bars: predicted recall at the next day starts of ``HORIZON_NAMES`` per
+    lesson (0–100 %)."""
     group, bar, top, bottom = 90, 22, 10, 24
     plot = height - top - bottom
     bars: list[Bar] = []
     ticks: list[tuple[float, str]] = []
-    names = ("now", "in 7 days", "in 30 days")
+    names = HORIZON_NAMES
     for i, (title, values) in enumerate(lessons):
         x0 = 40 + i * group
         for j, value in enumerate(values):

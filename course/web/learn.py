@@ -67,7 +67,9 @@ def progress_page(course_id: str) -> ResponseReturnValue:
     now = clock().now()
     view = progress.course_progress(get_session(), clock(), current_user.id, course_id)
     mastery = reviews.mastery(get_session(), now, current_user.id, course_id)
-    recall = charts.recall_chart([(m.title, m.recall) for m in mastery.lessons if m.cards])
+    recall = charts.recall_chart(
+        [(lesson.title, lesson.memory.recall) for lesson in view.lessons if lesson.memory]
+    )
     due = charts.forecast_chart(list(mastery.forecast))
     return render_template(
         "progress.html", course=view, mastery=mastery, recall_chart=recall, forecast_chart=due

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -91,9 +91,10 @@ def remove_member(class_id: int, user_id: int) -> ResponseReturnValue:
 def assign(class_id: int) -> ResponseReturnValue:
     kind, _, slug = request.form.get("target", "").partition(":")
     try:
-        due = datetime.fromisoformat(request.form.get("due", "")).replace(tzinfo=UTC)
+        # The instructor's wall-clock time: the service reads it in their time zone.
+        due = datetime.fromisoformat(request.form.get("due", ""))
     except ValueError as exc:
-        raise InvalidInput("Give a due date and time, like 2026-12-01T18:00.") from exc
+        raise InvalidInput("Give a due date and time, like 2026-12-01T18:00.", field="due") from exc
     classes.add_assignment(get_session(), clock(), actor(), class_id, kind, slug, due)
     flash("Assigned.", "info")
     return redirect(url_for("teach.overview", class_id=class_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,8 @@ def test_mid_attempt_edit_keeps_the_started_version(
     with session.begin():
         started = session.scalar(select(ContentVersion.content_hash))
     assert started is not None
+    published = clock.now()
+    clock.advance(timedelta(days=1))
     newer = sync_root(session, clock, fixed_key_root(tmp_path))  # Hokkaido now accepted
     assert newer.content_hash != started
     page = auth.post(
@@ -133,7 +136,9 @@ def test_mid_attempt_edit_keeps_the_started_version(
         )
     auth.post(f"/attempts/{attempt}/submit", {}, token_from="/")
     results = client.get(f"/attempts/{attempt}/results").get_data(as_text=True)
-    assert f"content {started[:12]}" in results and newer.content_hash[:12] not in results
+    # The version is named by when it was published, not by its hash.
+    assert f"as published on {published:%-d %b %Y, %H:%M} UTC" in results
+    assert started[:12] not in results and newer.content_hash[:12] not in results
     # A new attempt uses the new key.
     second = auth.post(f"{QUIZ}/start", {}, token_from=QUIZ)
     new = attempt_id_from(second.headers["Location"])

@@ -92,7 +92,8 @@ def test_full_immediate_journey(client: FlaskClient, auth: AuthActions, session:
     learned = re.search(
         rf'<span class="big">(\d+)</span><span>of {total} questions learned', progress
     )
-    assert learned and 10 <= int(learned.group(1)) <= 14
+    # One right answer is a first step, not learning: no card has a week's stability yet.
+    assert learned and int(learned.group(1)) == 0
     assert '<span class="big">1</span><span>day streak' in progress
 
 

@@ -214,4 +214,7 @@ def test_learner_detail_shows_answers_reviews_and_recall(
     assert page.status_code == 200
     assert "&lt;b&gt;Hokkaido&lt;/b&gt;" in html and "<b>Hokkaido" not in html  # escaped
     assert "Predicted recall" in html and "Review history" in html
-    assert re.search(r"<td>sakhalin</td><td>again</td>", html.replace("\n", ""))
+    assert re.search(
+        r'<td data-label="Question">sakhalin</td><td data-label="Rating">again</td>',
+        html.replace("\n", ""),
+    )

@@ -1,0 +1,40 @@
+"""Jinja filters for numbers, scores, times and Markdown (the rules are in
+``course.formatting``; Markdown goes through the one sanitizing renderer)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from markupsafe import Markup
+
+from course.content.markdown import render_html, render_inline
+from course.formatting import (
+    format_day,
+    format_number,
+    format_percent,
+    format_points,
+    format_when,
+)
+
+
+def markdown(text: str | None) -> Markup:
+    """Authored or typed Markdown as sanitized HTML (raw HTML escaped, unsafe links
+    dropped by ``course.content.markdown``)."""
+    return Markup(render_html(text or ""))  # noqa: S704 - the renderer escapes raw HTML
+
+
+def markdown_inline(text: str | None) -> Markup:
+    """Like ``markdown`` for one line (no wrapping paragraph)."""
+    return Markup(render_inline(text or ""))  # noqa: S704 - the renderer escapes raw HTML
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        number=format_number,
+        points=format_points,
+        percent=format_percent,
+        when=format_when,
+        day=format_day,
+        markdown=markdown,
+        markdown_inline=markdown_inline,
+    )
+    app.jinja_env.globals["zip"] = zip
