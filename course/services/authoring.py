@@ -459,9 +459,7 @@ class FileDiff:
         return not self.lines
 
 
-def diff(
-    session: Session, actor: Actor, course_id: str, path: str, old: int, new: int
-) -> FileDiff:
+def diff(session: Session, actor: Actor, course_id: str, path: str, old: int, new: int) -> FileDiff:
     """A unified diff (difflib) between two versions of a file; the view escapes it."""
     with session.begin():
         require_course_author(session, actor, course_id)

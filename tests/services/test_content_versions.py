@@ -172,9 +172,9 @@ def test_a_merge_that_breaks_the_course_changes_nothing(
     text = lesson.read_text(encoding="utf-8").replace("id: soviet-union-ww2", "id: renamed", 1)
     lesson.write_text(text, encoding="utf-8")
     (root / QUIZ).write_text(
-        (root / QUIZ).read_text(encoding="utf-8").replace(
-            "lesson: soviet-union-ww2", "lesson: renamed"
-        ),
+        (root / QUIZ)
+        .read_text(encoding="utf-8")
+        .replace("lesson: soviet-union-ww2", "lesson: renamed"),
         encoding="utf-8",
     )
     with pytest.raises(ContentInvalid) as refused:

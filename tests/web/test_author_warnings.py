@@ -9,8 +9,8 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
-from course.services.content_sync import sync_root
 from course.services.authz import Actor
+from course.services.content_sync import sync_root
 from course.store.users import Role
 from tests.factories import COURSE, AuthActions, course_copy, make_class, make_user
 
