@@ -184,18 +184,16 @@ def validate(root: Path | None, strict: bool) -> None:
 @click.argument("root", default=None, required=False, type=click.Path(path_type=Path))
 @click.option(
     "--keep-web",
-    "prefer",
-    flag_value=Prefer.WEB.value,
+    is_flag=True,
     help="For files changed both on the web and on disk: keep serving the web version.",
 )
 @click.option(
     "--take-disk",
-    "prefer",
-    flag_value=Prefer.DISK.value,
+    is_flag=True,
     help="For files changed both on the web and on disk: serve the disk file (the web "
     "version stays in the file's history).",
 )
-def sync(root: Path | None, prefer: str | None) -> None:
+def sync(root: Path | None, keep_web: bool, take_disk: bool) -> None:
     """Validate a content root and merge it, file by file, into the served content.
 
     Files changed on disk since the last sync are taken; web edits of files unchanged on
@@ -204,18 +202,15 @@ def sync(root: Path | None, prefer: str | None) -> None:
     """
     from course.store.migrate import upgrade
 
+    if keep_web and take_disk:
+        _fail("choose one of --keep-web and --take-disk", 2)
+    prefer = Prefer.WEB if keep_web else Prefer.DISK if take_disk else Prefer.REFUSE
     settings = _settings()
     target = root if root is not None else settings.content_path
     engine = make_engine(settings.database_url)
     try:
         upgrade(settings.database_url)
-        result = sync_root(
-            make_sessionmaker(engine)(),
-            SystemClock(),
-            target,
-            Prefer(prefer or Prefer.REFUSE.value),
-            SYSTEM_CLI,
-        )
+        result = sync_root(make_sessionmaker(engine)(), SystemClock(), target, prefer, SYSTEM_CLI)
     except ContentInvalid as exc:
         for line in exc.lines:
             click.echo(line)
