@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import json
 import re
 import shutil
 import zipfile
@@ -20,11 +21,15 @@ from course.content.diagnostics import Diagnostic
 from course.content.drafting import draft_questions, quiz_document
 from course.content.importer import ArticleImportError, ExtractorUnavailable, import_article
 from course.content.lessons import read_lesson
-from course.content.model import ContentBundle, Quiz, build_question
+from course.content.markdown import render_html
+from course.content.model import AnyQuestion, ContentBundle, Example, Quiz, build_question
 from course.content.quizzes import read_quiz
 from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput, NotFound
-from course.grading.examples import check_examples
+from course.grading.examples import SCORE_TOLERANCE, ExampleError, check_examples, to_raw
+from course.grading.registry import correct_answer, grade_response
+from course.grading.result import FormatError, ResponseRejected
 from course.services.authz import Actor, require_course_author
+from course.services.catalog import LessonView
 from course.services.content_sync import (
     NewVersion,
     Served,
@@ -35,6 +40,8 @@ from course.services.content_sync import (
     sync_root,
     validate_files,
 )
+from course.services.questions import question_view
+from course.services.views import QuestionView
 from course.store import content as store
 from course.store.content import ContentFile, ContentVersion, CourseRow, FileOrigin
 from course.store.engine import read_only
@@ -544,3 +551,95 @@ def export_content(session: Session, clock: Clock, course_id: str, target: Path)
         else:
             path.write_bytes(item)
     return len(files)
+
+
+# --- Real preview: what learners will see, and the key for the author only ----------------
+
+
+@dataclass(frozen=True)
+class ExampleGrade:
+    """One authored example, graded by the real grader."""
+
+    response: str
+    expected: float
+    got: float | None  # None: the grader could not read it
+    note: str  # the grader's first feedback line, or why it could not be read
+
+    @property
+    def ok(self) -> bool:
+        return self.got is not None and abs(self.got - self.expected) <= SCORE_TOLERANCE
+
+
+@dataclass(frozen=True)
+class QuestionPreview:
+    """A question as its page shows it to learners (``view``), plus what only the author
+    sees: its id, the answer key, the explanation and the examples with their grades."""
+
+    number: int
+    slug: str
+    view: QuestionView
+    answer: str
+    explanation_html: str | None
+    examples: tuple[ExampleGrade, ...]
+
+
+@dataclass(frozen=True)
+class LearnerPreview:
+    lesson: LessonView | None
+    quiz_title: str | None
+    questions: tuple[QuestionPreview, ...]
+
+
+def _example_grade(question: AnyQuestion, example: Example) -> ExampleGrade:
+    shown = (
+        json.dumps(example.response, ensure_ascii=False)
+        if not isinstance(example.response, str)
+        else example.response
+    )
+    try:
+        result = grade_response(question, to_raw(question, example.response))
+    except (ExampleError, ResponseRejected) as exc:
+        return ExampleGrade(shown, example.score, None, str(exc))
+    if isinstance(result, FormatError):
+        return ExampleGrade(shown, example.score, None, result.message)
+    note = result.feedback[0].text if result.feedback else ""
+    return ExampleGrade(shown, example.score, result.score, note)
+
+
+def learner_preview(checked: AuthoredPreview) -> LearnerPreview | None:
+    """The previewed file as learners will see it: its lesson page, or its quiz's
+    question pages (built by the same read models the learners' pages use)."""
+    bundle = checked.bundle
+    if bundle is None:
+        return None
+    lesson = next((les for les in bundle.lessons if les.path == checked.path), None)
+    if lesson is not None:
+        quiz = next((q for q in bundle.quizzes if q.lesson == lesson.id), None)
+        view = LessonView(
+            course_id=bundle.course.id,
+            course_title=bundle.course.title,
+            slug=lesson.id,
+            title=lesson.title,
+            minutes=lesson.minutes,
+            html=lesson.html,
+            toc=tuple((h.level, h.text, h.anchor) for h in lesson.headings),
+            source={str(k): str(v) for k, v in lesson.source.items()},
+            quiz_slug=quiz.id if quiz else None,
+            quiz_title=quiz.title if quiz else None,
+        )
+        return LearnerPreview(view, None, ())
+    quiz = next((q for q in bundle.quizzes if q.path == checked.path), None)
+    if quiz is None:
+        return None
+    questions = tuple(
+        QuestionPreview(
+            number,
+            question.id,
+            question_view(question, 0, str(number)),
+            correct_answer(question),
+            render_html(question.explanation) if question.explanation else None,
+            tuple(_example_grade(question, example) for example in question.examples),
+        )
+        for number, question in enumerate(quiz.questions, start=1)
+    )
+    return LearnerPreview(None, quiz.title, questions)

@@ -194,6 +194,8 @@ def author(course_id: str) -> ResponseReturnValue:
         checked = authoring.preview(session, clock(), actor(), course_id, filename, data)
     except (InvalidInput, Conflict) as exc:  # the typed text is shown back, never lost
         return render_template("teach/author.html", **{**page, "error": exc}, **form), exc.status
+    if request.form.get("action") == "learner" and (full := _full_preview(checked)):
+        return full
     page["preview"] = checked
     form["filename"] = checked.filename
     return render_template(
@@ -201,11 +203,23 @@ def author(course_id: str) -> ResponseReturnValue:
     ), 200 if checked.ok else 422
 
 
-def _sample(checked: authoring.AuthoredPreview | None) -> object:
+def _sample(checked: authoring.AuthoredPreview | None) -> authoring.LearnerPreview | None:
     """The learner's view of the previewed file (lesson page, question pages)."""
-    if checked is None or checked.bundle is None:
+    if checked is None or not checked.ok:
         return None
-    return None
+    return authoring.learner_preview(checked)
+
+
+def _full_preview(checked: authoring.AuthoredPreview) -> ResponseReturnValue | None:
+    """The learners' own page for the previewed file, in full ("Preview as learners
+    see it" opens it in a new tab); None when there is a problem to show instead."""
+    sample = _sample(checked)
+    if sample is None:
+        return None
+    if sample.lesson is not None:
+        flash(f"Preview of {checked.path}: nothing is published.", "info")
+        return render_template("lesson.html", lesson=sample.lesson)
+    return render_template("teach/preview_quiz.html", sample=sample, path=checked.path)
 
 
 @bp.route("/teach/courses/<course_id>/files/<path:path>/edit", methods=["GET", "POST"])
@@ -239,6 +253,8 @@ def edit(course_id: str, path: str) -> ResponseReturnValue:
         checked = authoring.preview(session, clock(), actor(), course_id, path, data)
     except (InvalidInput, Conflict) as exc:  # the typed text is shown back, never lost
         return render_template("teach/edit.html", **{**page, "error": exc}, **form), exc.status
+    if request.form.get("action") == "learner" and (full := _full_preview(checked)):
+        return full
     page["preview"] = checked
     return render_template(
         "teach/edit.html", **page, **form, sample=_sample(checked)

@@ -164,3 +164,65 @@ def test_unknown_files_are_404_and_odd_text_is_refused_kept(
     assert page.status_code == 400
     assert "NUL byte" in page.get_data(as_text=True)
     assert "Some text with a NUL" in textarea(page.get_data(as_text=True))
+
+
+NEW_QUIZ = """id: preview-quiz
+title: Previewed quiz
+lesson: soviet-union-ww2
+questions:
+  - id: preview-year
+    type: number
+    prompt: In which year did the Soviet Union declare war on Japan?
+    answer: 1945
+    explanation: In August 1945, three months after the war in Europe ended.
+    examples:
+      - {response: "1945", score: 1}
+      - {response: "1941", score: 0}
+  - id: preview-city
+    type: choice
+    prompt: Which city did Soviet airborne troops take on 18 August 1945?
+    choices:
+      - {text: Harbin, correct: true}
+      - Vladivostok
+"""
+AUTHOR = f"/teach/courses/{COURSE}/author"
+
+
+def test_preview_shows_the_question_pages_and_the_key_to_the_author_only(
+    teacher: AuthActions, root: Path
+) -> None:
+    form = {"filename": "preview-quiz.yaml", "text": NEW_QUIZ, "action": "preview"}
+    page = teacher.post(AUTHOR, form, token_from=AUTHOR)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    # The learners' question markup (the attempt page's macro), without a slug in it…
+    assert html.count('<fieldset class="question" id="question-') == 2
+    assert 'type="radio" name="q-2"' in html and 'inputmode="decimal"' in html
+    # …then the author's key, explanation and graded examples.
+    assert "Author only" in html and "<code>preview-year</code>" in html
+    assert "Answer: <strong>1,945</strong>" in html  # as the results page writes it
+    assert "three months after the war in Europe" in html
+    assert html.count("✔</td>") == 2
+    assert teacher.client.get(f"/courses/{COURSE}/quizzes/preview-quiz").status_code == 404
+
+    full = teacher.post(AUTHOR, {**form, "action": "learner"}, token_from=AUTHOR)
+    html = full.get_data(as_text=True)
+    assert full.status_code == 200 and "Preview of quizzes/preview-quiz.yaml" in html
+    assert "<h1>Previewed quiz</h1>" in html and "Author only" in html
+
+
+def test_preview_of_a_lesson_is_the_lesson_page(teacher: AuthActions, root: Path) -> None:
+    source = (root / LESSON).read_text(encoding="utf-8") + f"\n\n{MARK}\n"
+    page = save(teacher, source, action="learner")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'class="lesson-layout"' in html and MARK in html  # the learners' template
+    assert "Preview of lessons/soviet-union-ww2.md: nothing is published." in html
+    assert MARK not in teacher.client.get(LESSON_PAGE).get_data(as_text=True)
+
+
+def test_learners_never_reach_the_preview(app: Flask, auth: AuthActions, root: Path) -> None:
+    auth.signup("kim@example.org")
+    form = {"filename": "preview-quiz.yaml", "text": NEW_QUIZ, "action": "preview"}
+    refused = auth.post(AUTHOR, form, token_from="/")
+    assert refused.status_code == 403 and "Harbin" not in refused.get_data(as_text=True)
