@@ -200,7 +200,7 @@ def commit_versions(
         if store.head(session, course_id) != expected_head:
             raise Superseded("The course's content changed meanwhile; check and publish again.")
         result = _apply(session, clock, bundle)
-        revisions = {row.path: row.revision for row in store.file_versions(session, course_id)}
+        revisions = store.revisions(session, course_id)
         now = clock.now()
         for version in versions:
             session.add(

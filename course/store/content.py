@@ -192,23 +192,36 @@ class DiskBaseline(Base):
     synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-def file_versions(session: Session, course_id: str) -> list[ContentFile]:
-    """Every file version of a course, oldest first (small: authoring files only)."""
-    return list(
-        session.scalars(
-            select(ContentFile)
-            .where(ContentFile.course_id == course_id)
-            .order_by(ContentFile.path, ContentFile.revision)
-        )
-    )
-
-
 def current_files(session: Session, course_id: str) -> dict[str, ContentFile]:
-    """path → the newest version of each file the course serves (removed ones left out)."""
-    newest: dict[str, ContentFile] = {}
-    for row in file_versions(session, course_id):
-        newest[row.path] = row
-    return {path: row for path, row in newest.items() if row.data is not None}
+    """path → the newest version of each file the course serves (removed ones left out).
+
+    One query that loads only the newest version of each path, not the whole history.
+    """
+    newest = (
+        select(ContentFile.path, func.max(ContentFile.revision).label("revision"))
+        .where(ContentFile.course_id == course_id)
+        .group_by(ContentFile.path)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(ContentFile)
+        .join(
+            newest,
+            (ContentFile.path == newest.c.path) & (ContentFile.revision == newest.c.revision),
+        )
+        .where(ContentFile.course_id == course_id)
+    )
+    return {row.path: row for row in rows if row.data is not None}
+
+
+def revisions(session: Session, course_id: str) -> dict[str, int]:
+    """path → the number of its newest version."""
+    query = (
+        select(ContentFile.path, func.max(ContentFile.revision))
+        .where(ContentFile.course_id == course_id)
+        .group_by(ContentFile.path)
+    )
+    return {path: int(number) for path, number in session.execute(query)}
 
 
 def head(session: Session, course_id: str) -> int:

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
@@ -21,7 +21,14 @@ from course.errors import Conflict, ContentInvalid
 from course.services import authoring
 from course.services.authz import Actor
 from course.services.content_sync import Prefer, sync_root, validate_root
-from course.store.content import ContentFile, ContentVersion, CourseRow, FileOrigin, LessonRow
+from course.store.content import (
+    ContentFile,
+    ContentVersion,
+    CourseRow,
+    DiskBaseline,
+    FileOrigin,
+    LessonRow,
+)
 from course.store.engine import make_engine, make_sessionmaker
 from course.store.migrate import upgrade
 from course.store.users import Role
@@ -250,3 +257,19 @@ def test_export_validates_and_syncs_into_a_fresh_database_as_the_same_content(
 
     with pytest.raises(Conflict, match="not an empty folder"):
         authoring.export_content(session, clock, COURSE, target)
+
+
+def test_a_course_synced_before_file_versions_adopts_its_root(
+    session: Session, clock: FixedClock, teacher: Actor, root: Path
+) -> None:
+    with session.begin():  # as a database synced before migration 0010 has it
+        session.execute(delete(ContentFile))
+        session.execute(delete(DiskBaseline))
+    files = authoring.list_files(session, clock, teacher, COURSE)
+    assert {(f.path, f.revision, f.origin) for f in files} >= {
+        (LESSON, 1, "disk"),
+        (QUIZ, 1, "disk"),
+        ("course.yaml", 1, "disk"),
+    }
+    web_edit(session, clock, teacher, root)
+    assert WEB_MARK in served_html(session)
