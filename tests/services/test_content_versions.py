@@ -10,10 +10,11 @@ and syncs into a fresh database as the same content.
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
@@ -28,6 +29,7 @@ from course.store.content import (
     DiskBaseline,
     FileOrigin,
     LessonRow,
+    QuizRow,
 )
 from course.store.engine import make_engine, make_sessionmaker
 from course.store.migrate import upgrade
@@ -273,3 +275,40 @@ def test_a_course_synced_before_file_versions_adopts_its_root(
     }
     web_edit(session, clock, teacher, root)
     assert WEB_MARK in served_html(session)
+
+
+def test_publishes_racing_on_different_files_both_land(
+    engine: Engine, session: Session, clock: FixedClock, teacher: Actor, root: Path
+) -> None:
+    """Four authors publish four new quizzes at once (threads released by a barrier):
+    every one is stored and served; none overwrites another's served rows."""
+    threads = 4
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def publish(i: int) -> None:
+        own = make_sessionmaker(engine)()
+        data = EXTRA_QUIZ.replace(b"extra", f"extra{i}".encode())
+        try:
+            barrier.wait()
+            authoring.publish(own, clock, teacher, COURSE, f"extra{i}.yaml", data)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            own.close()
+
+    workers = [threading.Thread(target=publish, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert not errors
+    with session.begin():
+        served = set(
+            session.scalars(
+                select(QuizRow.slug).where(
+                    QuizRow.course_id == COURSE, QuizRow.retired_at.is_(None)
+                )
+            )
+        )
+    assert {f"extra{i}-quiz" for i in range(threads)} <= served
