@@ -200,6 +200,11 @@ def _current(session: Session, clock: Clock, course_id: str) -> Served:
 def _check(state: Served, rel: str, data: bytes) -> AuthoredPreview:
     files = {**state.data(), rel: data}
     bundle, report = validate_files(files, state.course_id, state.media_root)
+    if bundle is not None and bundle.course.id != state.course_id:
+        # The id names the course everywhere (URLs, classes, learner data): it is
+        # changed, if ever, on disk with `course sync`, which makes a new course.
+        report.add(rel, 1, 1, f"the course id must stay '{state.course_id}' here")
+        bundle = None
     mine = tuple(sorted(p for p in set(report.problems) if p.path == rel))
     warned = tuple(sorted(w for w in set(report.warnings) if w.path == rel))
     others = tuple(str(p) for p in sorted(set(report.problems)) if p.path != rel)
@@ -303,7 +308,7 @@ def _store(
             result = commit_versions(session, clock, checked.bundle, [new], state.head)
         except Superseded:
             continue
-        return Published(result, checked.warnings, rel, now_revision + 1)
+        return Published(result, checked.warnings, rel, dict(result.stored)[rel])
     raise Conflict("Others are publishing to this course right now; try again in a moment.")
 
 

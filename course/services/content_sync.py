@@ -60,6 +60,8 @@ class SyncResult:
     # the last sync (or because --keep-web said so); files taken from disk.
     kept_web: tuple[str, ...] = ()
     from_disk: tuple[str, ...] = ()
+    # (path, version number) of each file version this publish stored.
+    stored: tuple[tuple[str, int], ...] = ()
 
 
 class Superseded(Conflict):
@@ -202,12 +204,14 @@ def commit_versions(
         result = _apply(session, clock, bundle)
         revisions = store.revisions(session, course_id)
         now = clock.now()
+        stored = []
         for version in versions:
+            stored.append((version.path, revisions.get(version.path, 0) + 1))
             session.add(
                 ContentFile(
                     course_id=course_id,
                     path=version.path,
-                    revision=revisions.get(version.path, 0) + 1,
+                    revision=stored[-1][1],
                     data=version.data,
                     sha256="" if version.data is None else sha256(version.data),
                     origin=version.origin,
@@ -232,7 +236,7 @@ def commit_versions(
                 else:
                     row.sha256, row.synced_at = digest, now
         session.flush()
-    return result
+    return dataclasses.replace(result, stored=tuple(stored))
 
 
 @dataclass(frozen=True)

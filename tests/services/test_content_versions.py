@@ -312,3 +312,19 @@ def test_publishes_racing_on_different_files_both_land(
             )
         )
     assert {f"extra{i}-quiz" for i in range(threads)} <= served
+
+
+def test_course_yaml_is_editable_but_its_id_stays(
+    session: Session, clock: FixedClock, teacher: Actor, root: Path
+) -> None:
+    text = (root / "course.yaml").read_text(encoding="utf-8")
+    renamed = text.replace(f"id: {COURSE}", "id: another-course").encode()
+    checked = authoring.preview(session, clock, teacher, COURSE, "course.yaml", renamed)
+    assert [p.message for p in checked.problems] == [f"the course id must stay '{COURSE}' here"]
+    with pytest.raises(ContentInvalid):
+        authoring.publish(session, clock, teacher, COURSE, "course.yaml", renamed)
+    retitled = text.replace("title: ", "title: Edited, ", 1).encode()
+    assert authoring.publish(session, clock, teacher, COURSE, "course.yaml", retitled).revision == 2
+    with session.begin():
+        course = session.get(CourseRow, COURSE)
+        assert course is not None and course.title.startswith("Edited, ")
