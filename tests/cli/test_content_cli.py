@@ -88,3 +88,9 @@ def test_export_content_round_trip(
     assert synced.exit_code == 0 and f"Synced course '{COURSE}' to {served}:" in synced.output
     again = runner.invoke(main, ["export-content", str(target)])
     assert again.exit_code == 1 and "not an empty folder" in again.output
+
+
+def test_help_names_the_content_commands(runner: CliRunner) -> None:
+    assert "  export-content " in runner.invoke(main, ["--help"]).output
+    sync_help = runner.invoke(main, ["sync", "--help"]).output
+    assert "--keep-web" in sync_help and "--take-disk" in sync_help
