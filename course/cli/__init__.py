@@ -232,6 +232,8 @@ def sync(root: Path | None, keep_web: bool, take_disk: bool) -> None:
             f"Synced course '{result.course_id}' to {result.content_hash[:12]}: "
             f"{result.added} added, {result.updated} updated, {result.retired} retired."
         )
+    if result.drafts:
+        click.echo(f"Not published (draft: true): {', '.join(result.drafts)}.")
 
 
 @main.command("export-content")

@@ -49,6 +49,7 @@ def _choices() -> dict[str, Any]:
                         "text": _TEXT,
                         "correct": {"type": "boolean"},
                         "feedback": {"type": "string"},
+                        "misconception": kind_schema(Kind.ID),
                     },
                 },
             ]
@@ -66,7 +67,8 @@ def kind_schema(kind: Kind) -> dict[str, Any]:  # noqa: C901 - one entry per kin
         case Kind.BOOL:
             return {"type": "boolean"}
         case Kind.NUMBER:
-            return {"type": "number"}
+            # Contract v1.1: also a string written as learners type it ("20 million").
+            return {"type": ["number", "string"]}
         case Kind.POSITIVE_NUMBER:
             return {"type": "number", "exclusiveMinimum": 0}
         case Kind.COUNT:
@@ -78,9 +80,14 @@ def kind_schema(kind: Kind) -> dict[str, Any]:  # noqa: C901 - one entry per kin
         case Kind.SIMILARITY:
             return {"type": "number", "minimum": 0, "maximum": 1}
         case Kind.TOLERANCE:
-            return {"oneOf": [{"type": "number", "minimum": 0}, _PERCENT]}
+            return {"oneOf": [{"type": "number", "minimum": 0}, {"type": "string"}]}
         case Kind.RANGE:
-            return {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+            return {
+                "type": "array",
+                "items": {"type": ["number", "string"]},
+                "minItems": 2,
+                "maxItems": 2,
+            }
         case Kind.TEXT_OR_LIST:
             return {"oneOf": [_TEXT, {"type": "array", "items": _TEXT, "minItems": 1}]}
         case Kind.TEXT_LIST:
@@ -95,6 +102,24 @@ def kind_schema(kind: Kind) -> dict[str, Any]:  # noqa: C901 - one entry per kin
             return {"type": "object", "additionalProperties": _TEXT}
         case Kind.EXAMPLES:
             return _examples()
+        case Kind.WRONG:
+            return {
+                "type": "object",
+                "additionalProperties": {
+                    "oneOf": [
+                        {"type": "string"},
+                        {
+                            "type": "object",
+                            "minProperties": 1,
+                            "additionalProperties": False,
+                            "properties": {
+                                "feedback": {"type": "string"},
+                                "misconception": kind_schema(Kind.ID),
+                            },
+                        },
+                    ]
+                },
+            }
         case Kind.FEEDBACK_MODE:
             return {"enum": ["immediate", "end"]}
         case Kind.QUESTION_TYPE:
@@ -135,8 +160,8 @@ def quiz_schema() -> dict[str, Any]:
     schema = _object(QUIZ_FIELDS)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://course.example/schemas/quiz-v1.json",
-        "title": "course quiz file (contract v1)",
+        "$id": "https://course.example/schemas/quiz-v1.1.json",
+        "title": "course quiz file (contract v1.1)",
         **schema,
         "$defs": {"question": question},
     }

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from course.content.diagnostics import Diagnostic
 from course.content.markdown import MEDIA_TYPES, render
 from course.content.model import Heading, Lesson
-from course.content.reader import Reader
+from course.content.reader import Reader, default_id_problem
 from course.content.schema import LESSON_FIELDS
-from course.content.yamlsafe import YamlError, decode, parse
+from course.content.yamlsafe import YamlError, decode, parse_recovering
 
 WORDS_PER_MINUTE = 200
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
@@ -59,16 +59,21 @@ def read_lesson(
             Diagnostic(path, 1, 1, "lesson has no front matter; start it with ---, title: ..., ---")
         )
     else:
-        try:
-            root, dup = parse(path, front, line_offset=1)
-            reader.problems.extend(dup)
-        except YamlError as exc:
-            return LessonRead(None, exc.problems)
-        if root is None:
+        root, found, broken = parse_recovering(path, front, line_offset=1)
+        reader.problems.extend(found)
+        if root is None and not broken:
             reader.problems.append(Diagnostic(path, 1, 1, "front matter is empty; add title: ..."))
-        else:
+        elif root is not None:
+            before = len(reader.problems)
             read = reader.mapping(root, LESSON_FIELDS, "lesson front matter")
             values = {k: v for k, (_, v) in (read or {}).items()}
+            if broken:  # a key on a line blanked to read past a syntax error is not missing
+                reader.problems[before:] = [
+                    p for p in reader.problems[before:] if "missing required key" not in p.message
+                ]
+    bad_id = default_id_problem(path, values, default_id) if front is not None else None
+    if bad_id is not None:
+        reader.problems.append(bad_id)
     html, env = render(body, media_url)
     for bad in env.bad_media:
         line = _line_of(body, bad) + body_offset
@@ -115,6 +120,7 @@ def read_lesson(
         markdown=body,
         path=path,
         media=tuple(dict.fromkeys(env.media)),
+        draft=bool(values.get("draft", False)),
     )
     return LessonRead(lesson, [])
 

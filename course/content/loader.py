@@ -10,18 +10,18 @@ import difflib
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from course.content.diagnostics import Diagnostic, Report
 from course.content.lessons import read_lesson
-from course.content.markdown import local_media_path, render_html
+from course.content.markdown import local_media_path, render_html, slugify
 from course.content.model import ContentBundle, CourseInfo, Lesson, Quiz
 from course.content.quizzes import read_quiz
 from course.content.reader import ID_PATTERN, Reader
 from course.content.schema import COURSE_FIELDS
-from course.content.yamlsafe import MAX_FILE_BYTES, Node, YamlError, decode, parse
+from course.content.yamlsafe import MAX_FILE_BYTES, Node, YamlError, decode, parse_recovering
 
 QUIZ_SUFFIXES = (".yaml", ".yml")
 
@@ -40,16 +40,24 @@ def _course_info(root: Path, shown: str, report: Report) -> CourseInfo:
         return CourseInfo(id=default_id, title=default_id.replace("-", " ").title())
     display = os.path.normpath(os.path.join(shown, "course.yaml"))
     try:
-        node, dup = parse(display, decode(display, path.read_bytes()))
+        text = decode(display, path.read_bytes())
     except YamlError as exc:
         report.extend(exc.problems)
         return CourseInfo(id=default_id, title=default_id)
+    node, found, _ = parse_recovering(display, text)
     reader = Reader(display)
-    reader.problems.extend(dup)
+    reader.problems.extend(found)
     values = {}
     if node is not None:
         read = reader.mapping(node, COURSE_FIELDS, "course.yaml") or {}
         values = {k: v for k, (_, v) in read.items()}
+        for key, value in (node.get("misconceptions") or Node("map", 1, 1)).pairs:
+            if not ID_PATTERN.fullmatch(key.value):
+                reader.error(
+                    key, f"misconception {key.value!r} is not a slug (letters, digits, -, _)"
+                )
+            elif value.kind == "scalar" and not value.is_null and not value.value.strip():
+                reader.error(value, f"misconception '{key.value}' needs a one-line description")
         retention = values.get("desired_retention")
         if retention is not None and not 0.7 <= retention <= 0.97:
             at = read["desired_retention"][0]
@@ -62,6 +70,7 @@ def _course_info(root: Path, shown: str, report: Report) -> CourseInfo:
         desired_retention=values.get("desired_retention", 0.9),
         new_per_day=values.get("new_per_day", 20),
         max_reviews_per_day=values.get("max_reviews_per_day", 200),
+        misconceptions=tuple(values.get("misconceptions", {}).items()),
     )
 
 
@@ -108,6 +117,7 @@ class _Load:
     lessons: dict[str, Lesson] = field(default_factory=dict)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
     media: set[str] = field(default_factory=set)
+    broken_lessons: set[str] = field(default_factory=set)  # file stems of lessons with errors
 
     def files(self, folder: str, suffixes: tuple[str, ...]) -> Iterator[tuple[Path, str, bytes]]:
         """(path, display path, bytes) of each readable file, each added to the hash."""
@@ -127,6 +137,7 @@ def _load_lessons(load: _Load) -> None:
         load.report.extend(read.problems)
         lesson = read.lesson
         if lesson is None:
+            load.broken_lessons.add(path.stem)
             continue
         if lesson.id in load.lessons:
             other = load.lessons[lesson.id].path
@@ -143,8 +154,24 @@ def _load_quizzes(load: _Load, check_quiz: QuizCheck | None) -> None:
         load.report.warnings.extend(read.warnings)
         if check_quiz is not None and read.partial is not None:
             load.report.extend(check_quiz(display, read.partial))
-        _check_refs(display, read.lesson_ref, read.section_refs, load.lessons, load.report)
-        quiz = read.quiz
+        lesson_ref = read.lesson_ref
+        if lesson_ref is not None and lesson_ref[0] in load.broken_lessons:
+            lesson_ref = None  # its own errors are reported; "does not exist" would mislead
+        anchors = _check_refs(display, lesson_ref, read.section_refs, load.lessons, load.report)
+        _check_misconceptions(display, read.misconception_refs, load.course, load.report)
+        quiz = _with_sections(read.quiz, anchors) if read.quiz is not None else None
+        lesson = load.lessons.get(read.lesson_ref[0]) if read.lesson_ref else None
+        if quiz is not None and lesson is not None and lesson.draft and not quiz.draft:
+            at = read.lesson_ref[1] if read.lesson_ref else Node("scalar", 1, 1)
+            load.report.warnings.append(
+                Diagnostic(
+                    display,
+                    at.line,
+                    at.col,
+                    f"lesson '{lesson.id}' is a draft, so this quiz is not published either "
+                    "until the lesson is (or mark the quiz draft: true too)",
+                )
+            )
         if quiz is None:
             continue
         if quiz.id in load.quizzes:
@@ -201,12 +228,13 @@ def load_root(
 def _check_refs(
     display: str,
     lesson_ref: tuple[str, Node] | None,
-    section_refs: list[tuple[str, Node]],
+    section_refs: list[tuple[str, Node, str]],
     lessons: dict[str, Lesson],
     report: Report,
-) -> None:
+) -> dict[str, str]:
+    """Check the lesson and section references; return question id → resolved anchor."""
     if lesson_ref is None:
-        return
+        return {}
     name, node = lesson_ref
     lesson = lessons.get(name)
     if lesson is None:
@@ -219,20 +247,123 @@ def _check_refs(
                 f"lesson '{name}' does not exist (lessons: {known})",
             )
         )
-        return
-    for section, at in section_refs:
-        if section not in lesson.anchors:
-            close = difflib.get_close_matches(section, sorted(lesson.anchors), n=1)
-            hint = (
-                f"; did you mean '{close[0]}'?"
-                if close
-                else (f"; headings: {', '.join(sorted(lesson.anchors)) or 'none'}")
-            )
-            report.problems.append(
+        return {}
+    resolved: dict[str, str] = {}
+    for section, at, qid in section_refs:
+        if section in lesson.anchors:
+            continue
+        matches = _headings_named(lesson, section)
+        if len(matches) == 1:
+            resolved[qid] = matches[0]
+            report.warnings.append(
                 Diagnostic(
                     display,
                     at.line,
                     at.col,
-                    f"section '{section}' is not a heading anchor of lesson '{name}'{hint}",
+                    f"section '{section}' is a heading's text, not its anchor; did you mean "
+                    f"`{matches[0]}`? (used; write section: {matches[0]})",
                 )
             )
+            continue
+        if matches:
+            hint = "; it could be " + " or ".join(f"`{m}`" for m in matches) + ": name one"
+        else:
+            close = difflib.get_close_matches(
+                slugify(section), sorted(lesson.anchors), n=1, cutoff=0.6
+            )
+            hint = (
+                f"; did you mean `{close[0]}`?"
+                if close
+                else (f"; headings: {', '.join(sorted(lesson.anchors)) or 'none'}")
+            )
+        report.problems.append(
+            Diagnostic(
+                display,
+                at.line,
+                at.col,
+                f"section '{section}' is not a heading anchor of lesson '{name}'{hint}",
+            )
+        )
+    return resolved
+
+
+def _headings_named(lesson: Lesson, text: str) -> list[str]:
+    """Anchors of the headings whose text is ``text`` (case, accents, punctuation aside)."""
+    wanted = slugify(text)
+    return [h.anchor for h in lesson.headings if slugify(h.text) == wanted]
+
+
+def _with_sections(quiz: Quiz, anchors: dict[str, str]) -> Quiz:
+    """The quiz with sections written as heading text replaced by their anchors."""
+    if not anchors:
+        return quiz
+    definitions = tuple(
+        {**d, "section": anchors[d["id"]]} if d["id"] in anchors else d for d in quiz.definitions
+    )
+    questions = tuple(
+        replace(q, section=anchors[q.id]) if q.id in anchors else q for q in quiz.questions
+    )
+    return replace(quiz, definitions=definitions, questions=questions)
+
+
+def _check_misconceptions(
+    display: str, refs: list[tuple[str, Node]], course: CourseInfo, report: Report
+) -> None:
+    known = dict(course.misconceptions)
+    for slug, at in refs:
+        if slug in known:
+            continue
+        close = difflib.get_close_matches(slug, sorted(known), n=1)
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else "list it under 'misconceptions:' in course.yaml"
+            + (f" (known: {', '.join(sorted(known))})" if known else "")
+        )
+        report.problems.append(
+            Diagnostic(display, at.line, at.col, f"unknown misconception '{slug}'; {hint}")
+        )
+
+
+def published(bundle: ContentBundle) -> ContentBundle:
+    """What learners may see: the bundle without drafts (contract v1.1).
+
+    Draft lessons and quizzes, and draft questions inside a quiz, are validated like
+    the rest but left out. A quiz paired with a draft lesson, or whose questions are
+    all drafts, is left out too.
+    """
+    lessons = tuple(les for les in bundle.lessons if not les.draft)
+    live = {les.id for les in lessons}
+    quizzes = []
+    for quiz in bundle.quizzes:
+        if quiz.draft or quiz.lesson not in live:
+            continue
+        keep = [i for i, q in enumerate(quiz.questions) if not q.draft]
+        if not keep:
+            continue
+        if len(keep) < len(quiz.questions):
+            quiz = replace(
+                quiz,
+                questions=tuple(quiz.questions[i] for i in keep),
+                definitions=tuple(quiz.definitions[i] for i in keep),
+            )
+        quizzes.append(quiz)
+    return replace(bundle, lessons=lessons, quizzes=tuple(quizzes))
+
+
+def unpublished(bundle: ContentBundle) -> list[str]:
+    """What :func:`published` leaves out, named for a person: "lesson 'x'", "quiz 'y'"…"""
+    live = published(bundle)
+    lessons = {les.id for les in live.lessons}
+    quizzes = {quiz.id: {q.id for q in quiz.questions} for quiz in live.quizzes}
+    names = [f"lesson '{les.id}'" for les in bundle.lessons if les.id not in lessons]
+    for quiz in bundle.quizzes:
+        if quiz.id not in quizzes:
+            names.append(f"quiz '{quiz.id}'")
+            continue
+        names.extend(
+            f"question '{q.id}' of quiz '{quiz.id}'"
+            for q in quiz.questions
+            if q.id not in quizzes[quiz.id]
+        )
+    return names

@@ -60,6 +60,16 @@ class Option:
     text: str
     correct: bool = False
     feedback: str | None = None
+    misconception: str | None = None  # a slug of course.yaml's misconceptions
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    """A known wrong answer of a text question: feedback, and the misconception it shows."""
+
+    text: str
+    feedback: str | None = None
+    misconception: str | None = None
 
 
 @dataclass(frozen=True, order=True)
@@ -105,6 +115,7 @@ class Question:
     section: str | None = None
     tags: tuple[str, ...] = ()
     examples: tuple[Example, ...] = ()
+    draft: bool = False  # validated, never published to learners
 
 
 @dataclass(frozen=True)
@@ -130,12 +141,13 @@ class TextMatcher:
     regex: tuple[str, ...] = ()
     fuzzy: float | None = None
     case_sensitive: bool = False
+    extra_words: bool = False  # right when it contains an accepted answer as whole words
 
 
 @dataclass(frozen=True)
 class TextQuestion(Question):
     matcher: TextMatcher = field(default_factory=TextMatcher)
-    wrong: tuple[tuple[str, str], ...] = ()
+    wrong: tuple[WrongAnswer, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,6 +221,7 @@ def _options(qid: str, raw: list[Any]) -> tuple[Option, ...]:
             text=c["text"],
             correct=bool(c.get("correct", False)),
             feedback=c.get("feedback"),
+            misconception=c.get("misconception"),
         )
         for c in raw
     )
@@ -220,7 +233,19 @@ def _matcher(d: dict[str, Any], answers: list[str]) -> TextMatcher:
         regex=tuple(d.get("regex", ())),
         fuzzy=d.get("fuzzy"),
         case_sensitive=bool(d.get("case_sensitive", False)),
+        extra_words=bool(d.get("extra_words", False)),
     )
+
+
+def _wrong(entries: dict[str, Any]) -> tuple[WrongAnswer, ...]:
+    """``wrong`` entries: text → feedback, or text → {feedback, misconception}."""
+    found = []
+    for text, entry in entries.items():
+        if isinstance(entry, dict):
+            found.append(WrongAnswer(text, entry.get("feedback"), entry.get("misconception")))
+        else:
+            found.append(WrongAnswer(text, entry))
+    return tuple(found)
 
 
 def build_question(d: dict[str, Any]) -> AnyQuestion:
@@ -240,6 +265,7 @@ def build_question(d: dict[str, Any]) -> AnyQuestion:
             Example(e["response"], float(e["score"]), e.get("line", 0), e.get("col", 0))
             for e in d.get("examples", ())
         ),
+        "draft": bool(d.get("draft", False)),
     }
     match qtype:
         case QuestionType.CHOICE:
@@ -252,7 +278,7 @@ def build_question(d: dict[str, Any]) -> AnyQuestion:
             return TextQuestion(
                 **common,
                 matcher=_matcher(d, list(d.get("answer", []))),
-                wrong=tuple((k, v) for k, v in d.get("wrong", {}).items()),
+                wrong=_wrong(d.get("wrong", {})),
             )
         case QuestionType.NUMBER:
             rng = d.get("range")
@@ -307,6 +333,7 @@ class Quiz:
     pick: int | None = None
     review: bool = True
     path: str = ""
+    draft: bool = False
 
     def settings(self) -> dict[str, Any]:
         return {
@@ -340,6 +367,7 @@ class Lesson:
     markdown: str
     path: str = ""
     media: tuple[str, ...] = ()
+    draft: bool = False
 
     @property
     def anchors(self) -> frozenset[str]:
@@ -354,6 +382,7 @@ class CourseInfo:
     desired_retention: float = 0.9
     new_per_day: int = 20
     max_reviews_per_day: int = 200
+    misconceptions: tuple[tuple[str, str], ...] = ()  # slug → one-line description
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import regex
 
 from course.content.diagnostics import Diagnostic
 from course.content.hints import id_hints
@@ -15,15 +16,19 @@ from course.content.model import (
     build_question,
     split_cloze,
 )
-from course.content.reader import Invalid, Reader, convert, plain_data
-from course.content.schema import COMMON_FIELDS, QUIZ_FIELDS, TYPE_FIELDS, Field, Kind
-from course.content.yamlsafe import Node, YamlError, decode, parse
-
-_CHOICE_FIELDS = (
-    Field("text", Kind.TEXT, "Choice text.", required=True),
-    Field("correct", Kind.BOOL, "This choice is correct."),
-    Field("feedback", Kind.MARKDOWN, "Shown when this choice is picked."),
+from course.content.patterns import REGEX_TIMEOUT_SECONDS, compiled, slow_input
+from course.content.quiz_warnings import cut_values, example_coverage
+from course.content.reader import Invalid, Reader, convert, default_id_problem, plain_data
+from course.content.schema import (
+    CHOICE_FIELDS,
+    COMMON_FIELDS,
+    QUIZ_FIELDS,
+    TYPE_FIELDS,
+    WRONG_FIELDS,
+    Kind,
 )
+from course.content.texts import text_key
+from course.content.yamlsafe import Node, YamlError, decode, parse_recovering
 
 
 @dataclass
@@ -36,7 +41,8 @@ class QuizRead:
     # when something else in the file is broken.
     partial: Quiz | None = None
     lesson_ref: tuple[str, Node] | None = None
-    section_refs: list[tuple[str, Node]] = field(default_factory=list)
+    section_refs: list[tuple[str, Node, str]] = field(default_factory=list)  # section, at, qid
+    misconception_refs: list[tuple[str, Node]] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     id_positions: dict[str, tuple[int, int]] = field(default_factory=dict)  # id → line, col
 
@@ -44,18 +50,33 @@ class QuizRead:
 def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
     """Validate one quiz file; every problem is reported, nothing half-built."""
     try:
-        root, problems = parse(path, decode(path, data))
+        text = decode(path, data)
     except YamlError as exc:
         return QuizRead(None, exc.problems)
+    root, problems, broken = parse_recovering(path, text)
+    result = _read(path, root, problems, default_id)
+    if broken:
+        # Read past a syntax error to report the rest; a key on a blanked line would
+        # be reported missing, and examples of a half-read question would mislead.
+        result.problems = [p for p in result.problems if "missing required key" not in p.message]
+        result.quiz = result.partial = None
+    return result
+
+
+def _read(path: str, root: Node | None, problems: list[Diagnostic], default_id: str) -> QuizRead:
     reader = Reader(path)
     reader.problems.extend(problems)
     if root is None:
-        reader.problems.append(Diagnostic(path, 1, 1, "quiz file is empty"))
+        if not problems:  # not when the YAML could not be read: that is reported already
+            reader.problems.append(Diagnostic(path, 1, 1, "quiz file is empty"))
         return QuizRead(None, reader.problems)
     fields = reader.mapping(root, QUIZ_FIELDS, "quiz")
     if fields is None:
         return QuizRead(None, reader.problems)
     values = {k: v for k, (_, v) in fields.items()}
+    bad_id = default_id_problem(path, values, default_id)
+    if bad_id is not None:
+        reader.problems.append(bad_id)
     result = QuizRead(None, reader.problems)
     if "lesson" in fields:
         result.lesson_ref = (values["lesson"], fields["lesson"][0])
@@ -63,9 +84,12 @@ def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
         _questions(reader, fields["questions"][1], result) if "questions" in fields else []
     )
     pick = values.get("pick")
-    if pick is not None and definitions and pick > len(definitions):
+    published = [d for d in definitions if not d.get("draft")]
+    if pick is not None and definitions and pick > len(published):
         node = fields["pick"][0]
-        reader.error(node, f"'pick' is {pick} but the quiz has {len(definitions)} questions")
+        drafts = len(definitions) - len(published)
+        note = f" ({drafts} more are drafts)" if drafts else ""
+        reader.error(node, f"'pick' is {pick} but the quiz has {len(published)} questions{note}")
     built = Quiz(
         id=values.get("id", default_id),
         title=values.get("title", ""),
@@ -79,6 +103,7 @@ def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
         pick=pick,
         review=values.get("review", True),
         path=path,
+        draft=values.get("draft", False),
     )
     result.partial = built
     result.warnings.extend(id_hints(path, built.questions, result.id_positions))
@@ -97,13 +122,16 @@ def _questions(reader: Reader, node: Node, result: QuizRead) -> list[dict[str, A
     seen: dict[str, int] = {}
     for item in node.items:
         definition = _question(reader, item, result)
+        id_node = item.get("id") if item.kind == "map" else None
+        qid = id_node.value if id_node is not None and id_node.kind == "scalar" else None
+        if qid is not None and qid in seen:
+            reader.error(item, f"duplicate question id '{qid}' (first at line {seen[qid]})")
+            continue
+        if qid is not None:
+            seen[qid] = item.line
         if definition is None:
             continue
         qid = definition["id"]
-        if qid in seen:
-            reader.error(item, f"duplicate question id '{qid}' (first at line {seen[qid]})")
-            continue
-        seen[qid] = item.line
         id_node = item.get("id")
         if id_node is not None:
             result.id_positions[qid] = (id_node.line, id_node.col)
@@ -135,14 +163,21 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     if read is None:
         return None
     values = {k: v for k, (_, v) in read.items()}
-    if "section" in read:
-        result.section_refs.append((values["section"], read["section"][0]))
+    if "section" in read and "id" in values:
+        result.section_refs.append((values["section"], read["section"][0], values["id"]))
+    result.warnings.extend(cut_values(reader.path, node, qtype))
     definition: dict[str, Any] = {k: v for k, v in values.items() if k != "examples"}
-    _type_rules(reader, node, qtype, definition, read)
     if "examples" in read:
         definition["examples"] = _examples(reader, read["examples"][1])
+    _type_rules(reader, node, qtype, definition, read, result)
+    if "wrong" in read:
+        definition["wrong"] = _wrong(reader, read["wrong"][0], result)
+        _wrong_but_accepted(reader, read["wrong"][0], definition)
     if len(reader.problems) > before or not {"id", "prompt"} <= values.keys():
         return None
+    coverage = example_coverage(reader.path, node, definition)
+    if coverage is not None:
+        result.warnings.append(coverage)
     return definition
 
 
@@ -159,19 +194,20 @@ def _type_rules(  # noqa: C901 - one branch per question type
     qtype: QuestionType,
     d: dict[str, Any],
     read: dict[str, tuple[Node, Any]],
+    result: QuizRead,
 ) -> None:
     """Rules that involve several keys of one question."""
     match qtype:
         case QuestionType.CHOICE | QuestionType.MULTI_CHOICE:
             if "choices" in read:
-                d["choices"] = _choices(reader, read["choices"][0], d, qtype)
+                d["choices"] = _choices(reader, read["choices"][0], d, qtype, result)
         case QuestionType.TEXT:
             if not d.get("answer") and not d.get("regex"):
                 reader.error(node, "text question needs 'answer' or 'regex'")
             for pattern in d.get("regex", []):
-                _check_regex(reader, read["regex"][0], pattern)
+                _check_regex(reader, read["regex"][0], pattern, d)
         case QuestionType.NUMBER:
-            if "answer" not in d and "range" not in d:
+            if node.get("answer") is None and node.get("range") is None:
                 reader.error(node, "number question needs 'answer' or 'range'")
             if "tolerance" in d:
                 tolerance = d.pop("tolerance")
@@ -203,15 +239,27 @@ def _type_rules(  # noqa: C901 - one branch per question type
             pass
 
 
-def _check_regex(reader: Reader, node: Node, pattern: str) -> None:
+def _check_regex(reader: Reader, node: Node, pattern: str, d: dict[str, Any]) -> None:
+    sensitive = bool(d.get("case_sensitive", False))
     try:
-        re.compile(pattern)
-    except re.error as exc:
+        compiled(pattern, sensitive)
+    except regex.error as exc:
         reader.error(node, f"regex {pattern!r} does not compile: {exc}")
+        return
+    samples = [str(e["response"]) for e in d.get("examples", []) if isinstance(e["response"], str)]
+    slow = slow_input(pattern, samples, sensitive)
+    if slow is not None:
+        shown = slow if len(slow) <= 20 else slow[:12] + "…" + slow[-4:]
+        reader.error(
+            node,
+            f"regex {pattern!r} takes longer than {REGEX_TIMEOUT_SECONDS * 1000:.0f} ms on "
+            f"{shown!r}: it backtracks catastrophically (nested repetition such as (a+)+ or "
+            "(\\w+\\s?)+); rewrite it so each part can match in only one way",
+        )
 
 
 def _choices(
-    reader: Reader, node: Node, d: dict[str, Any], qtype: QuestionType
+    reader: Reader, node: Node, d: dict[str, Any], qtype: QuestionType, result: QuizRead
 ) -> list[dict[str, Any]]:
     if node.kind != "seq" or len(node.items) < 2:
         reader.error(node, "'choices' must be a list of at least two choices")
@@ -221,10 +269,14 @@ def _choices(
     choices: list[dict[str, Any]] = []
     for item in node.items:
         if item.kind == "map":
-            read = reader.mapping(item, _CHOICE_FIELDS, "choice")
+            read = reader.mapping(item, CHOICE_FIELDS, "choice")
             if read is None or "text" not in read:
                 continue
             choice = {k: v for k, (_, v) in read.items()}
+            if "misconception" in read:
+                result.misconception_refs.append(
+                    (choice["misconception"], read["misconception"][0])
+                )
             choice.setdefault("correct", False)
         elif item.kind == "scalar" and not item.is_null:
             choice = {"text": item.value, "correct": False}
@@ -283,3 +335,50 @@ def _examples(reader: Reader, node: Node) -> list[dict[str, Any]]:
             {"response": plain_data(response), "score": score, "line": at.line, "col": at.col}
         )
     return examples
+
+
+def _wrong(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any]:
+    """``wrong``: answer → feedback, or answer → {feedback, misconception}."""
+    if node.kind != "map":
+        reader.error(node, "'wrong' must be a mapping of wrong answer: feedback")
+        return {}
+    entries: dict[str, Any] = {}
+    for key, value in node.pairs:
+        if key.is_null:
+            reader.error(key, "a 'wrong' answer is empty; write the wrong answer as the key")
+            continue
+        what = f"wrong answer {key.value!r}"
+        if value.kind == "map":
+            read = reader.mapping(value, WRONG_FIELDS, what)
+            if read is None:
+                continue
+            if not read:
+                reader.error(value, f"{what} needs 'feedback' or 'misconception'")
+                continue
+            entries[key.value] = {k: v for k, (_, v) in read.items()}
+            if "misconception" in read:
+                result.misconception_refs.append(
+                    (read["misconception"][1], read["misconception"][0])
+                )
+        elif value.kind == "scalar" and not value.is_null:
+            entries[key.value] = value.value
+        else:
+            reader.error(
+                value, f"{what} needs feedback text or a mapping {{feedback, misconception}}"
+            )
+    return entries
+
+
+def _wrong_but_accepted(reader: Reader, node: Node, d: dict[str, Any]) -> None:
+    """A ``wrong`` answer that compares equal to an accepted one would earn full marks."""
+    sensitive = bool(d.get("case_sensitive", False))
+    accepted = {text_key(a, sensitive): a for a in d.get("answer", [])}
+    for key, _ in node.pairs:
+        same = accepted.get(text_key(key.value, sensitive))
+        if same is not None and key.value in d["wrong"]:
+            reader.error(
+                key,
+                f"wrong answer {key.value!r} is the accepted answer {same!r} once case, "
+                "punctuation and spacing are ignored, so learners giving it get full marks; "
+                "remove it from 'wrong' or from 'answer'",
+            )

@@ -9,6 +9,7 @@ from typing import Any
 
 from course.content.diagnostics import Diagnostic
 from course.content.model import FeedbackMode, PartialDate, QuestionType
+from course.content.numbers import read_number
 from course.content.schema import Field, Kind
 from course.content.yamlsafe import Node
 
@@ -66,6 +67,19 @@ class Reader:
             return _NOTHING
 
 
+def default_id_problem(path: str, values: dict[str, Any], default_id: str) -> Diagnostic | None:
+    """When a file has no ``id:`` its name is the id, and must then be a slug too."""
+    if "id" in values or ID_PATTERN.fullmatch(default_id):
+        return None
+    return Diagnostic(
+        path,
+        1,
+        1,
+        f"the file name {default_id!r} is used as the id but is not a slug (letters, "
+        "digits, - and _); rename the file or set 'id:'",
+    )
+
+
 def unknown_key_message(key: str, known: list[str], what: str) -> str:
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
@@ -100,6 +114,39 @@ def parse_number(text: str, name: str) -> float:
     if not math.isfinite(value):
         raise Invalid(f"'{name}' must be a finite number")
     return value
+
+
+def author_number(text: str, name: str) -> float:
+    """A quiz's number as its author wrote it: YAML digits, or as a learner would type it.
+
+    ``"500,000"`` and ``"20 million"`` are read by the learners' number reader
+    (contract v1.1); anything it reads only approximately or ambiguously is refused,
+    never turned silently into another value.
+    """
+    cleaned = text.strip()
+    if _NUMBER.fullmatch(cleaned) and any(ch.isdigit() for ch in cleaned):
+        return parse_number(cleaned, name)
+    reading = read_number(cleaned)
+    if reading is None:
+        raise Invalid(
+            f"'{name}' must be a number, not {text!r} (write e.g. 20000000, \"20,000,000\" "
+            'or "20 million")'
+        )
+    if reading.advice is not None:
+        raise Invalid(f"'{name}' {text!r} cannot be read exactly: {reading.advice}")
+    if reading.hedged:
+        raise Invalid(
+            f"'{name}' {text!r} is approximate; write the exact number and give the "
+            "leeway with 'tolerance' or 'range'"
+        )
+    if reading.grouped is not None:
+        raise Invalid(
+            f"'{name}' {text!r} could be {reading.value:,.10g} or {reading.grouped:,.10g}; "
+            f'write "{reading.value:,.10g}" or "{reading.grouped:,.10g}"'
+        )
+    if not math.isfinite(reading.value):
+        raise Invalid(f"'{name}' must be a finite number")
+    return reading.value
 
 
 def _fraction(node: Node, name: str, allow_percent: bool = True) -> float:
@@ -169,7 +216,7 @@ def convert(node: Node, kind: Kind, name: str) -> Any:  # noqa: C901, PLR0915 - 
         case Kind.BOOL:
             return parse_bool(node, name)
         case Kind.NUMBER:
-            return parse_number(scalar_text(node, name), name)
+            return author_number(scalar_text(node, name), name)
         case Kind.POSITIVE_NUMBER:
             value = parse_number(scalar_text(node, name), name)
             if value <= 0:
@@ -188,14 +235,14 @@ def convert(node: Node, kind: Kind, name: str) -> Any:  # noqa: C901, PLR0915 - 
         case Kind.TOLERANCE:
             text = scalar_text(node, name)
             percent = _PERCENT.fullmatch(text.strip())
-            value = float(percent.group(1)) if percent else parse_number(text, name)
+            value = float(percent.group(1)) if percent else author_number(text, name)
             if value < 0:
                 raise Invalid(f"'{name}' must not be negative")
             return {"value": value, "relative": bool(percent)}
         case Kind.RANGE:
             if node.kind != "seq" or len(node.items) != 2:
                 raise Invalid(f"'{name}' must be a list of two numbers: [min, max]")
-            low, high = (parse_number(scalar_text(i, name), name) for i in node.items)
+            low, high = (author_number(scalar_text(i, name), name) for i in node.items)
             if low > high:
                 raise Invalid(f"'{name}' minimum {low:g} is above its maximum {high:g}")
             return [low, high]
@@ -230,5 +277,5 @@ def convert(node: Node, kind: Kind, name: str) -> Any:  # noqa: C901, PLR0915 - 
                     f"{', '.join(t.value for t in QuestionType)})"
                 )
             return text
-        case Kind.CHOICES | Kind.EXAMPLES | Kind.QUESTIONS:
+        case Kind.CHOICES | Kind.EXAMPLES | Kind.QUESTIONS | Kind.WRONG:
             return node  # structured: read by the quiz reader, which knows the context

@@ -32,6 +32,7 @@ class Kind(enum.StrEnum):
     DATE = "date"
     DATE_LIST = "date_list"
     CHOICES = "choices"
+    WRONG = "wrong"  # text → feedback, or text → {feedback, misconception}
     TEXT_MAP = "text_map"
     EXAMPLES = "examples"
     FEEDBACK_MODE = "feedback_mode"
@@ -60,6 +61,11 @@ QUIZ_FIELDS: tuple[Field, ...] = (
     Field("shuffle", Kind.BOOL, "Shuffle question order per attempt. Default false."),
     Field("pick", Kind.COUNT, "Draw this many questions per attempt."),
     Field("review", Kind.BOOL, "Answered questions enter spaced review. Default true."),
+    Field(
+        "draft",
+        Kind.BOOL,
+        "true: validated, shown to instructors as a draft, never published to learners.",
+    ),
     Field("questions", Kind.QUESTIONS, "The questions.", required=True),
 )
 
@@ -75,13 +81,19 @@ COMMON_FIELDS: tuple[Field, ...] = (
     Field("points", Kind.POSITIVE_NUMBER, "Points for a full score. Default 1."),
     Field("explanation", Kind.MARKDOWN, "Shown after answering (Markdown)."),
     Field("hint", Kind.MARKDOWN, "A hint the learner may reveal."),
-    Field("section", Kind.ID, 'Anchor of a heading in the paired lesson ("review this").'),
+    Field(
+        "section",
+        Kind.TEXT,
+        'Anchor of a heading in the paired lesson ("review this"); heading text is '
+        "resolved to its anchor with a warning.",
+    ),
     Field("tags", Kind.TEXT_LIST, "Free-form tags."),
     Field(
         "examples",
         Kind.EXAMPLES,
         "Responses with the score each must earn; checked by `course validate`.",
     ),
+    Field("draft", Kind.BOOL, "true: validated but left out of the published quiz."),
 )
 
 _CHOICES = Field(
@@ -106,7 +118,17 @@ TYPE_FIELDS: dict[QuestionType, tuple[Field, ...]] = {
         Field("answer", Kind.TEXT_OR_LIST, "Accepted answer or answers."),
         Field("regex", Kind.TEXT_LIST, "Regular expressions; a full match is accepted."),
         *_TEXT_MATCH,
-        Field("wrong", Kind.TEXT_MAP, "Known wrong answers → feedback."),
+        Field(
+            "extra_words",
+            Kind.BOOL,
+            "Also accept answers that contain an accepted answer as whole words "
+            "(unless they contain a wrong answer). Default false.",
+        ),
+        Field(
+            "wrong",
+            Kind.WRONG,
+            "Known wrong answers → feedback, or → {feedback, misconception}.",
+        ),
     ),
     QuestionType.NUMBER: (
         Field("answer", Kind.NUMBER, "The correct number."),
@@ -144,6 +166,11 @@ COURSE_FIELDS: tuple[Field, ...] = (
     Field("desired_retention", Kind.FRACTION, "Spaced-review target, 0.70–0.97."),
     Field("new_per_day", Kind.NON_NEGATIVE_INT, "New review items per learner per day."),
     Field("max_reviews_per_day", Kind.NON_NEGATIVE_INT, "Most reviews per learner per day."),
+    Field(
+        "misconceptions",
+        Kind.TEXT_MAP,
+        "Slug → one-line description; choices and wrong answers may name one.",
+    ),
 )
 
 LESSON_FIELDS: tuple[Field, ...] = (
@@ -152,5 +179,21 @@ LESSON_FIELDS: tuple[Field, ...] = (
     Field("order", Kind.NON_NEGATIVE_INT, "Position in the course."),
     Field("minutes", Kind.COUNT, "Reading time; computed when absent."),
     Field("source", Kind.TEXT_MAP, "Attribution: title, publisher, url, author, date."),
-    Field("draft", Kind.BOOL, "Marks a generated draft."),
+    Field(
+        "draft",
+        Kind.BOOL,
+        "true: validated, shown to instructors as a draft, never published to learners.",
+    ),
+)
+
+CHOICE_FIELDS: tuple[Field, ...] = (
+    Field("text", Kind.TEXT, "Choice text.", required=True),
+    Field("correct", Kind.BOOL, "This choice is correct."),
+    Field("feedback", Kind.MARKDOWN, "Shown when this choice is picked."),
+    Field("misconception", Kind.ID, "Slug of the misconception picking it shows."),
+)
+
+WRONG_FIELDS: tuple[Field, ...] = (
+    Field("feedback", Kind.MARKDOWN, "Shown to a learner who gives this answer."),
+    Field("misconception", Kind.ID, "Slug of the misconception this answer shows."),
 )

@@ -13,6 +13,7 @@ The tree is built from PyYAML's event stream, not its constructor, so:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -27,6 +28,7 @@ MAX_ALIASES = 100
 MAX_NODES = 200_000
 
 NodeKind = Literal["map", "seq", "scalar"]
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks
 
 
 @dataclass(eq=False)
@@ -38,6 +40,9 @@ class Node:
     col: int
     value: str = ""
     plain: bool = False  # an unquoted scalar: only these may be booleans, numbers or null
+    # A comment right after a plain scalar on its line: YAML cut the value there
+    # ("answer: C #sharp" is "C"), which the author may not have meant.
+    comment: str | None = None
     items: list[Node] = field(default_factory=list)
     pairs: list[tuple[Node, Node]] = field(default_factory=list)
 
@@ -55,11 +60,18 @@ class Node:
 
 
 class YamlError(Exception):
-    """The file could not be read as YAML at all."""
+    """The file could not be read as YAML at all.
 
-    def __init__(self, problems: list[Diagnostic]) -> None:
+    ``skip`` is the line (0-based, in the parsed text) that a syntax error points at:
+    :func:`parse_recovering` blanks it and reads on, to report the file's other
+    problems too. ``None`` for limits, which end reading.
+    """
+
+    def __init__(self, problems: list[Diagnostic], skip: list[int] | None = None) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+        self.skip = skip or []
+        self.untag: tuple[int, int] | None = None  # (line, column) of a refused tag
 
 
 def decode(path: str, data: bytes, limit: int = MAX_FILE_BYTES) -> str:
@@ -103,9 +115,10 @@ def _tab_problems(path: str, text: str, line_offset: int) -> list[Diagnostic]:
 
 
 class _Builder:
-    def __init__(self, path: str, line_offset: int) -> None:
+    def __init__(self, path: str, line_offset: int, lines: list[str] | None = None) -> None:
         self.path = path
         self.offset = line_offset
+        self.lines = lines or []
         self.anchors: dict[str, Node] = {}
         self.aliases = 0
         self.problems: list[Diagnostic] = []
@@ -119,14 +132,27 @@ class _Builder:
         line, col = self.pos(mark)
         return YamlError([*self.problems, Diagnostic(self.path, line, col, message)])
 
+    def comment_after(self, mark: Any) -> str | None:
+        """The comment that follows a scalar ending at ``mark`` on the same line, if any."""
+        if mark is None or not 0 <= mark.line < len(self.lines):
+            return None
+        rest: str = self.lines[mark.line][mark.column :]
+        stripped = rest.lstrip(" \t")
+        if stripped.startswith("#") and len(stripped) < len(rest):
+            return stripped[1:].strip()
+        return None
+
     def check_tag(self, event: yaml.NodeEvent) -> None:
         tag = getattr(event, "tag", None)
         # Plain "!" is the non-specific tag of quoted scalars; anything else is explicit.
         if tag not in (None, "!"):
-            raise self.fail(
+            error = self.fail(
                 event.start_mark,
                 f"tag {tag} is not allowed; quiz files hold plain data (remove the tag)",
             )
+            if event.start_mark is not None:
+                error.untag = (event.start_mark.line, event.start_mark.column)
+            raise error
 
     def build(self, events: Iterable[yaml.Event]) -> Node | None:  # noqa: C901 - one state machine
         stack: list[Node] = []
@@ -153,6 +179,8 @@ class _Builder:
                 self.check_tag(event)
                 line, col = self.pos(event.start_mark)
                 node = Node("scalar", line, col, value=event.value, plain=event.style in (None, ""))
+                if node.plain:
+                    node.comment = self.comment_after(event.end_mark)
             elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 self.check_tag(event)
                 if len(stack) >= MAX_DEPTH:
@@ -260,17 +288,24 @@ def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list
     tabs = _tab_problems(path, text, line_offset)
     if tabs:
         raise YamlError(tabs)
-    builder = _Builder(path, line_offset)
+    builder = _Builder(path, line_offset, _LINE_BREAK.split(text))
     try:
         # Events are consumed lazily so a limit stops the parser as soon as it is hit.
         root = builder.build(_events(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1, 1)
         message = f"YAML syntax error: {exc.problem or exc.context}"
         if exc.context and exc.problem:
             message = f"YAML syntax error: {exc.problem} ({exc.context})"
-        raise YamlError([Diagnostic(path, line, col, message)]) from exc
+        if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+            # An unclosed quote or bracket is found only at the end: point at its start.
+            mark = exc.context_mark
+            message += " that starts here and is never closed"
+        line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1, 1)
+        # Lines to blank to read on: where the error was found, then where the
+        # construct it was in began (an unclosed quote is found only at the end).
+        skip = [m.line for m in (exc.problem_mark, exc.context_mark) if m is not None]
+        raise YamlError([*builder.problems, Diagnostic(path, line, col, message)], skip) from exc
     except yaml.YAMLError as exc:
         raise YamlError([Diagnostic(path, 1 + line_offset, 1, f"YAML error: {exc}")]) from exc
     if root is not None and builder.aliases:
@@ -288,3 +323,64 @@ def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list
                 ]
             )
     return root, builder.problems
+
+
+MAX_RECOVERIES = 20
+
+
+def parse_recovering(
+    path: str, text: str, line_offset: int = 0
+) -> tuple[Node | None, list[Diagnostic], bool]:
+    """Like :func:`parse`, but read past syntax errors to find the file's other problems.
+
+    Tabs in indentation are reported and read as spaces; a line with a syntax error is
+    reported and blanked, and the text is read again (at most ``MAX_RECOVERIES``
+    times). Limits (size, depth, aliases, tags, several documents) still end reading.
+
+    Returns:
+        The tree of what could be read, every problem found, and whether the text had
+        fatal problems (tabs or syntax errors): then the tree is only good for
+        reporting, never for loading.
+    """
+    problems = _tab_problems(path, text, line_offset)
+    tabbed = bool(problems)
+    lines = _LINE_BREAK.split(text)
+    if tabbed:
+        lines = [_untab(line) for line in lines]
+    blanked: set[int] = set()
+    for _ in range(MAX_RECOVERIES):
+        try:
+            root, found = parse(path, "\n".join(lines), line_offset)
+        except YamlError as exc:
+            problems.extend(p for p in exc.problems if p not in problems)
+            if exc.untag is not None and _drop_tag(lines, *exc.untag):
+                continue
+            fresh = [n for n in exc.skip if n not in blanked and 0 <= n < len(lines)]
+            if not fresh:
+                return None, problems, True
+            blanked.add(fresh[0])
+            lines[fresh[0]] = ""
+            continue
+        problems.extend(p for p in found if p not in problems)
+        return root, problems, tabbed or bool(blanked)
+    return None, problems, True
+
+
+def _drop_tag(lines: list[str], line: int, column: int) -> bool:
+    """Blank out the tag written at (line, column) so the rest can be read; False if none."""
+    if not 0 <= line < len(lines):
+        return False
+    text = lines[line]
+    start = text.find("!", column)
+    if start < 0:
+        return False
+    end = start
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    lines[line] = text[:start] + " " * (end - start) + text[end:]
+    return True
+
+
+def _untab(line: str) -> str:
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    return indent.replace("\t", "  ") + line[len(indent) :]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from course.content.model import ChoiceQuestion, MultiChoiceQuestion, TrueFalseQuestion
@@ -21,7 +22,8 @@ def parse_choice(question: ChoiceQuestion, raw: Any) -> str | FormatError:
 def grade_choice(question: ChoiceQuestion, picked: str) -> Grade:
     choice = next(c for c in question.choices if c.id == picked)
     feedback = [Feedback(FeedbackKind.CHOICE, choice.feedback)] if choice.feedback else []
-    return make_grade(question, 1.0 if choice.correct else 0.0, feedback, choice.text)
+    grade = make_grade(question, 1.0 if choice.correct else 0.0, feedback, choice.text)
+    return replace(grade, misconception=choice.misconception) if choice.misconception else grade
 
 
 def parse_multi(question: MultiChoiceQuestion, raw: Any) -> list[str] | FormatError:
@@ -42,7 +44,9 @@ def grade_multi(question: MultiChoiceQuestion, picked: list[str]) -> Grade:
         if wrong:
             parts.append(f"{wrong} wrong pick(s) took credit away")
         feedback.append(Feedback(FeedbackKind.PARTIAL, "; ".join(parts) + "."))
-    return make_grade(question, score, feedback, ", ".join(c.text for c in chosen))
+    grade = make_grade(question, score, feedback, ", ".join(c.text for c in chosen))
+    shown = next((c.misconception for c in chosen if c.misconception and not c.correct), None)
+    return replace(grade, misconception=shown) if shown else grade
 
 
 def parse_true_false(_question: TrueFalseQuestion, raw: Any) -> bool | FormatError:

@@ -4,80 +4,36 @@ from __future__ import annotations
 
 import calendar
 import re
-import unicodedata
-from fractions import Fraction
 
 from course.content.model import PartialDate
+from course.content.numbers import read_number
+from course.content.texts import contains_words, normalize_text, text_key
+
+# The text keys live in content (the validator uses them too); re-exported for graders.
+__all__ = [
+    "MAX_TEXT",
+    "AmbiguousDate",
+    "contains_words",
+    "format_date",
+    "normalize_text",
+    "parse_date",
+    "parse_number",
+    "text_key",
+]
 
 MAX_TEXT = 2_000
 
-_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
 _SPACE = re.compile(r"\s+")
 
 
-def normalize_text(text: str, case_sensitive: bool = False) -> str:
-    """Fold case, diacritics, punctuation, spacing and a leading "the"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    if not case_sensitive:
-        stripped = stripped.casefold()
-    cleaned = _SPACE.sub(" ", _PUNCT.sub(" ", stripped.replace("_", " "))).strip()
-    if cleaned.lower().startswith("the "):
-        cleaned = cleaned[4:]
-    return cleaned
-
-
-_MULTIPLIERS = {
-    "thousand": 10**3,
-    "k": 10**3,
-    "million": 10**6,
-    "millions": 10**6,
-    "m": 10**6,
-    "mn": 10**6,
-    "billion": 10**9,
-    "bn": 10**9,
-    "b": 10**9,
-    "trillion": 10**12,
-}
-_NUMBER = re.compile(
-    r"(?P<sign>[-+−]?)\s*(?P<num>\d+(?:[,\s]\d{3})*(?:\.\d+)?|\.\d+)"
-    r"(?:\s*[eE×x]\s*(?:10\s*\^?\s*)?(?P<exp>[-+−]?\d+))?"
-)
-_FRACTION = re.compile(r"([-+−]?\d+)\s*/\s*(\d+)")
-
-
 def parse_number(text: str, unit: str | None = None) -> float | None:
-    """Read ``20,000,000``, ``20 million``, ``2.5e7`` or ``1/2``; ``None`` if no number."""
-    value = text.strip().lower().replace("\u2212", "-")
-    if unit:
-        value = value.removesuffix(unit.strip().lower()).strip()
-    value = value.rstrip(".").strip()
-    fraction = _FRACTION.fullmatch(value)
-    if fraction:
-        denominator = int(fraction.group(2))
-        if denominator == 0:
-            return None
-        return float(Fraction(int(fraction.group(1).replace("−", "-")), denominator))
-    words = value.split()
-    multiplier = 1
-    if words and words[-1] in _MULTIPLIERS:
-        multiplier = _MULTIPLIERS[words[-1]]
-        value = " ".join(words[:-1])
-    elif value and value[-1] in "km" and value[:-1].strip().replace(".", "").isdigit():
-        multiplier = _MULTIPLIERS[value[-1]]
-        value = value[:-1].strip()
-    match = _NUMBER.fullmatch(value)
-    if not match:
-        return None
-    number = float(re.sub(r"[,\s]", "", match.group("num")))
-    if match.group("exp"):
-        exponent = int(match.group("exp").replace("−", "-"))
-        if abs(exponent) > 300:
-            return None
-        number *= 10.0**exponent
-    if match.group("sign") in ("-", "−"):
-        number = -number
-    return number * multiplier
+    """Read ``20,000,000``, ``20 million``, ``2.5e7``, ``1/2`` or ``twenty``; ``None`` if none.
+
+    The value only; :func:`course.content.numbers.read_number` also says whether the
+    reading is hedged or ambiguous.
+    """
+    reading = read_number(text, unit)
+    return None if reading is None else reading.value
 
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}

@@ -33,6 +33,8 @@ class Grade:
         max_points: the question's points.
         feedback: what to tell the learner, most important first.
         response_text: the learner's response as readable text (results, dashboards).
+        misconception: the slug of the misconception the response shows (a picked
+            choice's or a known wrong answer's), so reports can group by it.
     """
 
     score: float
@@ -40,6 +42,7 @@ class Grade:
     max_points: float
     feedback: tuple[Feedback, ...]
     response_text: str
+    misconception: str | None = None
 
     @property
     def correct(self) -> bool:

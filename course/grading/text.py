@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import enum
-from functools import lru_cache
+from dataclasses import replace
 from typing import Any
 
-import regex
 from rapidfuzz import fuzz
 
-from course.content.model import ClozeQuestion, TextMatcher, TextQuestion
+from course.content.model import ClozeQuestion, TextMatcher, TextQuestion, WrongAnswer
+from course.content.patterns import full_match
 from course.grading.common import MAX_ITEMS, make_grade, text_of
-from course.grading.normalize import normalize_text
+from course.grading.normalize import contains_words, text_key
 from course.grading.result import Feedback, FeedbackKind, FormatError, Grade, ResponseRejected
-
-# An instructor's regex must not hang the server: the regex engine stops after this.
-REGEX_TIMEOUT_SECONDS = 0.05
 
 
 class Match(enum.Enum):
@@ -24,37 +21,49 @@ class Match(enum.Enum):
     NONE = "none"
 
 
-@lru_cache(maxsize=1024)
-def _compiled(pattern: str, case_sensitive: bool) -> regex.Pattern[str]:
-    flags = 0 if case_sensitive else regex.IGNORECASE
-    return regex.compile(pattern, flags | regex.V0)
-
-
 def regex_matches(pattern: str, text: str, case_sensitive: bool) -> bool:
     """Full match with a time bound; a pattern that runs too long does not match."""
-    try:
-        return (
-            _compiled(pattern, case_sensitive).fullmatch(text, timeout=REGEX_TIMEOUT_SECONDS)
-            is not None
-        )
-    except (TimeoutError, regex.error):
-        return False
+    return bool(full_match(pattern, text, case_sensitive))
 
 
-def match_text(matcher: TextMatcher, response: str) -> Match:
-    """Compare one typed response with a matcher's accepted answers."""
-    given = normalize_text(response, matcher.case_sensitive)
-    accepted = [normalize_text(a, matcher.case_sensitive) for a in matcher.answers]
+def match_text(matcher: TextMatcher, response: str, wrong: tuple[str, ...] = ()) -> Match:
+    """Compare one typed response with a matcher's accepted answers.
+
+    ``wrong`` are the question's known wrong answers: with ``extra_words`` a response
+    that holds an accepted answer is still wrong when it also holds one of them.
+    """
+    given = text_key(response, matcher.case_sensitive)
+    accepted = [text_key(a, matcher.case_sensitive) for a in matcher.answers]
     if given and given in accepted:
         return Match.EXACT
     stripped = response.strip()
     if any(regex_matches(p, stripped, matcher.case_sensitive) for p in matcher.regex):
+        return Match.EXACT
+    if (
+        matcher.extra_words
+        and any(contains_words(response, a, matcher.case_sensitive) for a in matcher.answers)
+        and not any(contains_words(response, w, matcher.case_sensitive) for w in wrong)
+    ):
         return Match.EXACT
     if matcher.fuzzy is not None and given:
         best = max((fuzz.ratio(given, a) / 100 for a in accepted), default=0.0)
         if best >= matcher.fuzzy:
             return Match.NEAR
     return Match.NONE
+
+
+def known_wrong(question: TextQuestion, response: str) -> WrongAnswer | None:
+    """The known wrong answer a response gives, if any."""
+    sensitive = question.matcher.case_sensitive
+    given = text_key(response, sensitive)
+    for entry in question.wrong:
+        if text_key(entry.text, sensitive) == given:
+            return entry
+    if question.matcher.extra_words:
+        for entry in question.wrong:
+            if contains_words(response, entry.text, sensitive):
+                return entry
+    return None
 
 
 def parse_text(_question: TextQuestion, raw: Any) -> str | FormatError:
@@ -65,7 +74,7 @@ def parse_text(_question: TextQuestion, raw: Any) -> str | FormatError:
 
 
 def grade_text(question: TextQuestion, response: str) -> Grade:
-    result = match_text(question.matcher, response)
+    result = match_text(question.matcher, response, tuple(w.text for w in question.wrong))
     feedback: list[Feedback] = []
     if result is Match.NEAR:
         feedback.append(
@@ -75,14 +84,16 @@ def grade_text(question: TextQuestion, response: str) -> Grade:
                 f"the expected answer is *{question.matcher.answers[0]}*.",
             )
         )
-    elif result is Match.NONE:
-        given = normalize_text(response, question.matcher.case_sensitive)
-        for wrong, text in question.wrong:
-            if normalize_text(wrong, question.matcher.case_sensitive) == given:
-                feedback.append(Feedback(FeedbackKind.WRONG, text))
-                break
+    misconception = None
+    if result is Match.NONE:
+        entry = known_wrong(question, response)
+        if entry is not None:
+            misconception = entry.misconception
+            if entry.feedback:
+                feedback.append(Feedback(FeedbackKind.WRONG, entry.feedback))
     score = 0.0 if result is Match.NONE else 1.0
-    return make_grade(question, score, feedback, response.strip())
+    grade = make_grade(question, score, feedback, response.strip())
+    return replace(grade, misconception=misconception) if misconception else grade
 
 
 def parse_cloze(question: ClozeQuestion, raw: Any) -> list[str] | FormatError:

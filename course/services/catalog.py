@@ -119,4 +119,3 @@ def _referenced(session: Session, course_id: str, path: str) -> bool:
         or_(*(LessonRow.html.contains(q, autoescape=True) for q in quoted)),
     )
     return session.execute(query.limit(1)).first() is not None
-

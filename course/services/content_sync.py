@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.content.diagnostics import Diagnostic, Report
-from course.content.loader import QUIZ_SUFFIXES, load_root
+from course.content.loader import QUIZ_SUFFIXES, load_root, published, unpublished
 from course.content.model import ContentBundle, Quiz
 from course.errors import Conflict, ContentInvalid
 from course.grading.examples import check_examples
@@ -62,6 +62,7 @@ class SyncResult:
     from_disk: tuple[str, ...] = ()
     # (path, version number) of each file version this publish stored.
     stored: tuple[tuple[str, int], ...] = ()
+    drafts: tuple[str, ...] = ()  # validated but not published (draft: true)
 
 
 class Superseded(Conflict):
@@ -201,7 +202,8 @@ def commit_versions(
         session.get(CourseRow, course_id, with_for_update=True)
         if store.head(session, course_id) != expected_head:
             raise Superseded("The course's content changed meanwhile; check and publish again.")
-        result = _apply(session, clock, bundle)
+        # Drafts (contract v1.1) are validated with the rest but never reach learners.
+        result = _apply(session, clock, published(bundle))
         revisions = store.revisions(session, course_id)
         now = clock.now()
         stored = []
@@ -236,7 +238,7 @@ def commit_versions(
                 else:
                     row.sha256, row.synced_at = digest, now
         session.flush()
-    return dataclasses.replace(result, stored=tuple(stored))
+    return dataclasses.replace(result, stored=tuple(stored), drafts=tuple(unpublished(bundle)))
 
 
 @dataclass(frozen=True)

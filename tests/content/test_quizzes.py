@@ -133,7 +133,7 @@ CASES = [
           section: the-war-with-japn
         """),
         "section 'the-war-with-japn' is not a heading anchor of lesson 'l'; did you mean "
-        "'the-war-with-japan'?",
+        "`the-war-with-japan`?",
     ),
     (
         "answer not a choice",

@@ -106,8 +106,9 @@ TABLE: list[tuple[str, AnyQuestion, Any, float | str]] = [
     (
         "number not a number",
         NUMBER,
-        "thirty-eight",
-        "“thirty-eight” is not a number; write it like 42, 3.5, 1,200,000 or 1.2 million.",
+        "thirty-eight degrees",
+        "“thirty-eight degrees” is not a number; write it like 42, 3.5, 1,200,000, "
+        "1.2 million or twenty.",
     ),
     ("date contract 1", DATE, "9 August 1945", 1.0),
     ("date contract 2", DATE, "1945-08-08", 1.0),
@@ -280,5 +281,5 @@ def test_ambiguous_date() -> None:
 
 
 def test_normalize_text() -> None:
-    assert normalize_text("  The  Great-Patriotic War!! ") == "great patriotic war"
+    assert normalize_text("  The  Great Patriotic-War!! ") == "great patrioticwar"
     assert normalize_text("Café") == "cafe"

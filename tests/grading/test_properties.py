@@ -22,6 +22,8 @@ from course.content.model import (
     TextQuestion,
     TrueFalseQuestion,
 )
+from course.content.numbers import read_number
+from course.grading.normalize import contains_words, normalize_text, text_key
 from course.grading.registry import grade_response
 from course.grading.result import FormatError, Grade, ResponseRejected
 
@@ -134,3 +136,56 @@ def test_display_order_never_changes_a_score(seed: int) -> None:
             items = list(answer.items())
             rnd.shuffle(items)
             assert grade_response(question, answer) == grade_response(question, dict(items))
+
+
+# --- contract v1.1: numbers as people write them, text compared without punctuation ----
+
+
+_WORDS = st.lists(
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8), max_size=4
+)
+
+
+@given(n=st.integers(0, 10**12))
+def test_grouped_hedged_and_ordinal_integers_read_back(n: int) -> None:
+    for written in (f"{n:,}", f"{n:_}", str(n), f"{n}th", f"{n:,} ", f"+{n}"):
+        reading = read_number(written)
+        assert reading is not None and reading.value == n and reading.exact, written
+    for hedge in ("about", "around", "~", "approximately", "roughly"):
+        reading = read_number(f"{hedge} {n:,}")
+        assert reading is not None and reading.value == n and reading.hedged
+
+
+@given(n=st.integers(1, 999), scale=st.sampled_from([("thousand", 10**3), ("million", 10**6)]))
+def test_scale_words_multiply(n: int, scale: tuple[str, int]) -> None:
+    word, factor = scale
+    reading = read_number(f"{n} {word}")
+    assert reading is not None and reading.value == n * factor
+
+
+@given(n=st.integers(1000, 10**12))
+def test_dots_between_thousands_are_never_a_silent_value(n: int) -> None:
+    reading = read_number(f"{n:,}".replace(",", "."))
+    assert reading is not None and not reading.exact
+    # Either advice (several groups) or a second reading that is the intended number.
+    assert reading.advice is not None or reading.grouped == n
+
+
+@given(text=st.text(max_size=40))
+def test_text_key_ignores_punctuation_and_spacing(text: str) -> None:
+    key = text_key(text)
+    assert text_key(key) == key
+    assert normalize_text(normalize_text(text)) == normalize_text(text)
+    spaced = " ".join(text)
+    dotted = ".".join(text.split(" "))
+    assert text_key(spaced) in (key, text_key(" ".join(key)))
+    assert text_key(dotted) == text_key(text.replace(" ", ""))
+
+
+@given(before=_WORDS, after=_WORDS, answer=_WORDS.filter(bool))
+def test_extra_words_finds_the_answer_among_other_words(
+    before: list[str], after: list[str], answer: list[str]
+) -> None:
+    phrase = " ".join(answer)
+    assert contains_words(" ".join([*before, phrase, *after]), phrase)
+    assert contains_words(" ".join([*before, phrase.upper() + ".", *after]), phrase)

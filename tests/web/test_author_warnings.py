@@ -22,6 +22,7 @@ questions:
     type: text
     prompt: Which Manchurian city did Soviet airborne troops take on 18 August 1945?
     answer: Harbin
+    examples: {"Harbin": 1, "Mukden": 0}
 """
 
 
