@@ -160,6 +160,9 @@ def _published_flash(published: authoring.Published) -> None:
         f"{result.retired} retired).",
         "info",
     )
+    if result.drafts:
+        names = ", ".join(result.drafts)
+        flash(f"Stored but not shown to learners (draft: true): {names}.", "info")
     for warning in published.warnings:
         flash(f"Warning, line {warning.line}: {warning.message}", "info")
 

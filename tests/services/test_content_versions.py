@@ -328,3 +328,15 @@ def test_course_yaml_is_editable_but_its_id_stays(
     with session.begin():
         course = session.get(CourseRow, COURSE)
         assert course is not None and course.title.startswith("Edited, ")
+
+
+def test_a_draft_published_on_the_web_is_stored_but_not_served(
+    session: Session, clock: FixedClock, teacher: Actor, root: Path
+) -> None:
+    draft = EXTRA_QUIZ.replace(b"title: Extra\n", b"title: Extra\ndraft: true\n")
+    published = authoring.publish(session, clock, teacher, COURSE, "extra.yaml", draft)
+    assert published.revision == 1 and published.sync.drafts == ("quiz 'extra-quiz'",)
+    with session.begin():
+        assert session.scalar(select(QuizRow).where(QuizRow.slug == "extra-quiz")) is None
+    files = authoring.list_files(session, clock, teacher, COURSE)
+    assert "quizzes/extra.yaml" in {f.path for f in files}  # kept, to finish later
