@@ -20,6 +20,7 @@ from course.services.authz import Actor
 from course.services.content_sync import sync_root
 from course.services.setup import initialize
 from course.settings import Settings
+from course.store.content import CourseRow
 from course.store.users import Role
 from course.web.app import create_app
 from tests.factories import COURSE, AuthActions, course_copy, make_class, make_user
@@ -226,3 +227,25 @@ def test_learners_never_reach_the_preview(app: Flask, auth: AuthActions, root: P
     form = {"filename": "preview-quiz.yaml", "text": NEW_QUIZ, "action": "preview"}
     refused = auth.post(AUTHOR, form, token_from="/")
     assert refused.status_code == 403 and "Harbin" not in refused.get_data(as_text=True)
+
+
+def test_restart_from_a_root_in_a_new_place_reads_media_there(
+    teacher: AuthActions,
+    root: Path,
+    settings: Settings,
+    engine: Engine,
+    session: Session,
+    clock: FixedClock,
+    tmp_path: Path,
+) -> None:
+    source = (root / LESSON).read_text(encoding="utf-8")
+    assert save(teacher, source + f"\n\n{MARK}\n").status_code == 302
+    shutil.rmtree(root)  # reinstalled into another folder
+    moved = course_copy(tmp_path / "elsewhere")
+    initialize(engine, session, clock, moved)
+    with session.begin():
+        course = session.get(CourseRow, COURSE)
+        assert course is not None and course.content_root == str(moved.resolve())
+    assert MARK in teacher.client.get(LESSON_PAGE).get_data(as_text=True)
+    # Editing still validates (media are looked for in the new root).
+    assert save(teacher, source, base="2").status_code == 302
