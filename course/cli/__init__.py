@@ -18,12 +18,12 @@ from course.cli.optimize_report import Progress, print_report
 from course.cli.server import run_gunicorn
 from course.clock import SystemClock
 from course.content.jsonschema import quiz_schema
-from course.errors import CourseError
+from course.errors import ContentInvalid, CourseError
 from course.services.accounts import create_user
 from course.services.audit import Actor
-from course.services.authoring import draft_quiz, import_lesson
+from course.services.authoring import draft_quiz, export_content, import_lesson
 from course.services.catalog import list_courses
-from course.services.content_sync import sync_root, validate_root
+from course.services.content_sync import Prefer, sync_root, validate_root
 from course.services.decks import operator_course_deck
 from course.services.exports import review_logs as review_logs_csv
 from course.services.interchange import Format, export_quiz, import_file
@@ -184,24 +184,47 @@ def validate(root: Path | None, strict: bool) -> None:
 
 @main.command()
 @click.argument("root", default=None, required=False, type=click.Path(path_type=Path))
-def sync(root: Path | None) -> None:
-    """Validate a content root and load it into the database (idempotent)."""
+@click.option(
+    "--keep-web",
+    is_flag=True,
+    help="For files changed both on the web and on disk: keep serving the web version.",
+)
+@click.option(
+    "--take-disk",
+    is_flag=True,
+    help="For files changed both on the web and on disk: serve the disk file (the web "
+    "version stays in the file's history).",
+)
+def sync(root: Path | None, keep_web: bool, take_disk: bool) -> None:
+    """Validate a content root and merge it, file by file, into the served content.
+
+    Files changed on disk since the last sync are taken; web edits of files unchanged on
+    disk are kept. A file changed on both sides stops the sync (nothing changes) unless
+    --keep-web or --take-disk says which side wins.
+    """
     from course.store.migrate import upgrade
 
+    if keep_web and take_disk:
+        _fail("choose one of --keep-web and --take-disk", 2)
+    prefer = Prefer.WEB if keep_web else Prefer.DISK if take_disk else Prefer.REFUSE
     settings = _settings()
     target = root if root is not None else settings.content_path
     engine = make_engine(settings.database_url)
     try:
         upgrade(settings.database_url)
-        result = sync_root(make_sessionmaker(engine)(), SystemClock(), target)
-    except CourseError as exc:
-        for line in getattr(exc, "lines", [exc.message]):
+        result = sync_root(make_sessionmaker(engine)(), SystemClock(), target, prefer, SYSTEM_CLI)
+    except ContentInvalid as exc:
+        for line in exc.lines:
             click.echo(line)
         _fail("nothing was changed; the last good content keeps serving")
+    except CourseError as exc:
+        _fail(exc.message)
     except OperationalError as exc:
         _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
     finally:
         engine.dispose()
+    for path in result.kept_web:
+        click.echo(f"Kept the web version of {path}.")
     if not result.changed:
         click.echo(
             f"Unchanged: course '{result.course_id}' already serves {result.content_hash[:12]}."
@@ -213,6 +236,18 @@ def sync(root: Path | None) -> None:
         )
     if result.drafts:
         click.echo(f"Not published (draft: true): {', '.join(result.drafts)}.")
+
+
+@main.command("export-content")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--course", "course_id", default=None, help="Course id (default: the only one).")
+def export_content_cmd(directory: Path, course_id: str | None) -> None:
+    """Write the content a course serves (web edits included) into DIRECTORY, a new or
+    empty folder: a content root that `course validate` and `course sync` accept."""
+    with _database() as session:
+        course = course_id or _only_course(session)
+        count = export_content(session, SystemClock(), course, directory)
+    click.echo(f"Wrote {count} file(s) of course '{course}' to {directory}")
 
 
 @main.command("create-user")

@@ -112,6 +112,7 @@ class _Load:
     shown: str
     report: Report
     course: CourseInfo
+    media_root: Path
     hasher: Any = field(default_factory=hashlib.sha256)
     lessons: dict[str, Lesson] = field(default_factory=dict)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
@@ -129,7 +130,7 @@ class _Load:
 
 
 def _load_lessons(load: _Load) -> None:
-    exists = _media_exists(load.root)
+    exists = _media_exists(load.media_root)
     course_id = load.course.id
     for path, display, data in load.files("lessons", (".md",)):
         read = read_lesson(display, data, path.stem, exists, lambda p: media_url(course_id, p))
@@ -181,12 +182,14 @@ def _load_quizzes(load: _Load, check_quiz: QuizCheck | None) -> None:
 
 
 def load_root(
-    root: Path, check_quiz: QuizCheck | None = None
+    root: Path, check_quiz: QuizCheck | None = None, media_root: Path | None = None
 ) -> tuple[ContentBundle | None, Report]:
     """Read and validate the content root at ``root``.
 
     ``check_quiz`` adds checks of other layers (the grader runs authored examples); it
-    sees every quiz, even one with problems elsewhere in its file.
+    sees every quiz, even one with problems elsewhere in its file. ``media_root`` is
+    where the lessons' media files are looked for (default: ``root``), for a root whose
+    text files were written out from the database's versions.
 
     Returns:
         The bundle and an empty report, or ``None`` and a report of every problem.
@@ -199,13 +202,14 @@ def load_root(
     if not (root / "lessons").is_dir() and not (root / "quizzes").is_dir():
         report.add(shown, 1, 1, "content root has neither lessons/ nor quizzes/")
         return None, report
-    load = _Load(root, shown, report, _course_info(root, shown, report))
+    media = root if media_root is None else media_root
+    load = _Load(root, shown, report, _course_info(root, shown, report), media)
     _load_lessons(load)
     _load_quizzes(load, check_quiz)
     if (root / "course.yaml").exists():
         load.hasher.update(b"course.yaml\0" + (root / "course.yaml").read_bytes())
     for rel in sorted(load.media):
-        target = root / rel
+        target = media / rel
         if target.is_file():
             load.hasher.update(f"{rel}\0".encode() + target.read_bytes())
     if not report.ok:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import io
-import os
+import json
 import re
 import shutil
-import tempfile
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from datetime import datetime
+from pathlib import Path, PurePosixPath
 
 from sqlalchemy.orm import Session
 
@@ -18,12 +20,31 @@ from course.content.diagnostics import Diagnostic
 from course.content.drafting import Proposal, propose, render
 from course.content.importer import ArticleImportError, ExtractorUnavailable, import_article
 from course.content.lessons import read_lesson
-from course.content.model import Quiz
+from course.content.markdown import render_html
+from course.content.model import AnyQuestion, ContentBundle, Example, Quiz
 from course.content.quizzes import read_quiz
-from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput
-from course.grading.examples import check_examples
-from course.services.authz import Actor, require_staff
-from course.services.content_sync import SyncResult, sync_root, validate_root
+from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput, NotFound
+from course.grading.examples import SCORE_TOLERANCE, ExampleError, check_examples, to_raw
+from course.grading.registry import correct_answer, grade_response
+from course.grading.result import FormatError, ResponseRejected
+from course.services.authz import Actor, require_course_author
+from course.services.catalog import LessonView
+from course.services.content_sync import (
+    NewVersion,
+    Served,
+    Superseded,
+    SyncResult,
+    commit_versions,
+    served,
+    sync_root,
+    validate_files,
+)
+from course.services.questions import question_view
+from course.services.views import QuestionView
+from course.store import content as store
+from course.store.content import ContentFile, ContentVersion, CourseRow, FileOrigin
+from course.store.engine import read_only
+from course.store.users import User
 
 __all__ = ["ArticleImportError", "DraftResult", "draft_quiz", "import_lesson"]
 
@@ -101,137 +122,533 @@ def draft_quiz(
     return DraftResult(target, len(kept), len(proposed) - len(kept))
 
 
-# --- Web authoring: upload or paste one file, preview it, publish it ---------------------
+# --- Web authoring: every edit is a new file version in the database -------------------
+#
+# Web edits (upload, paste, the in-browser editor, revert) never write into the content
+# root, which may be the installed package or a git checkout: each adds a version of
+# one file (store.content.ContentFile) and serves the course rebuilt from the newest
+# version of every file, validated first as a whole. See services/content_sync.py for
+# how `course sync` merges a root from disk with these versions.
 
 MAX_AUTHORED_BYTES = 1_000_000
+MAX_MESSAGE_CHARS = 500
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,99}\.(md|yaml|yml)")
 
 
 @dataclass(frozen=True)
 class AuthoredPreview:
-    filename: str
-    problems: tuple[Diagnostic, ...]  # of this file (the rest of the root must stay clean)
+    filename: str  # the file's base name
+    problems: tuple[Diagnostic, ...]  # of this file (the rest of the course must stay clean)
     warnings: tuple[Diagnostic, ...]  # of this file: shown, never blocking (contract v1.1)
     other_problems: tuple[str, ...]
     lesson_html: str | None
     quiz: Quiz | None
     lines: tuple[str, ...]  # the file's lines, for showing errors beside them
+    path: str = ""  # relative to the content root: lessons/x.md, quizzes/y.yaml
+    bundle: ContentBundle | None = None  # the whole course as it would be served
 
     @property
     def ok(self) -> bool:
         return not self.problems and not self.other_problems
 
 
-def _target(root: Path, filename: str) -> Path:
-    name = Path(filename).name.lower()
+def _rel_path(filename: str, existing: Iterable[str] = ()) -> str:
+    """The content path a file goes to: an existing path as it is (the editor names
+    one), otherwise the base name only, under lessons/ (.md) or quizzes/ (.yaml)."""
+    if filename in set(existing):
+        return filename
+    name = PurePosixPath(filename.replace("\\", "/")).name.lower()
     if not _NAME.fullmatch(name):
         raise InvalidInput(
-            "Name the file like my-lesson.md or my-quiz.yaml (lower-case letters, digits, - and _)."
+            "Name the file like my-lesson.md or my-quiz.yaml "
+            "(lower-case letters, digits, - and _).",
+            field="filename",
         )
     folder = "lessons" if name.endswith(".md") else "quizzes"
-    return root / folder / name
+    return f"{folder}/{name}"
 
 
-def _candidate_root(root: Path, target: Path, data: bytes, workdir: Path) -> tuple[Path, Path]:
-    copy = workdir / "root"
-    for part in ("lessons", "quizzes", "media"):
-        if (root / part).is_dir():
-            shutil.copytree(root / part, copy / part)
-    if (root / "course.yaml").exists():
-        shutil.copy(root / "course.yaml", copy / "course.yaml")
-    placed = copy / target.relative_to(root)
-    placed.parent.mkdir(parents=True, exist_ok=True)
-    placed.write_bytes(data)
-    return copy, placed
-
-
-def preview(actor: Actor, root: Path, filename: str, data: bytes) -> AuthoredPreview:
-    """Validate the content root as it would be with this file added or replaced.
-
-    Instructors only: a preview shows the answers.
-    """
-    require_staff(actor)
+def _check_size(data: bytes) -> None:
     if len(data) > MAX_AUTHORED_BYTES:
         raise InvalidInput(
-            f"The file is {len(data):,} bytes; the limit is {MAX_AUTHORED_BYTES:,} bytes."
+            f"The file is {len(data):,} bytes; the limit is {MAX_AUTHORED_BYTES:,} bytes.",
+            field="text",
         )
-    target = _target(root, filename)
-    with tempfile.TemporaryDirectory() as tmp:
-        copy, placed = _candidate_root(root, target, data, Path(tmp))
-        bundle, report = validate_root(copy)
-        shown = str(placed)
-        mine = tuple(p for p in report.problems if p.path == shown)
-        warned = tuple(sorted(w for w in set(report.warnings) if w.path == shown))
-        others = tuple(
-            str(p).replace(str(copy), str(root)) for p in report.problems if p.path != shown
+
+
+def _current(session: Session, clock: Clock, course_id: str) -> Served:
+    """The files the course serves; a course synced before file versions existed first
+    adopts the files of its content root (what it served until then)."""
+    with session.begin():
+        read_only(session)
+        state = served(session, course_id)
+        course = session.get(CourseRow, course_id)
+        root = Path(course.content_root) if course is not None else None
+    if state is not None:
+        return state
+    if root is None:
+        raise NotFound(f"No course '{course_id}'.")
+    if not root.is_dir():
+        raise CourseError(
+            f"The course has no stored files yet and its content root {root} is gone; "
+            "run `course sync ROOT` once."
         )
-        lesson_html = None
-        quiz = None
-        if bundle is not None:
-            if target.suffix == ".md":
-                lesson_html = next((les.html for les in bundle.lessons if les.path == shown), None)
-            else:
-                quiz = next((q for q in bundle.quizzes if q.path == shown), None)
+    sync_root(session, clock, root)
+    with session.begin():
+        state = served(session, course_id)
+    if state is None:
+        raise CourseError(f"The content root {root} holds no course '{course_id}'.")
+    return state
+
+
+def _check(state: Served, rel: str, data: bytes) -> AuthoredPreview:
+    files = {**state.data(), rel: data}
+    bundle, report = validate_files(files, state.course_id, state.media_root)
+    if bundle is not None and bundle.course.id != state.course_id:
+        # The id names the course everywhere (URLs, classes, learner data): it is
+        # changed, if ever, on disk with `course sync`, which makes a new course.
+        report.add(rel, 1, 1, f"the course id must stay '{state.course_id}' here")
+        bundle = None
+    mine = tuple(sorted(p for p in set(report.problems) if p.path == rel))
+    warned = tuple(sorted(w for w in set(report.warnings) if w.path == rel))
+    others = tuple(str(p) for p in sorted(set(report.problems)) if p.path != rel)
+    lesson_html = None
+    quiz = None
+    if bundle is not None:
+        lesson_html = next((les.html for les in bundle.lessons if les.path == rel), None)
+        quiz = next((q for q in bundle.quizzes if q.path == rel), None)
     text = data.decode("utf-8", errors="replace")
     return AuthoredPreview(
-        target.name,
-        tuple(sorted(mine)),
+        PurePosixPath(rel).name,
+        mine,
         warned,
         others,
         lesson_html,
         quiz,
         tuple(text.splitlines()),
+        rel,
+        bundle,
     )
+
+
+def preview(
+    session: Session, clock: Clock, actor: Actor, course_id: str, filename: str, data: bytes
+) -> AuthoredPreview:
+    """Validate the course as it would be with this file added or replaced; nothing is
+    stored. Authors of the course only: a preview shows the answers."""
+    with session.begin():
+        require_course_author(session, actor, course_id)
+    _check_size(data)
+    state = _current(session, clock, course_id)
+    return _check(state, _rel_path(filename, state.files), data)
 
 
 @dataclass(frozen=True)
 class Published:
-    """A publish that landed: what the sync did, and the file's warnings (not blocking)."""
+    """A publish that landed: what the sync did, the version made, and the file's
+    warnings (not blocking). ``revision`` 0: the file was already so; nothing stored."""
 
     sync: SyncResult
     warnings: tuple[Diagnostic, ...]
+    path: str = ""
+    revision: int = 0
+
+
+def _unchanged(session: Session, course_id: str) -> SyncResult:
+    with session.begin():
+        read_only(session)
+        course = session.get(CourseRow, course_id)
+        version = session.get(ContentVersion, course.version_id) if course else None
+        if version is None:
+            raise NotFound(f"No course '{course_id}'.")
+        return SyncResult(course_id, version.id, version.content_hash, changed=False)
+
+
+def _author_label(session: Session, actor: Actor) -> str:
+    with session.begin():
+        user = session.get(User, actor.id)
+        return user.email if user is not None else f"user {actor.id}"
+
+
+def _store(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    course_id: str,
+    rel_of: Callable[[Served], str],
+    data_of: Callable[[Served, str], bytes],
+    origin: FileOrigin,
+    message: str,
+    base_revision: int | None = None,
+) -> Published:
+    """Validate and store one new file version, again if someone published meanwhile."""
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise InvalidInput(
+            f"Keep the message under {MAX_MESSAGE_CHARS} characters.", field="message"
+        )
+    label = _author_label(session, actor)
+    for _ in range(5):
+        state = _current(session, clock, course_id)
+        rel = rel_of(state)
+        data = data_of(state, rel)
+        _check_size(data)
+        row = state.files.get(rel)
+        now_revision = row.revision if row is not None else 0
+        if base_revision is not None and base_revision != now_revision:
+            who = f" by {row.author} at {row.created_at:%Y-%m-%d %H:%M} UTC" if row else ""
+            raise Conflict(
+                f"{rel} changed since you opened it (version {base_revision} then, "
+                f"{now_revision} now{who}). Your text is below, not saved: compare it "
+                "with the history, then save again.",
+                field="text",
+            )
+        if row is not None and row.data == data:
+            return Published(_unchanged(session, course_id), (), rel, 0)
+        checked = _check(state, rel, data)
+        if not checked.ok or checked.bundle is None:
+            raise ContentInvalid([str(p) for p in checked.problems] + list(checked.other_problems))
+        new = NewVersion(rel, data, origin, label, actor.id, message.strip())
+        try:
+            result = commit_versions(session, clock, checked.bundle, [new], state.head)
+        except Superseded:
+            continue
+        return Published(result, checked.warnings, rel, dict(result.stored)[rel])
+    raise Conflict("Others are publishing to this course right now; try again in a moment.")
 
 
 def publish(
-    session: Session, clock: Clock, actor: Actor, root: Path, filename: str, data: bytes
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    course_id: str,
+    filename: str,
+    data: bytes,
+    message: str = "",
+    base_revision: int | None = None,
 ) -> Published:
-    """Write the file into the content root and sync; a broken result changes nothing.
+    """Store the file as a new version and serve the course with it; a broken result
+    changes nothing. ``base_revision`` (the editor's) refuses to overwrite a version
+    made since the author opened the file.
 
     Raises:
-        ContentInvalid: the root would have problems (nothing written).
+        ContentInvalid: the course would have problems (nothing stored).
+        Conflict: the file changed since ``base_revision``.
     """
-    checked = preview(actor, root, filename, data)
-    if not checked.ok:
-        raise ContentInvalid([str(p) for p in checked.problems] + list(checked.other_problems))
-    target = _target(root, filename)
-    previous = target.read_bytes() if target.exists() else None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, target)  # atomic: readers see the old or the new file
-    try:
-        return Published(sync_root(session, clock, root), checked.warnings)
-    except Exception:
-        if previous is None:
-            target.unlink(missing_ok=True)
-        else:
-            target.write_bytes(previous)
-        raise
+    with session.begin():
+        require_course_author(session, actor, course_id)
+    return _store(
+        session,
+        clock,
+        actor,
+        course_id,
+        lambda state: _rel_path(filename, state.files),
+        lambda _state, _rel: data,
+        FileOrigin.WEB,
+        message,
+        base_revision,
+    )
 
 
-def content_zip(actor: Actor, root: Path) -> bytes:
-    """The course's content (course.yaml, lessons, quizzes, media) as a zip (instructors:
-    it holds the answer keys)."""
-    require_staff(actor)
+def revert(
+    session: Session,
+    clock: Clock,
+    actor: Actor,
+    course_id: str,
+    path: str,
+    revision: int,
+    message: str = "",
+) -> Published:
+    """Serve an earlier version of a file again, as a new version (the history keeps
+    everything in between). Validated like any publish."""
+    with session.begin():
+        require_course_author(session, actor, course_id)
+        rows = {row.revision: row for row in store.history(session, course_id, path)}
+    old = rows.get(revision)
+    if old is None:
+        raise NotFound(f"{path} has no version {revision}.")
+    if old.data is None:
+        raise InvalidInput(f"Version {revision} of {path} records its removal; pick another.")
+    note = f"Revert to version {revision}" + (f": {message.strip()}" if message.strip() else "")
+    old_data = old.data
+    return _store(
+        session,
+        clock,
+        actor,
+        course_id,
+        lambda _state: path,
+        lambda _state, _rel: old_data,
+        FileOrigin.REVERT,
+        note,
+    )
+
+
+@dataclass(frozen=True)
+class FileVersionView:
+    path: str
+    revision: int
+    origin: str
+    author: str
+    created_at: datetime
+    message: str
+    size: int
+    removed: bool
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class FileView:
+    """A file the course serves, with its newest version's text (for the editor)."""
+
+    version: FileVersionView
+    text: str
+    versions: int
+
+
+def _view(row: ContentFile, current: bool = False) -> FileVersionView:
+    return FileVersionView(
+        row.path,
+        row.revision,
+        row.origin.value,
+        row.author,
+        row.created_at,
+        row.message,
+        len(row.data) if row.data is not None else 0,
+        row.data is None,
+        current,
+    )
+
+
+def list_files(
+    session: Session, clock: Clock, actor: Actor, course_id: str
+) -> tuple[FileVersionView, ...]:
+    """The newest version of each file the course serves."""
+    with session.begin():
+        require_course_author(session, actor, course_id)
+    state = _current(session, clock, course_id)
+    return tuple(_view(row, True) for _, row in sorted(state.files.items()))
+
+
+def open_file(session: Session, clock: Clock, actor: Actor, course_id: str, path: str) -> FileView:
+    """A served file's newest version and text, for editing."""
+    with session.begin():
+        require_course_author(session, actor, course_id)
+    state = _current(session, clock, course_id)
+    row = state.files.get(path)
+    if row is None or row.data is None:
+        raise NotFound(f"The course serves no file {path}.")
+    with session.begin():
+        read_only(session)
+        count = len(store.history(session, course_id, path))
+    return FileView(_view(row, True), row.data.decode("utf-8", errors="replace"), count)
+
+
+def file_history(
+    session: Session, clock: Clock, actor: Actor, course_id: str, path: str
+) -> tuple[FileVersionView, ...]:
+    """Every version of a file, newest first."""
+    with session.begin():
+        require_course_author(session, actor, course_id)
+    _current(session, clock, course_id)
+    with session.begin():
+        read_only(session)
+        rows = store.history(session, course_id, path)
+    if not rows:
+        raise NotFound(f"The course has no file {path}.")
+    return tuple(_view(row, i == 0 and row.data is not None) for i, row in enumerate(rows))
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "add", "del", "hunk", "context", "file"
+    text: str
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    path: str
+    old: FileVersionView
+    new: FileVersionView
+    lines: tuple[DiffLine, ...]
+
+    @property
+    def same(self) -> bool:
+        return not self.lines
+
+
+def diff(session: Session, actor: Actor, course_id: str, path: str, old: int, new: int) -> FileDiff:
+    """A unified diff (difflib) between two versions of a file; the view escapes it."""
+    with session.begin():
+        require_course_author(session, actor, course_id)
+        rows = {row.revision: row for row in store.history(session, course_id, path)}
+        a, b = rows.get(old), rows.get(new)
+        if a is None or b is None:
+            raise NotFound(f"{path} has no version {old if a is None else new}.")
+
+        def text(row: ContentFile) -> list[str]:
+            return (row.data or b"").decode("utf-8", errors="replace").splitlines()
+
+        raw = difflib.unified_diff(
+            text(a), text(b), f"{path} (version {old})", f"{path} (version {new})", lineterm=""
+        )
+        lines = []
+        for line in raw:
+            if line.startswith(("---", "+++")):
+                kind = "file"
+            elif line.startswith("@@"):
+                kind = "hunk"
+            elif line.startswith("+"):
+                kind = "add"
+            elif line.startswith("-"):
+                kind = "del"
+            else:
+                kind = "context"
+            lines.append(DiffLine(kind, line))
+        return FileDiff(path, _view(a), _view(b), tuple(lines))
+
+
+# --- Export: the served files as a content root ------------------------------------------
+
+
+def _export_files(session: Session, clock: Clock, course_id: str) -> dict[str, Path | bytes]:
+    """rel path → bytes (authoring files, as served) or the media file on disk."""
+    state = _current(session, clock, course_id)
+    files: dict[str, Path | bytes] = dict(state.data())
+    bundle, _ = validate_files(state.data(), course_id, state.media_root)
+    media = state.media_root.resolve()
+    wanted: set[str] = set()
+    if (media / "media").is_dir():
+        wanted.update(
+            p.relative_to(media).as_posix()
+            for p in (media / "media").rglob("*")
+            if p.is_file() and not p.is_symlink() and not p.name.startswith(".")
+        )
+    if bundle is not None:
+        wanted.update(rel for lesson in bundle.lessons for rel in lesson.media)
+    for rel in sorted(wanted):
+        target = media / rel
+        if target.is_file() and target.resolve().is_relative_to(media):
+            files[rel] = target
+    return files
+
+
+def content_zip(session: Session, clock: Clock, actor: Actor, course_id: str) -> bytes:
+    """The course's content as served (web edits included), as a zip of a content root
+    that `course validate` accepts. Authors only: it holds the answer keys."""
+    with session.begin():
+        require_course_author(session, actor, course_id)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        if (root / "course.yaml").exists():
-            archive.write(root / "course.yaml", "course.yaml")
-        for part in ("lessons", "quizzes", "media"):
-            folder = root / part
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.rglob("*")):
-                if path.is_file() and not path.is_symlink() and not path.name.startswith("."):
-                    archive.write(path, path.relative_to(root).as_posix())
+        for rel, item in sorted(_export_files(session, clock, course_id).items()):
+            if isinstance(item, Path):
+                archive.write(item, rel)
+            else:
+                archive.writestr(rel, item)
     return buffer.getvalue()
+
+
+def export_content(session: Session, clock: Clock, course_id: str, target: Path) -> int:
+    """Write the course's content as served into ``target`` (a new or empty folder);
+    returns the number of files written. For the operator (`course export-content`)."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise Conflict(f"{target} exists and is not an empty folder; choose a new one.")
+    files = _export_files(session, clock, course_id)
+    for rel, item in files.items():
+        path = target / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(item, Path):
+            shutil.copyfile(item, path)
+        else:
+            path.write_bytes(item)
+    return len(files)
+
+
+# --- Real preview: what learners will see, and the key for the author only ----------------
+
+
+@dataclass(frozen=True)
+class ExampleGrade:
+    """One authored example, graded by the real grader."""
+
+    response: str
+    expected: float
+    got: float | None  # None: the grader could not read it
+    note: str  # the grader's first feedback line, or why it could not be read
+
+    @property
+    def ok(self) -> bool:
+        return self.got is not None and abs(self.got - self.expected) <= SCORE_TOLERANCE
+
+
+@dataclass(frozen=True)
+class QuestionPreview:
+    """A question as its page shows it to learners (``view``), plus what only the author
+    sees: its id, the answer key, the explanation and the examples with their grades."""
+
+    number: int
+    slug: str
+    view: QuestionView
+    answer: str
+    explanation_html: str | None
+    examples: tuple[ExampleGrade, ...]
+
+
+@dataclass(frozen=True)
+class LearnerPreview:
+    lesson: LessonView | None
+    quiz_title: str | None
+    questions: tuple[QuestionPreview, ...]
+
+
+def _example_grade(question: AnyQuestion, example: Example) -> ExampleGrade:
+    shown = (
+        json.dumps(example.response, ensure_ascii=False)
+        if not isinstance(example.response, str)
+        else example.response
+    )
+    try:
+        result = grade_response(question, to_raw(question, example.response))
+    except (ExampleError, ResponseRejected) as exc:
+        return ExampleGrade(shown, example.score, None, str(exc))
+    if isinstance(result, FormatError):
+        return ExampleGrade(shown, example.score, None, result.message)
+    note = result.feedback[0].text if result.feedback else ""
+    return ExampleGrade(shown, example.score, result.score, note)
+
+
+def learner_preview(checked: AuthoredPreview) -> LearnerPreview | None:
+    """The previewed file as learners will see it: its lesson page, or its quiz's
+    question pages (built by the same read models the learners' pages use)."""
+    bundle = checked.bundle
+    if bundle is None:
+        return None
+    lesson = next((les for les in bundle.lessons if les.path == checked.path), None)
+    if lesson is not None:
+        quiz = next((q for q in bundle.quizzes if q.lesson == lesson.id), None)
+        view = LessonView(
+            course_id=bundle.course.id,
+            course_title=bundle.course.title,
+            slug=lesson.id,
+            title=lesson.title,
+            minutes=lesson.minutes,
+            html=lesson.html,
+            toc=tuple((h.level, h.text, h.anchor) for h in lesson.headings),
+            source={str(k): str(v) for k, v in lesson.source.items()},
+            quiz_slug=quiz.id if quiz else None,
+            quiz_title=quiz.title if quiz else None,
+        )
+        return LearnerPreview(view, None, ())
+    quiz = next((q for q in bundle.quizzes if q.path == checked.path), None)
+    if quiz is None:
+        return None
+    questions = tuple(
+        QuestionPreview(
+            number,
+            question.id,
+            question_view(question, 0, str(number)),
+            correct_answer(question),
+            render_html(question.explanation) if question.explanation else None,
+            tuple(_example_grade(question, example) for example in question.examples),
+        )
+        for number, question in enumerate(quiz.questions, start=1)
+    )
+    return LearnerPreview(None, quiz.title, questions)

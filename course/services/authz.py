@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.errors import NotFound, PermissionDenied
@@ -46,3 +47,22 @@ def managed_class(session: Session, actor: Actor, class_id: int) -> ClassRow:
     if row is None or (row.instructor_id != actor.id and not actor.is_admin):
         raise NotFound("No such class.")
     return row
+
+
+def require_course_author(session: Session, actor: Actor, course_id: str) -> None:
+    """Editing a course's content (and seeing its answer keys there): administrators,
+    and instructors who run a class of that course. Learners and other instructors get
+    403 (courses are public, so there is nothing to hide by answering 404)."""
+    require_staff(actor)
+    if actor.is_admin:
+        return
+    teaches = session.scalar(
+        select(ClassRow.id)
+        .where(ClassRow.instructor_id == actor.id, ClassRow.course_id == course_id)
+        .limit(1)
+    )
+    if teaches is None:
+        raise PermissionDenied(
+            "Only instructors who run a class of this course (and administrators) can "
+            "edit its content: create a class of it on the Teach page first."
+        )

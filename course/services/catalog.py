@@ -145,13 +145,3 @@ def _referenced(session: Session, course_id: str, path: str) -> bool:
         or_(*(LessonRow.html.contains(q, autoescape=True) for q in quoted)),
     )
     return session.execute(query.limit(1)).first() is not None
-
-
-def content_root(session: Session, course_id: str) -> Path:
-    """Where a course's authoring files live (the root it was last synced from)."""
-    with session.begin():
-        read_only(session)
-        course = session.get(CourseRow, course_id)
-        if course is None or not course.content_root:
-            raise NotFound(f"No course '{course_id}'.")
-        return Path(course.content_root)

@@ -1,8 +1,21 @@
-"""Use cases: validate a content root, and sync it into the database."""
+"""Use cases: validate content, sync a content root from disk, publish file versions.
+
+The database's file versions (``store.content.ContentFile``) are the record of what a
+course serves. ``course sync`` reads a content root and merges it per file with those
+versions (see :func:`sync_root`); a web edit adds a version without touching the root
+(``services.authoring``). Either way the whole set of newest files is validated first
+and served rows are rebuilt from it in the same transaction as the new versions.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import dataclasses
+import enum
+import hashlib
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,25 +23,31 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.clock import Clock
-from course.content.diagnostics import Report
-from course.content.loader import load_root, published, unpublished
+from course.content.diagnostics import Diagnostic, Report
+from course.content.loader import QUIZ_SUFFIXES, load_root, published, unpublished
 from course.content.model import ContentBundle, Quiz
-from course.errors import ContentInvalid
+from course.errors import Conflict, ContentInvalid
 from course.grading.examples import check_examples
 from course.services import reviews
+from course.store import content as store
 from course.store.content import (
+    ContentFile,
     ContentVersion,
     CourseRow,
+    DiskBaseline,
+    FileOrigin,
     LessonRow,
     QuestionRevision,
     QuestionRow,
     QuizRow,
 )
 
+DISK_AUTHOR = "disk"  # the author label of versions read from a content root
+
 
 @dataclass(frozen=True)
 class SyncResult:
-    """What a sync did."""
+    """What a sync or a publish did."""
 
     course_id: str
     version_id: int
@@ -37,7 +56,25 @@ class SyncResult:
     added: int = 0
     updated: int = 0
     retired: int = 0
+    # Files whose web version was kept because their disk copy had not changed since
+    # the last sync (or because --keep-web said so); files taken from disk.
+    kept_web: tuple[str, ...] = ()
+    from_disk: tuple[str, ...] = ()
+    # (path, version number) of each file version this publish stored.
+    stored: tuple[tuple[str, int], ...] = ()
     drafts: tuple[str, ...] = ()  # validated but not published (draft: true)
+
+
+class Superseded(Conflict):
+    """Another publish landed between reading the files and storing new versions."""
+
+
+class Prefer(enum.StrEnum):
+    """How ``course sync`` settles a file changed both on the web and on disk."""
+
+    REFUSE = "refuse"
+    DISK = "disk"
+    WEB = "web"
 
 
 def validate_root(root: Path) -> tuple[ContentBundle | None, Report]:
@@ -46,19 +83,278 @@ def validate_root(root: Path) -> tuple[ContentBundle | None, Report]:
     return (bundle if report.ok else None), report
 
 
-def sync_root(session: Session, clock: Clock, root: Path) -> SyncResult:
-    """Validate ``root`` and load it in one transaction, versioned by content hash.
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
-    Idempotent: syncing the same files again changes nothing. A broken root raises
-    :class:`ContentInvalid` and leaves the database as it was.
+
+def disk_files(root: Path) -> dict[str, bytes]:
+    """The authoring files of a content root, by relative path (the files the loader
+    reads: ``course.yaml``, ``lessons/*.md``, ``quizzes/*.yaml``)."""
+    files: dict[str, bytes] = {}
+    if (root / "course.yaml").is_file():
+        files["course.yaml"] = (root / "course.yaml").read_bytes()
+    for folder, suffixes in (("lessons", (".md",)), ("quizzes", QUIZ_SUFFIXES)):
+        if not (root / folder).is_dir():
+            continue
+        for path in sorted((root / folder).iterdir()):
+            if path.is_file() and path.suffix.lower() in suffixes:
+                files[f"{folder}/{path.name}"] = path.read_bytes()
+    return files
+
+
+def _relative(diagnostic: Diagnostic, prefix: str) -> Diagnostic:
+    if diagnostic.path.startswith(prefix):
+        return dataclasses.replace(diagnostic, path=diagnostic.path[len(prefix) :])
+    return diagnostic
+
+
+def validate_files(
+    files: Mapping[str, bytes], course_id: str, media_root: Path
+) -> tuple[ContentBundle | None, Report]:
+    """Validate a set of authoring files (path → bytes) as one content root.
+
+    They are written to a private temporary folder (named after the course, so a root
+    without ``course.yaml`` keeps its id); media are looked up in ``media_root``.
+    Diagnostics and the bundle's lesson and quiz paths are relative (``lessons/x.md``).
+    """
+    with tempfile.TemporaryDirectory(prefix="course-content-") as tmp:
+        root = Path(tmp) / course_id
+        for rel, data in files.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        (root / "lessons").mkdir(parents=True, exist_ok=True)
+        bundle, report = load_root(root, check_examples, media_root=media_root)
+    prefix = str(root) + os.sep
+    report = Report(
+        [_relative(p, prefix) for p in report.problems],
+        [_relative(w, prefix) for w in report.warnings],
+    )
+    if bundle is None or not report.ok:
+        return None, report
+    bundle = dataclasses.replace(
+        bundle,
+        lessons=tuple(
+            dataclasses.replace(les, path=les.path.removeprefix(prefix)) for les in bundle.lessons
+        ),
+        quizzes=tuple(
+            dataclasses.replace(q, path=q.path.removeprefix(prefix)) for q in bundle.quizzes
+        ),
+        root=str(media_root.resolve()),
+    )
+    return bundle, report
+
+
+@dataclass(frozen=True)
+class Served:
+    """The files a course serves now, and the marker of that state."""
+
+    course_id: str
+    files: dict[str, ContentFile]
+    head: int
+    media_root: Path
+
+    def data(self) -> dict[str, bytes]:
+        return {path: row.data for path, row in self.files.items() if row.data is not None}
+
+
+def served(session: Session, course_id: str) -> Served | None:
+    """The newest file versions of a course (None when the course has none yet: it was
+    synced before file versions existed, or never). Call inside a transaction."""
+    course = session.get(CourseRow, course_id)
+    files = store.current_files(session, course_id)
+    if course is None or not files:
+        return None
+    return Served(course_id, files, store.head(session, course_id), Path(course.content_root))
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A file version to record with a publish (``data`` None: the file is removed)."""
+
+    path: str
+    data: bytes | None
+    origin: FileOrigin
+    author: str
+    author_id: int | None = None
+    message: str = ""
+
+
+def commit_versions(
+    session: Session,
+    clock: Clock,
+    bundle: ContentBundle,
+    versions: list[NewVersion],
+    expected_head: int,
+    baselines: Mapping[str, str | None] | None = None,
+) -> SyncResult:
+    """Record file versions and serve ``bundle`` (validated from exactly those files) in
+    one transaction.
+
+    Raises:
+        Superseded: another publish landed since ``expected_head`` was read (nothing
+            is written; the caller validates again on the new state).
+    """
+    course_id = bundle.course.id
+    with session.begin():
+        # Serialize publishes of a course: SQLite's BEGIN IMMEDIATE already does; on
+        # PostgreSQL the course row's lock does (a first sync has no row, and no rival).
+        session.get(CourseRow, course_id, with_for_update=True)
+        if store.head(session, course_id) != expected_head:
+            raise Superseded("The course's content changed meanwhile; check and publish again.")
+        # Drafts (contract v1.1) are validated with the rest but never reach learners.
+        result = _apply(session, clock, published(bundle))
+        revisions = store.revisions(session, course_id)
+        now = clock.now()
+        stored = []
+        for version in versions:
+            stored.append((version.path, revisions.get(version.path, 0) + 1))
+            session.add(
+                ContentFile(
+                    course_id=course_id,
+                    path=version.path,
+                    revision=stored[-1][1],
+                    data=version.data,
+                    sha256="" if version.data is None else sha256(version.data),
+                    origin=version.origin,
+                    author_id=version.author_id,
+                    author=version.author[:200],
+                    created_at=now,
+                    message=version.message,
+                    version_id=result.version_id,
+                )
+            )
+        if baselines is not None:
+            known = store.baselines(session, course_id)
+            for path, digest in baselines.items():
+                row = known.get(path)
+                if digest is None:
+                    if row is not None:
+                        session.delete(row)
+                elif row is None:
+                    session.add(
+                        DiskBaseline(course_id=course_id, path=path, sha256=digest, synced_at=now)
+                    )
+                else:
+                    row.sha256, row.synced_at = digest, now
+        session.flush()
+    return dataclasses.replace(result, stored=tuple(stored), drafts=tuple(unpublished(bundle)))
+
+
+@dataclass(frozen=True)
+class _Merge:
+    files: dict[str, bytes]
+    versions: list[NewVersion]
+    baselines: dict[str, str | None]
+    kept_web: tuple[str, ...]
+    from_disk: tuple[str, ...]
+    conflicts: tuple[str, ...]
+
+
+def _merge(
+    disk: dict[str, bytes],
+    current: Served | None,
+    base: dict[str, str],
+    prefer: Prefer,
+    author: str,
+) -> _Merge:
+    """Merge a content root into the course's file versions, file by file.
+
+    For each path, with D its disk hash, W its served hash and B its hash at the last
+    sync: D == W nothing to do; W == B (not edited on the web since) take disk; D == B
+    (not changed on disk since) keep the web version; otherwise both changed: a
+    conflict, settled by ``prefer``.
+    """
+    web = {} if current is None else current.data()
+    files: dict[str, bytes] = {}
+    versions: list[NewVersion] = []
+    baselines: dict[str, str | None] = {}
+    kept: list[str] = []
+    taken: list[str] = []
+    conflicts: list[str] = []
+    for path in sorted(set(disk) | set(web) | set(base)):
+        d = sha256(disk[path]) if path in disk else None
+        w = sha256(web[path]) if path in web else None
+        b = base.get(path)
+        take_disk = d != w and (w == b or current is None)
+        if d != w and not take_disk and d != b:
+            if prefer is Prefer.REFUSE:
+                conflicts.append(path)
+            take_disk = prefer is Prefer.DISK
+        if take_disk:
+            if path in disk:
+                files[path] = disk[path]
+            versions.append(NewVersion(path, disk.get(path), FileOrigin.DISK, author))
+            taken.append(path)
+        else:
+            if path in web:
+                files[path] = web[path]
+            if d != w:
+                kept.append(path)
+        baselines[path] = d
+    return _Merge(files, versions, baselines, tuple(kept), tuple(taken), tuple(conflicts))
+
+
+def _conflict_message(conflicts: tuple[str, ...], current: Served | None) -> str:
+    lines = [
+        "these files were edited on the web and also changed on disk since the last sync; "
+        "nothing was changed:"
+    ]
+    for path in conflicts:
+        row = current.files.get(path) if current is not None else None
+        if row is None:
+            lines.append(f"  {path} (not served now)")
+        else:
+            when = f"{row.created_at:%Y-%m-%d %H:%M} UTC"
+            lines.append(f"  {path} (served: version {row.revision} by {row.author}, {when})")
+    lines.append(
+        "Compare them with `course export-content DIR`, then run `course sync --keep-web` "
+        "to keep the web versions or `course sync --take-disk` to serve the disk files "
+        "(the web versions stay in each file's history)."
+    )
+    return "\n".join(lines)
+
+
+def sync_root(
+    session: Session,
+    clock: Clock,
+    root: Path,
+    prefer: Prefer = Prefer.REFUSE,
+    author: str = DISK_AUTHOR,
+) -> SyncResult:
+    """Validate ``root`` and merge it, file by file, into the course's file versions.
+
+    Files changed on disk since the last sync are taken; files edited on the web and
+    unchanged on disk keep their web version; a file changed on both sides is a
+    conflict: with ``prefer`` REFUSE nothing is written and :class:`Conflict` names
+    the files. Idempotent: syncing the same files again changes nothing.
+
+    Raises:
+        ContentInvalid: the root, or the root merged with the web versions, has
+            problems; the database is left as it was.
+        Conflict: files changed on both sides (``prefer`` REFUSE), or a publish landed
+            meanwhile.
     """
     bundle, report = validate_root(root)
     if bundle is None:
         raise ContentInvalid(report.lines())
+    course_id = bundle.course.id
+    disk = disk_files(root)
     with session.begin():
-        # Drafts (contract v1.1) are validated above but never reach learners.
-        result = _apply(session, clock, published(bundle))
-    return replace(result, drafts=tuple(unpublished(bundle)))
+        current = served(session, course_id)
+        base = {path: row.sha256 for path, row in store.baselines(session, course_id).items()}
+        head = store.head(session, course_id)
+    merge = _merge(disk, current, base, prefer, author)
+    if merge.conflicts:
+        raise Conflict(_conflict_message(merge.conflicts, current))
+    if merge.files != disk:
+        bundle, report = validate_files(merge.files, course_id, root)
+        if bundle is None:
+            kept = ", ".join(merge.kept_web)
+            header = f"(the disk files merged with the web versions of {kept})"
+            raise ContentInvalid([header, *report.lines()])
+    result = commit_versions(session, clock, bundle, merge.versions, head, merge.baselines)
+    return dataclasses.replace(result, kept_web=merge.kept_web, from_disk=merge.from_disk)
 
 
 def _apply(session: Session, clock: Clock, bundle: ContentBundle) -> SyncResult:
@@ -67,7 +363,7 @@ def _apply(session: Session, clock: Clock, bundle: ContentBundle) -> SyncResult:
     if course is not None:
         current = session.get(ContentVersion, course.version_id)
         if current is not None and current.content_hash == bundle.content_hash:
-            course.content_root = bundle.root  # the same files may have moved
+            course.content_root = bundle.root  # the same files (and media) may have moved
             return SyncResult(info.id, current.id, bundle.content_hash, changed=False)
     version = session.scalar(
         select(ContentVersion).where(

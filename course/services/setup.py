@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.services.accounts import create_user
-from course.services.content_sync import SyncResult, sync_root
+from course.services.content_sync import SyncResult, sync_root, validate_root
 from course.store import migrate
 from course.store.content import CourseRow
 from course.store.users import Role, get_by_email
@@ -44,6 +44,8 @@ def initialize(
         has_course = session.scalar(select(CourseRow.id).limit(1)) is not None
     if not has_course:
         result.sync = sync_root(session, clock, content)
+    else:
+        relink_content_root(session, content)
     if demo:
         for email, name, role in DEMO_ACCOUNTS:
             with session.begin():
@@ -55,3 +57,24 @@ def initialize(
             create_user(session, clock, email, password, name, role)
             result.demo_logins.append((email, password, role))
     return result
+
+
+def relink_content_root(session: Session, content: Path) -> None:
+    """Point a course whose content root is gone (the package reinstalled elsewhere) at
+    ``content`` when that root holds the same course. Served files come from the
+    database's versions either way; the root is where media files are read from."""
+    with session.begin():
+        lost = [
+            course.id
+            for course in session.scalars(select(CourseRow))
+            if not Path(course.content_root).is_dir()
+        ]
+    if not lost or not content.is_dir():
+        return
+    bundle, _ = validate_root(content)
+    if bundle is None or bundle.course.id not in lost:
+        return
+    with session.begin():
+        course = session.get(CourseRow, bundle.course.id)
+        if course is not None:
+            course.content_root = str(content.resolve())

@@ -1,17 +1,32 @@
-"""Synced content: courses, content versions, lessons, quizzes and questions.
+"""Content: every version of every authoring file, and the rows served from them.
 
-Content files are the authoring source; these rows are what the app serves. Rows are
-keyed by the authors' stable slugs; a removed lesson, quiz or question is retired
+The database's file versions (``content_files``) are the record of a course: a web edit
+adds one, ``course sync`` adds one per file changed on disk. Courses, lessons, quizzes
+and questions are what the app serves, rebuilt from the newest files at each publish.
+Rows are keyed by the authors' stable slugs; a removed lesson, quiz or question is retired
 (``retired_at`` set), never deleted, so learner history keeps its meaning.
 """
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from course.store.base import Base, UTCDateTime
 
@@ -108,3 +123,129 @@ class QuestionRevision(Base):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("content_versions.id"))
     definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# --- The record of what is served: every content file's versions ------------------------
+
+
+class FileOrigin(enum.StrEnum):
+    """Where a version of a content file came from."""
+
+    DISK = "disk"  # `course sync` (or the first start) read it from a content root
+    WEB = "web"  # an instructor uploaded, pasted or edited it in the browser
+    REVERT = "revert"  # an instructor brought back an earlier version
+
+
+class ContentFile(Base):
+    """One version of one authoring file of a course (``lessons/x.md``, ``quizzes/y.yaml``,
+    ``course.yaml``): the bytes, who made it, when and why.
+
+    Append-only. The newest version of each path is what the course serves; ``data``
+    None records that the file was removed. Web edits live only here, never in the
+    content root, so a reinstall of the package cannot undo them.
+    """
+
+    __tablename__ = "content_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[str] = mapped_column(String(100))
+    path: Mapped[str] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    sha256: Mapped[str] = mapped_column(String(64), default="")
+    origin: Mapped[FileOrigin] = mapped_column(
+        Enum(
+            FileOrigin,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    # A signed-in user (the label stays when the account goes), or SYSTEM_CLI / "disk".
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    message: Mapped[str] = mapped_column(Text, default="")
+    # The content version this file version was first served in.
+    version_id: Mapped[int] = mapped_column(ForeignKey("content_versions.id"))
+
+    __table_args__ = (
+        UniqueConstraint("course_id", "path", "revision"),
+        Index("ix_content_files_course_id_path", "course_id", "path"),
+    )
+
+
+class DiskBaseline(Base):
+    """The hash of each file of the content root as the last ``course sync`` read it.
+
+    A file whose disk copy still has this hash was not changed on disk since, so a web
+    edit of it is kept; one changed on both sides is a conflict the operator settles.
+    """
+
+    __tablename__ = "content_disk_baselines"
+
+    course_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    path: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def current_files(session: Session, course_id: str) -> dict[str, ContentFile]:
+    """path → the newest version of each file the course serves (removed ones left out).
+
+    One query that loads only the newest version of each path, not the whole history.
+    """
+    newest = (
+        select(ContentFile.path, func.max(ContentFile.revision).label("revision"))
+        .where(ContentFile.course_id == course_id)
+        .group_by(ContentFile.path)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(ContentFile)
+        .join(
+            newest,
+            (ContentFile.path == newest.c.path) & (ContentFile.revision == newest.c.revision),
+        )
+        .where(ContentFile.course_id == course_id)
+    )
+    return {row.path: row for row in rows if row.data is not None}
+
+
+def revisions(session: Session, course_id: str) -> dict[str, int]:
+    """path → the number of its newest version."""
+    query = (
+        select(ContentFile.path, func.max(ContentFile.revision))
+        .where(ContentFile.course_id == course_id)
+        .group_by(ContentFile.path)
+    )
+    return {path: int(number) for path, number in session.execute(query)}
+
+
+def head(session: Session, course_id: str) -> int:
+    """The id of the newest file version of a course (0 if none): changes when any
+    file does, so a writer can tell that someone published meanwhile."""
+    value = session.scalar(
+        select(func.max(ContentFile.id)).where(ContentFile.course_id == course_id)
+    )
+    return int(value or 0)
+
+
+def history(session: Session, course_id: str, path: str) -> list[ContentFile]:
+    """The versions of one file, newest first."""
+    return list(
+        session.scalars(
+            select(ContentFile)
+            .where(ContentFile.course_id == course_id, ContentFile.path == path)
+            .order_by(ContentFile.revision.desc())
+        )
+    )
+
+
+def baselines(session: Session, course_id: str) -> dict[str, DiskBaseline]:
+    return {
+        row.path: row
+        for row in session.scalars(select(DiskBaseline).where(DiskBaseline.course_id == course_id))
+    }

@@ -9,10 +9,11 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from course.errors import ContentInvalid, InvalidInput
+from course.errors import Conflict, ContentInvalid, InvalidInput
+from course.inputs import parse_int, scrub, unstorable
 from course.services import analysis, authoring, catalog, classes, dashboard, exports
 from course.services.accounts import list_users, set_role
-from course.services.authz import Actor, require_staff
+from course.services.authz import Actor
 from course.store.users import Role
 from course.web import charts
 from course.web.db import get_session
@@ -149,47 +150,178 @@ def responses(class_id: int) -> ResponseReturnValue:
     return _csv(data, f"responses-class-{class_id}.csv")
 
 
+def _published_flash(published: authoring.Published) -> None:
+    result = published.sync
+    if published.revision == 0:
+        flash(f"{published.path} is already so; nothing was published.", "info")
+        return
+    flash(
+        f"Published {published.path} as version {published.revision}: content "
+        f"{result.content_hash[:12]} ({result.added} added, {result.updated} updated, "
+        f"{result.retired} retired).",
+        "info",
+    )
+    if result.drafts:
+        names = ", ".join(result.drafts)
+        flash(f"Stored but not shown to learners (draft: true): {names}.", "info")
+    for warning in published.warnings:
+        flash(f"Warning, line {warning.line}: {warning.message}", "info")
+
+
 @bp.route("/teach/courses/<course_id>/author", methods=["GET", "POST"])
 def author(course_id: str) -> ResponseReturnValue:
-    require_staff(actor())
-    root = catalog.content_root(get_session(), course_id)
+    session = get_session()
+    files = authoring.list_files(session, clock(), actor(), course_id)
+    page: dict[str, object] = {"course_id": course_id, "files": files, "preview": None}
+    page["error"] = None
     if request.method == "GET":
-        return render_template(
-            "teach/author.html", course_id=course_id, preview=None, text="", filename=""
-        )
+        return render_template("teach/author.html", **page, text="", filename="", message="")
     upload = request.files.get("file")
     data = upload.read() if upload and upload.filename else request.form.get("text", "").encode()
     filename = upload.filename if upload and upload.filename else request.form.get("filename", "")
-    if request.form.get("action") == "publish":
-        try:
-            published = authoring.publish(get_session(), clock(), actor(), root, filename, data)
-        except ContentInvalid:
-            pass  # shown below with the preview, line by line
-        else:
-            result = published.sync
-            flash(
-                f"Published: content {result.content_hash[:12]} ({result.added} added, "
-                f"{result.updated} updated, {result.retired} retired).",
-                "info",
-            )
-            for warning in published.warnings:
-                flash(f"Warning, line {warning.line}: {warning.message}", "info")
-            return redirect(url_for("teach.author", course_id=course_id))
-    checked = authoring.preview(actor(), root, filename, data)
-    status = 200 if checked.ok else 422
+    message = request.form.get("message", "")
+    text = data.decode("utf-8", errors="replace")
+    form = {"text": scrub(text), "filename": scrub(filename), "message": scrub(message)}
+    try:
+        for typed in (text, filename, message):
+            _typed(typed)
+        if request.form.get("action") == "publish":
+            try:
+                published = authoring.publish(
+                    session, clock(), actor(), course_id, filename, data, message
+                )
+            except ContentInvalid:
+                pass  # shown below with the preview, line by line
+            else:
+                _published_flash(published)
+                return redirect(url_for("teach.author", course_id=course_id))
+        checked = authoring.preview(session, clock(), actor(), course_id, filename, data)
+    except (InvalidInput, Conflict) as exc:  # the typed text is shown back, never lost
+        return render_template("teach/author.html", **{**page, "error": exc}, **form), exc.status
+    if request.form.get("action") == "learner" and (full := _full_preview(checked)):
+        return full
+    page["preview"] = checked
+    form["filename"] = checked.filename
     return render_template(
-        "teach/author.html",
-        course_id=course_id,
-        preview=checked,
-        text=data.decode("utf-8", errors="replace"),
-        filename=checked.filename,
-    ), status
+        "teach/author.html", **page, **form, sample=_sample(checked)
+    ), 200 if checked.ok else 422
+
+
+def _sample(checked: authoring.AuthoredPreview | None) -> authoring.LearnerPreview | None:
+    """The learner's view of the previewed file (lesson page, question pages)."""
+    if checked is None or not checked.ok:
+        return None
+    return authoring.learner_preview(checked)
+
+
+def _full_preview(checked: authoring.AuthoredPreview) -> ResponseReturnValue | None:
+    """The learners' own page for the previewed file, in full ("Preview as learners
+    see it" opens it in a new tab); None when there is a problem to show instead."""
+    sample = _sample(checked)
+    if sample is None:
+        return None
+    if sample.lesson is not None:
+        flash(f"Preview of {checked.path}: nothing is published.", "info")
+        return render_template("lesson.html", lesson=sample.lesson)
+    return render_template("teach/preview_quiz.html", sample=sample, path=checked.path)
+
+
+@bp.route("/teach/courses/<course_id>/files/<path:path>/edit", methods=["GET", "POST"])
+def edit(course_id: str, path: str) -> ResponseReturnValue:
+    session = get_session()
+    opened = authoring.open_file(session, clock(), actor(), course_id, path)
+    page: dict[str, object] = {"course_id": course_id, "file": opened, "preview": None}
+    page["error"] = None
+    if request.method == "GET":
+        return render_template(
+            "teach/edit.html", **page, text=opened.text, base=opened.version.revision, message=""
+        )
+    text = request.form.get("text", "")
+    message = request.form.get("message", "")
+    form = {"text": scrub(text), "message": scrub(message), "base": request.form.get("base", "")}
+    base = parse_int(request.form.get("base"), low=0)
+    try:
+        for typed in (text, message):
+            _typed(typed)
+        data = text.replace("\r\n", "\n").encode()
+        if request.form.get("action") == "publish":
+            try:
+                published = authoring.publish(
+                    session, clock(), actor(), course_id, path, data, message, base_revision=base
+                )
+            except ContentInvalid:
+                pass  # shown below beside the lines
+            else:
+                _published_flash(published)
+                return redirect(url_for("teach.edit", course_id=course_id, path=path))
+        checked = authoring.preview(session, clock(), actor(), course_id, path, data)
+    except (InvalidInput, Conflict) as exc:  # the typed text is shown back, never lost
+        return render_template("teach/edit.html", **{**page, "error": exc}, **form), exc.status
+    if request.form.get("action") == "learner" and (full := _full_preview(checked)):
+        return full
+    page["preview"] = checked
+    return render_template(
+        "teach/edit.html", **page, **form, sample=_sample(checked)
+    ), 200 if checked.ok else 422
+
+
+def _version_number(raw: str | None, name: str) -> int:
+    value = parse_int(raw, low=1)
+    if value is None:
+        raise InvalidInput("Name a version by its number (1, 2, …).", field=name)
+    return value
+
+
+def _typed(text: str) -> None:
+    """Refuse text the database cannot store (the form shows it back, scrubbed)."""
+    bad = unstorable(text)
+    if bad is not None:
+        raise InvalidInput(f"The text contains {bad}; remove it and try again.", field="text")
+
+
+@bp.get("/teach/courses/<course_id>/files/<path:path>/history")
+def history(course_id: str, path: str) -> ResponseReturnValue:
+    versions = authoring.file_history(get_session(), clock(), actor(), course_id, path)
+    return render_template("teach/history.html", course_id=course_id, path=path, versions=versions)
+
+
+@bp.get("/teach/courses/<course_id>/files/<path:path>/diff")
+def diff(course_id: str, path: str) -> ResponseReturnValue:
+    old = _version_number(request.args.get("old"), "old")
+    new = _version_number(request.args.get("new"), "new")
+    result = authoring.diff(get_session(), actor(), course_id, path, old, new)
+    return render_template("teach/diff.html", course_id=course_id, diff=result)
+
+
+@bp.post("/teach/courses/<course_id>/files/<path:path>/revert")
+def revert(course_id: str, path: str) -> ResponseReturnValue:
+    revision = _version_number(request.form.get("revision"), "revision")
+    try:
+        published = authoring.revert(
+            get_session(),
+            clock(),
+            actor(),
+            course_id,
+            path,
+            revision,
+            request.form.get("message", ""),
+        )
+    except ContentInvalid as exc:
+        versions = authoring.file_history(get_session(), clock(), actor(), course_id, path)
+        return render_template(
+            "teach/history.html",
+            course_id=course_id,
+            path=path,
+            versions=versions,
+            refused=(revision, exc.lines),
+        ), 422
+    _published_flash(published)
+    return redirect(url_for("teach.history", course_id=course_id, path=path))
 
 
 @bp.get("/teach/courses/<course_id>/content.zip")
 def content_zip(course_id: str) -> ResponseReturnValue:
-    require_staff(actor())
-    data = authoring.content_zip(actor(), catalog.content_root(get_session(), course_id))
+    data = authoring.content_zip(get_session(), clock(), actor(), course_id)
     return Response(
         data,
         mimetype="application/zip",

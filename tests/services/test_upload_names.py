@@ -1,20 +1,27 @@
-"""THREATS 31: authored uploads never place a file outside the content root, and no
-archive is ever extracted (the engine takes one lesson or quiz file at a time)."""
+"""THREATS 31: authored uploads never place a file outside the course's lessons/ or
+quizzes/, and no archive is ever extracted (the engine takes one lesson or quiz file at
+a time). Nothing is ever written to disk: a file becomes a version in the database."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
+from course.clock import FixedClock
 from course.errors import InvalidInput, PermissionDenied
 from course.services import authoring
 from course.services.authz import Actor
 from course.store.users import Role
+from tests.factories import COURSE, REPO, make_user
 
-REPO = Path(__file__).resolve().parents[2]
 QUIZ = b"id: uploaded\ntitle: Uploaded\nlesson: soviet-union-ww2\nquestions: []\n"
-STAFF = Actor(1, Role.INSTRUCTOR)
+
+
+@pytest.fixture
+def admin(session: Session, clock: FixedClock, synced: None) -> Actor:
+    return Actor(make_user(session, clock, "admin@example.org", role=Role.ADMIN).id, Role.ADMIN)
 
 
 @pytest.mark.parametrize(
@@ -26,28 +33,43 @@ STAFF = Actor(1, Role.INSTRUCTOR)
         "quiz.yaml.exe",
         ".hidden.yaml",
         "UPPER/..",
-        "..\\..\\evil.yaml",  # backslashes are not separators here: refused as a name
         "",
     ],
 )
-def test_archives_and_odd_names_are_refused(name: str) -> None:
+def test_archives_and_odd_names_are_refused(
+    name: str, session: Session, clock: FixedClock, admin: Actor
+) -> None:
     with pytest.raises(InvalidInput, match="Name the file like"):
-        authoring.preview(STAFF, REPO, name, QUIZ)
+        authoring.preview(session, clock, admin, COURSE, name, QUIZ)
 
 
 @pytest.mark.parametrize(
     "name",
-    ["../../etc/evil.yaml", "/etc/evil.yaml", "quizzes/../../evil.yaml"],
+    ["../../etc/evil.yaml", "/etc/evil.yaml", "quizzes/../../evil.yaml", "..\\..\\evil.yaml"],
 )
-def test_path_parts_are_dropped_so_files_stay_in_the_root(name: str) -> None:
-    checked = authoring.preview(STAFF, REPO, name, QUIZ)
+def test_path_parts_are_dropped_so_files_stay_in_the_root(
+    name: str, session: Session, clock: FixedClock, admin: Actor
+) -> None:
+    checked = authoring.preview(session, clock, admin, COURSE, name, QUIZ)
     assert checked.filename == "evil.yaml"  # only the last part names the file
-    for problem in checked.problems:  # reported, if at all, inside the root's quizzes/
-        assert "/quizzes/evil.yaml" in problem.path
+    assert checked.path == "quizzes/evil.yaml"
+    for problem in checked.problems:  # reported, if at all, as the course's quizzes/
+        assert problem.path == "quizzes/evil.yaml"
     assert not (REPO.parent / "evil.yaml").exists()
     assert not Path("/etc/evil.yaml").exists()
 
 
-def test_learners_cannot_preview() -> None:
+def test_learners_cannot_preview(session: Session, clock: FixedClock, synced: None) -> None:
+    learner = make_user(session, clock, "kim@example.org")
     with pytest.raises(PermissionDenied):
-        authoring.preview(Actor(2, Role.LEARNER), REPO, "quiz.yaml", QUIZ)
+        authoring.preview(session, clock, Actor(learner.id, Role.LEARNER), COURSE, "q.yaml", QUIZ)
+
+
+def test_instructors_of_other_courses_cannot_preview(
+    session: Session, clock: FixedClock, synced: None
+) -> None:
+    teacher = make_user(session, clock, "t@example.org", role=Role.INSTRUCTOR)
+    with pytest.raises(PermissionDenied, match="run a class of this course"):
+        authoring.preview(
+            session, clock, Actor(teacher.id, Role.INSTRUCTOR), COURSE, "q.yaml", QUIZ
+        )

@@ -9,9 +9,10 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
+from course.services.authz import Actor
 from course.services.content_sync import sync_root
 from course.store.users import Role
-from tests.factories import COURSE, AuthActions, course_copy, make_user
+from tests.factories import COURSE, AuthActions, course_copy, make_class, make_user
 
 QUIZ = """id: harbin-quiz
 title: Harbin
@@ -30,7 +31,8 @@ def test_preview_and_publish_show_the_id_warning(
 ) -> None:
     root = course_copy(tmp_path / "content")
     sync_root(session, clock, root)  # a writable copy of the course
-    make_user(session, clock, "teacher@example.org", role=Role.INSTRUCTOR)
+    account = make_user(session, clock, "teacher@example.org", role=Role.INSTRUCTOR)
+    make_class(session, clock, Actor(account.id, Role.INSTRUCTOR), "9B", COURSE)
     teacher = auth.on(auth.login_as("teacher@example.org"))
     path = f"/teach/courses/{COURSE}/author"
     form = {"filename": "harbin.yaml", "text": QUIZ}
@@ -44,5 +46,6 @@ def test_preview_and_publish_show_the_id_warning(
     page = teacher.post(path, {**form, "action": "publish"}, token_from=path)
     assert page.status_code == 302  # a warning never blocks publishing
     html = teacher.client.get(path).get_data(as_text=True)
-    assert "Published: content" in html and "Warning, line 5:" in html
-    assert (root / "quizzes" / "harbin.yaml").exists()
+    assert "Published quizzes/harbin.yaml as version 1: content" in html
+    assert "Warning, line 5:" in html
+    assert not (root / "quizzes" / "harbin.yaml").exists()  # stored in the database only

@@ -15,11 +15,21 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.services import classes
 from course.services.authz import Actor
-from course.services.content_sync import validate_root
+from course.services.content_sync import sync_root, validate_root
 from course.store.users import Role
-from tests.factories import AuthActions, answer_path, attempt_id_from, field, make_class, make_user
+from tests.factories import (
+    REPO,
+    AuthActions,
+    answer_path,
+    attempt_id_from,
+    course_copy,
+    field,
+    make_class,
+    make_user,
+)
 
 COURSE = "ww2-soviet-union"
+QFILE = "quizzes/soviet-union-ww2.yaml"
 
 
 def logged_in(app: Flask, email: str) -> FlaskClient:
@@ -63,8 +73,15 @@ MATRIX = [
     ("/teach/classes/{c}/quizzes/soviet-union-ww2-quiz", [302, 403, 403, 200, 404, 200]),
     ("/teach/classes/{c}/gradebook.csv", [302, 403, 403, 200, 404, 200]),
     ("/teach/classes/{c}/responses.csv", [302, 403, 403, 200, 404, 200]),
-    ("/teach/courses/ww2-soviet-union/author", [302, 403, 403, 200, 200, 200]),
-    ("/teach/courses/ww2-soviet-union/content.zip", [302, 403, 403, 200, 200, 200]),
+    # Content: the course's instructors (a class of it) and admins only.
+    ("/teach/courses/ww2-soviet-union/author", [302, 403, 403, 200, 403, 200]),
+    ("/teach/courses/ww2-soviet-union/content.zip", [302, 403, 403, 200, 403, 200]),
+    (f"/teach/courses/ww2-soviet-union/files/{QFILE}/edit", [302, 403, 403, 200, 403, 200]),
+    (f"/teach/courses/ww2-soviet-union/files/{QFILE}/history", [302, 403, 403, 200, 403, 200]),
+    (
+        f"/teach/courses/ww2-soviet-union/files/{QFILE}/diff?old=1&new=1",
+        [302, 403, 403, 200, 403, 200],
+    ),
     ("/admin/users", [302, 403, 403, 403, 403, 200]),
     ("/attempts/{a}", [302, 200, 404, 404, 404, 404]),
     ("/classes", [302, 200, 200, 200, 200, 200]),
@@ -76,6 +93,14 @@ POSTS = [
     ("/teach/classes", {"course_id": COURSE, "name": "X"}, [302, 403, 403, 302, 302, 302]),
     ("/teach/classes/{c}/code", {}, [302, 403, 403, 302, 404, 302]),
     ("/teach/classes/{c}/members/{l}/remove", {}, [302, 403, 403, 302, 404, 302]),
+    (
+        f"/teach/courses/ww2-soviet-union/files/{QFILE}/revert",
+        {"revision": "1"},
+        # Version 1 is the served one: nothing to bring back, a note says so. The other
+        # instructor created a class of the course above, so teaches it now.
+        [302, 403, 403, 302, 302, 302],
+    ),
+    # Last: a role change ends the learner's sessions.
     ("/admin/users/{l}/role", {"role": "instructor"}, [302, 403, 403, 403, 403, 302]),
 ]
 
@@ -134,16 +159,8 @@ def test_join_link_and_assignments_page(app: Flask, world: dict[str, object]) ->
 def test_web_authoring_preview_publish_and_zip(
     app: Flask, world: dict[str, object], tmp_path: Path, session: Session, clock: FixedClock
 ) -> None:
-    import shutil
-
-    from course.services.content_sync import sync_root
-    from tests.factories import REPO
-
-    root = tmp_path / "content"
-    for part in ("lessons", "quizzes", "media"):
-        shutil.copytree(REPO / part, root / part)
-    shutil.copy(REPO / "course.yaml", root / "course.yaml")
-    sync_root(session, clock, root)  # the course now lives in a writable root
+    root = course_copy(tmp_path / "content")
+    sync_root(session, clock, root)  # a root the test can watch: publishing never writes it
     teacher = logged_in(app, "teacher@example.org")
     path = f"/teach/courses/{COURSE}/author"
     broken = (
@@ -165,7 +182,10 @@ def test_web_authoring_preview_publish_and_zip(
         {"filename": "extra.yaml", "text": fixed, "action": "publish"},
         token_from=path,
     )
-    assert done.status_code == 302 and (root / "quizzes" / "extra.yaml").exists()
+    assert done.status_code == 302
+    assert not (root / "quizzes" / "extra.yaml").exists()  # stored in the database only
+    served = teacher.get(f"/courses/{COURSE}/quizzes/extra")
+    assert served.status_code == 200 and "Extra" in served.get_data(as_text=True)
     traversal = AuthActions(teacher).post(
         path,
         {"filename": "../../evil.yaml", "text": fixed, "action": "preview"},
