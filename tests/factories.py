@@ -67,6 +67,13 @@ def bundled_questions(root: Path = REPO, quiz_id: str = QUIZ) -> dict[str, AnyQu
     return {q.id: q for quiz in bundle.quizzes if quiz.id == quiz_id for q in quiz.questions}
 
 
+def course_question_total(root: Path = REPO) -> int:
+    """Questions in every quiz of the bundled course (progress and decks count them all)."""
+    bundle, report = load_root(root)
+    assert bundle is not None, report.lines()
+    return sum(len(quiz.questions) for quiz in bundle.quizzes)
+
+
 def bundled_keys(root: Path = REPO, quiz_id: str = QUIZ) -> dict[str, str]:
     """question slug → its opaque key (position) in an attempt of the quiz ``quiz_id``
     (the bundled ``QUIZ``, which neither shuffles nor picks)."""

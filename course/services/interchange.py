@@ -11,6 +11,9 @@ import enum
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from course.content.loader import load_root
 from course.content.markdown import slugify
 from course.content.model import ContentBundle, Quiz
@@ -20,8 +23,10 @@ from course.interop import gift, moodle_xml
 from course.interop.convert import Conversion, build_quiz
 from course.interop.export import Export, export_gift, export_moodle_xml
 from course.interop.source import SourceQuestion
-from course.services.authz import Actor, require_staff
+from course.services.authz import Actor, require_course_author
 from course.services.content_sync import validate_root
+from course.store.content import LessonRow
+from course.store.engine import read_only
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 
@@ -87,10 +92,14 @@ def _lesson_for(root: Path, lesson: str | None, quiz_id: str | None = None) -> s
                     f"quiz id '{quiz_id}' is already used by {quiz.path}; choose another "
                     "with --quiz"
                 )
-    known = _lesson_ids(root, bundle)
+    return _pick_lesson(_lesson_ids(root, bundle), lesson, where=str(root))
+
+
+def _pick_lesson(known: set[str], lesson: str | None, where: str) -> str:
+    """The lesson a converted quiz belongs to: the one named, or the only one there is."""
     if lesson:
         if known and lesson not in known:
-            raise NotFound(f"no lesson '{lesson}' in {root}; lessons: {', '.join(sorted(known))}")
+            raise NotFound(f"no lesson '{lesson}' in {where}; lessons: {', '.join(sorted(known))}")
         return lesson
     if len(known) == 1:
         return next(iter(known))
@@ -189,8 +198,32 @@ def format_for(filename: str) -> Format:
     raise InvalidInput("Upload a GIFT file (.gift or .txt) or a Moodle XML export (.xml).")
 
 
+def import_lessons(session: Session, actor: Actor, course_id: str) -> list[str]:
+    """The lessons an imported quiz may belong to, for an author of the course.
+
+    Raises:
+        PermissionDenied: not an author of the course (see ``require_course_author``).
+    """
+    with session.begin():
+        read_only(session)
+        require_course_author(session, actor, course_id)
+        return list(
+            session.scalars(
+                select(LessonRow.slug)
+                .where(LessonRow.course_id == course_id, LessonRow.retired_at.is_(None))
+                .order_by(LessonRow.position)
+            )
+        )
+
+
 def preview_import(
-    actor: Actor, root: Path, filename: str, data: bytes, quiz_id: str, lesson: str
+    session: Session,
+    actor: Actor,
+    course_id: str,
+    filename: str,
+    data: bytes,
+    quiz_id: str,
+    lesson: str,
 ) -> Conversion:
     """Convert an uploaded GIFT/Moodle XML file for the browser: the report and the YAML,
     nothing written (publishing goes through the authoring page's validate-and-sync).
@@ -199,12 +232,12 @@ def preview_import(
         PermissionDenied: not an instructor. InvalidInput: malformed file (every
         ``line: message``), no lesson, a bad quiz id.
     """
-    require_staff(actor)
+    known = set(import_lessons(session, actor, course_id))
     fmt = format_for(filename)
     qid = quiz_id.strip() or slugify(Path(filename).stem)
     if not ID_PATTERN.fullmatch(qid):
         raise InvalidInput(f"{qid!r} is not a quiz id: use letters, digits, - and _.")
-    paired = _lesson_for(root, lesson.strip() or None)
+    paired = _pick_lesson(known, lesson.strip() or None, where=f"course '{course_id}'")
     conversion = convert_source(
         data, fmt, quiz_id=qid, lesson=paired, title=Path(filename).stem.replace("_", " ")
     )

@@ -27,7 +27,7 @@ from course.services.authz import Actor, managed_class
 from course.store.attempts import AnswerDraft, Attempt, LessonRead, Response
 from course.store.audit import ScoreChange
 from course.store.classes import Assignment, ClassRow, Membership
-from course.store.content import LessonRow, QuizRow
+from course.store.content import ContentFile, LessonRow, QuizRow
 from course.store.engine import read_only
 from course.store.review import ReviewCard, ReviewLog
 from course.store.users import User, UserSession
@@ -54,6 +54,7 @@ class Holding:
     owner: Clause  # user id → WHERE clause selecting that user's rows
     on_delete: OnDelete = OnDelete.DELETE
     secret: tuple[str, ...] = ()  # never exported
+    bulky: tuple[str, ...] = ()  # not about the person (a file's text): left out, by name
     private: bool = False  # only in the person's own export, never in a class export
     in_course: Callable[[str], Any] | None = None  # course id → WHERE clause (class export)
 
@@ -171,6 +172,17 @@ HOLDINGS: tuple[Holding, ...] = (
         on_delete=OnDelete.ANONYMIZE,
         private=True,
     ),
+    # Lesson and quiz versions they published in the browser: the course keeps them (its
+    # history), the author's name is cleared; the export lists them without their text.
+    Holding(
+        "content_versions_authored",
+        ContentFile,
+        "author_id",
+        lambda u: ContentFile.author_id == u,
+        on_delete=OnDelete.ANONYMIZE,
+        bulky=("data",),
+        private=True,
+    ),
     Holding(
         "profile",
         User,
@@ -209,7 +221,9 @@ def _value(value: Any) -> Any:
 
 
 def _rows(session: Session, holding: Holding, where: Any) -> list[dict[str, Any]]:
-    columns = [c for c in inspect(holding.model).columns if c.key not in holding.secret]
+    columns = [
+        c for c in inspect(holding.model).columns if c.key not in holding.secret + holding.bulky
+    ]
     result = session.execute(
         select(*columns).where(where).order_by(*inspect(holding.model).primary_key)
     )
@@ -228,6 +242,7 @@ def user_data(session: Session, clock: Clock, actor: Actor) -> dict[str, Any]:
         "exported_at": clock.now().isoformat(),
         "user_id": actor.id,
         "secrets_left_out": sorted(f"{h.name}.{c}" for h in HOLDINGS for c in h.secret),
+        "not_about_you_left_out": sorted(f"{h.name}.{c}" for h in HOLDINGS for c in h.bulky),
         **holdings,
     }
 

@@ -32,9 +32,11 @@ def moodle_folder() -> Path:
 
 @pytest.fixture
 def content_root(tmp_path: Path) -> Path:
-    """A content root holding the bundled lesson and no quiz."""
+    """A content root holding one bundled lesson (the seed article's) and no quiz, so an
+    import that names no lesson has exactly one to pair with."""
     root = tmp_path / "content"
-    shutil.copytree(REPO / "lessons", root / "lessons")
+    (root / "lessons").mkdir(parents=True)
+    shutil.copy(REPO / "lessons" / "soviet-union-ww2.md", root / "lessons")
     (root / "quizzes").mkdir()
     shutil.copy(REPO / "course.yaml", root / "course.yaml")
     return root

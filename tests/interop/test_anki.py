@@ -28,6 +28,7 @@ from tests.factories import (
     PASSWORD,
     AuthActions,
     bundled_questions,
+    course_question_total,
     make_instructor,
     make_learner,
     take_quiz,
@@ -96,7 +97,7 @@ def test_course_deck_is_for_instructors(
     teacher = make_instructor(session, clock)
     learner = make_learner(session, clock)
     deck = decks.course_deck(session, teacher, COURSE, "/")
-    assert deck.notes == len(bundled_questions())
+    assert deck.notes == course_question_total()
     with pytest.raises(PermissionDenied):
         decks.course_deck(session, learner, COURSE, "/")
 
@@ -123,7 +124,7 @@ def test_cli_export_anki(
     out = tmp_path / "deck.apkg"
     result = CliRunner().invoke(main, ["export-anki", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert len(read_notes(out.read_bytes(), tmp_path)) == len(bundled_questions())
+    assert len(read_notes(out.read_bytes(), tmp_path)) == course_question_total()
 
 
 def test_a_missing_library_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html as html_lib
 import io
-import shutil
 from pathlib import Path
 
 from flask import Flask
@@ -13,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.services.content_sync import sync_root
-from tests.factories import COURSE, PASSWORD, REPO, AuthActions, make_instructor
+from tests.factories import (
+    COURSE,
+    PASSWORD,
+    AuthActions,
+    course_copy,
+    make_class,
+    make_instructor,
+)
 
 DATA = Path(__file__).parent / "data"
 IMPORT = f"/teach/courses/{COURSE}/import"
@@ -26,15 +32,14 @@ def upload(browser: AuthActions, name: str, content: bytes, **fields: str) -> ob
 def test_upload_report_then_publish(
     app: Flask, auth: AuthActions, session: Session, clock: FixedClock, tmp_path: Path
 ) -> None:
-    root = tmp_path / "content"
-    for part in ("lessons", "quizzes"):
-        shutil.copytree(REPO / part, root / part)
-    shutil.copy(REPO / "course.yaml", root / "course.yaml")
+    root = course_copy(tmp_path / "content")
     sync_root(session, clock, root)
-    make_instructor(session, clock)
+    make_class(session, clock, make_instructor(session, clock))  # an author of the course
     teacher = auth.browser()
     teacher.login("teacher@example.org", PASSWORD)
-    page = upload(teacher, "eastern.gift", (DATA / "full.gift").read_bytes())
+    page = upload(
+        teacher, "eastern.gift", (DATA / "full.gift").read_bytes(), lesson="soviet-union-ww2"
+    )
     html = page.get_data(as_text=True)  # type: ignore[attr-defined]
     assert page.status_code == 200  # type: ignore[attr-defined]
     assert "line 48: essay &#39;Essay&#39;: dropped" in html
@@ -48,16 +53,22 @@ def test_upload_report_then_publish(
         token_from=f"/teach/courses/{COURSE}/author",
     )
     assert published.status_code == 302
-    assert (root / "quizzes" / "eastern.yaml").exists()
+    assert not (root / "quizzes" / "eastern.yaml").exists()  # a version in the database
+    assert teacher.client.get(f"/courses/{COURSE}/quizzes/eastern").status_code == 200
 
 
 def test_malformed_upload_lists_every_line(
     app: Flask, auth: AuthActions, session: Session, clock: FixedClock
 ) -> None:
-    make_instructor(session, clock)
+    make_class(session, clock, make_instructor(session, clock))
     teacher = auth.browser()
     teacher.login("teacher@example.org", PASSWORD)
-    page = upload(teacher, "bad.gift", b"First?{=a ~b}\n\nSecond?{#x}\n\n::Third{T}\n")
+    page = upload(
+        teacher,
+        "bad.gift",
+        b"First?{=a ~b}\n\nSecond?{#x}\n\n::Third{T}\n",
+        lesson="soviet-union-ww2",
+    )
     html = page.get_data(as_text=True)  # type: ignore[attr-defined]
     assert page.status_code == 422  # type: ignore[attr-defined]
     assert "3: &#39;x&#39; is not a number" in html and "5: &#39;::&#39; opens a title" in html
@@ -69,7 +80,15 @@ def test_malformed_upload_lists_every_line(
     assert wrong_kind.status_code == 422  # type: ignore[attr-defined]
 
 
-def test_learners_cannot_import(auth: AuthActions) -> None:
+def test_only_authors_of_the_course_can_import(
+    auth: AuthActions, session: Session, clock: FixedClock
+) -> None:
     learner = auth.browser()
     learner.signup("kim@example.org")
     assert learner.client.get(IMPORT).status_code == 403
+    make_instructor(session, clock, "other@example.org")  # teaches no class of the course
+    other = auth.browser()
+    other.login("other@example.org", PASSWORD)
+    assert other.client.get(IMPORT).status_code == 403
+    refused = upload(other, "eastern.gift", (DATA / "full.gift").read_bytes())
+    assert refused.status_code == 403  # type: ignore[attr-defined]

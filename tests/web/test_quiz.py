@@ -12,18 +12,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
-from course.content.loader import load_root
 from course.grading.registry import correct_answer
 from course.services.content_sync import sync_root
 from course.store.attempts import Attempt, Response
 from tests.factories import (
     KEYS,
-    REPO,
     AuthActions,
     answer_path,
     attempt_id_from,
     bundled_questions,
     course_copy,
+    course_question_total,
     end_mode,
     field,
     form_answer,
@@ -33,13 +32,6 @@ COURSE = "/courses/ww2-soviet-union"
 QUIZ = f"{COURSE}/quizzes/soviet-union-ww2-quiz"
 QUESTIONS = bundled_questions()
 SLUG_AT = {key: slug for slug, key in KEYS.items()}
-
-
-def course_question_total() -> int:
-    """Questions in every quiz of the bundled course (progress counts them all)."""
-    bundle, report = load_root(REPO)
-    assert bundle is not None, report.lines()
-    return sum(len(quiz.questions) for quiz in bundle.quizzes)
 
 
 def start(client: FlaskClient, quiz: str = QUIZ) -> int:
