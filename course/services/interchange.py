@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,14 +20,16 @@ from course.content.markdown import slugify
 from course.content.model import ContentBundle, Quiz
 from course.content.reader import ID_PATTERN
 from course.errors import Conflict, InvalidInput, NotFound
-from course.interop import gift, moodle_xml
+from course.interop import gift
 from course.interop.convert import Conversion, build_quiz
-from course.interop.export import Export, export_gift, export_moodle_xml
 from course.interop.source import SourceQuestion
 from course.services.authz import Actor, require_course_author
 from course.services.content_sync import validate_root
 from course.store.content import LessonRow
 from course.store.engine import read_only
+
+if TYPE_CHECKING:
+    from course.interop.export import Export
 
 MAX_SOURCE_BYTES = 20 * 1024 * 1024
 
@@ -64,6 +67,8 @@ def read_source(data: bytes, fmt: Format) -> tuple[list[SourceQuestion], list[st
             ) from exc
         parsed = gift.parse(text)
         return parsed.questions, [str(e) for e in parsed.errors]
+    from course.interop import moodle_xml  # lxml: loaded when a Moodle file is read
+
     try:
         xml = moodle_xml.parse(data)
     except moodle_xml.MoodleXmlError as exc:
@@ -185,6 +190,8 @@ def find_quiz(root: Path, quiz_id: str) -> Quiz:
 def export_quiz(root: Path, quiz_id: str, fmt: Format) -> Export:
     """A quiz of ``root`` written as GIFT or Moodle XML, with what could not be carried."""
     quiz = find_quiz(root, quiz_id)
+    from course.interop.export import export_gift, export_moodle_xml  # lxml, when used
+
     return export_gift(quiz) if fmt is Format.GIFT else export_moodle_xml(quiz)
 
 
