@@ -144,6 +144,10 @@ COURSE_FIELDS: tuple[Field, ...] = (
     Field("desired_retention", Kind.FRACTION, "Spaced-review target, 0.70–0.97."),
     Field("new_per_day", Kind.NON_NEGATIVE_INT, "New review items per learner per day."),
     Field("max_reviews_per_day", Kind.NON_NEGATIVE_INT, "Most reviews per learner per day."),
+    Field("learning_steps", Kind.TEXT_LIST, "Waits before a new card graduates: [1m, 10m]."),
+    Field("relearning_steps", Kind.TEXT_LIST, "Waits after a forgotten card: [10m]."),
+    Field("learn_ahead_minutes", Kind.NON_NEGATIVE_INT, "Show a waiting card this early."),
+    Field("leech_lapses", Kind.NON_NEGATIVE_INT, "Lapses that suspend a card; 0: never."),
 )
 
 LESSON_FIELDS: tuple[Field, ...] = (
