@@ -5,13 +5,20 @@ The mapping, in one place:
 ============================================  ======
 answer                                        rating
 ============================================  ======
-score < 0.5 (wrong, or mostly wrong)          Again
-0.5 ≤ score < 1 (partial credit)              Hard
-right, but the learner says they guessed      Hard
+score < 1 (wrong, or only partly right)       Again
+right, but the learner says they guessed      Again
 right                                         Good
 right, sure, and quicker than 60 % of the
 learner's own median answer time              Easy
 ============================================  ======
+
+FSRS models recall as a yes/no event: Hard, Good and Easy all mean "recalled" and grow
+the interval. A right answer the learner marks as a guess, and a partly right answer,
+are not evidence that the whole answer was recalled, so they rate Again: the card goes
+through relearning steps instead of being pushed days further out on a false signal.
+The rating is only a suggestion: after the feedback the learner may change it (a
+near-miss they know they knew can be raised to Hard). docs/architecture.md has the
+90-day simulation behind this choice.
 
 "Quick" is relative to the learner, so slow readers are not penalized; until a learner
 has answered five questions the threshold is a fixed 8 seconds.
@@ -40,7 +47,7 @@ class Confidence(enum.StrEnum):
     GUESSED = "guessed"
 
 
-WRONG_BELOW = 0.5
+WRONG_BELOW = 0.5  # below this an answer is wrong (rather than partly right)
 QUICK_FRACTION = 0.6
 DEFAULT_QUICK_MS = 8_000
 MIN_HISTORY = 5
@@ -58,10 +65,8 @@ def rating_for(
     score: float, confidence: Confidence | None, duration_ms: int, quick_ms: int
 ) -> Rating:
     """The FSRS rating for one answer; see the module docstring for the table."""
-    if score < WRONG_BELOW:
-        return Rating.AGAIN
     if score < 1.0 or confidence is Confidence.GUESSED:
-        return Rating.HARD
+        return Rating.AGAIN
     if confidence is Confidence.SURE and 0 < duration_ms < quick_ms:
         return Rating.EASY
     return Rating.GOOD
@@ -73,3 +78,15 @@ def parse_confidence(value: str | None) -> Confidence | None:
         return Confidence(value) if value else None
     except ValueError:
         return None
+
+
+def previous_rating_for(
+    score: float, confidence: Confidence | None, duration_ms: int, quick_ms: int
+) -> Rating:
+    """The earlier mapping (partial or guessed → Hard), kept for the simulation that
+    compares the two (``bench/review_mapping.py``)."""
+    if score < WRONG_BELOW:
+        return Rating.AGAIN
+    if score < 1.0 or confidence is Confidence.GUESSED:
+        return Rating.HARD
+    return rating_for(score, confidence, duration_ms, quick_ms)

@@ -36,7 +36,8 @@ class Rerated:
 
 
 def _own_card(session: Session, user_id: int, card_id: int) -> ReviewCard:
-    card = session.get(ReviewCard, card_id, with_for_update=True)
+    # populate_existing: the answer path updates cards with Core statements.
+    card = session.get(ReviewCard, card_id, with_for_update=True, populate_existing=True)
     if card is None or card.user_id != user_id:
         raise NotFound("No such review item.")
     return card

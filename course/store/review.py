@@ -178,7 +178,8 @@ def insert_log(session: Session, values: dict[str, Any]) -> int:
 
 
 def log_by_id(session: Session, log_id: int) -> ReviewLog | None:
-    return session.get(ReviewLog, log_id)
+    # populate_existing: rows are also changed by Core statements, which bypass the ORM.
+    return session.get(ReviewLog, log_id, populate_existing=True)
 
 
 def latest_log(session: Session, card_id: int) -> ReviewLog | None:
@@ -188,6 +189,7 @@ def latest_log(session: Session, card_id: int) -> ReviewLog | None:
         .where(ReviewLog.card_id == card_id)
         .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
         .limit(1)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -198,6 +200,7 @@ def latest_review_log(session: Session, user_id: int) -> ReviewLog | None:
         .where(ReviewLog.user_id == user_id, ReviewLog.source == ReviewSource.REVIEW)
         .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
         .limit(1)
+        .execution_options(populate_existing=True)
     )
 
 

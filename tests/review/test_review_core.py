@@ -9,8 +9,8 @@ import fsrs
 import pytest
 
 from course.review import queue, retention
-from course.review.rating import Confidence, Rating, quick_threshold_ms, rating_for
 from course.review.policy import ReviewPolicy
+from course.review.rating import Confidence, Rating, quick_threshold_ms, rating_for
 from course.review.scheduler import CardPhase, CardState, retrievability, review
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -21,9 +21,9 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     [
         (0.0, None, 5000, Rating.AGAIN),
         (0.4, Confidence.SURE, 1000, Rating.AGAIN),
-        (0.5, None, 5000, Rating.HARD),
-        (0.75, Confidence.SURE, 1000, Rating.HARD),
-        (1.0, Confidence.GUESSED, 1000, Rating.HARD),
+        (0.5, None, 5000, Rating.AGAIN),  # partly right is not a recall
+        (0.75, Confidence.SURE, 1000, Rating.AGAIN),
+        (1.0, Confidence.GUESSED, 1000, Rating.AGAIN),  # a lucky guess is not a recall
         (1.0, None, 1000, Rating.GOOD),
         (1.0, Confidence.SURE, 9000, Rating.GOOD),
         (1.0, Confidence.SURE, 1000, Rating.EASY),
