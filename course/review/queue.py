@@ -70,6 +70,7 @@ def plan(
     reviews_left: int,
     learn_ahead: timedelta = timedelta(minutes=20),
     parameters: Sequence[float] = DEFAULT_PARAMETERS,
+    last_card_id: int | None = None,
 ) -> Plan:
     """Order today's cards lowest retrievability first, within the daily limits.
 
@@ -81,7 +82,9 @@ def plan(
     half-way through their steps would waste the reviews already spent).
 
     With nothing offerable, the (re)learning card due first is offered if it is due
-    within ``learn_ahead``; otherwise the plan says when it will be ready.
+    within ``learn_ahead``; otherwise the plan says when it will be ready. The card
+    answered last (``last_card_id``) is never learned ahead: that would show the same
+    card twice in a row, answered from short-term memory.
     """
     ready = [c for c in due if not in_steps(c.state) or _due(c) <= now]
     ranked = sorted(ready, key=lambda c: (retrievability(c.state, now, parameters), c.card_id))
@@ -106,10 +109,10 @@ def plan(
     waiting = [c for c in waiting if _allowed(c, new_left, reviews_left)]
     if not waiting:
         return Plan([])
-    first = waiting[0]
-    if _due(first) <= now + learn_ahead:
-        return Plan([first])
-    return Plan([], next_ready=_due(first))
+    ahead = [c for c in waiting if c.card_id != last_card_id and _due(c) <= now + learn_ahead]
+    if ahead:
+        return Plan(ahead[:1])
+    return Plan([], next_ready=_due(waiting[0]))
 
 
 def _due(card: DueCard) -> datetime:

@@ -129,6 +129,12 @@ def _todays_plan(session: Session, now: datetime, user_id: int) -> queue.Plan:
         by_course[row.course_id].append(
             queue.DueCard(row.id, answering.state_of(row), is_new=row.introduced_at is None)
         )
+    last_card_id = session.scalar(
+        select(ReviewLog.card_id)
+        .where(ReviewLog.user_id == user_id)
+        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
+        .limit(1)
+    )
     plans: list[queue.Plan] = []
     for course_id, cards in by_course.items():
         course = courses.get(course_id)
@@ -149,6 +155,7 @@ def _todays_plan(session: Session, now: datetime, user_id: int) -> queue.Plan:
                 reviews_left=max(0, review_limit - done.get(course_id, 0)),
                 learn_ahead=timedelta(minutes=course.learn_ahead_minutes),
                 parameters=params,
+                last_card_id=last_card_id,
             )
         )
     return _merge(plans, now)

@@ -213,6 +213,13 @@ def test_learn_ahead_only_when_nothing_else_is_due() -> None:
         [soon, _in_review(2, 5)], T0, new_left=5, reviews_left=50, learn_ahead=timedelta(hours=1)
     )
     assert [c.card_id for c in plan.cards] == [2]
+    # The card just answered is not learned ahead (it would come twice in a row)...
+    plan = queue.plan([soon], T0, new_left=5, reviews_left=50, last_card_id=1)
+    assert plan.cards == [] and plan.next_ready == T0 + timedelta(minutes=10)
+    # ...but another waiting card is.
+    other = _learning(3, T0 + timedelta(minutes=15))
+    plan = queue.plan([soon, other], T0, new_left=5, reviews_left=50, last_card_id=1)
+    assert [c.card_id for c in plan.cards] == [3]
 
 
 def test_cards_in_steps_are_not_cut_by_the_review_limit() -> None:

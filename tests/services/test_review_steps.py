@@ -135,12 +135,25 @@ def test_learn_ahead_and_next_card_in(session: Session, clock: FixedClock, learn
             .where(ReviewCard.id != missed.card_id)
             .values(due=clock.now() + timedelta(days=3))
         )
+    # Within the learn-ahead limit (20 minutes), but just answered: never twice in a row.
+    assert reviews.next_item(session, clock.now(), learner) is None
+    assert reviews.summary(session, clock.now(), learner).minutes_to_ready(clock.now()) == 10
+    with session.begin():  # another card answered since (in a quiz, say)
+        other = session.scalar(select(ReviewLog).where(ReviewLog.card_id != missed.card_id))
+        assert other is not None
+        other.reviewed_at = clock.now() + timedelta(seconds=1)
+    clock.advance(timedelta(seconds=1))
+    item = reviews.next_item(session, clock.now(), learner)
+    assert item is not None and item.card_id == missed.card_id  # learned ahead
+    with session.begin():
         session.execute(update(CourseRow).values(learn_ahead_minutes=5))
     clock.advance(timedelta(minutes=2))
     assert reviews.next_item(session, clock.now(), learner) is None
     summary = reviews.summary(session, clock.now(), learner)
     assert summary.next_ready == missed.due and summary.minutes_to_ready(clock.now()) == 8
-    clock.advance(timedelta(minutes=3))  # 5 minutes left: within the learn-ahead limit
+    clock.advance(
+        timedelta(minutes=3) - timedelta(seconds=1)
+    )  # 5 minutes left: within the learn-ahead limit
     item = reviews.next_item(session, clock.now(), learner)
     assert item is not None and item.card_id == missed.card_id
     with session.begin():
