@@ -31,7 +31,6 @@ from course.store.users import User
 INACTIVE_DAYS = 7
 LOW_SCORE = 0.6
 BACKLOG = 20
-LEECH_LAPSES = 8
 
 
 @dataclass(frozen=True)
@@ -324,6 +323,7 @@ class ResponseLine:
     points: float
     max_points: float
     feedback: tuple[str, ...]
+    confidence: str | None = None  # "sure", "guessed" or not given
 
 
 @dataclass(frozen=True)
@@ -404,6 +404,7 @@ def learner_detail(
                 grade.points,
                 grade.max_points,
                 tuple(f["text"] for f in grade.feedback),
+                response.confidence,
             )
         )
     details = tuple(

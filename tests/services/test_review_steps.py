@@ -3,6 +3,8 @@ the injected clock."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -14,12 +16,22 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.errors import Conflict, NotFound
 from course.review.rating import Confidence, Rating
-from course.services import review_changes, reviews
+from course.services import classes, dashboard, exports, review_changes, reviews
 from course.services.reviews import REVIEW_KEY
 from course.store.attempts import Response
 from course.store.content import CourseRow
 from course.store.review import ReviewCard, ReviewLog, Suspension
-from tests.factories import bundled_questions, card_slug, form_answer, getter, make_user, take_quiz
+from tests.factories import (
+    bundled_questions,
+    card_slug,
+    form_answer,
+    getter,
+    make_class,
+    make_instructor,
+    make_learner,
+    make_user,
+    take_quiz,
+)
 
 QUESTIONS = bundled_questions()
 COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review")
@@ -272,3 +284,18 @@ def test_a_leech_is_suspended_and_leaves_queue_and_forecast(
     assert card_columns(session, leech.card_id)["suspended"] is Suspension.LEARNER
     review_changes.set_suspended(session, learner, leech.card_id, False)
     assert card_columns(session, leech.card_id)["suspended"] is None
+
+
+def test_confidence_reaches_the_instructor(
+    session: Session, clock: FixedClock, synced: None
+) -> None:
+    teacher = make_instructor(session, clock)
+    class_id, code = make_class(session, clock, teacher)
+    kim = make_learner(session, clock, "kim@example.org")
+    classes.join(session, clock, kim, code)
+    take_quiz(session, clock, kim.id, confidence=Confidence.SURE)
+    rows = list(csv.reader(io.StringIO(exports.responses(session, teacher, class_id).decode())))
+    column = rows[0].index("confidence")
+    assert {r[column] for r in rows[1:]} == {"sure"}
+    detail = dashboard.learner_detail(session, clock.now(), teacher, class_id, kim.id)
+    assert {r.confidence for a in detail.attempts for r in a.responses} == {"sure"}
