@@ -21,9 +21,10 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     [
         (0.0, None, 5000, Rating.AGAIN),
         (0.4, Confidence.SURE, 1000, Rating.AGAIN),
-        (0.5, None, 5000, Rating.AGAIN),  # partly right is not a recall
-        (0.75, Confidence.SURE, 1000, Rating.AGAIN),
-        (1.0, Confidence.GUESSED, 1000, Rating.AGAIN),  # a lucky guess is not a recall
+        (0.5, None, 5000, Rating.HARD),  # partly right: mostly a recall with a slip
+        (0.75, Confidence.SURE, 1000, Rating.HARD),
+        (0.75, Confidence.GUESSED, 1000, Rating.AGAIN),  # a guess is not a recall
+        (1.0, Confidence.GUESSED, 1000, Rating.AGAIN),  # not even a lucky one
         (1.0, None, 1000, Rating.GOOD),
         (1.0, Confidence.SURE, 9000, Rating.GOOD),
         (1.0, Confidence.SURE, 1000, Rating.EASY),
