@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -62,6 +63,9 @@ def _course_info(root: Path, shown: str, report: Report) -> CourseInfo:
         if retention is not None and not 0.7 <= retention <= 0.97:
             at = read["desired_retention"][0]
             reader.error(at, f"desired_retention {retention} is outside 0.70–0.97")
+        for name in ("learning_steps", "relearning_steps"):
+            if name in values:
+                values[name] = _steps(reader, read[name][0], name, values[name])
     report.extend(reader.problems)
     return CourseInfo(
         id=values.get("id", default_id),
@@ -71,7 +75,32 @@ def _course_info(root: Path, shown: str, report: Report) -> CourseInfo:
         new_per_day=values.get("new_per_day", 20),
         max_reviews_per_day=values.get("max_reviews_per_day", 200),
         misconceptions=tuple(values.get("misconceptions", {}).items()),
+        learning_steps=values.get("learning_steps", (1, 10)),
+        relearning_steps=values.get("relearning_steps", (10,)),
+        learn_ahead_minutes=values.get("learn_ahead_minutes", 20),
+        leech_lapses=values.get("leech_lapses", 8),
     )
+
+
+_STEP = re.compile(r"(\d{1,4})\s*(m|min|h)?")
+_STEP_LIMIT = 24 * 60  # steps are minutes to hours; days are FSRS's business
+
+
+def _steps(reader: Reader, at: Node, name: str, texts: list[str]) -> tuple[int, ...]:
+    """``[1m, 10m]`` (or plain minutes, or hours with ``h``) → minutes."""
+    minutes: list[int] = []
+    for text in texts:
+        match = _STEP.fullmatch(text.strip())
+        value = int(match.group(1)) * (60 if match.group(2) == "h" else 1) if match else 0
+        if not match or not 1 <= value < _STEP_LIMIT:
+            reader.error(
+                at,
+                f"{name}: {text!r} is not a step; write minutes like 10m or hours like 1h, "
+                "from 1 minute to under a day",
+            )
+            return ()
+        minutes.append(value)
+    return tuple(minutes)
 
 
 def _files(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:

@@ -318,6 +318,40 @@ def build_question(d: dict[str, Any]) -> AnyQuestion:
 
 
 @dataclass(frozen=True)
+class QuizSettings:
+    """How a quiz is taken, as stored with it (a JSON object in the database)."""
+
+    pass_mark: float = 0.7
+    attempts: int | None = None
+    feedback: FeedbackMode = FeedbackMode.IMMEDIATE
+    shuffle: bool = False
+    pick: int | None = None
+    review: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "pass_mark": self.pass_mark,
+            "attempts": self.attempts,
+            "feedback": self.feedback.value,
+            "shuffle": self.shuffle,
+            "pick": self.pick,
+            "review": self.review,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> QuizSettings:
+        """Read stored settings; keys missing from older rows take their defaults."""
+        return cls(
+            pass_mark=float(data.get("pass_mark", 0.7)),
+            attempts=data.get("attempts"),
+            feedback=FeedbackMode(data.get("feedback", FeedbackMode.IMMEDIATE.value)),
+            shuffle=bool(data.get("shuffle", False)),
+            pick=data.get("pick"),
+            review=bool(data.get("review", True)),
+        )
+
+
+@dataclass(frozen=True)
 class Quiz:
     """A quiz paired with a lesson."""
 
@@ -336,14 +370,9 @@ class Quiz:
     draft: bool = False
 
     def settings(self) -> dict[str, Any]:
-        return {
-            "pass_mark": self.pass_mark,
-            "attempts": self.attempts,
-            "feedback": self.feedback.value,
-            "shuffle": self.shuffle,
-            "pick": self.pick,
-            "review": self.review,
-        }
+        return QuizSettings(
+            self.pass_mark, self.attempts, self.feedback, self.shuffle, self.pick, self.review
+        ).to_json()
 
 
 @dataclass(frozen=True)
@@ -383,6 +412,10 @@ class CourseInfo:
     new_per_day: int = 20
     max_reviews_per_day: int = 200
     misconceptions: tuple[tuple[str, str], ...] = ()  # slug → one-line description
+    learning_steps: tuple[int, ...] = (1, 10)  # minutes
+    relearning_steps: tuple[int, ...] = (10,)  # minutes
+    learn_ahead_minutes: int = 20
+    leech_lapses: int = 8
 
 
 @dataclass(frozen=True)

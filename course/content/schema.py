@@ -171,6 +171,10 @@ COURSE_FIELDS: tuple[Field, ...] = (
         Kind.TEXT_MAP,
         "Slug → one-line description; choices and wrong answers may name one.",
     ),
+    Field("learning_steps", Kind.TEXT_LIST, "Waits before a new card graduates: [1m, 10m]."),
+    Field("relearning_steps", Kind.TEXT_LIST, "Waits after a forgotten card: [10m]."),
+    Field("learn_ahead_minutes", Kind.NON_NEGATIVE_INT, "Show a waiting card this early."),
+    Field("leech_lapses", Kind.NON_NEGATIVE_INT, "Lapses that suspend a card; 0: never."),
 )
 
 LESSON_FIELDS: tuple[Field, ...] = (

@@ -6,12 +6,22 @@ The mapping, in one place:
 answer                                        rating
 ============================================  ======
 score < 0.5 (wrong, or mostly wrong)          Again
+any answer the learner marks "I'm guessing"   Again
 0.5 ≤ score < 1 (partial credit)              Hard
-right, but the learner says they guessed      Hard
 right                                         Good
 right, sure, and quicker than 60 % of the
 learner's own median answer time              Easy
 ============================================  ======
+
+FSRS models recall as a yes/no event: Hard, Good and Easy all mean "recalled" and grow
+the interval. A right answer the learner marks as a guess is not evidence of memory,
+so it rates Again: the card goes through relearning steps instead of being pushed days
+further out on a false signal; a partial answer marked as a guess likewise. A partial
+answer *not* marked as a guess mostly comes from a recall with a slip, and stays Hard:
+rating every partial answer Again costs about half as many answers again for little
+more recall and makes the predictions pessimistic (docs/architecture.md has the 90-day
+simulation, ``bench/review_mapping.py``). The rating is a suggestion: after the
+feedback the learner may change it.
 
 "Quick" is relative to the learner, so slow readers are not penalized; until a learner
 has answered five questions the threshold is a fixed 8 seconds.
@@ -40,7 +50,7 @@ class Confidence(enum.StrEnum):
     GUESSED = "guessed"
 
 
-WRONG_BELOW = 0.5
+WRONG_BELOW = 0.5  # below this an answer is wrong (rather than partly right)
 QUICK_FRACTION = 0.6
 DEFAULT_QUICK_MS = 8_000
 MIN_HISTORY = 5
@@ -58,9 +68,9 @@ def rating_for(
     score: float, confidence: Confidence | None, duration_ms: int, quick_ms: int
 ) -> Rating:
     """The FSRS rating for one answer; see the module docstring for the table."""
-    if score < WRONG_BELOW:
+    if score < WRONG_BELOW or confidence is Confidence.GUESSED:
         return Rating.AGAIN
-    if score < 1.0 or confidence is Confidence.GUESSED:
+    if score < 1.0:
         return Rating.HARD
     if confidence is Confidence.SURE and 0 < duration_ms < quick_ms:
         return Rating.EASY
@@ -73,3 +83,15 @@ def parse_confidence(value: str | None) -> Confidence | None:
         return Confidence(value) if value else None
     except ValueError:
         return None
+
+
+def previous_rating_for(
+    score: float, confidence: Confidence | None, duration_ms: int, quick_ms: int
+) -> Rating:
+    """The earlier mapping (a guess, right or partial, rated Hard), kept for the
+    simulation that compares the two (``bench/review_mapping.py``)."""
+    if score < WRONG_BELOW:
+        return Rating.AGAIN
+    if score < 1.0 or confidence is Confidence.GUESSED:
+        return Rating.HARD
+    return rating_for(score, confidence, duration_ms, quick_ms)

@@ -7,17 +7,35 @@ simulations turn it off (``fuzz=False``) to get the exact, repeatable schedule.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import fsrs
 
+from course.review.policy import ReviewPolicy
 from course.review.rating import Rating
 
 DEFAULT_PARAMETERS: tuple[float, ...] = tuple(fsrs.Scheduler().parameters)
-LEARNING, REVIEW, RELEARNING = 1, 2, 3
+DEFAULT_POLICY = ReviewPolicy()
+
+
+class CardPhase(enum.IntEnum):
+    """Where a card is in FSRS (same values as ``fsrs.State``, stored as a number)."""
+
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+    @property
+    def in_steps(self) -> bool:
+        """Learning or relearning: due in minutes, not days."""
+        return self is not CardPhase.REVIEW
+
+
+LEARNING, REVIEW, RELEARNING = CardPhase.LEARNING, CardPhase.REVIEW, CardPhase.RELEARNING
 
 
 @dataclass(frozen=True)
@@ -43,10 +61,18 @@ class ReviewEvent:
 
 @lru_cache(maxsize=64)
 def _scheduler(
-    parameters: tuple[float, ...], desired_retention: float, fuzz: bool
+    parameters: tuple[float, ...],
+    desired_retention: float,
+    fuzz: bool,
+    learning_steps: tuple[timedelta, ...] = DEFAULT_POLICY.learning_steps,
+    relearning_steps: tuple[timedelta, ...] = DEFAULT_POLICY.relearning_steps,
 ) -> fsrs.Scheduler:
     return fsrs.Scheduler(
-        parameters=parameters, desired_retention=desired_retention, enable_fuzzing=fuzz
+        parameters=parameters,
+        desired_retention=desired_retention,
+        learning_steps=learning_steps,
+        relearning_steps=relearning_steps,
+        enable_fuzzing=fuzz,
     )
 
 
@@ -72,9 +98,20 @@ def review(
     desired_retention: float = 0.9,
     fuzz: bool = True,
     duration_ms: int = 0,
+    policy: ReviewPolicy = DEFAULT_POLICY,
 ) -> tuple[CardState, ReviewEvent]:
-    """Review a card at ``now`` (aware UTC) and return its new state and the event."""
-    scheduler = _scheduler(tuple(parameters), desired_retention, fuzz)
+    """Review a card at ``now`` (aware UTC) and return its new state and the event.
+
+    The policy's learning and relearning steps are fsrs's own (``Scheduler``'s
+    ``learning_steps`` / ``relearning_steps``): a card in steps is due minutes later.
+    """
+    scheduler = _scheduler(
+        tuple(parameters),
+        desired_retention,
+        fuzz,
+        policy.learning_steps,
+        policy.relearning_steps,
+    )
     card, _log = scheduler.review_card(
         _card(card_id, state, now), fsrs.Rating(int(rating)), now, duration_ms or None
     )

@@ -20,17 +20,17 @@ from sqlalchemy.orm import Session
 
 from course.errors import NotFound
 from course.grading.normalize import normalize_text
+from course.review.policy import is_leech
 from course.services.authz import Actor, managed_class
 from course.store.attempts import Attempt, AttemptStatus, Response
 from course.store.audit import latest_changes
 from course.store.classes import Membership
-from course.store.content import QuestionRow, QuizRow
+from course.store.content import CourseRow, QuestionRow, QuizRow
 from course.store.engine import read_only
 from course.store.review import ReviewCard
 
 MIN_LEARNERS = 3
 COMMON_WRONG = 0.5
-LEECH_LAPSES = 8
 
 
 @dataclass(frozen=True)
@@ -106,13 +106,17 @@ def analyse(session: Session, actor: Actor, class_id: int, quiz_slug: str) -> Qu
             .join(first, first.c.attempt_id == Response.attempt_id)
             .outerjoin(current, current.c.response_id == Response.id)
         ).all()
-        leeches = dict(
-            session.execute(
-                select(ReviewCard.question_id, func.count())
-                .where(ReviewCard.user_id.in_(members), ReviewCard.lapses >= LEECH_LAPSES)
-                .group_by(ReviewCard.question_id)
-            ).all()
+        threshold = session.scalar(
+            select(CourseRow.leech_lapses).where(CourseRow.id == row.course_id)
         )
+        leeches: Counter[int] = Counter()
+        for question_id, lapses, count in session.execute(
+            select(ReviewCard.question_id, ReviewCard.lapses, func.count())
+            .where(ReviewCard.user_id.in_(members), ReviewCard.lapses > 0)
+            .group_by(ReviewCard.question_id, ReviewCard.lapses)
+        ):
+            if is_leech(lapses, threshold or 0):
+                leeches[question_id] += count
     scores: dict[int, dict[int, float]] = defaultdict(dict)  # user → question → score
     by_question: dict[int, list[tuple[float, str, int]]] = defaultdict(list)
     for user, question, score, text, duration in responses:

@@ -18,13 +18,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from course.clock import Clock
-from course.content.model import AnyQuestion
+from course.content.model import AnyQuestion, FeedbackMode, QuizSettings
 from course.errors import Conflict, InvalidInput, NotFound
-from course.grading.registry import grade_response
-from course.grading.result import FormatError, Grade, ResponseRejected
+from course.grading.result import FormatError, Grade
+from course.review.policy import ReviewPolicy
 from course.review.rating import Confidence
-from course.services import drafts, reviews
+from course.services import answering, drafts
 from course.services import questions as qs
+from course.services.answering import CourseReview
 from course.services.audit import current_grades, history_views
 from course.services.drafts import position_key
 from course.services.forms import FormGetter, is_blank, raw_from_form
@@ -40,6 +41,7 @@ from course.store.attempts import Attempt, AttemptStatus, Response
 from course.store.audit import changes_for_attempts
 from course.store.content import ContentVersion, CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import read_only
+from course.store.review import ReviewSource
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,10 @@ class SubmitOutcome:
     @property
     def submitted(self) -> bool:
         return not self.errors and not self.blanks
+
+
+def _settings(quiz: QuizRow) -> QuizSettings:
+    return QuizSettings.from_json(quiz.settings)
 
 
 def _quiz(session: Session, course_id: str, slug: str) -> QuizRow:
@@ -119,17 +125,17 @@ def quiz_intro(session: Session, user_id: int, course_id: str, slug: str) -> Qui
             )
         ).all()
         history = _history(session, user_id, quiz.id)
-        settings = quiz.settings
+        settings = _settings(quiz)
         return QuizIntro(
             course_id=course_id,
             slug=quiz.slug,
             title=quiz.title,
             lesson_slug=quiz.lesson_slug,
             lesson_title=lesson.title if lesson else quiz.lesson_slug,
-            questions=min(len(active), settings.get("pick") or len(active)),
-            pass_mark=float(settings["pass_mark"]),
-            attempts_allowed=settings.get("attempts"),
-            feedback_mode=settings["feedback"],
+            questions=min(len(active), settings.pick or len(active)),
+            pass_mark=settings.pass_mark,
+            attempts_allowed=settings.attempts,
+            feedback_mode=settings.feedback.value,
             history=tuple(h for h in history if not h.open),
             open_attempt=next((h.id for h in history if h.open), None),
         )
@@ -169,7 +175,8 @@ def _start(session: Session, clock: Clock, user_id: int, course_id: str, slug: s
     for attempt in attempts:
         if attempt.status is AttemptStatus.OPEN:
             return attempt.id
-    limit = quiz.settings.get("attempts")
+    settings = _settings(quiz)
+    limit = settings.attempts
     if limit is not None and len(attempts) >= limit:
         raise Conflict(f"You have used all {limit} attempts at this quiz.")
     rows = session.execute(
@@ -182,10 +189,10 @@ def _start(session: Session, clock: Clock, user_id: int, course_id: str, slug: s
     seed = secrets.randbelow(2**31)
     rnd = random.Random(seed)  # noqa: S311 - a reproducible draw, not a secret
     drawn = list(rows)
-    pick = quiz.settings.get("pick")
+    pick = settings.pick
     if pick and pick < len(drawn):
         drawn = sorted(rnd.sample(drawn, pick), key=lambda r: r.position)
-    if quiz.settings.get("shuffle"):
+    if settings.shuffle:
         rnd.shuffle(drawn)
     course = session.get(CourseRow, course_id)
     assert course is not None
@@ -262,13 +269,13 @@ def _view(session: Session, loaded: _Loaded, with_drafts: bool = False) -> Attem
         quiz_title=quiz.title,
         course_id=quiz.course_id,
         lesson_slug=quiz.lesson_slug,
-        feedback_mode=quiz.settings["feedback"],
+        feedback_mode=_settings(quiz).feedback.value,
         open=attempt.status is AttemptStatus.OPEN,
         questions=tuple(qs.question_view(q, attempt.seed, key) for key, q in ordered),
         answers=answers,
         drafts=drafts.load(session, attempt.id) if with_drafts else {},
         score_changes=history_views(changes, by_response),
-        attempts_allowed=quiz.settings.get("attempts"),
+        attempts_allowed=_settings(quiz).attempts,
         content_hash=version.content_hash[:12] if version else "",
         content_published_at=version.synced_at if version else None,
     )
@@ -279,15 +286,6 @@ def attempt_view(session: Session, user_id: int, attempt_id: int) -> AttemptView
     with session.begin():
         read_only(session)
         return _view(session, _load(session, user_id, attempt_id), with_drafts=True)
-
-
-def _grade(question: AnyQuestion, raw: Any) -> Grade | FormatError:
-    if isinstance(raw, FormatError):
-        return raw
-    try:
-        return grade_response(question, raw)
-    except ResponseRejected as exc:
-        raise InvalidInput(f"The answer could not be accepted: {exc}.") from exc
 
 
 def _store(
@@ -373,7 +371,7 @@ def _answer(
     attempt = store.attempt_for_answer(session, attempt_id)
     if attempt is None or attempt.user_id != user_id:
         raise NotFound("No such attempt.")
-    if attempt.settings.get("feedback") == "end":
+    if attempt.settings.feedback is FeedbackMode.END:
         # Grading one answer now would show its feedback and the right answer early.
         raise InvalidInput("This quiz is graded when you submit it; answer on the quiz page.")
     if not 1 <= position <= len(attempt.question_ids):
@@ -397,7 +395,7 @@ def _answer(
     if attempt.status is not AttemptStatus.OPEN:
         raise Conflict("This attempt is already submitted; start a new one to try again.")
     raw = raw_from_form(question, get, key)
-    grade = _grade(question, raw)
+    grade = answering.grade(question, raw)
     if isinstance(grade, FormatError):
         return AnswerOutcome(format_error=grade.message)
     now = clock.now()
@@ -405,18 +403,26 @@ def _answer(
     duration = _elapsed_ms(previous, now)
     feedback = qs.feedback_json(grade)
     text = grade.response_text[:2000]
-    if attempt.settings.get("review", True):
-        reviews.record(
+    if attempt.settings.review:
+        answering.record_review(
             session,
             now,
+            CourseReview(
+                attempt.course_id,
+                attempt.desired_retention,
+                ReviewPolicy.from_minutes(
+                    attempt.learning_steps,
+                    attempt.relearning_steps,
+                    attempt.learn_ahead_minutes,
+                    attempt.leech_lapses,
+                ),
+            ),
             user_id=user_id,
-            course_id=attempt.course_id,
             question_id=qid,
             score=grade.score,
             confidence=confidence,
             duration_ms=duration,
-            source="quiz",
-            desired_retention=attempt.desired_retention,
+            source=ReviewSource.QUIZ,
             fuzz=fuzz,
         )
     store.insert_response(
@@ -433,7 +439,7 @@ def _answer(
             "feedback": feedback,
             "answered_at": now,
             "duration_ms": duration,
-            "confidence": None,
+            "confidence": confidence.value if confidence else None,
         },
     )
     return AnswerOutcome(
@@ -466,7 +472,7 @@ def save_answers(
 def _save(session: Session, clock: Clock, attempt: Attempt, get: FormGetter) -> int:
     quiz = session.get(QuizRow, attempt.quiz_id)
     assert quiz is not None
-    if quiz.settings["feedback"] != "end":
+    if _settings(quiz).feedback is not FeedbackMode.END:
         raise InvalidInput("Answers of this quiz are graded one at a time; nothing to save.")
     questions = qs.load_questions(
         session, attempt.question_ids, attempt.revision_ids, attempt.version_id
@@ -503,7 +509,7 @@ def submit_attempt(
             with session.begin():
                 attempt = drafts.open_attempt_for_save(session, user_id, attempt_id)
                 quiz = session.get(QuizRow, attempt.quiz_id)
-                if quiz is not None and quiz.settings["feedback"] == "end":
+                if quiz is not None and _settings(quiz).feedback is FeedbackMode.END:
                     _save(session, clock, attempt, get)
         except Conflict:
             return SubmitOutcome()  # already submitted: the results are the answer
@@ -531,7 +537,8 @@ def _submit(
     errors: dict[str, str] = {}
     blanks: list[str] = []
     graded: list[tuple[int, int, Any, Grade]] = []
-    if loaded.quiz.settings["feedback"] == "end":
+    settings = _settings(loaded.quiz)
+    if settings.feedback is FeedbackMode.END:
         get = drafts.getter(drafts.load(session, attempt_id))
         keys = _keys(loaded.attempt)
         for qid in loaded.attempt.question_ids:
@@ -544,7 +551,7 @@ def _submit(
                 graded.append((qid, rid, None, Grade(0.0, 0.0, question.points, (), "(no answer)")))
                 continue
             raw = raw_from_form(question, get, key)
-            grade = _grade(question, raw)
+            grade = answering.grade(question, raw)
             if isinstance(grade, FormatError):
                 errors[key] = grade.message
             else:
@@ -553,22 +560,20 @@ def _submit(
         return SubmitOutcome(errors=errors)
     if blanks and not confirm_blanks:
         return SubmitOutcome(blanks=tuple(blanks))
-    review = loaded.quiz.settings.get("review", True)
-    course = session.get(CourseRow, loaded.quiz.course_id)
+    course = answering.course_review(session, loaded.quiz.course_id)
     for qid, rid, raw, grade in graded:
         _store(session, clock, loaded, qid, rid, raw, grade)
-        if review and raw is not None and course is not None:
-            reviews.record(
+        if settings.review and raw is not None:
+            answering.record_review(
                 session,
                 clock.now(),
+                course,
                 user_id=user_id,
-                course_id=course.id,
                 question_id=qid,
                 score=grade.score,
                 confidence=None,
                 duration_ms=0,
-                source="quiz",
-                desired_retention=course.desired_retention,
+                source=ReviewSource.QUIZ,
                 fuzz=fuzz,
             )
     drafts.discard(session, attempt_id)
@@ -582,9 +587,7 @@ def _finish(session: Session, clock: Clock, loaded: _Loaded) -> None:
         grades[r.id].points if r.id in grades else r.points for r in loaded.responses.values()
     )
     max_points = sum(q.points for _rid, q in loaded.questions.values())
-    passed = (
-        max_points > 0 and points / max_points >= float(loaded.quiz.settings["pass_mark"]) - 1e-9
-    )
+    passed = max_points > 0 and points / max_points >= _settings(loaded.quiz).pass_mark - 1e-9
     # Conditional update: of two concurrent submits only one moves the attempt.
     session.execute(
         update(Attempt)
@@ -611,13 +614,13 @@ def results(session: Session, user_id: int, attempt_id: int) -> ResultsView:
             raise Conflict("This attempt is not submitted yet.")
         view = _view(session, loaded)
         history = _history(session, user_id, attempt.quiz_id)
-        limit = loaded.quiz.settings.get("attempts")
+        limit = _settings(loaded.quiz).attempts
         return ResultsView(
             attempt=view,
             points=attempt.points,
             max_points=attempt.max_points,
             passed=attempt.passed,
-            pass_mark=float(loaded.quiz.settings["pass_mark"]),
+            pass_mark=_settings(loaded.quiz).pass_mark,
             history=history,
             can_retry=(limit is None or len(history) < limit) and loaded.quiz.retired_at is None,
         )

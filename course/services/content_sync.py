@@ -387,6 +387,10 @@ def _apply(session: Session, clock: Clock, bundle: ContentBundle) -> SyncResult:
     course.desired_retention = info.desired_retention
     course.new_per_day = info.new_per_day
     course.max_reviews_per_day = info.max_reviews_per_day
+    course.learning_steps = list(info.learning_steps)
+    course.relearning_steps = list(info.relearning_steps)
+    course.learn_ahead_minutes = info.learn_ahead_minutes
+    course.leech_lapses = info.leech_lapses
     course.version_id = version.id
     course.content_root = bundle.root
     session.flush()

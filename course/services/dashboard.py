@@ -36,7 +36,6 @@ INACTIVE_DAYS = 7
 LOW_SCORE = 0.6
 BACKLOG = 20
 LOW_RECALL = 0.7  # mean predicted recall at the learner's next day start
-LEECH_LAPSES = 8
 
 
 @dataclass(frozen=True)
@@ -342,6 +341,7 @@ class ResponseLine:
     points: float
     max_points: float
     feedback: tuple[str, ...]
+    confidence: str | None = None  # "sure", "guessed" or not given
 
 
 @dataclass(frozen=True)
@@ -425,6 +425,7 @@ def learner_detail(
                 grade.points,
                 grade.max_points,
                 tuple(f["text"] for f in grade.feedback),
+                response.confidence,
             )
         )
     details = tuple(

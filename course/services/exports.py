@@ -78,6 +78,7 @@ def responses(session: Session, actor: Actor, class_id: int, bom: bool = False) 
                 func.coalesce(current.c.max_points, Response.max_points),
                 Response.answered_at,
                 Response.duration_ms,
+                Response.confidence,
                 ContentVersion.content_hash,
             )
             .join(Attempt, Attempt.id == Response.attempt_id)
@@ -102,6 +103,7 @@ def responses(session: Session, actor: Actor, class_id: int, bom: bool = False) 
             "max_points",
             "answered_at",
             "seconds",
+            "confidence",
             "content_version",
         ]
     ]
@@ -117,6 +119,7 @@ def responses(session: Session, actor: Actor, class_id: int, bom: bool = False) 
         max_points,
         at,
         ms,
+        confidence,
         digest,
     ) in data:
         rows.append(
@@ -132,6 +135,7 @@ def responses(session: Session, actor: Actor, class_id: int, bom: bool = False) 
                 max_points,
                 at.isoformat(),
                 round(ms / 1000, 1),
+                confidence or "",
                 digest[:12],
             ]
         )

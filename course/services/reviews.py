@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -13,114 +13,24 @@ from sqlalchemy.orm import Session
 
 from course.content.model import build_question
 from course.errors import InvalidInput, NotFound
-from course.grading.registry import grade_response
-from course.grading.result import FormatError, ResponseRejected
+from course.grading.result import FormatError
 from course.review import queue, retention
-from course.review.rating import Confidence, Rating, quick_threshold_ms, rating_for
-from course.review.scheduler import DEFAULT_PARAMETERS, CardState, review
+from course.review.policy import is_leech
+from course.review.rating import Confidence, Rating
+from course.review.scheduler import DEFAULT_PARAMETERS, CardState
+from course.services import answering
 from course.services import questions as qs
 from course.services.forms import FormGetter, raw_from_form
 from course.services.views import AnswerView, QuestionView
 from course.store import review as store
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import read_only
-from course.store.review import ReviewCard, ReviewLog
+from course.store.review import ReviewCard, ReviewLog, ReviewSource, Suspension
 from course.store.users import User
 
-LEECH_LAPSES = 8
 QUEUE_FETCH = 500  # most overdue cards read per queue build; the day's limits are far lower
 # The review page shows one question: its form fields are named by this opaque key.
 REVIEW_KEY = "r"
-
-
-def _state(card: Any) -> CardState:
-    return CardState(
-        card.state, card.step, card.stability, card.difficulty, card.due, card.last_review
-    )
-
-
-def record(
-    session: Session,
-    now: datetime,
-    *,
-    user_id: int,
-    course_id: str,
-    question_id: int,
-    score: float,
-    confidence: Confidence | None,
-    duration_ms: int,
-    source: str,
-    desired_retention: float,
-    fuzz: bool = True,
-    card: Any = None,
-    expected_reps: int | None = None,
-) -> bool:
-    """Review the learner's card for a question (creating it at the first answer).
-
-    Returns False when ``expected_reps`` no longer matches (a concurrent double submit);
-    nothing is written then.
-    """
-    card = card if card is not None else store.card_for(session, user_id, question_id)
-    quick = 0
-    if score >= 1.0 and confidence is Confidence.SURE:
-        quick = quick_threshold_ms(store.recent_durations(session, user_id))
-    rating = rating_for(score, confidence, duration_ms, quick)
-    parameters = store.course_parameters(session, course_id) or DEFAULT_PARAMETERS
-    state = _state(card) if card is not None else CardState(due=now)
-    new, event = review(
-        card.id if card is not None else 0,
-        state,
-        rating,
-        now,
-        parameters=parameters,
-        desired_retention=desired_retention,
-        fuzz=fuzz,
-        duration_ms=duration_ms,
-    )
-    values = {
-        "state": new.state,
-        "step": new.step,
-        "stability": new.stability,
-        "difficulty": new.difficulty,
-        "due": new.due,
-        "last_review": new.last_review,
-    }
-    lapse = 1 if rating is Rating.AGAIN else 0
-    if card is None:
-        card_id = store.insert_card(
-            session,
-            {
-                **values,
-                "user_id": user_id,
-                "question_id": question_id,
-                "course_id": course_id,
-                "reps": 1,
-                "lapses": lapse,
-                "introduced_at": now if source == "review" else None,
-                "active": True,
-            },
-        )
-    else:
-        card_id = card.id
-        changes = {**values, "reps": card.reps + 1, "lapses": card.lapses + lapse}
-        if source == "review" and card.introduced_at is None:
-            changes["introduced_at"] = now
-        if not store.update_card(session, card.id, changes, expected_reps):
-            return False
-    store.insert_log(
-        session,
-        {
-            "card_id": card_id,
-            "user_id": user_id,
-            "course_id": course_id,
-            "rating": int(event.rating),
-            "reviewed_at": now,
-            "duration_ms": duration_ms,
-            "source": source,
-            "score": score,
-        },
-    )
-    return True
 
 
 @dataclass(frozen=True)
@@ -130,8 +40,17 @@ class ReviewItem:
     course_id: str
     lesson_slug: str
     question: QuestionView
-    leech: bool
     remaining: int
+
+
+@dataclass(frozen=True)
+class SuspendedCard:
+    card_id: int
+    course_id: str
+    lesson_slug: str
+    lesson_title: str
+    prompt_html: str
+    leech: bool  # suspended by the leech rule (else by the learner)
 
 
 @dataclass(frozen=True)
@@ -139,13 +58,31 @@ class ReviewSummary:
     done_today: int
     right_today: int
     next_due: datetime | None
+    # A (re)learning card is waiting for its step: when it will be ready.
+    next_ready: datetime | None = None
+    suspended: tuple[SuspendedCard, ...] = ()
+
+    def minutes_to_ready(self, now: datetime) -> int | None:
+        """Whole minutes (rounded up) until the waiting card is ready."""
+        if self.next_ready is None:
+            return None
+        return max(1, -int(-(self.next_ready - now).total_seconds() // 60))
 
 
 def _timezone(session: Session, user_id: int) -> str:
     return session.scalar(select(User.timezone).where(User.id == user_id)) or "UTC"
 
 
-def _todays_plan(session: Session, now: datetime, user_id: int) -> list[queue.DueCard]:
+def _in_queue(user_id: int) -> Any:
+    """The learner's cards that can be reviewed: active and not suspended."""
+    return (
+        (ReviewCard.user_id == user_id)
+        & ReviewCard.active.is_(True)
+        & ReviewCard.suspended.is_(None)
+    )
+
+
+def _todays_plan(session: Session, now: datetime, user_id: int) -> queue.Plan:
     learner = session.execute(
         select(User.timezone, User.new_per_day, User.reviews_per_day).where(User.id == user_id)
     ).one_or_none()
@@ -154,7 +91,7 @@ def _todays_plan(session: Session, now: datetime, user_id: int) -> list[queue.Du
     due_rows = (
         session.execute(
             select(ReviewCard)
-            .where(ReviewCard.user_id == user_id, ReviewCard.due < end, ReviewCard.active.is_(True))
+            .where(_in_queue(user_id), ReviewCard.due < end)
             .order_by(ReviewCard.due)
             .limit(QUEUE_FETCH)
         )
@@ -162,7 +99,7 @@ def _todays_plan(session: Session, now: datetime, user_id: int) -> list[queue.Du
         .all()
     )
     if not due_rows:
-        return []
+        return queue.Plan([])
     courses = {
         c.id: c
         for c in session.scalars(
@@ -175,7 +112,7 @@ def _todays_plan(session: Session, now: datetime, user_id: int) -> list[queue.Du
             .where(
                 ReviewLog.user_id == user_id,
                 ReviewLog.reviewed_at >= start,
-                ReviewLog.source == "review",
+                ReviewLog.source == ReviewSource.REVIEW,
             )
             .group_by(ReviewLog.course_id)
         ).all()
@@ -190,9 +127,15 @@ def _todays_plan(session: Session, now: datetime, user_id: int) -> list[queue.Du
     by_course: dict[str, list[queue.DueCard]] = defaultdict(list)
     for row in due_rows:
         by_course[row.course_id].append(
-            queue.DueCard(row.id, _state(row), is_new=row.introduced_at is None)
+            queue.DueCard(row.id, answering.state_of(row), is_new=row.introduced_at is None)
         )
-    planned: list[queue.DueCard] = []
+    last_card_id = session.scalar(
+        select(ReviewLog.card_id)
+        .where(ReviewLog.user_id == user_id)
+        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
+        .limit(1)
+    )
+    plans: list[queue.Plan] = []
     for course_id, cards in by_course.items():
         course = courses.get(course_id)
         if course is None:
@@ -204,21 +147,38 @@ def _todays_plan(session: Session, now: datetime, user_id: int) -> list[queue.Du
             new_limit = learner.new_per_day
         if learner is not None and learner.reviews_per_day is not None:
             review_limit = learner.reviews_per_day
-        planned += queue.plan(
-            cards,
-            now,
-            new_left=max(0, new_limit - introduced.get(course_id, 0)),
-            reviews_left=max(0, review_limit - done.get(course_id, 0)),
-            parameters=params,
+        plans.append(
+            queue.plan(
+                cards,
+                now,
+                new_left=max(0, new_limit - introduced.get(course_id, 0)),
+                reviews_left=max(0, review_limit - done.get(course_id, 0)),
+                learn_ahead=timedelta(minutes=course.learn_ahead_minutes),
+                parameters=params,
+                last_card_id=last_card_id,
+            )
         )
-    return planned
+    return _merge(plans, now)
+
+
+def _merge(plans: list[queue.Plan], now: datetime) -> queue.Plan:
+    """One queue from the courses' plans: cards ready now come first; a card learned
+    ahead is offered only when no course has a card ready now."""
+    ready = [c for p in plans for c in p.cards if c.state.due is None or c.state.due <= now]
+    if ready:
+        return queue.Plan(ready)
+    ahead = [c for p in plans for c in p.cards]
+    if ahead:
+        return queue.Plan(ahead[:1])
+    waits = [p.next_ready for p in plans if p.next_ready is not None]
+    return queue.Plan([], next_ready=min(waits, default=None))
 
 
 def next_item(session: Session, now: datetime, user_id: int) -> ReviewItem | None:
-    """The next question to review today, or None when the queue is empty."""
+    """The next question to review now, or None (nothing due, or a card is waiting)."""
     with session.begin():
         read_only(session)
-        planned = _todays_plan(session, now, user_id)
+        planned = _todays_plan(session, now, user_id).cards
         if not planned:
             return None
         card = session.get(ReviewCard, planned[0].card_id)
@@ -235,39 +195,59 @@ def next_item(session: Session, now: datetime, user_id: int) -> ReviewItem | Non
             course_id=card.course_id,
             lesson_slug=row.lesson_slug,
             question=qs.question_view(question, card.id * 1000 + card.reps, REVIEW_KEY),
-            leech=card.lapses >= LEECH_LAPSES,
             remaining=len(planned),
         )
 
 
 def summary(session: Session, now: datetime, user_id: int) -> ReviewSummary:
+    """Today's reviews so far, when the next card is ready, and the cards set aside."""
     with session.begin():
         read_only(session)
         start, _end = queue.day_bounds(now, _timezone(session, user_id))
-        done = session.scalar(
-            select(func.count()).where(
-                ReviewLog.user_id == user_id,
-                ReviewLog.reviewed_at >= start,
-                ReviewLog.source == "review",
-            )
+        today = (
+            ReviewLog.user_id == user_id,
+            ReviewLog.reviewed_at >= start,
+            ReviewLog.source == ReviewSource.REVIEW,
         )
-        right_count = (
-            session.scalar(
-                select(func.count()).where(
-                    ReviewLog.user_id == user_id,
-                    ReviewLog.reviewed_at >= start,
-                    ReviewLog.source == "review",
-                    ReviewLog.score >= 1.0,
-                )
-            )
-            or 0
+        done = session.scalar(select(func.count()).where(*today))
+        right_count = session.scalar(select(func.count()).where(*today, ReviewLog.score >= 1.0))
+        next_due = session.scalar(select(func.min(ReviewCard.due)).where(_in_queue(user_id)))
+        return ReviewSummary(
+            done or 0,
+            right_count or 0,
+            next_due,
+            _todays_plan(session, now, user_id).next_ready,
+            _suspended(session, user_id),
         )
-        next_due = session.scalar(
-            select(func.min(ReviewCard.due)).where(
-                ReviewCard.user_id == user_id, ReviewCard.active.is_(True)
-            )
+
+
+def _suspended(session: Session, user_id: int) -> tuple[SuspendedCard, ...]:
+    rows = session.execute(
+        select(ReviewCard, QuestionRow.definition, QuizRow.lesson_slug, LessonRow.title)
+        .join(QuestionRow, QuestionRow.id == ReviewCard.question_id)
+        .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
+        .outerjoin(
+            LessonRow,
+            (LessonRow.course_id == QuizRow.course_id) & (LessonRow.slug == QuizRow.lesson_slug),
         )
-        return ReviewSummary(done or 0, right_count, next_due)
+        .where(
+            ReviewCard.user_id == user_id,
+            ReviewCard.active.is_(True),
+            ReviewCard.suspended.is_not(None),
+        )
+        .order_by(ReviewCard.id)
+    ).all()
+    return tuple(
+        SuspendedCard(
+            card.id,
+            card.course_id,
+            lesson_slug,
+            title or lesson_slug,
+            qs.question_view(build_question(definition), 0, REVIEW_KEY).prompt_html,
+            card.suspended is Suspension.LEECH,
+        )
+        for card, definition, lesson_slug, title in rows
+    )
 
 
 @dataclass(frozen=True)
@@ -275,9 +255,13 @@ class ReviewOutcome:
     answer: AnswerView | None = None
     format_error: str | None = None
     stale: bool = False
-    leech: bool = False
+    leech: bool = False  # the card has just been suspended as a leech
     course_id: str = ""
     lesson_slug: str = ""
+    card_id: int = 0
+    log_id: int = 0
+    rating: Rating | None = None  # the suggested rating, which the learner may change
+    due: datetime | None = None
 
 
 def answer(
@@ -296,7 +280,7 @@ def answer(
         card = store.card_by_id(session, card_id)
         if card is None or card.user_id != user_id:
             raise NotFound("No such review item.")
-        if card.reps != reps:
+        if card.reps != reps or card.suspended is not None:
             return ReviewOutcome(stale=True)
         definition, lesson_slug = session.execute(
             select(QuestionRow.definition, QuizRow.lesson_slug)
@@ -304,33 +288,24 @@ def answer(
             .where(QuestionRow.id == card.question_id)
         ).one()
         question = build_question(definition)
-        raw = raw_from_form(question, get, REVIEW_KEY)
-        if isinstance(raw, FormatError):
-            return ReviewOutcome(format_error=raw.message)
-        try:
-            grade = grade_response(question, raw)
-        except ResponseRejected as exc:
-            raise InvalidInput(f"The answer could not be accepted: {exc}.") from exc
+        grade = answering.grade(question, raw_from_form(question, get, REVIEW_KEY))
         if isinstance(grade, FormatError):
             return ReviewOutcome(format_error=grade.message)
-        course = session.get(CourseRow, card.course_id)
-        retention_target = course.desired_retention if course else 0.9
-        ok = record(
+        recorded = answering.record_review(
             session,
             now,
+            answering.course_review(session, card.course_id),
             user_id=user_id,
-            course_id=card.course_id,
             question_id=card.question_id,
             score=grade.score,
             confidence=confidence,
             duration_ms=duration_ms,
-            source="review",
-            desired_retention=retention_target,
+            source=ReviewSource.REVIEW,
             fuzz=fuzz,
             card=card,
             expected_reps=reps,
         )
-        if not ok:
+        if recorded is None:
             session.rollback()
             return ReviewOutcome(stale=True)
         view = qs.graded_view(
@@ -342,12 +317,15 @@ def answer(
             grade.response_text,
             qs.feedback_json(grade),
         )
-        lapses = card.lapses + (1 if grade.score < 0.5 else 0)
         return ReviewOutcome(
             answer=view,
-            leech=lapses >= LEECH_LAPSES,
+            leech=recorded.suspended,
             course_id=card.course_id,
             lesson_slug=lesson_slug,
+            card_id=card.id,
+            log_id=recorded.log_id,
+            rating=recorded.rating,
+            due=recorded.due,
         )
 
 
@@ -388,11 +366,12 @@ def mastery(session: Session, now: datetime, user_id: int, course_id: str) -> Ma
             .where(LessonRow.course_id == course_id, LessonRow.retired_at.is_(None))
             .order_by(LessonRow.position)
         ).all()
+        threshold = session.scalar(select(CourseRow.leech_lapses).where(CourseRow.id == course_id))
         states: dict[str, list[CardState]] = defaultdict(list)
         leeches: dict[str, int] = defaultdict(int)
         for card, lesson_slug in rows:
-            states[lesson_slug].append(_state(card))
-            leeches[lesson_slug] += card.lapses >= LEECH_LAPSES
+            states[lesson_slug].append(answering.state_of(card))
+            leeches[lesson_slug] += is_leech(card.lapses, threshold or 0)
         result = tuple(
             LessonMastery(
                 slug,
@@ -406,12 +385,14 @@ def mastery(session: Session, now: datetime, user_id: int, course_id: str) -> Ma
             )
             for slug, title in lessons
         )
-        days = retention.forecast([card.due for card, _ in rows], now, timezone)
+        # Suspended cards keep their predicted recall but leave the forecast.
+        dues = [card.due for card, _ in rows if card.suspended is None]
+        days = retention.forecast(dues, now, timezone)
         _start, end = queue.day_bounds(now, timezone)
         return Mastery(
             result,
             tuple((d.isoformat(), n) for d, n in days),
-            sum(1 for card, _ in rows if card.due < end),
+            sum(1 for due in dues if due < end),
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from course.content.model import QuizSettings
 from course.store.base import Base, UTCDateTime
 from course.store.content import CourseRow, QuizRow
 
@@ -137,6 +138,10 @@ _ATTEMPT_FOR_ANSWER = (
         QuizRow.settings,
         QuizRow.course_id,
         CourseRow.desired_retention,
+        CourseRow.learning_steps,
+        CourseRow.relearning_steps,
+        CourseRow.learn_ahead_minutes,
+        CourseRow.leech_lapses,
     )
     .join(QuizRow, QuizRow.id == Attempt.quiz_id)
     .join(CourseRow, CourseRow.id == QuizRow.course_id)
@@ -148,9 +153,32 @@ _ANSWERED = select(Response.question_id, Response.answered_at).where(
 _INSERT_RESPONSE = insert(Response)
 
 
-def attempt_for_answer(session: Session, attempt_id: int) -> Any:
-    """The few attempt columns the answer path needs."""
-    return session.connection().execute(_ATTEMPT_FOR_ANSWER, {"attempt_id": attempt_id}).first()
+class AttemptForAnswer(NamedTuple):
+    """The few attempt columns the answer path needs, typed."""
+
+    user_id: int
+    status: AttemptStatus
+    question_ids: list[int]
+    revision_ids: list[int]
+    version_id: int
+    started_at: datetime
+    settings: QuizSettings
+    course_id: str
+    desired_retention: float
+    learning_steps: list[int]
+    relearning_steps: list[int]
+    learn_ahead_minutes: int
+    leech_lapses: int
+
+
+def attempt_for_answer(session: Session, attempt_id: int) -> AttemptForAnswer | None:
+    """The attempt, its quiz's settings and its course's review settings."""
+    row = session.connection().execute(_ATTEMPT_FOR_ANSWER, {"attempt_id": attempt_id}).first()
+    if row is None:
+        return None
+    values = list(row)
+    values[6] = QuizSettings.from_json(values[6])
+    return AttemptForAnswer(*values)
 
 
 def answered_questions(session: Session, attempt_id: int) -> dict[int, datetime]:

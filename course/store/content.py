@@ -56,6 +56,11 @@ class CourseRow(Base):
     desired_retention: Mapped[float] = mapped_column(default=0.9)
     new_per_day: Mapped[int] = mapped_column(Integer, default=20)
     max_reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
+    # Review policy (course.yaml): steps in minutes, learn-ahead minutes, leech lapses.
+    learning_steps: Mapped[list[int]] = mapped_column(JSON, default=lambda: [1, 10])
+    relearning_steps: Mapped[list[int]] = mapped_column(JSON, default=lambda: [10])
+    learn_ahead_minutes: Mapped[int] = mapped_column(Integer, default=20)
+    leech_lapses: Mapped[int] = mapped_column(Integer, default=8)
     version_id: Mapped[int] = mapped_column(ForeignKey("content_versions.id"))
     content_root: Mapped[str] = mapped_column(Text, default="")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import time
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import (
     JSON,
     Engine,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -18,6 +20,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     bindparam,
+    delete,
     insert,
     select,
     update,
@@ -25,6 +28,26 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from course.store.base import Base, UTCDateTime
+
+
+class ReviewSource(enum.StrEnum):
+    """Where a review came from: a quiz answer or the review page."""
+
+    QUIZ = "quiz"
+    REVIEW = "review"
+
+
+class Suspension(enum.StrEnum):
+    """Why a card is out of the queue."""
+
+    LEECH = "leech"  # forgotten too often: re-read the section first
+    LEARNER = "learner"  # the learner set it aside
+
+
+def _enum(cls: type[enum.StrEnum], length: int) -> Enum:
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class ReviewCard(Base):
@@ -50,6 +73,8 @@ class ReviewCard(Base):
     # First time the card was reviewed on the review page (None: still "new" there).
     introduced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     active: Mapped[bool] = mapped_column(default=True)  # False once its question is retired
+    # Set while the card is out of the queue and the forecast (None: in review).
+    suspended: Mapped[Suspension | None] = mapped_column(_enum(Suspension, 10), default=None)
 
     __table_args__ = (
         UniqueConstraint("user_id", "question_id"),
@@ -71,8 +96,17 @@ class ReviewLog(Base):
     rating: Mapped[int] = mapped_column(SmallInteger)
     reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_ms: Mapped[int] = mapped_column(Integer, default=0)
-    source: Mapped[str] = mapped_column(String(10))  # "quiz" or "review"
+    source: Mapped[ReviewSource] = mapped_column(_enum(ReviewSource, 10))
     score: Mapped[float] = mapped_column(Float, default=0.0)
+    confidence: Mapped[str | None] = mapped_column(String(10), default=None)
+    # The card as it was before this review (NULL on the review that created it), so
+    # the review can be re-rated or undone exactly, whatever fuzz it drew.
+    prev_state: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    prev_step: Mapped[int | None] = mapped_column(SmallInteger, default=None)
+    prev_stability: Mapped[float | None] = mapped_column(Float, default=None)
+    prev_difficulty: Mapped[float | None] = mapped_column(Float, default=None)
+    prev_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    prev_last_review: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
     __table_args__ = (Index("ix_review_logs_user_at", "user_id", "reviewed_at"),)
 
@@ -100,7 +134,7 @@ _UPDATE_CARD_AT = update(ReviewCard).where(
     ReviewCard.id == bindparam("card_id"), ReviewCard.reps == bindparam("expected_reps")
 )
 _CARD_BY_ID = select(*ReviewCard.__table__.c).where(ReviewCard.id == bindparam("card_id"))
-_INSERT_LOG = insert(ReviewLog)
+_INSERT_LOG = insert(ReviewLog).returning(ReviewLog.id)
 _PARAMETERS = select(CourseParameters.parameters).where(
     CourseParameters.course_id == bindparam("course_id")
 )
@@ -139,8 +173,61 @@ def update_card(
     return bool(result.rowcount)
 
 
-def insert_log(session: Session, values: dict[str, Any]) -> None:
-    session.connection().execute(_INSERT_LOG, values)
+def insert_log(session: Session, values: dict[str, Any]) -> int:
+    return int(session.connection().execute(_INSERT_LOG, values).scalar_one())
+
+
+def log_by_id(session: Session, log_id: int) -> ReviewLog | None:
+    # populate_existing: rows are also changed by Core statements, which bypass the ORM.
+    return session.get(ReviewLog, log_id, populate_existing=True)
+
+
+def latest_log(session: Session, card_id: int) -> ReviewLog | None:
+    """The card's most recent review."""
+    return session.scalar(
+        select(ReviewLog)
+        .where(ReviewLog.card_id == card_id)
+        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
+def latest_review_log(session: Session, user_id: int) -> ReviewLog | None:
+    """The learner's most recent review on the review page."""
+    return session.scalar(
+        select(ReviewLog)
+        .where(ReviewLog.user_id == user_id, ReviewLog.source == ReviewSource.REVIEW)
+        .order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
+def update_log_rating(session: Session, log_id: int, rating: int) -> None:
+    session.execute(
+        update(ReviewLog)
+        .where(ReviewLog.id == log_id)
+        .values(rating=rating)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def delete_log(session: Session, log_id: int) -> None:
+    session.execute(
+        delete(ReviewLog).where(ReviewLog.id == log_id).execution_options(synchronize_session=False)
+    )
+
+
+def logs_of_card(session: Session, card_id: int) -> list[ReviewLog]:
+    """Every review of a card, oldest first."""
+    return list(
+        session.scalars(
+            select(ReviewLog)
+            .where(ReviewLog.card_id == card_id)
+            .order_by(ReviewLog.reviewed_at, ReviewLog.id)
+        )
+    )
 
 
 _PARAMETER_CACHE: WeakKeyDictionary[Engine, dict[str, tuple[float, list[float] | None]]] = (

@@ -1,18 +1,36 @@
-"""The daily review page: one due question at a time, feedback after each."""
+"""The daily review page: one due question at a time, feedback after each, then the
+learner's rating (changeable until the next card is shown), undo and suspension."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from course.inputs import parse_int
-from course.review.rating import parse_confidence
-from course.services import reviews
+from course.review.rating import Rating, parse_confidence
+from course.services import review_changes, reviews
 from course.web.db import get_session
 from course.web.extensions import clock, fuzz
 
 bp = Blueprint("review", __name__)
+
+# The review the learner may still re-rate: set after an answer, dropped when the next
+# card is shown (the web session is per device; the service checks ownership).
+RATEABLE = "review_rateable"
+RATINGS = {r.value: r for r in Rating}
+LABELS = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good", Rating.EASY: "Easy"}
 
 
 @bp.before_request
@@ -21,17 +39,30 @@ def _login() -> None:
     """Review needs an account."""
 
 
+def until(due: datetime, now: datetime) -> str:
+    """'in 10 minutes', 'in 5 hours', 'in 3 days' (rounded up to whole units)."""
+    seconds = max(0.0, (due - now).total_seconds())
+    for unit, size in (("minute", 60), ("hour", 3600), ("day", 86400)):
+        count = -int(-seconds // size)
+        if unit == "day" or count < (60 if unit == "minute" else 24):
+            return f"in {max(1, count)} {unit}{'' if max(1, count) == 1 else 's'}"
+    raise AssertionError("unreachable")
+
+
 @bp.get("/review")
 def queue() -> ResponseReturnValue:
-    item = reviews.next_item(get_session(), clock().now(), current_user.id)
+    now = clock().now()
+    item = reviews.next_item(get_session(), now, current_user.id)
     if item is None:
-        summary = reviews.summary(get_session(), clock().now(), current_user.id)
+        summary = reviews.summary(get_session(), now, current_user.id)
         limits = reviews.limits(get_session(), current_user.id)
         return render_template(
-            "review.html", item=None, feedback=None, summary=summary, limits=limits
+            "review.html", item=None, feedback=None, summary=summary, limits=limits, now=now
         )
+    # The next card is shown: the previous answer's rating is final now.
+    session.pop(RATEABLE, None)
     # Server-side timing: when this card was shown.
-    session["review_shown"] = [item.card_id, clock().now().timestamp()]
+    session["review_shown"] = [item.card_id, now.timestamp()]
     return render_template("review.html", item=item, feedback=None, summary=None, error=None)
 
 
@@ -70,8 +101,78 @@ def answer(card_id: int) -> ResponseReturnValue:
             error=outcome.format_error,
             values=request.form,
         ), 400
+    session[RATEABLE] = outcome.log_id
     # Rendered on the POST itself: a reload re-sends it, and the stale check answers that.
-    return render_template("review.html", item=None, feedback=outcome, summary=None)
+    return render_template(
+        "review.html",
+        item=None,
+        feedback=outcome,
+        rated=outcome.rating,
+        due_text=until(outcome.due, now) if outcome.due else "",
+        labels=LABELS,
+        summary=None,
+    )
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
+
+
+@bp.post("/review/logs/<int:log_id>/rating")
+def rate(log_id: int) -> ResponseReturnValue:
+    rating = RATINGS.get(parse_int(request.form.get("rating"), 1, 4) or 0)
+    if rating is None:
+        flash("Choose Again, Hard, Good or Easy (1 to 4).", "error")
+        return redirect(url_for("review.queue"))
+    if session.get(RATEABLE) != log_id:
+        message = "The next card has been shown, so that rating can no longer change."
+        if _wants_json():
+            return jsonify(error=message), 409
+        flash(message, "error")
+        return redirect(url_for("review.queue"))
+    rerated = review_changes.rerate(get_session(), current_user.id, log_id, rating, fuzz())
+    due_text = until(rerated.due, clock().now())
+    if _wants_json():
+        return jsonify(
+            rating=int(rerated.rating),
+            label=LABELS[rerated.rating],
+            due=due_text,
+            leech=rerated.leech,
+        )
+    return render_template(
+        "review.html",
+        item=None,
+        feedback=None,
+        rerated=rerated,
+        rated=rerated.rating,
+        due_text=due_text,
+        labels=LABELS,
+        summary=None,
+    )
+
+
+@bp.post("/review/undo")
+def undo() -> ResponseReturnValue:
+    review_changes.undo_last(get_session(), current_user.id)
+    session.pop(RATEABLE, None)
+    flash("Review undone: the card is back as it was before you answered it.", "info")
+    return redirect(url_for("review.queue"))
+
+
+@bp.post("/review/cards/<int:card_id>/suspend")
+def suspend(card_id: int) -> ResponseReturnValue:
+    review_changes.set_suspended(get_session(), current_user.id, card_id, True)
+    flash("Card set aside: it stays out of your reviews until you bring it back.", "info")
+    return redirect(url_for("review.queue"))
+
+
+@bp.post("/review/cards/<int:card_id>/unsuspend")
+def unsuspend(card_id: int) -> ResponseReturnValue:
+    review_changes.set_suspended(get_session(), current_user.id, card_id, False)
+    flash("Card back in your reviews.", "info")
+    return redirect(url_for("review.queue"))
 
 
 @bp.post("/review/settings")

@@ -9,8 +9,9 @@ import fsrs
 import pytest
 
 from course.review import queue, retention
+from course.review.policy import ReviewPolicy
 from course.review.rating import Confidence, Rating, quick_threshold_ms, rating_for
-from course.review.scheduler import CardState, retrievability, review
+from course.review.scheduler import CardPhase, CardState, retrievability, review
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -20,9 +21,10 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     [
         (0.0, None, 5000, Rating.AGAIN),
         (0.4, Confidence.SURE, 1000, Rating.AGAIN),
-        (0.5, None, 5000, Rating.HARD),
+        (0.5, None, 5000, Rating.HARD),  # partly right: mostly a recall with a slip
         (0.75, Confidence.SURE, 1000, Rating.HARD),
-        (1.0, Confidence.GUESSED, 1000, Rating.HARD),
+        (0.75, Confidence.GUESSED, 1000, Rating.AGAIN),  # a guess is not a recall
+        (1.0, Confidence.GUESSED, 1000, Rating.AGAIN),  # not even a lucky one
         (1.0, None, 1000, Rating.GOOD),
         (1.0, Confidence.SURE, 9000, Rating.GOOD),
         (1.0, Confidence.SURE, 1000, Rating.EASY),
@@ -153,10 +155,10 @@ def test_plan_orders_by_retrievability_and_applies_limits() -> None:
         card(4, 1, 30, True),
         card(5, 3, 4, False),
     ]
-    ordered = queue.plan(cards, T0, new_left=10, reviews_left=10)
+    ordered = queue.plan(cards, T0, new_left=10, reviews_left=10).cards
     values = [retrievability(c.state, T0) for c in ordered]
     assert values == sorted(values) and next(c.card_id for c in ordered) == 4
-    limited = queue.plan(cards, T0, new_left=1, reviews_left=3)
+    limited = queue.plan(cards, T0, new_left=1, reviews_left=3).cards
     assert len(limited) == 3 and sum(c.is_new for c in limited) == 1
 
 
@@ -170,3 +172,71 @@ def test_forecast_counts_per_learner_day() -> None:
     days = retention.forecast(dues, T0, "UTC", days=14)
     assert len(days) == 14 and days[0] == (date(2026, 3, 2), 2) and days[1][1] == 1
     assert sum(n for _, n in days) == 3
+
+
+def _learning(card_id: int, due: datetime, phase: int = 1, new: bool = False) -> queue.DueCard:
+    """A card in (re)learning steps, just answered, due at ``due``."""
+    state = CardState(phase, 0, 3.0, 5.0, due, T0 - timedelta(seconds=30))
+    return queue.DueCard(card_id, state, new)
+
+
+def _in_review(card_id: int, days_ago: float) -> queue.DueCard:
+    last = T0 - timedelta(days=days_ago)
+    return queue.DueCard(
+        card_id, CardState(2, None, 2.0, 5.0, last + timedelta(days=2), last), False
+    )
+
+
+def test_a_card_in_steps_waits_for_its_step_among_other_cards() -> None:
+    missed = _learning(1, T0 + timedelta(minutes=10), phase=3)
+    others = [_in_review(2, 5), _in_review(3, 4)]
+    plan = queue.plan([missed, *others], T0, new_left=5, reviews_left=50)
+    assert [c.card_id for c in plan.cards] == [2, 3]  # not offered before its step
+    # Ten minutes later it is ready, and comes after cards with lower recall.
+    later = T0 + timedelta(minutes=10)
+    plan = queue.plan([missed, *others], later, new_left=5, reviews_left=50)
+    assert [c.card_id for c in plan.cards] == [2, 3, 1]
+    # One second before its step it still waits.
+    early = later - timedelta(seconds=1)
+    assert 1 not in [
+        c.card_id for c in queue.plan([missed, *others], early, new_left=5, reviews_left=50).cards
+    ]
+
+
+def test_learn_ahead_only_when_nothing_else_is_due() -> None:
+    soon = _learning(1, T0 + timedelta(minutes=10))
+    plan = queue.plan([soon], T0, new_left=5, reviews_left=50, learn_ahead=timedelta(minutes=20))
+    assert [c.card_id for c in plan.cards] == [1] and plan.next_ready is None
+    plan = queue.plan([soon], T0, new_left=5, reviews_left=50, learn_ahead=timedelta(minutes=5))
+    assert plan.cards == [] and plan.next_ready == T0 + timedelta(minutes=10)
+    # With another card due, the waiting one is never learned ahead.
+    plan = queue.plan(
+        [soon, _in_review(2, 5)], T0, new_left=5, reviews_left=50, learn_ahead=timedelta(hours=1)
+    )
+    assert [c.card_id for c in plan.cards] == [2]
+    # The card just answered is not learned ahead (it would come twice in a row)...
+    plan = queue.plan([soon], T0, new_left=5, reviews_left=50, last_card_id=1)
+    assert plan.cards == [] and plan.next_ready == T0 + timedelta(minutes=10)
+    # ...but another waiting card is.
+    other = _learning(3, T0 + timedelta(minutes=15))
+    plan = queue.plan([soon, other], T0, new_left=5, reviews_left=50, last_card_id=1)
+    assert [c.card_id for c in plan.cards] == [3]
+
+
+def test_cards_in_steps_are_not_cut_by_the_review_limit() -> None:
+    missed = _learning(1, T0 - timedelta(minutes=1), phase=3)
+    plan = queue.plan([missed, _in_review(2, 5)], T0, new_left=0, reviews_left=0)
+    assert [c.card_id for c in plan.cards] == [1]
+
+
+def test_learning_steps_come_from_the_policy() -> None:
+    policy = ReviewPolicy.from_minutes([5, 30], [15], 20, 8)
+    state, _ = review(1, CardState(due=T0), Rating.AGAIN, T0, fuzz=False, policy=policy)
+    assert state.state == CardPhase.LEARNING and state.due == T0 + timedelta(minutes=5)
+    state, _ = review(1, state, Rating.GOOD, T0 + timedelta(minutes=5), fuzz=False, policy=policy)
+    assert state.due == T0 + timedelta(minutes=35)
+    state, _ = review(1, state, Rating.GOOD, T0 + timedelta(minutes=35), fuzz=False, policy=policy)
+    assert state.state == CardPhase.REVIEW
+    lapsed, _ = review(1, state, Rating.AGAIN, T0 + timedelta(days=3), fuzz=False, policy=policy)
+    assert lapsed.state == CardPhase.RELEARNING
+    assert lapsed.due == T0 + timedelta(days=3, minutes=15)

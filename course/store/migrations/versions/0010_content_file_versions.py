@@ -1,7 +1,7 @@
 """content file versions and disk baselines
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-26 01:20:00.000000
 
 Two new tables, nothing altered: ``content_files`` (every version of every authoring
@@ -19,7 +19,7 @@ from alembic import op
 import course.store.base
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
