@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.content.loader import load_root
 from course.services import attempts, progress
+from course.services.authz import Actor
 from course.store.users import Role
 from tests.factories import (
     COURSE,
@@ -24,6 +25,7 @@ from tests.factories import (
     bundled_questions,
     form_answer,
     getter,
+    make_class,
     make_user,
 )
 
@@ -150,7 +152,8 @@ def test_timeline_figure_is_served_as_a_safe_image(client: FlaskClient) -> None:
 def test_the_course_export_carries_the_figure(
     client: FlaskClient, auth: AuthActions, session: Session, clock: FixedClock, tmp_path: Path
 ) -> None:
-    make_user(session, clock, "teacher@example.org", role=Role.INSTRUCTOR)
+    teacher = make_user(session, clock, "teacher@example.org", role=Role.INSTRUCTOR)
+    make_class(session, clock, Actor(teacher.id, Role.INSTRUCTOR))  # an author of the course
     assert auth.login("teacher@example.org").status_code == 302
     page = client.get(f"/teach/courses/{COURSE}/content.zip")
     assert page.status_code == 200
