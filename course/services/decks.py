@@ -29,7 +29,7 @@ from course.content.model import (
 from course.errors import NotFound
 from course.grading.registry import correct_answer
 from course.interop.anki import AnkiNote, build_package
-from course.services.authz import Actor, require_staff
+from course.services.authz import Actor, require_course_author
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import read_only
 from course.store.review import ReviewCard
@@ -137,8 +137,11 @@ def learner_deck(session: Session, actor: Actor, course_id: str | None, base_url
 
 
 def course_deck(session: Session, actor: Actor, course_id: str, base_url: str) -> Deck:
-    """Every current question of a course; instructors and admins only."""
-    require_staff(actor)
+    """Every current question of a course, answer keys included: the course's authors
+    only (administrators and instructors who run a class of it), as for its content."""
+    with session.begin():
+        read_only(session)
+        require_course_author(session, actor, course_id)
     return _deck(session, course_id, None, base_url)
 
 

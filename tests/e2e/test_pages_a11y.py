@@ -51,7 +51,7 @@ expect.set_options(timeout=TIMEOUT_MS)
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("a11y")
     content = base / "content"
-    for part in ("lessons", "quizzes"):
+    for part in ("lessons", "quizzes", "media"):
         shutil.copytree(REPO / part, content / part)
     shutil.copy(REPO / "course.yaml", content / "course.yaml")
     quiz = (content / "quizzes" / "soviet-union-ww2.yaml").read_text(encoding="utf-8")

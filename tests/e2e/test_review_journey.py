@@ -55,6 +55,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engi
     content = base / "content"
     shutil.copytree(REPO / "lessons", content / "lessons")
     shutil.copytree(REPO / "quizzes", content / "quizzes")
+    shutil.copytree(REPO / "media", content / "media")
     course_yaml = (REPO / "course.yaml").read_text(encoding="utf-8")
     (content / "course.yaml").write_text(course_yaml + "learn_ahead_minutes: 0\n", "utf-8")
     env = instance_env(base / "instance", content)

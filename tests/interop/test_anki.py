@@ -29,6 +29,7 @@ from tests.factories import (
     AuthActions,
     bundled_questions,
     course_question_total,
+    make_class,
     make_instructor,
     make_learner,
     take_quiz,
@@ -91,19 +92,22 @@ def test_learner_deck_holds_only_their_review_items(
     assert empty.notes == 0
 
 
-def test_course_deck_is_for_instructors(
+def test_course_deck_is_for_the_course_authors(
     session: Session, clock: FixedClock, synced: None, tmp_path: Path
 ) -> None:
     teacher = make_instructor(session, clock)
-    learner = make_learner(session, clock)
+    with pytest.raises(PermissionDenied):  # teaches no class of the course yet
+        decks.course_deck(session, teacher, COURSE, "/")
+    make_class(session, clock, teacher)
     deck = decks.course_deck(session, teacher, COURSE, "/")
     assert deck.notes == course_question_total()
+    learner = make_learner(session, clock)
     with pytest.raises(PermissionDenied):
         decks.course_deck(session, learner, COURSE, "/")
 
 
 def test_downloads_on_the_web(auth: AuthActions, session: Session, clock: FixedClock) -> None:
-    make_instructor(session, clock)
+    make_class(session, clock, make_instructor(session, clock))
     teacher = auth.browser()
     teacher.login("teacher@example.org", PASSWORD)
     page = teacher.client.get(f"/teach/courses/{COURSE}/anki.apkg")
@@ -113,7 +117,8 @@ def test_downloads_on_the_web(auth: AuthActions, session: Session, clock: FixedC
     learner.signup("kim@example.org")
     assert learner.client.get(f"/teach/courses/{COURSE}/anki.apkg").status_code == 403
     assert learner.client.get("/account/review.apkg").status_code == 200
-    assert teacher.client.get("/teach/courses/nope/anki.apkg").status_code == 404
+    # A course they teach no class of (here: none at all) is not theirs to export.
+    assert teacher.client.get("/teach/courses/nope/anki.apkg").status_code == 403
 
 
 def test_cli_export_anki(
