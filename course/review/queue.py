@@ -36,6 +36,10 @@ def day_bounds(moment: datetime, timezone: str) -> tuple[datetime, datetime]:
     return day_start(today, timezone), day_start(today + timedelta(days=1), timezone)
 
 
+# Learning ahead never shows a card sooner than this after its last answer.
+MIN_SETTLE = timedelta(minutes=1)
+
+
 @dataclass(frozen=True)
 class DueCard:
     card_id: int
@@ -81,10 +85,11 @@ def plan(
     ``reviews_left`` except cards already in steps on the review page (stopping them
     half-way through their steps would waste the reviews already spent).
 
-    With nothing offerable, the (re)learning card due first is offered if it is due
-    within ``learn_ahead``; otherwise the plan says when it will be ready. The card
-    answered last (``last_card_id``) is never learned ahead: that would show the same
-    card twice in a row, answered from short-term memory.
+    With nothing offerable, a (re)learning card is offered early if it is due within
+    ``learn_ahead`` and has settled: half its step (at least ``MIN_SETTLE``) has passed
+    since it was answered; otherwise the plan says when the first one will be ready. The
+    card answered last (``last_card_id``) is never learned ahead: that would show the
+    same card twice in a row, answered from short-term memory.
     """
     ready = [c for c in due if not in_steps(c.state) or _due(c) <= now]
     ranked = sorted(ready, key=lambda c: (retrievability(c.state, now, parameters), c.card_id))
@@ -109,10 +114,24 @@ def plan(
     waiting = [c for c in waiting if _allowed(c, new_left, reviews_left)]
     if not waiting:
         return Plan([])
-    ahead = [c for c in waiting if c.card_id != last_card_id and _due(c) <= now + learn_ahead]
+    ready_at = {c.card_id: _ahead_from(c, learn_ahead, last_card_id) for c in waiting}
+    ahead = [c for c in waiting if ready_at[c.card_id] <= now]
     if ahead:
         return Plan(ahead[:1])
-    return Plan([], next_ready=_due(waiting[0]))
+    return Plan([], next_ready=min(ready_at.values()))
+
+
+def _ahead_from(card: DueCard, learn_ahead: timedelta, last_card_id: int | None) -> datetime:
+    """When a waiting card may be learned ahead: ``learn_ahead`` before its due time, but
+    not before half its step has passed (and at least ``MIN_SETTLE``) since it was last
+    answered, so its answer is no longer in short-term memory; the card answered last
+    only when due."""
+    due = _due(card)
+    last = card.state.last_review
+    if card.card_id == last_card_id or last is None:
+        return due
+    settled = last + max(MIN_SETTLE, (due - last) / 2)
+    return min(due, max(due - learn_ahead, settled))
 
 
 def _due(card: DueCard) -> datetime:

@@ -204,23 +204,48 @@ def test_a_card_in_steps_waits_for_its_step_among_other_cards() -> None:
 
 
 def test_learn_ahead_only_when_nothing_else_is_due() -> None:
-    soon = _learning(1, T0 + timedelta(minutes=10))
-    plan = queue.plan([soon], T0, new_left=5, reviews_left=50, learn_ahead=timedelta(minutes=20))
+    soon = _learning(1, T0 + timedelta(minutes=10))  # answered 30 s before T0
+    settled = T0 + timedelta(minutes=5)  # half of its 10.5-minute wait has passed
+    plan = queue.plan([soon], settled, new_left=5, reviews_left=50)
     assert [c.card_id for c in plan.cards] == [1] and plan.next_ready is None
-    plan = queue.plan([soon], T0, new_left=5, reviews_left=50, learn_ahead=timedelta(minutes=5))
-    assert plan.cards == [] and plan.next_ready == T0 + timedelta(minutes=10)
+    plan = queue.plan(
+        [soon], settled, new_left=5, reviews_left=50, learn_ahead=timedelta(minutes=2)
+    )
+    assert plan.cards == [] and plan.next_ready == T0 + timedelta(minutes=8)
     # With another card due, the waiting one is never learned ahead.
     plan = queue.plan(
-        [soon, _in_review(2, 5)], T0, new_left=5, reviews_left=50, learn_ahead=timedelta(hours=1)
+        [soon, _in_review(2, 5)],
+        settled,
+        new_left=5,
+        reviews_left=50,
+        learn_ahead=timedelta(hours=1),
     )
     assert [c.card_id for c in plan.cards] == [2]
     # The card just answered is not learned ahead (it would come twice in a row)...
-    plan = queue.plan([soon], T0, new_left=5, reviews_left=50, last_card_id=1)
+    plan = queue.plan([soon], settled, new_left=5, reviews_left=50, last_card_id=1)
     assert plan.cards == [] and plan.next_ready == T0 + timedelta(minutes=10)
-    # ...but another waiting card is.
+    # ...but another waiting card is, once it has settled.
     other = _learning(3, T0 + timedelta(minutes=15))
-    plan = queue.plan([soon, other], T0, new_left=5, reviews_left=50, last_card_id=1)
+    plan = queue.plan([soon, other], settled, new_left=5, reviews_left=50, last_card_id=1)
+    assert plan.cards == [] and plan.next_ready == T0 + timedelta(minutes=7, seconds=15)
+    later = T0 + timedelta(minutes=7, seconds=15)
+    plan = queue.plan([soon, other], later, new_left=5, reviews_left=50, last_card_id=1)
     assert [c.card_id for c in plan.cards] == [3]
+
+
+def test_a_card_missed_moments_ago_is_not_learned_ahead() -> None:
+    """The answer is still on screen: even with nothing else due and a long learn-ahead
+    limit, a missed card waits half its step, and at least a minute (a 1-minute step:
+    its whole step)."""
+    one_minute = _learning(1, T0 + timedelta(seconds=30))  # 1-minute step, 30 s ago
+    plan = queue.plan([one_minute], T0, new_left=5, reviews_left=50)
+    assert plan.cards == [] and plan.next_ready == T0 + timedelta(seconds=30)
+    ten = _learning(2, T0 + timedelta(minutes=9, seconds=30))  # 10-minute step
+    plan = queue.plan([ten], T0, new_left=5, reviews_left=50, learn_ahead=timedelta(hours=1))
+    assert plan.cards == [] and plan.next_ready == T0 + timedelta(minutes=4, seconds=30)
+    assert queue.plan(
+        [ten], T0 + timedelta(minutes=4, seconds=30), new_left=5, reviews_left=50
+    ).cards == [ten]
 
 
 def test_cards_in_steps_are_not_cut_by_the_review_limit() -> None:

@@ -155,23 +155,28 @@ def test_learn_ahead_and_next_card_in(session: Session, clock: FixedClock, learn
         assert other is not None
         other.reviewed_at = clock.now() + timedelta(seconds=1)
     clock.advance(timedelta(seconds=1))
+    # Learned ahead only once it has settled: half its 10-minute step after the answer.
+    answered = missed.due - timedelta(minutes=10)
+    assert reviews.next_item(session, clock.now(), learner) is None
+    assert reviews.summary(session, clock.now(), learner).next_ready == answered + timedelta(
+        minutes=5
+    )
+    clock.advance(answered + timedelta(minutes=5) - clock.now())
     item = reviews.next_item(session, clock.now(), learner)
     assert item is not None and item.card_id == missed.card_id  # learned ahead
     with session.begin():
-        session.execute(update(CourseRow).values(learn_ahead_minutes=5))
-    clock.advance(timedelta(minutes=2))
+        session.execute(update(CourseRow).values(learn_ahead_minutes=2))
     assert reviews.next_item(session, clock.now(), learner) is None
     summary = reviews.summary(session, clock.now(), learner)
-    assert summary.next_ready == missed.due and summary.minutes_to_ready(clock.now()) == 8
-    clock.advance(
-        timedelta(minutes=3) - timedelta(seconds=1)
-    )  # 5 minutes left: within the learn-ahead limit
+    assert summary.next_ready == missed.due - timedelta(minutes=2)
+    assert summary.minutes_to_ready(clock.now()) == 3
+    clock.advance(timedelta(minutes=3))  # 2 minutes left: within the learn-ahead limit
     item = reviews.next_item(session, clock.now(), learner)
     assert item is not None and item.card_id == missed.card_id
     with session.begin():
         session.execute(update(CourseRow).values(learn_ahead_minutes=0))
     assert reviews.next_item(session, clock.now(), learner) is None
-    clock.advance(timedelta(minutes=5))
+    clock.advance(timedelta(minutes=2))
     item = reviews.next_item(session, clock.now(), learner)
     assert item is not None and item.card_id == missed.card_id
 
