@@ -199,7 +199,9 @@ def authenticate(
         if hasher.needs_rehash(user.password_hash):
             user.password_hash = hasher.hash(password)
         token = sessions.start(session, user.id, remember, now)
-        return SessionUser(user.id, user.email, user.display_name, user.role, token, remember)
+        return SessionUser(
+            user.id, user.email, user.display_name, user.role, token, remember, user.timezone
+        )
 
 
 def register(
@@ -235,7 +237,9 @@ def register(
         user.timezone = timezone if _known_zone(timezone) else "UTC"
         throttle.mark(session, _login_keys(user.email, address)["known"], now)
         token = sessions.start(session, user.id, False, now)
-        return SessionUser(user.id, user.email, user.display_name, user.role, token)
+        return SessionUser(
+            user.id, user.email, user.display_name, user.role, token, timezone=user.timezone
+        )
 
 
 def _known_zone(name: str) -> bool:
@@ -288,7 +292,9 @@ def change_password(
         user.password_hash = encoded
         delete_sessions(session, user_id)
         token = sessions.start(session, user_id, remember, clock.now())
-        return SessionUser(user.id, user.email, user.display_name, user.role, token, remember)
+        return SessionUser(
+            user.id, user.email, user.display_name, user.role, token, remember, user.timezone
+        )
 
 
 def change_email(session: Session, clock: Clock, user_id: int, current: str, new_email: str) -> str:

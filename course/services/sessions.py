@@ -48,6 +48,7 @@ class SessionUser:
     role: Role
     token: str
     remember: bool = False
+    timezone: str = "UTC"  # the zone the person reads times in
 
 
 def _digest(secret: str) -> str:
@@ -107,7 +108,9 @@ def load(session: Session, clock: Clock, token: str, policy: SessionPolicy) -> S
     if now - row.last_seen_at >= TOUCH_EVERY:
         with session.begin():
             touch_session(session, sid, now)
-    return SessionUser(row.id, row.email, row.display_name, row.role, token, row.remember)
+    return SessionUser(
+        row.id, row.email, row.display_name, row.role, token, row.remember, row.timezone
+    )
 
 
 def end(session: Session, token: str) -> None:

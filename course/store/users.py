@@ -95,6 +95,7 @@ _SESSION_USER = (
         User.email,
         User.display_name,
         User.role,
+        User.timezone,
     )
     .join(User, User.id == UserSession.user_id)
     .where(UserSession.id == bindparam("session_id"))

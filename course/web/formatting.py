@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from markupsafe import Markup
 
 from course.content.markdown import render_html, render_inline
@@ -38,3 +38,11 @@ def init_app(app: Flask) -> None:
         markdown_inline=markdown_inline,
     )
     app.jinja_env.globals["zip"] = zip
+
+    @app.context_processor
+    def _viewer_timezone() -> dict[str, str]:
+        """``viewer_tz``: the zone the logged-in reader sees times in (UTC otherwise).
+        Only a user already loaded for this request is read, so a page rendered during
+        a database outage (an error page) never needs the database for it."""
+        user = g.get("_login_user")
+        return {"viewer_tz": getattr(getattr(user, "user", None), "timezone", None) or "UTC"}

@@ -115,6 +115,9 @@ def test_points_to_two_decimals_and_no_content_hash(
     assert lead is not None and re.fullmatch(r"\d+(\.\d{1,2})?", lead.group(1))
     assert not re.search(r"\d\.\d{3,}", html)  # nothing like 11.8333 or 0.833333
     assert "content " not in html and not re.search(r"\b[0-9a-f]{12}\b", html)
+    # The graded version's date is in the learner's zone (Asia/Tokyo), not UTC.
+    assert re.search(r"as published on \d+ \w+ \d{4}, \d\d:\d\d JST", html)
+    assert "UTC" not in html
 
 
 def test_markdown_rendered_in_the_instructors_learner_view(
