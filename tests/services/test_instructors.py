@@ -15,6 +15,7 @@ from course.clock import FixedClock
 from course.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyRequests
 from course.services import analysis, classes, dashboard, exports
 from course.services.authz import Actor
+from course.store.classes import AssignmentKind
 from course.store.users import Role
 from tests.factories import (
     bundled_questions,
@@ -97,8 +98,8 @@ def test_overview_grid_late_and_risks(
 ) -> None:
     teacher, class_id = klass
     due = clock.now() + timedelta(days=2)
-    classes.add_assignment(session, clock, teacher, class_id, "quiz", QUIZ, due)
-    classes.add_assignment(session, clock, teacher, class_id, "lesson", LESSON, due)
+    classes.add_assignment(session, clock, teacher, class_id, AssignmentKind.QUIZ, QUIZ, due)
+    classes.add_assignment(session, clock, teacher, class_id, AssignmentKind.LESSON, LESSON, due)
     ada, ben, cy = (make_actor(session, clock, f"{n}@example.org") for n in ("ada", "ben", "cy"))
     for who in (ada, ben, cy):
         join(session, clock, class_id, teacher, who)
@@ -170,7 +171,13 @@ def test_csv_exports_cell_by_cell(
 ) -> None:
     teacher, class_id = klass
     classes.add_assignment(
-        session, clock, teacher, class_id, "quiz", QUIZ, clock.now() + timedelta(days=1)
+        session,
+        clock,
+        teacher,
+        class_id,
+        AssignmentKind.QUIZ,
+        QUIZ,
+        clock.now() + timedelta(days=1),
     )
     evil = Actor(
         make_user(session, clock, "evil@example.org", display_name='=HYPERLINK("http://x")').id,
@@ -196,10 +203,22 @@ def test_overview_query_count_is_fixed(
 ) -> None:
     teacher, class_id = klass
     classes.add_assignment(
-        session, clock, teacher, class_id, "quiz", QUIZ, clock.now() + timedelta(days=1)
+        session,
+        clock,
+        teacher,
+        class_id,
+        AssignmentKind.QUIZ,
+        QUIZ,
+        clock.now() + timedelta(days=1),
     )
     classes.add_assignment(
-        session, clock, teacher, class_id, "lesson", LESSON, clock.now() + timedelta(days=1)
+        session,
+        clock,
+        teacher,
+        class_id,
+        AssignmentKind.LESSON,
+        LESSON,
+        clock.now() + timedelta(days=1),
     )
 
     def count_queries() -> int:
