@@ -19,8 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from course.content.loader import load_root
 from course.grading.registry import grade_response
-from course.services.forms import raw_from_form
-from tests.factories import QUIZ, form_answer
+from tests.factories import KEYS, QUIZ, form_answer, posted
 
 
 def rate(fn: Callable[[], Any], seconds: float) -> float:
@@ -53,17 +52,10 @@ def main() -> None:
             continue
         seen.add(question.type.value)
         fields = form_answer(question)
-        raw = raw_from_form(question, lambda name, f=fields: _get(f, name))
+        raw = posted(fields).response(question, KEYS[question.id])
         per_second = rate(lambda q=question, r=raw: grade_response(q, r), args.seconds)
         rows.append((question.type.value, question.id, per_second, baseline / per_second))
         print(f"{rows[-1][0]:<14}{rows[-1][1]:<22}{per_second:>12,.0f}{rows[-1][3]:>8.1f}")
-
-
-def _get(fields: dict[str, Any], name: str) -> list[str]:
-    value = fields.get(name)
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
 
 
 if __name__ == "__main__":

@@ -37,9 +37,11 @@ from course.review.rating import Confidence
 from course.services import attempts, classes
 from course.services.accounts import Account, create_user
 from course.services.authz import Actor
+from course.services.posted import Answers
 from course.store.content import QuestionRow
 from course.store.review import ReviewCard
 from course.store.users import Role
+from course.web.answers import FormAnswers, field_name
 
 # --- Where the tests run ------------------------------------------------------------
 
@@ -130,7 +132,7 @@ def answer_path(attempt: int | str, slug: str) -> str:
 
 def field(slug: str) -> str:
     """The form field of the bundled question ``slug`` in an attempt."""
-    return f"q-{KEYS[slug]}"
+    return field_name(KEYS[slug])
 
 
 def course_copy(
@@ -177,7 +179,7 @@ def form_answer(
 ) -> dict[str, Any]:
     """Form fields answering ``question`` correctly (or wrongly); ``key`` names the fields
     (default: the question's position in the bundled quiz)."""
-    name = f"q-{key if key is not None else KEYS[question.id]}"
+    name = field_name(key if key is not None else KEYS[question.id])
     match question:
         case ChoiceQuestion():
             pick = next(c for c in question.choices if c.correct == right)
@@ -210,16 +212,11 @@ def form_answer(
             }
 
 
-def getter(fields: dict[str, Any]) -> Callable[[str], list[str]]:
-    """A form getter (as the services take) over plain form fields."""
-
-    def get(name: str) -> list[str]:
-        value = fields.get(name)
-        if value is None:
-            return []
-        return list(value) if isinstance(value, list) else [value]
-
-    return get
+def posted(fields: dict[str, Any]) -> Answers:
+    """The answers (as the services take them) of a form posting plain ``fields``."""
+    return FormAnswers.of_fields(
+        {name: list(v) if isinstance(v, list) else [str(v)] for name, v in fields.items()}
+    )
 
 
 def csrf_token(client: FlaskClient, path: str) -> str:
@@ -362,7 +359,7 @@ def answer(
 ) -> attempts.AnswerOutcome:
     """Answer the bundled question ``slug`` with form ``fields`` (no fuzzing)."""
     return attempts.submit_answer(
-        session, clock, user_id, attempt, int(KEYS[slug]), getter(fields), confidence, fuzz=False
+        session, clock, user_id, attempt, int(KEYS[slug]), posted(fields), confidence, fuzz=False
     )
 
 

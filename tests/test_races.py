@@ -27,6 +27,7 @@ from course.clock import FixedClock
 from course.errors import Conflict, CourseError
 from course.services import attempts, reviews
 from course.services.content_sync import sync_root
+from course.services.posted import Answers
 from course.services.reviews import REVIEW_KEY
 from course.store.attempts import Attempt, AttemptStatus, Response
 from course.store.engine import make_sessionmaker
@@ -42,6 +43,7 @@ from tests.factories import (
     end_mode,
     form_answer,
     make_user,
+    posted,
 )
 
 THREADS = 10
@@ -143,16 +145,6 @@ def _token(client: FlaskClient, path: str) -> str:
     return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
 
-def _getter(fields: dict[str, Any]) -> Callable[[str], list[str]]:
-    def get(name: str) -> list[str]:
-        value = fields.get(name)
-        if value is None:
-            return []
-        return list(value) if isinstance(value, list) else [str(value)]
-
-    return get
-
-
 def test_start_at_the_attempt_limit_race(
     app: Flask, engine: Engine, session: Session, clock: FixedClock
 ) -> None:
@@ -205,7 +197,7 @@ def test_review_rating_race(
             user,
             attempt,
             int(KEYS[slug]),
-            _getter(form_answer(question)),
+            posted(form_answer(question)),
             fuzz=False,
         )
     with session.begin():
@@ -218,13 +210,13 @@ def test_review_rating_race(
             reps_before = session.scalar(select(ReviewCard.reps).where(ReviewCard.id == card_id))
             assert reps_before is not None
             logs_before = session.scalar(select(func.count()).select_from(ReviewLog)) or 0
-        fields = _getter(form_answer(QUESTIONS[card_slug(session, card_id)], key=REVIEW_KEY))
+        fields = posted(form_answer(QUESTIONS[card_slug(session, card_id)], key=REVIEW_KEY))
 
         def rate(
             _i: int,
             card_id: int = card_id,
             reps_before: int = reps_before,
-            fields: Callable[[str], list[str]] = fields,
+            fields: Answers = fields,
         ) -> Any:
             with sessions() as own:
                 return reviews.answer(

@@ -28,7 +28,7 @@ from course.services import questions as qs
 from course.services.answering import CourseReview
 from course.services.audit import current_grades, history_views
 from course.services.drafts import position_key
-from course.services.forms import FormGetter, is_blank, raw_from_form
+from course.services.posted import Answers
 from course.services.views import (
     AnswerView,
     AttemptSummary,
@@ -328,7 +328,7 @@ def submit_answer(
     user_id: int,
     attempt_id: int,
     position: int,
-    get: FormGetter,
+    answers: Answers,
     confidence: Confidence | None = None,
     fuzz: bool = True,
 ) -> AnswerOutcome:
@@ -351,11 +351,11 @@ def submit_answer(
     """
     try:
         with session.begin():
-            return _answer(session, clock, user_id, attempt_id, position, get, confidence, fuzz)
+            return _answer(session, clock, user_id, attempt_id, position, answers, confidence, fuzz)
     except IntegrityError:
         # The same answer arrived twice at once; the first one is the grade.
         with session.begin():
-            return _answer(session, clock, user_id, attempt_id, position, get, confidence, fuzz)
+            return _answer(session, clock, user_id, attempt_id, position, answers, confidence, fuzz)
 
 
 def _answer(
@@ -364,7 +364,7 @@ def _answer(
     user_id: int,
     attempt_id: int,
     position: int,
-    get: FormGetter,
+    answers: Answers,
     confidence: Confidence | None,
     fuzz: bool,
 ) -> AnswerOutcome:
@@ -394,7 +394,7 @@ def _answer(
         return AnswerOutcome(qs.answer_view(question, existing, key, grades), already_answered=True)
     if attempt.status is not AttemptStatus.OPEN:
         raise Conflict("This attempt is already submitted; start a new one to try again.")
-    raw = raw_from_form(question, get, key)
+    raw = answers.response(question, key)
     grade = answering.grade(question, raw)
     if isinstance(grade, FormatError):
         return AnswerOutcome(format_error=grade.message)
@@ -452,7 +452,7 @@ def _elapsed_ms(since: datetime, now: datetime) -> int:
 
 
 def save_answers(
-    session: Session, clock: Clock, user_id: int, attempt_id: int, get: FormGetter
+    session: Session, clock: Clock, user_id: int, attempt_id: int, answers: Answers
 ) -> int:
     """Keep what the learner has typed in an end-of-quiz attempt, ungraded.
 
@@ -466,10 +466,10 @@ def save_answers(
     """
     with session.begin():
         attempt = drafts.open_attempt_for_save(session, user_id, attempt_id)
-        return _save(session, clock, attempt, get)
+        return _save(session, clock, attempt, answers)
 
 
-def _save(session: Session, clock: Clock, attempt: Attempt, get: FormGetter) -> int:
+def _save(session: Session, clock: Clock, attempt: Attempt, answers: Answers) -> int:
     quiz = session.get(QuizRow, attempt.quiz_id)
     assert quiz is not None
     if _settings(quiz).feedback is not FeedbackMode.END:
@@ -484,7 +484,7 @@ def _save(session: Session, clock: Clock, attempt: Attempt, get: FormGetter) -> 
         for qid in attempt.question_ids
         if qid in questions and qid not in answered
     ]
-    return drafts.save(session, clock.now(), attempt, pending, get)
+    return drafts.save(session, clock.now(), attempt, pending, answers)
 
 
 def submit_attempt(
@@ -492,35 +492,41 @@ def submit_attempt(
     clock: Clock,
     user_id: int,
     attempt_id: int,
-    get: FormGetter | None = None,
+    answers: Answers | None = None,
     fuzz: bool = True,
     confirm_blanks: bool = False,
 ) -> SubmitOutcome:
     """Finish an attempt; in an end-of-quiz attempt grade every answer first.
 
-    The form's answers (``get``) are saved as drafts before anything else, so nothing
-    typed is lost whatever happens next; grading then reads the saved answers (a
-    confirmation post carries none and grades what was saved). Unanswered questions
-    are left blank only once the learner confirms (``confirm_blanks``). Submitting a
-    submitted attempt (double click, second tab) changes nothing.
+    The posted ``answers`` are saved as drafts before anything else, so nothing typed
+    is lost whatever happens next; grading then reads the saved answers back through
+    ``answers.restored``. A confirmation post (``confirm_blanks``) carries no answers:
+    nothing is saved and what was saved is graded. Unanswered questions are left blank
+    only once the learner confirms. Submitting a submitted attempt (double click,
+    second tab) changes nothing. An end-of-quiz attempt needs ``answers`` (the reader
+    of its drafts); a quiz with feedback per question does not.
+
+    Raises:
+        NotFound: not the caller's attempt.
+        InvalidInput: an open end-of-quiz attempt submitted without ``answers``.
     """
-    if get is not None:
+    if answers is not None and not confirm_blanks:
         try:
             with session.begin():
                 attempt = drafts.open_attempt_for_save(session, user_id, attempt_id)
                 quiz = session.get(QuizRow, attempt.quiz_id)
                 if quiz is not None and _settings(quiz).feedback is FeedbackMode.END:
-                    _save(session, clock, attempt, get)
+                    _save(session, clock, attempt, answers)
         except Conflict:
             return SubmitOutcome()  # already submitted: the results are the answer
     try:
         with session.begin():
-            return _submit(session, clock, user_id, attempt_id, confirm_blanks, fuzz)
+            return _submit(session, clock, user_id, attempt_id, answers, confirm_blanks, fuzz)
     except IntegrityError:
         # A concurrent submit stored the responses first (PostgreSQL, before the row
         # lock could order us): the attempt is submitted; show its results.
         with session.begin():
-            return _submit(session, clock, user_id, attempt_id, confirm_blanks, fuzz)
+            return _submit(session, clock, user_id, attempt_id, answers, confirm_blanks, fuzz)
 
 
 def _submit(
@@ -528,6 +534,7 @@ def _submit(
     clock: Clock,
     user_id: int,
     attempt_id: int,
+    answers: Answers | None,
     confirm_blanks: bool,
     fuzz: bool,
 ) -> SubmitOutcome:
@@ -539,18 +546,20 @@ def _submit(
     graded: list[tuple[int, int, Any, Grade]] = []
     settings = _settings(loaded.quiz)
     if settings.feedback is FeedbackMode.END:
-        get = drafts.getter(drafts.load(session, attempt_id))
+        if answers is None:
+            raise InvalidInput("This quiz is graded from its saved answers; submit it on its page.")
+        saved = answers.restored(drafts.load(session, attempt_id))
         keys = _keys(loaded.attempt)
         for qid in loaded.attempt.question_ids:
             if qid in loaded.responses or qid not in loaded.questions:
                 continue
             rid, question = loaded.questions[qid]
             key = keys[qid]
-            if is_blank(question, get, key):
+            if saved.is_blank(question, key):
                 blanks.append(key)
                 graded.append((qid, rid, None, Grade(0.0, 0.0, question.points, (), "(no answer)")))
                 continue
-            raw = raw_from_form(question, get, key)
+            raw = saved.response(question, key)
             grade = answering.grade(question, raw)
             if isinstance(grade, FormatError):
                 errors[key] = grade.message

@@ -17,7 +17,7 @@ from course.services import throttle
 from course.services.authz import Actor, managed_class, require_staff
 from course.services.limits import JOIN_GUESSES
 from course.store.attempts import Attempt, LessonRead
-from course.store.classes import Assignment, ClassRow, Membership
+from course.store.classes import Assignment, AssignmentKind, ClassRow, Membership
 from course.store.content import CourseRow, LessonRow, QuizRow
 from course.store.engine import read_only
 from course.store.users import User
@@ -152,12 +152,20 @@ def join(session: Session, clock: Clock, actor: Actor, code: str) -> int:
     return row.id
 
 
+def assignment_kind(text: str) -> AssignmentKind | None:
+    """The assignment kind a form names ("lesson" or "quiz"), or None for anything else."""
+    try:
+        return AssignmentKind(text)
+    except ValueError:
+        return None
+
+
 def add_assignment(
     session: Session,
     clock: Clock,
     actor: Actor,
     class_id: int,
-    kind: str,
+    kind: AssignmentKind | None,
     slug: str,
     due_at: datetime,
 ) -> None:
@@ -166,15 +174,18 @@ def add_assignment(
     instructor typed it into the form.
 
     Raises:
-        InvalidInput: an unknown kind or slug, or a wall-clock time that does not exist
-            in the instructor's zone (skipped when clocks go forward).
+        InvalidInput: no kind (the form named none we know), an unknown slug, or a
+            wall-clock time that does not exist in the instructor's zone (skipped when
+            clocks go forward).
     """
     with session.begin():
         row = managed_class(session, actor, class_id)
         if due_at.tzinfo is None:
             zone = session.scalar(select(User.timezone).where(User.id == actor.id)) or "UTC"
             due_at = wall_clock_to_utc(due_at, zone)
-        if kind == "lesson":
+        if kind is None:
+            raise InvalidInput("Assign a lesson or a quiz.")
+        if kind is AssignmentKind.LESSON:
             exists = session.scalar(
                 select(LessonRow.id).where(
                     LessonRow.course_id == row.course_id,
@@ -182,7 +193,7 @@ def add_assignment(
                     LessonRow.retired_at.is_(None),
                 )
             )
-        elif kind == "quiz":
+        else:
             exists = session.scalar(
                 select(QuizRow.id).where(
                     QuizRow.course_id == row.course_id,
@@ -190,10 +201,8 @@ def add_assignment(
                     QuizRow.retired_at.is_(None),
                 )
             )
-        else:
-            raise InvalidInput("Assign a lesson or a quiz.")
         if exists is None:
-            raise InvalidInput(f"The course has no {kind} '{slug}'.")
+            raise InvalidInput(f"The course has no {kind.value} '{slug}'.")
         current = session.scalar(
             select(Assignment).where(
                 Assignment.class_id == class_id,
@@ -254,7 +263,7 @@ def remove_assignment(session: Session, actor: Actor, class_id: int, assignment_
 class AssignmentStatus:
     class_name: str
     course_id: str
-    kind: str
+    kind: AssignmentKind
     slug: str
     title: str
     due_at: datetime
@@ -310,12 +319,11 @@ def learner_assignments(session: Session, clock: Clock, actor: Actor) -> list[As
                 passed_at[quiz_id] = submitted
         result = []
         for assignment, class_name, course_id in rows:
-            target = (lessons if assignment.kind == "lesson" else quizzes).get(
-                (course_id, assignment.target_slug)
-            )
+            is_lesson = assignment.kind is AssignmentKind.LESSON
+            target = (lessons if is_lesson else quizzes).get((course_id, assignment.target_slug))
             if target is None:
                 continue
-            finished = (read_at if assignment.kind == "lesson" else passed_at).get(target.id)
+            finished = (read_at if is_lesson else passed_at).get(target.id)
             late = (finished > assignment.due_at) if finished else now > assignment.due_at
             result.append(
                 AssignmentStatus(

@@ -3,6 +3,7 @@ retention. Each page runs a fixed number of queries, whatever the class size."""
 
 from __future__ import annotations
 
+import enum
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from course.services.views import ScoreChangeView
 from course.store import review as review_store
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
 from course.store.audit import ScoreChange, changes_for_attempts
-from course.store.classes import Assignment, Membership
+from course.store.classes import Assignment, AssignmentKind, Membership
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import read_only
 from course.store.review import ReviewCard, ReviewLog
@@ -38,11 +39,31 @@ BACKLOG = 20
 LOW_RECALL = 0.7  # mean predicted recall at the learner's next day start
 
 
+class CellState(enum.StrEnum):
+    """What a learner did about one assignment, as the overview cell shows it."""
+
+    DONE = "done"  # a lesson read
+    PASSED = "passed"
+    ATTEMPTED = "attempted"  # a quiz submitted, not passed
+    IN_PROGRESS = "in progress"
+    NOT_STARTED = "not started"
+    OVERDUE = "overdue"
+
+    @property
+    def css_class(self) -> str:
+        return self.value.replace(" ", "-")
+
+    @property
+    def finished(self) -> bool:
+        """The assignment was done (a "late" mark then means done after the due date)."""
+        return self in (CellState.DONE, CellState.PASSED)
+
+
 @dataclass(frozen=True)
 class Cell:
     """One learner × assignment: what they did."""
 
-    state: str  # "done", "passed", "attempted", "in progress", "not started", "overdue"
+    state: CellState
     percent: int | None = None
     late: bool = False
 
@@ -50,7 +71,7 @@ class Cell:
 @dataclass(frozen=True)
 class AssignmentColumn:
     id: int
-    kind: str
+    kind: AssignmentKind
     slug: str
     title: str
     due_at: datetime
@@ -173,7 +194,7 @@ def overview(
             a.id,
             a.kind,
             a.target_slug,
-            (lesson_by_slug if a.kind == "lesson" else quiz_by_slug).get(
+            (lesson_by_slug if a.kind is AssignmentKind.LESSON else quiz_by_slug).get(
                 a.target_slug, (0, a.target_slug)
             )[1],
             a.due_at,
@@ -295,29 +316,29 @@ def _cell(
     quizzes: dict[str, tuple[int, str]],
 ) -> Cell:
     overdue = now > column.due_at
-    if column.kind == "lesson":
+    if column.kind is AssignmentKind.LESSON:
         lesson_id = lessons.get(column.slug, (0, ""))[0]
         read_at = read_map.get((user, lesson_id))
         if read_at is not None:
-            return Cell("done", late=read_at > column.due_at)
-        return Cell("overdue" if overdue else "not started", late=overdue)
+            return Cell(CellState.DONE, late=read_at > column.due_at)
+        return Cell(CellState.OVERDUE if overdue else CellState.NOT_STARTED, late=overdue)
     quiz_id = quizzes.get(column.slug, (0, ""))[0]
     started = by_user_quiz.get((user, quiz_id), [])
     done = [a for a in started if a.submitted_at and a.max_points]
     if not done:
-        return Cell(
-            "overdue" if overdue else ("in progress" if started else "not started"), late=overdue
-        )
+        if overdue:
+            return Cell(CellState.OVERDUE, late=True)
+        return Cell(CellState.IN_PROGRESS if started else CellState.NOT_STARTED)
     best = max(round(100 * a.points / a.max_points) for a in done)
     passes = [a.submitted_at for a in done if a.passed]
     if passes:
-        return Cell("passed", best, late=min(passes) > column.due_at)
-    return Cell("attempted", best, late=overdue)
+        return Cell(CellState.PASSED, best, late=min(passes) > column.due_at)
+    return Cell(CellState.ATTEMPTED, best, late=overdue)
 
 
 def _risks(learner: LearnerRow, now: datetime) -> list[str]:
     risks = []
-    overdue = sum(1 for c in learner.cells if c.state == "overdue")
+    overdue = sum(1 for c in learner.cells if c.state is CellState.OVERDUE)
     if overdue:
         risks.append(f"{overdue} overdue assignment{'s' if overdue > 1 else ''}")
     if learner.mean_percent is not None and learner.mean_percent < LOW_SCORE * 100:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from course.content.model import AnyQuestion
 from course.errors import Conflict, NotFound
-from course.services.forms import FormGetter, field_names
+from course.services.posted import Answers, Kept
 from course.store.attempts import AnswerDraft, Attempt, AttemptStatus, Response
 
 MAX_VALUES = 100  # values per field kept in a draft (checkboxes, never more options)
@@ -28,9 +28,9 @@ def position_key(position: int) -> str:
     return str(position + 1)
 
 
-def load(session: Session, attempt_id: int) -> dict[str, list[str]]:
-    """Every saved field of an attempt: field name → values."""
-    merged: dict[str, list[str]] = {}
+def load(session: Session, attempt_id: int) -> Kept:
+    """Every saved value of an attempt, merged (as ``Answers.kept`` gave them)."""
+    merged: Kept = {}
     for fields in session.scalars(
         select(AnswerDraft.fields).where(AnswerDraft.attempt_id == attempt_id)
     ):
@@ -38,19 +38,14 @@ def load(session: Session, attempt_id: int) -> dict[str, list[str]]:
     return merged
 
 
-def getter(fields: dict[str, list[str]]) -> FormGetter:
-    """A form getter over saved fields (what the grader reads on submit)."""
-    return lambda name: list(fields.get(name, []))
-
-
 def save(
     session: Session,
     now: datetime,
     attempt: Attempt,
     questions: Iterable[tuple[int, str, AnyQuestion]],
-    get: FormGetter,
+    answers: Answers,
 ) -> int:
-    """Store the form's values for every question given as (question id, key, question).
+    """Store the posted values for every question given as (question id, key, question).
 
     A question whose fields are all blank loses its draft (the learner cleared it).
     Runs inside the caller's transaction, which holds the attempt's row lock.
@@ -65,8 +60,8 @@ def save(
     saved = 0
     for qid, key, question in questions:
         fields = {
-            name: [v[:MAX_CHARS] for v in get(name)[:MAX_VALUES]]
-            for name in field_names(question, key)
+            name: [v[:MAX_CHARS] for v in values[:MAX_VALUES]]
+            for name, values in answers.kept(question, key).items()
         }
         fields = {name: values for name, values in fields.items() if "".join(values).strip()}
         draft = existing.get(qid)

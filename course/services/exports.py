@@ -44,15 +44,13 @@ def gradebook(
     view = overview(session, now, actor, class_id)
     header: list[object] = ["name", "email"]
     for column in view.columns:
-        label = f"{column.kind}: {column.title}"
+        label = f"{column.kind.value}: {column.title}"
         header += [f"{label} (status)", f"{label} (%)"]
     rows: list[list[object]] = [header]
     for learner in view.learners:
         row: list[object] = [learner.name, learner.email]
         for cell in learner.cells:
-            status = cell.state + (
-                " (late)" if cell.late and cell.state in ("done", "passed") else ""
-            )
+            status = cell.state.value + (" (late)" if cell.late and cell.state.finished else "")
             row += [status, "" if cell.percent is None else cell.percent]
         rows.append(row)
     return _csv(rows, bom)

@@ -20,7 +20,7 @@ from course.review.rating import Confidence, Rating
 from course.review.scheduler import DEFAULT_PARAMETERS, CardState
 from course.services import answering
 from course.services import questions as qs
-from course.services.forms import FormGetter, raw_from_form
+from course.services.posted import Answers
 from course.services.views import AnswerView, QuestionView
 from course.store import review as store
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
@@ -270,7 +270,7 @@ def answer(
     user_id: int,
     card_id: int,
     reps: int,
-    get: FormGetter,
+    answers: Answers,
     confidence: Confidence | None,
     duration_ms: int,
     fuzz: bool = True,
@@ -288,7 +288,7 @@ def answer(
             .where(QuestionRow.id == card.question_id)
         ).one()
         question = build_question(definition)
-        grade = answering.grade(question, raw_from_form(question, get, REVIEW_KEY))
+        grade = answering.grade(question, answers.response(question, REVIEW_KEY))
         if isinstance(grade, FormatError):
             return ReviewOutcome(format_error=grade.message)
         recorded = answering.record_review(

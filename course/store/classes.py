@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from course.store.base import Base, UTCDateTime
@@ -39,6 +40,13 @@ class Membership(Base):
     __table_args__ = (UniqueConstraint("class_id", "user_id"),)
 
 
+class AssignmentKind(enum.StrEnum):
+    """What an assignment asks: read a lesson or pass a quiz (stored as its value)."""
+
+    LESSON = "lesson"
+    QUIZ = "quiz"
+
+
 class Assignment(Base):
     """A lesson to read or a quiz to pass, by a due date."""
 
@@ -46,7 +54,14 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(10))  # "lesson" or "quiz"
+    kind: Mapped[AssignmentKind] = mapped_column(
+        Enum(
+            AssignmentKind,
+            native_enum=False,
+            length=10,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
     target_slug: Mapped[str] = mapped_column(String(100))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

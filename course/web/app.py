@@ -14,6 +14,7 @@ from course import __version__
 from course.clock import Clock
 from course.services import passwords
 from course.settings import PACKAGE_DIR, Settings, from_env
+from course.store.classes import AssignmentKind
 from course.web import (
     auth,
     classes,
@@ -90,6 +91,7 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["course_version"] = __version__
+    app.jinja_env.globals["AssignmentKind"] = AssignmentKind
     app.after_request(_security_headers)
     return app
 

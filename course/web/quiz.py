@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 
 from course.review.rating import parse_confidence
 from course.services import attempts
+from course.web.answers import FormAnswers
 from course.web.db import get_session
 from course.web.extensions import clock, fuzz
 
@@ -65,7 +66,7 @@ def answer(attempt_id: int, position: int) -> ResponseReturnValue:
         current_user.id,
         attempt_id,
         position,
-        request.form.getlist,
+        FormAnswers.of(request.form),
         parse_confidence(request.form.get("confidence")),
         fuzz(),
     )
@@ -87,7 +88,7 @@ def answer(attempt_id: int, position: int) -> ResponseReturnValue:
 @bp.post("/attempts/<int:attempt_id>/save")
 def save(attempt_id: int) -> ResponseReturnValue:
     saved = attempts.save_answers(
-        get_session(), clock(), current_user.id, attempt_id, request.form.getlist
+        get_session(), clock(), current_user.id, attempt_id, FormAnswers.of(request.form)
     )
     if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
         return jsonify(saved=saved)
@@ -103,7 +104,7 @@ def submit(attempt_id: int) -> ResponseReturnValue:
         clock(),
         current_user.id,
         attempt_id,
-        None if confirmed else request.form.getlist,
+        FormAnswers.of(request.form),
         fuzz(),
         confirm_blanks=confirmed,
     )

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from course.inputs import parse_int
 from course.review.rating import Rating, parse_confidence
 from course.services import review_changes, reviews
+from course.web.answers import FormAnswers
 from course.web.db import get_session
 from course.web.extensions import clock, fuzz
 
@@ -81,7 +82,7 @@ def answer(card_id: int) -> ResponseReturnValue:
         current_user.id,
         card_id,
         reps,
-        request.form.getlist,
+        FormAnswers.of(request.form),
         parse_confidence(request.form.get("confidence")),
         duration,
         fuzz(),

@@ -96,7 +96,9 @@ def assign(class_id: int) -> ResponseReturnValue:
         due = datetime.fromisoformat(request.form.get("due", ""))
     except ValueError as exc:
         raise InvalidInput("Give a due date and time, like 2026-12-01T18:00.", field="due") from exc
-    classes.add_assignment(get_session(), clock(), actor(), class_id, kind, slug, due)
+    classes.add_assignment(
+        get_session(), clock(), actor(), class_id, classes.assignment_kind(kind), slug, due
+    )
     flash("Assigned.", "info")
     return redirect(url_for("teach.overview", class_id=class_id))
 

@@ -8,13 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyRequests
 from course.services import analysis, classes, dashboard, exports
 from course.services.authz import Actor
+from course.store.classes import AssignmentKind
 from course.store.users import Role
 from tests.factories import (
     bundled_questions,
@@ -97,8 +98,8 @@ def test_overview_grid_late_and_risks(
 ) -> None:
     teacher, class_id = klass
     due = clock.now() + timedelta(days=2)
-    classes.add_assignment(session, clock, teacher, class_id, "quiz", QUIZ, due)
-    classes.add_assignment(session, clock, teacher, class_id, "lesson", LESSON, due)
+    classes.add_assignment(session, clock, teacher, class_id, AssignmentKind.QUIZ, QUIZ, due)
+    classes.add_assignment(session, clock, teacher, class_id, AssignmentKind.LESSON, LESSON, due)
     ada, ben, cy = (make_actor(session, clock, f"{n}@example.org") for n in ("ada", "ben", "cy"))
     for who in (ada, ben, cy):
         join(session, clock, class_id, teacher, who)
@@ -170,7 +171,13 @@ def test_csv_exports_cell_by_cell(
 ) -> None:
     teacher, class_id = klass
     classes.add_assignment(
-        session, clock, teacher, class_id, "quiz", QUIZ, clock.now() + timedelta(days=1)
+        session,
+        clock,
+        teacher,
+        class_id,
+        AssignmentKind.QUIZ,
+        QUIZ,
+        clock.now() + timedelta(days=1),
     )
     evil = Actor(
         make_user(session, clock, "evil@example.org", display_name='=HYPERLINK("http://x")').id,
@@ -196,10 +203,22 @@ def test_overview_query_count_is_fixed(
 ) -> None:
     teacher, class_id = klass
     classes.add_assignment(
-        session, clock, teacher, class_id, "quiz", QUIZ, clock.now() + timedelta(days=1)
+        session,
+        clock,
+        teacher,
+        class_id,
+        AssignmentKind.QUIZ,
+        QUIZ,
+        clock.now() + timedelta(days=1),
     )
     classes.add_assignment(
-        session, clock, teacher, class_id, "lesson", LESSON, clock.now() + timedelta(days=1)
+        session,
+        clock,
+        teacher,
+        class_id,
+        AssignmentKind.LESSON,
+        LESSON,
+        clock.now() + timedelta(days=1),
     )
 
     def count_queries() -> int:
@@ -226,3 +245,35 @@ def test_overview_query_count_is_fixed(
         join(session, clock, class_id, teacher, who)
         answer_quiz(session, clock, who, set(ORDER[: i % 17]))
     assert count_queries() == small
+
+
+def test_kinds_and_cell_states_are_enums_stored_as_before(
+    session: Session, clock: FixedClock, klass: tuple[Actor, int]
+) -> None:
+    """Issue 11 §6: assignment kind and cell state are closed sets (enums), and the
+    assignments table keeps the strings it always stored."""
+    teacher, class_id = klass
+    due = clock.now() + timedelta(days=1)
+    classes.add_assignment(session, clock, teacher, class_id, AssignmentKind.QUIZ, QUIZ, due)
+    classes.add_assignment(session, clock, teacher, class_id, AssignmentKind.LESSON, LESSON, due)
+    with session.begin():
+        stored = set(session.scalars(text("SELECT kind FROM assignments")))
+    assert stored == {"quiz", "lesson"}
+    assert classes.assignment_kind("quiz") is AssignmentKind.QUIZ
+    assert classes.assignment_kind("essay") is None
+    with pytest.raises(InvalidInput, match="Assign a lesson or a quiz"):
+        classes.add_assignment(session, clock, teacher, class_id, None, QUIZ, due)
+    learner = make_actor(session, clock, "l@example.org")
+    with pytest.raises(PermissionDenied):  # authorization before the kind is checked
+        classes.add_assignment(session, clock, learner, class_id, None, QUIZ, due)
+    join(session, clock, class_id, teacher, learner)
+    answer_quiz(session, clock, learner, set(ORDER[:5]))
+    view = dashboard.overview(session, clock.now(), teacher, class_id)
+    assert {type(c.kind) for c in view.columns} == {AssignmentKind}
+    cells = {c.kind: cell for c, cell in zip(view.columns, view.learners[0].cells, strict=True)}
+    assert cells[AssignmentKind.QUIZ].state is dashboard.CellState.ATTEMPTED
+    assert cells[AssignmentKind.LESSON].state is dashboard.CellState.NOT_STARTED
+    assert dashboard.CellState.NOT_STARTED.css_class == "not-started"
+    mine = classes.learner_assignments(session, clock, learner)
+    assert {a.kind for a in mine} == {AssignmentKind.QUIZ, AssignmentKind.LESSON}
+    assert all(isinstance(a.kind, AssignmentKind) for a in mine)

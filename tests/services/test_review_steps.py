@@ -25,11 +25,11 @@ from tests.factories import (
     bundled_questions,
     card_slug,
     form_answer,
-    getter,
     make_class,
     make_instructor,
     make_learner,
     make_user,
+    posted,
     take_quiz,
 )
 
@@ -49,7 +49,7 @@ def answer_item(
         user,
         item.card_id,
         item.reps,
-        getter(form_answer(question, right, REVIEW_KEY)),
+        posted(form_answer(question, right, REVIEW_KEY)),
         None,
         4000,
         fuzz=False,

@@ -22,8 +22,8 @@ from tests.factories import (
     bundled_questions,
     card_slug,
     form_answer,
-    getter,
     make_user,
+    posted,
     take_quiz,
 )
 
@@ -62,7 +62,7 @@ def review_all(session: Session, clock: FixedClock, user: int, right: bool = Tru
             user,
             item.card_id,
             item.reps,
-            getter(form_answer(question, right, REVIEW_KEY)),
+            posted(form_answer(question, right, REVIEW_KEY)),
             None,
             4000,
             fuzz=False,
@@ -115,7 +115,7 @@ def test_double_submit_reviews_once(session: Session, clock: FixedClock, synced:
     clock.advance(timedelta(days=3))
     item = reviews.next_item(session, clock.now(), user)
     assert item is not None
-    fields = getter(form_answer(QUESTIONS[card_slug(session, item.card_id)], key=REVIEW_KEY))
+    fields = posted(form_answer(QUESTIONS[card_slug(session, item.card_id)], key=REVIEW_KEY))
     first = reviews.answer(
         session, clock.now(), user, item.card_id, item.reps, fields, None, 3000, fuzz=False
     )
@@ -138,7 +138,7 @@ def test_other_learners_card_not_found(session: Session, clock: FixedClock, sync
     item = reviews.next_item(session, clock.now(), owner)
     assert item is not None and reviews.next_item(session, clock.now(), other) is None
     with pytest.raises(NotFound):
-        reviews.answer(session, clock.now(), other, item.card_id, item.reps, getter({}), None, 0)
+        reviews.answer(session, clock.now(), other, item.card_id, item.reps, posted({}), None, 0)
 
 
 @pytest.mark.parametrize(
@@ -191,7 +191,7 @@ def test_retired_question_leaves_the_queue(
             user,
             item.card_id,
             item.reps,
-            getter(form_answer(QUESTIONS[card_slug(session, item.card_id)], key=REVIEW_KEY)),
+            posted(form_answer(QUESTIONS[card_slug(session, item.card_id)], key=REVIEW_KEY)),
             None,
             3000,
             fuzz=False,

@@ -24,9 +24,9 @@ from tests.factories import (
     bundled_keys,
     bundled_questions,
     form_answer,
-    getter,
     make_class,
     make_user,
+    posted,
 )
 
 COURSE_PAGE = f"/courses/{COURSE}/"
@@ -95,7 +95,7 @@ def pass_quiz(session: Session, clock: FixedClock, user_id: int, quiz_id: str) -
     for slug, question in bundled_questions(quiz_id=quiz_id).items():
         fields = form_answer(question, key=keys[slug])
         attempts.submit_answer(
-            session, clock, user_id, attempt, int(keys[slug]), getter(fields), None, fuzz=False
+            session, clock, user_id, attempt, int(keys[slug]), posted(fields), None, fuzz=False
         )
     attempts.submit_attempt(session, clock, user_id, attempt, fuzz=False)
 
