@@ -96,19 +96,22 @@ def rerate(
         )
 
 
-def undo_last(session: Session, user_id: int) -> int:
-    """Undo the learner's last review-page review: the card is restored exactly as it
-    was before it, and the review is deleted. Returns the card's id.
+def undo_last(session: Session, user_id: int, log_id: int | None = None) -> int:
+    """Undo the learner's last review-page review (or, given ``log_id``, that review,
+    which must still be its card's latest): the card is restored exactly as it was
+    before it, and the review is deleted. Returns the card's id.
 
     Raises:
-        NotFound: there is no review to undo.
+        NotFound: there is no review to undo (or ``log_id`` is not the caller's).
         Conflict: that card has been reviewed again since (in a quiz).
     """
     with session.begin():
-        log = store.latest_review_log(session, user_id)
-        if log is None:
-            raise NotFound("There is no review to undo.")
-        card, log = _changeable(session, user_id, log.id)
+        if log_id is None:
+            log = store.latest_review_log(session, user_id)
+            if log is None:
+                raise NotFound("There is no review to undo.")
+            log_id = log.id
+        card, log = _changeable(session, user_id, log_id)
         answering.undo(session, card, log)
         return card.id
 

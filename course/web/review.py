@@ -156,8 +156,13 @@ def rate(log_id: int) -> ResponseReturnValue:
 
 @bp.post("/review/undo")
 def undo() -> ResponseReturnValue:
-    review_changes.undo_last(get_session(), current_user.id)
-    session.pop(RATEABLE, None)
+    # Only the review whose feedback is on screen: a repeated or stale undo (a second
+    # tab, a retried request) must not walk back older reviews one by one.
+    log_id = session.pop(RATEABLE, None)
+    if not isinstance(log_id, int):
+        flash("Nothing to undo: only the review you just answered can be undone.", "info")
+        return redirect(url_for("review.queue"))
+    review_changes.undo_last(get_session(), current_user.id, log_id)
     flash("Review undone: the card is back as it was before you answered it.", "info")
     return redirect(url_for("review.queue"))
 
