@@ -221,6 +221,13 @@ def summary(session: Session, now: datetime, user_id: int) -> ReviewSummary:
         )
 
 
+def set_aside(session: Session, user_id: int) -> tuple[SuspendedCard, ...]:
+    """The learner's own set-aside cards (by them or by the leech rule), oldest first."""
+    with session.begin():
+        read_only(session)
+        return _suspended(session, user_id)
+
+
 def _suspended(session: Session, user_id: int) -> tuple[SuspendedCard, ...]:
     rows = session.execute(
         select(ReviewCard, QuestionRow.definition, QuizRow.lesson_slug, LessonRow.title)

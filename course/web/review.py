@@ -174,6 +174,14 @@ def suspend(card_id: int) -> ResponseReturnValue:
     return redirect(url_for("review.queue"))
 
 
+@bp.get("/review/set-aside")
+def set_aside() -> ResponseReturnValue:
+    """Every card set aside, to bring back at any time (not only when nothing is due)."""
+    return render_template(
+        "review_set_aside.html", cards=reviews.set_aside(get_session(), current_user.id)
+    )
+
+
 @bp.post("/review/cards/<int:card_id>/unsuspend")
 def unsuspend(card_id: int) -> ResponseReturnValue:
     review_changes.set_suspended(get_session(), current_user.id, card_id, False)

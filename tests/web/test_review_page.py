@@ -58,7 +58,7 @@ def test_review_after_quiz(
         page = client.get("/review").get_data(as_text=True)
         assert reviewed <= 20
     assert reviewed >= 1
-    assert "Done for today" in page and f"You reviewed {reviewed} question" in page
+    assert "Done for today" in page and f"You gave {reviewed} review answer" in page
     progress = client.get("/courses/ww2-soviet-union/progress").get_data(as_text=True)
     assert '<svg class="chart"' in progress and "Predicted recall per lesson" in progress
     assert "Reviews due in the next 14 days" in progress

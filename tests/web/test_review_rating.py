@@ -130,6 +130,14 @@ def test_set_aside_and_bring_back(
     with session.begin():
         assert session.scalar(select(ReviewCard.suspended).where(ReviewCard.id == card)) is not None
     clock.advance(timedelta(days=30))  # everything due: the set-aside card still is not
+    # While cards are due, the set-aside list is one link away and can bring it back.
+    due_page = client.get("/review").get_data(as_text=True)
+    assert 'href="/review/set-aside"' in due_page
+    listing = client.get("/review/set-aside").get_data(as_text=True)
+    assert f'action="/review/cards/{card}/unsuspend"' in listing
+    assert f'action="/review/cards/{card}/unsuspend"' not in intruder.client.get(
+        "/review/set-aside"
+    ).get_data(as_text=True)
     shown = set()
     while match := re.search(
         r'action="/review/(\d+)"', client.get("/review").get_data(as_text=True)

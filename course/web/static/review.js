@@ -7,6 +7,8 @@
     var form = document.getElementById("rate-form");
     if (!form) { return; }
     var status = document.getElementById("rate-status");
+    // The keys work only with this script: say so only when it runs.
+    document.querySelectorAll(".js-keys").forEach(function (hint) { hint.hidden = false; });
     var buttons = form.querySelectorAll("button[name=rating]");
     function mark(value) {
       buttons.forEach(function (b) {
