@@ -83,8 +83,10 @@ def print_report(report: OptimizeReport) -> None:
         click.echo(
             f"Not enough reviews in '{report.course_id}' to fit and check parameters: "
             f"{result.fit_items} predictions to fit on ({MIN_ITEMS} needed) and "
-            f"{result.held_out_items} to score on ({MIN_HELD_OUT} needed). "
-            "The parameters in use stay."
+            f"{result.held_out_items} to score on ({MIN_HELD_OUT} needed), from "
+            f"{report.reviews} reviews. A prediction is a review made on a later day than "
+            "the one before it on the same card (same-day answers, such as learning steps, "
+            "say nothing about forgetting). The parameters in use stay."
         )
         return
     click.echo(f"{report.reviews} reviews in '{report.course_id}'.")
