@@ -249,14 +249,15 @@ def user_data(session: Session, clock: Clock, actor: Actor) -> dict[str, Any]:
 
 def _fsrs_csv(rows: list[Any], with_user: bool) -> bytes:
     """Review logs in the FSRS optimizer's layout: card_id, review_time (ms since the
-    epoch), review_rating (1–4), review_state (0 for a card's first review, blank
-    otherwise: we do not store the state), review_duration (ms)."""
+    epoch), review_rating (1–4), review_state (the card's state before the review: 0
+    New for its first review, else 1 Learning, 2 Review, 3 Relearning as each log row
+    keeps it; blank for rows written before the state was kept), review_duration (ms)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FSRS_COLUMNS + (["user_id"] if with_user else []))
     seen: set[int] = set()
-    for card_id, user_id, rating, at, duration in rows:
-        state = "" if card_id in seen else 0
+    for card_id, user_id, rating, at, duration, before in rows:
+        state = (before if before is not None else "") if card_id in seen else 0
         seen.add(card_id)
         line = [card_id, int(at.timestamp() * 1000), rating, state, duration]
         writer.writerow(line + ([user_id] if with_user else []))
@@ -269,6 +270,7 @@ _LOG_COLUMNS = (
     ReviewLog.rating,
     ReviewLog.reviewed_at,
     ReviewLog.duration_ms,
+    ReviewLog.prev_state,
 )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
+from itertools import pairwise
 
 from flask import Flask
 from sqlalchemy import select
@@ -85,12 +87,17 @@ def test_review_csv_is_in_the_fsrs_optimizer_layout(
     session: Session, clock: FixedClock, synced: None
 ) -> None:
     learner_id, _, _ = seeded(session, clock)
+    clock.advance(timedelta(days=2))
+    take_quiz(session, clock, learner_id)  # a second review of every card
     data = personal_data.user_review_csv(session, personal_data.Actor(learner_id, Role.LEARNER))
     rows = list(csv.reader(io.StringIO(data.decode())))
     assert rows[0] == FSRS_COLUMNS
     assert len(rows) > 1
     _card, at, rating, state, _duration = rows[1]
     assert int(at) > 1_700_000_000_000 and rating in {"1", "2", "3", "4"} and state == "0"
+    # Later reviews of a card carry the state the card was in (1–3), never a blank.
+    later = [r for prev, r in pairwise(rows[1:]) if r[0] == prev[0]]
+    assert later and all(r[3] in {"1", "2", "3"} for r in later)
 
 
 def test_account_deletion_leaves_nothing_listed(
