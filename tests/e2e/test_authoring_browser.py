@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import COURSE, REPO, course_copy
+from tests.e2e.pages import ARTIFACTS, TIMEOUT_MS, follow, shot
+from tests.factories import COURSE, course_copy
 from tests.servers import course, free_port, instance_env, serve, stop
 
-ARTIFACTS = REPO / "test-artifacts"
-TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)
 LESSON = "lessons/soviet-union-ww2.md"
 MARK = "This paragraph was written in the browser."
@@ -70,16 +69,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 def url(site: dict[str, Any], path: str) -> str:
     return f"http://127.0.0.1:{site['port']}{path}"
-
-
-def follow(page: Any, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def logged_in(browser: Any, site: dict[str, Any]) -> Any:

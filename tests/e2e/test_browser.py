@@ -26,15 +26,14 @@ from course.content.model import (
     OrderQuestion,
     TrueFalseQuestion,
 )
+from tests.e2e.pages import TIMEOUT_MS, follow, new_page, shot
 from tests.factories import KEYS, REPO, bundled_questions, field, form_answer
 from tests.servers import course, free_port, instance_env, serve, stop
 
-ARTIFACTS = REPO / "test-artifacts"
 QUESTIONS = bundled_questions()
 SLUG_AT = {key: slug for slug, key in KEYS.items()}
 # Ceilings, not waits: each returns as soon as the page is ready. Generous for a loaded
 # 2-core machine where a password hash alone can take seconds.
-TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
@@ -72,24 +71,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
-
-
-def new_page(browser: Any, **options: Any) -> Any:
-    page = browser.new_context(**options).new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.set_default_navigation_timeout(TIMEOUT_MS)
-    return page
-
-
-def follow(page: Any, selector: str) -> None:
-    """Click a link or submit button and wait until the page it leads to has loaded."""
-    with page.expect_navigation():
-        page.click(selector)
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def answer(page: Any, question: AnyQuestion) -> None:

@@ -23,11 +23,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.e2e.pages import ARTIFACTS, TIMEOUT_MS, follow, new_page
 from tests.factories import REPO
 from tests.servers import course, free_port, instance_env, serve, stop
 
-ARTIFACTS = REPO / "test-artifacts"
-TIMEOUT_MS = 60_000
 COURSE = "/courses/ww2-soviet-union"
 QUIZ = f"{COURSE}/quizzes/soviet-union-ww2-quiz"
 FINAL = f"{COURSE}/quizzes/zz-final-exam"
@@ -69,18 +68,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop(proc)
-
-
-def new_page(browser: Any, **options: Any) -> Any:
-    page = browser.new_context(**options).new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.set_default_navigation_timeout(TIMEOUT_MS)
-    return page
-
-
-def follow(page: Any, selector: str) -> None:
-    with page.expect_navigation():
-        page.click(selector)
 
 
 def log_in(page: Any, server: str, email: str) -> None:

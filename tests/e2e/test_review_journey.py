@@ -31,6 +31,7 @@ from course.content.model import (
 )
 from course.store.engine import make_engine, make_sessionmaker
 from course.store.review import ReviewCard, ReviewLog
+from tests.e2e.pages import TIMEOUT_MS, shot
 from tests.factories import (
     PASSWORD,
     REPO,
@@ -42,9 +43,7 @@ from tests.factories import (
 )
 from tests.servers import course, free_port, instance_env, serve, stop
 
-ARTIFACTS = REPO / "test-artifacts"
 QUESTIONS = bundled_questions()
-TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)
 EMAIL = "rita@example.org"
 
@@ -117,11 +116,6 @@ def answer_card(page: Any, engine: Engine, right: bool) -> int:
 def next_card(page: Any) -> None:
     page.click("#next-card")
     expect(page.locator("#rate-form")).to_have_count(0)  # the next page has loaded
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def review_logs(engine: Engine, card: int) -> list[int]:
