@@ -181,3 +181,33 @@ def test_reading_a_lesson_with_two_quizzes_leads_to_the_first(
     page = actions.post(f"{LESSON_PAGE}/read", {}, token_from=LESSON_PAGE)
     assert page.status_code == 302
     assert page.headers["Location"].endswith(f"/courses/{COURSE}/quizzes/numbers")
+
+
+def test_a_draft_second_quiz_is_neither_linked_nor_counted(
+    app: Flask, client: FlaskClient, session: Session, clock: FixedClock, tmp_path: Path
+) -> None:
+    root = course_copy(tmp_path / "content")
+    draft = _second_quiz("numbers").replace("pass_mark:", "draft: true\npass_mark:")
+    (root / "quizzes" / "numbers.yaml").write_text(draft, encoding="utf-8")
+    sync_root(session, clock, root)
+    assert _quiz_links(_lesson_item(client.get(COURSE_PAGE).get_data(as_text=True))) == [QUIZ]
+    view = progress.course_progress(session, clock, None, COURSE)
+    lesson = next(les for les in view.lessons if les.slug == LESSON)
+    assert [q.slug for q in lesson.quizzes] == [QUIZ] and lesson.steps == (0, 3)
+
+
+def test_the_next_step_is_the_first_quiz_not_passed() -> None:
+    def quiz(slug: str, best: int | None, passed: bool) -> progress.QuizProgress:
+        return progress.QuizProgress(slug, slug.title(), best, passed, None)
+
+    lesson = progress.LessonProgress(
+        LESSON, "Lesson", 5, True, (quiz("a", 100, True), quiz("b", 40, False))
+    )
+    course = progress.CourseProgress(COURSE, "Course", "", (lesson,), 0, 0, 0)
+    assert course.next_step == ("quiz", lesson) and lesson.next_quiz == "b"
+    assert lesson.best_percent == 40 and lesson.status == "quiz taken"
+    assert lesson.steps == (4, 5) and course.completion_percent == 80
+    untried = progress.LessonProgress(
+        LESSON, "Lesson", 5, True, (quiz("a", 100, True), quiz("b", None, False))
+    )
+    assert untried.best_percent is None  # not every quiz tried: no lesson-wide best yet
