@@ -28,7 +28,7 @@ from course.grading.examples import SCORE_TOLERANCE, ExampleError, check_example
 from course.grading.registry import correct_answer, grade_response
 from course.grading.result import FormatError, ResponseRejected
 from course.services.authz import Actor, require_course_author
-from course.services.catalog import LessonView
+from course.services.catalog import LessonView, QuizLink
 from course.services.content_sync import (
     NewVersion,
     Served,
@@ -623,7 +623,7 @@ def learner_preview(checked: AuthoredPreview) -> LearnerPreview | None:
         return None
     lesson = next((les for les in bundle.lessons if les.path == checked.path), None)
     if lesson is not None:
-        quiz = next((q for q in bundle.quizzes if q.lesson == lesson.id), None)
+        quizzes = sorted((q for q in bundle.quizzes if q.lesson == lesson.id), key=lambda q: q.id)
         view = LessonView(
             course_id=bundle.course.id,
             course_title=bundle.course.title,
@@ -633,8 +633,7 @@ def learner_preview(checked: AuthoredPreview) -> LearnerPreview | None:
             html=lesson.html,
             toc=tuple((h.level, h.text, h.anchor) for h in lesson.headings),
             source={str(k): str(v) for k, v in lesson.source.items()},
-            quiz_slug=quiz.id if quiz else None,
-            quiz_title=quiz.title if quiz else None,
+            quizzes=tuple(QuizLink(q.id, q.title) for q in quizzes),
         )
         return LearnerPreview(view, None, ())
     quiz = next((q for q in bundle.quizzes if q.path == checked.path), None)

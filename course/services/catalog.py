@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from course.content.markdown import MEDIA_TYPES, local_media_path
 from course.errors import NotFound
-from course.store.content import CourseRow, LessonRow, QuizRow
+from course.services.progress import lesson_quizzes
+from course.store.content import CourseRow, LessonRow
 from course.store.engine import read_only
 
 # Characters markdown-it leaves as they are in a link (mdurl's encode).
@@ -28,12 +29,19 @@ class LessonView:
     html: str
     toc: tuple[tuple[int, str, str], ...]
     source: dict[str, str]
-    quiz_slug: str | None
-    quiz_title: str | None
+    quizzes: tuple[QuizLink, ...]  # every published quiz of the lesson, by quiz id
     number: int = 0  # position in the course, from 1
     count: int = 0  # lessons in the course
     previous: LessonLink | None = None
     next: LessonLink | None = None
+
+
+@dataclass(frozen=True)
+class QuizLink:
+    """One quiz of a lesson, for its links."""
+
+    slug: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -53,18 +61,6 @@ def list_courses(session: Session) -> list[tuple[str, str]]:
         ]
 
 
-def _quiz_by_lesson(session: Session, course_id: str) -> dict[str, tuple[str, str]]:
-    rows = session.execute(
-        select(QuizRow.lesson_slug, QuizRow.slug, QuizRow.title)
-        .where(QuizRow.course_id == course_id, QuizRow.retired_at.is_(None))
-        .order_by(QuizRow.slug)
-    ).all()
-    result: dict[str, tuple[str, str]] = {}
-    for lesson_slug, slug, title in rows:
-        result.setdefault(lesson_slug, (slug, title))
-    return result
-
-
 def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
     with session.begin():
         read_only(session)
@@ -78,7 +74,7 @@ def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
         course = session.get(CourseRow, course_id)
         if row is None or course is None:
             raise NotFound(f"No lesson '{slug}' in this course.")
-        quiz = _quiz_by_lesson(session, course_id).get(slug)
+        quizzes = lesson_quizzes(session, course_id).get(slug, [])
         # The course's order, as on the course page: position, then slug.
         order = [
             LessonLink(str(s), str(t))
@@ -98,8 +94,7 @@ def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
             html=row.html,
             toc=tuple((int(t[0]), str(t[1]), str(t[2])) for t in row.toc),
             source={str(k): str(v) for k, v in row.source.items()},
-            quiz_slug=quiz[0] if quiz else None,
-            quiz_title=quiz[1] if quiz else None,
+            quizzes=tuple(QuizLink(q.slug, q.title) for q in quizzes),
             number=index + 1,
             count=len(order),
             previous=order[index - 1] if index > 0 else None,

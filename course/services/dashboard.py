@@ -153,11 +153,16 @@ def overview(
             .where(LessonRow.course_id == row.course_id, LessonRow.retired_at.is_(None))
             .order_by(LessonRow.position)
         ).all()
-        quizzes = conn.execute(
-            select(QuizRow.id, QuizRow.slug, QuizRow.title, QuizRow.lesson_slug)
-            .where(QuizRow.course_id == row.course_id, QuizRow.retired_at.is_(None))
-            .order_by(QuizRow.slug)
-        ).all()
+        # A lesson's quizzes as the progress page counts them (one definition).
+        quizzes_of = progress.lesson_quizzes(session, row.course_id)
+        quizzes = sorted(
+            (
+                (q.id, q.slug, q.title, q.lesson_slug)
+                for group in quizzes_of.values()
+                for q in group
+            ),
+            key=lambda quiz: quiz[1],
+        )
         reads = conn.execute(
             select(LessonRead.user_id, LessonRead.lesson_id, LessonRead.read_at).where(
                 LessonRead.user_id.in_(ids)
@@ -172,7 +177,7 @@ def overview(
                 Attempt.passed,
                 Attempt.submitted_at,
                 Attempt.started_at,
-            ).where(Attempt.user_id.in_(ids), Attempt.quiz_id.in_([q.id for q in quizzes]))
+            ).where(Attempt.user_id.in_(ids), Attempt.quiz_id.in_([quiz[0] for quiz in quizzes]))
         ).all()
         cards = progress.card_states_by_lesson(session, ids, row.course_id)
         last_review = dict(
@@ -183,12 +188,10 @@ def overview(
             ).all()
         )
         teacher_zone = session.scalar(select(User.timezone).where(User.id == actor.id))
-        questions_total = progress.question_total(session, [q.id for q in quizzes])
+        questions_total = progress.question_total(session, [quiz[0] for quiz in quizzes])
         params = review_store.course_parameters(session, row.course_id) or DEFAULT_PARAMETERS
     lesson_by_slug = {slug: (lid, title) for lid, slug, title in lessons}
     quiz_by_slug = {slug: (qid, title) for qid, slug, title, _lesson in quizzes}
-    # A lesson's quiz as the progress page pairs them: the first by slug.
-    quiz_of_lesson = {lesson: qid for qid, _slug, _title, lesson in reversed(quizzes)}
     columns = tuple(
         AssignmentColumn(
             a.id,
@@ -227,7 +230,13 @@ def overview(
         learner.learned = memory.learned
         learner.completion = progress.completion_percent(
             [
-                _steps(member.id, lid, quiz_of_lesson.get(slug), read_map, by_user_quiz)
+                _steps(
+                    member.id,
+                    lid,
+                    [q.id for q in quizzes_of.get(slug, [])],
+                    read_map,
+                    by_user_quiz,
+                )
                 for lid, slug, _title in lessons
             ]
         )
@@ -290,20 +299,17 @@ def _touch(activity: dict[int, datetime], user: int, at: datetime | None) -> Non
 def _steps(
     user: int,
     lesson_id: int,
-    quiz_id: int | None,
+    quiz_ids: list[int],
     read_map: dict[tuple[int, int], datetime],
     by_user_quiz: dict[tuple[int, int], list],  # type: ignore[type-arg]
 ) -> tuple[int, int]:
-    """The learner's completion steps of one lesson, as the progress page counts them."""
-    done = [
-        a for a in by_user_quiz.get((user, quiz_id or 0), []) if a.submitted_at and a.max_points
-    ]
-    return progress.lesson_steps(
-        (user, lesson_id) in read_map,
-        has_quiz=quiz_id is not None,
-        attempted=bool(done),
-        passed=any(a.passed for a in done),
-    )
+    """The learner's completion steps of one lesson, as the progress page counts them:
+    each of its quizzes tried and passed."""
+    standing = []
+    for quiz_id in quiz_ids:
+        done = [a for a in by_user_quiz.get((user, quiz_id), []) if a.submitted_at and a.max_points]
+        standing.append((bool(done), any(a.passed for a in done)))
+    return progress.lesson_steps((user, lesson_id) in read_map, standing)
 
 
 def _cell(

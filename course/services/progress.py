@@ -3,10 +3,15 @@
 What each figure means is defined once, here and in ``course.review.memory``, and the
 instructor's dashboards (``services.dashboard``) use the same definitions:
 
+* **A lesson's quizzes** are every published (synced, not retired) quiz whose
+  ``lesson:`` names it, listed in the order of their quiz ids (``lesson_quizzes``); a
+  lesson may have none, one or several.
 * **Completion** counts the steps the learner took: every lesson has a "read it" step
-  (the "I've read this" button), and a lesson with a quiz two more, "submitted an
+  (the "I've read this" button), and each of its quizzes two more, "submitted an
   attempt" and "passed". Completion is steps done over steps there are, so reading a
-  lesson and trying its quiz twice without passing is two thirds of that lesson.
+  lesson and trying its only quiz twice without passing is two thirds of that lesson.
+* **A lesson's status** is "quiz passed" when every one of its quizzes is passed,
+  "quiz taken" when at least one was submitted, else "read" or "not started".
 * **Learned**, **predicted recall** and **due today**: see ``course.review.memory``.
 """
 
@@ -35,32 +40,70 @@ from course.store.users import User
 
 
 @dataclass(frozen=True)
+class QuizProgress:
+    """The learner's standing in one quiz of a lesson."""
+
+    slug: str
+    title: str
+    best_percent: int | None  # best submitted attempt (None: none submitted)
+    passed: bool
+    open_attempt: int | None
+
+    @property
+    def attempted(self) -> bool:
+        return self.best_percent is not None
+
+    @property
+    def status(self) -> str:
+        return "passed" if self.passed else ("tried" if self.attempted else "not tried")
+
+
+@dataclass(frozen=True)
 class LessonProgress:
     slug: str
     title: str
     minutes: int
     read: bool
-    quiz_slug: str | None
-    best_percent: int | None
-    passed: bool
-    open_attempt: int | None
-    attempted: bool = False  # at least one attempt of its quiz submitted
+    quizzes: tuple[QuizProgress, ...] = ()  # in ``lesson_quizzes`` order
     memory: Memory | None = None  # its questions' cards (None: no card yet)
 
     @property
+    def passed(self) -> bool:
+        """Every quiz of the lesson passed (False for a lesson without a quiz)."""
+        return bool(self.quizzes) and all(q.passed for q in self.quizzes)
+
+    @property
+    def attempted(self) -> bool:
+        """At least one attempt of one of its quizzes submitted."""
+        return any(q.attempted for q in self.quizzes)
+
+    @property
+    def best_percent(self) -> int | None:
+        """The best score of its only quiz; with several quizzes, the lowest of their
+        best scores (the one still holding the lesson back), once each was submitted."""
+        bests = [q.best_percent for q in self.quizzes]
+        if not bests or any(b is None for b in bests):
+            return bests[0] if len(bests) == 1 else None
+        return min(b for b in bests if b is not None)
+
+    @property
+    def open_attempt(self) -> int | None:
+        return next((q.open_attempt for q in self.quizzes if q.open_attempt is not None), None)
+
+    @property
+    def next_quiz(self) -> str | None:
+        """The first quiz not passed yet (None when there is none)."""
+        return next((q.slug for q in self.quizzes if not q.passed), None)
+
+    @property
     def steps(self) -> tuple[int, int]:
-        return lesson_steps(
-            self.read,
-            has_quiz=self.quiz_slug is not None,
-            attempted=self.attempted,
-            passed=self.passed,
-        )
+        return lesson_steps(self.read, [(q.attempted, q.passed) for q in self.quizzes])
 
     @property
     def status(self) -> str:
         if self.passed:
             return "quiz passed"
-        if self.best_percent is not None:
+        if self.attempted:
             return "quiz taken"
         if self.read:
             return "read"
@@ -68,7 +111,7 @@ class LessonProgress:
 
     @property
     def done(self) -> bool:
-        return self.passed or (self.quiz_slug is None and self.read)
+        return self.passed or (not self.quizzes and self.read)
 
 
 @dataclass(frozen=True)
@@ -93,19 +136,33 @@ class CourseProgress:
         for lesson in self.lessons:
             if lesson.open_attempt is not None:
                 return "resume", lesson
-            if not lesson.read and lesson.best_percent is None:
+            if not lesson.read and not lesson.attempted:
                 return "read", lesson
-            if lesson.quiz_slug and not lesson.passed:
+            if lesson.next_quiz is not None:
                 return "quiz", lesson
         return None
 
 
-def lesson_steps(read: bool, *, has_quiz: bool, attempted: bool, passed: bool) -> tuple[int, int]:
-    """(steps done, steps there are) of one lesson: read it; with a quiz, also submit an
-    attempt and pass."""
-    if not has_quiz:
-        return int(read), 1
-    return int(read) + int(attempted) + int(passed), 3
+def lesson_steps(read: bool, quizzes: Sequence[tuple[bool, bool]]) -> tuple[int, int]:
+    """(steps done, steps there are) of one lesson: read it, and for each of its quizzes
+    (given as (attempted, passed)) submit an attempt and pass."""
+    done = int(read) + sum(int(attempted) + int(passed) for attempted, passed in quizzes)
+    return done, 1 + 2 * len(quizzes)
+
+
+def lesson_quizzes(session: Session, course_id: str) -> dict[str, list[QuizRow]]:
+    """Every published quiz of the course per lesson slug, in the order of their quiz ids
+    (the one order the course page, the lesson page, progress and the instructor's
+    figures use)."""
+    rows = session.scalars(
+        select(QuizRow)
+        .where(QuizRow.course_id == course_id, QuizRow.retired_at.is_(None))
+        .order_by(QuizRow.slug)
+    ).all()
+    result: dict[str, list[QuizRow]] = defaultdict(list)
+    for quiz in rows:
+        result[quiz.lesson_slug].append(quiz)
+    return dict(result)
 
 
 def completion_percent(steps: Iterable[tuple[int, int]]) -> int:
@@ -172,14 +229,8 @@ def progress_at(
             .where(LessonRow.course_id == course_id, LessonRow.retired_at.is_(None))
             .order_by(LessonRow.position, LessonRow.slug)
         ).all()
-        quizzes = session.scalars(
-            select(QuizRow)
-            .where(QuizRow.course_id == course_id, QuizRow.retired_at.is_(None))
-            .order_by(QuizRow.slug)
-        ).all()
-        quiz_for: dict[str, QuizRow] = {}
-        for quiz in quizzes:
-            quiz_for.setdefault(quiz.lesson_slug, quiz)
+        quiz_for = lesson_quizzes(session, course_id)
+        quizzes = [quiz for group in quiz_for.values() for quiz in group]
         read: set[int] = set()
         attempts: list[Attempt] = []
         days: set[date] = set()
@@ -219,21 +270,15 @@ def progress_at(
         memories = summarize_groups(cards, now, timezone, params)
         views = []
         for lesson in lessons:
-            paired = quiz_for.get(lesson.slug)
-            mine = [a for a in attempts if paired is not None and a.quiz_id == paired.id]
-            done = [a for a in mine if a.status is AttemptStatus.SUBMITTED and a.max_points]
-            best = max((round(100 * a.points / a.max_points) for a in done), default=None)
             views.append(
                 LessonProgress(
                     slug=lesson.slug,
                     title=lesson.title,
                     minutes=lesson.minutes,
                     read=lesson.id in read,
-                    quiz_slug=paired.slug if paired else None,
-                    best_percent=best,
-                    passed=any(a.passed for a in done),
-                    open_attempt=next((a.id for a in mine if a.status is AttemptStatus.OPEN), None),
-                    attempted=bool(done),
+                    quizzes=tuple(
+                        _quiz_progress(quiz, attempts) for quiz in quiz_for.get(lesson.slug, [])
+                    ),
                     memory=memories.get(lesson.slug),
                 )
             )
@@ -249,6 +294,18 @@ def progress_at(
             due_today=overall.due_today,
             memory=overall if user_id else None,
         )
+
+
+def _quiz_progress(quiz: QuizRow, attempts: Sequence[Attempt]) -> QuizProgress:
+    mine = [a for a in attempts if a.quiz_id == quiz.id]
+    done = [a for a in mine if a.status is AttemptStatus.SUBMITTED and a.max_points]
+    return QuizProgress(
+        slug=quiz.slug,
+        title=quiz.title,
+        best_percent=max((round(100 * a.points / a.max_points) for a in done), default=None),
+        passed=any(a.passed for a in done),
+        open_attempt=next((a.id for a in mine if a.status is AttemptStatus.OPEN), None),
+    )
 
 
 def card_states_by_lesson(

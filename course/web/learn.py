@@ -56,8 +56,8 @@ def lesson(course_id: str, slug: str) -> ResponseReturnValue:
 def mark_read(course_id: str, slug: str) -> ResponseReturnValue:
     progress.mark_read(get_session(), clock(), current_user.id, course_id, slug)
     view = catalog.lesson_view(get_session(), course_id, slug)
-    if view.quiz_slug:
-        return redirect(url_for("quiz.intro", course_id=course_id, slug=view.quiz_slug))
+    if view.quizzes:  # the first of its quizzes; the lesson page links every one
+        return redirect(url_for("quiz.intro", course_id=course_id, slug=view.quizzes[0].slug))
     return redirect(url_for("learn.course_page", course_id=course_id))
 
 
