@@ -19,10 +19,12 @@ from course.clock import Clock
 from course.content.diagnostics import Diagnostic
 from course.content.drafting import Proposal, propose, render
 from course.content.importer import ArticleImportError, ExtractorUnavailable, import_article
-from course.content.lessons import read_lesson
+from course.content.lessons import read_lesson, split_front_matter
 from course.content.markdown import render_html
 from course.content.model import AnyQuestion, ContentBundle, Example, Quiz
 from course.content.quizzes import read_quiz
+from course.content.reader import Invalid, parse_bool
+from course.content.yamlsafe import YamlError, decode, parse
 from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput, NotFound
 from course.grading.examples import SCORE_TOLERANCE, ExampleError, check_examples, to_raw
 from course.grading.registry import correct_answer, grade_response
@@ -151,6 +153,15 @@ class AuthoredPreview:
     def ok(self) -> bool:
         return not self.problems and not self.other_problems
 
+    @property
+    def draft(self) -> bool:
+        """The file is a lesson or quiz marked ``draft: true`` (never shown to learners)."""
+        if self.bundle is None:
+            return False
+        return any(les.draft for les in self.bundle.lessons if les.path == self.path) or any(
+            q.draft for q in self.bundle.quizzes if q.path == self.path
+        )
+
 
 def _rel_path(filename: str, existing: Iterable[str] = ()) -> str:
     """The content path a file goes to: an existing path as it is (the editor names
@@ -241,6 +252,20 @@ def preview(
     _check_size(data)
     state = _current(session, clock, course_id)
     return _check(state, _rel_path(filename, state.files), data)
+
+
+def preview_file(
+    session: Session, clock: Clock, actor: Actor, course_id: str, path: str
+) -> AuthoredPreview:
+    """A stored lesson or quiz checked as served, for its preview, drafts included (the
+    authors' only way to see a ``draft: true`` file as learners would). Authors only."""
+    with session.begin():
+        require_course_author(session, actor, course_id)
+    state = _current(session, clock, course_id)
+    row = state.files.get(path)
+    if row is None or row.data is None or not path.startswith(("lessons/", "quizzes/")):
+        raise NotFound(f"The course serves no lesson or quiz file {path}.")
+    return _check(state, path, row.data)
 
 
 @dataclass(frozen=True)
@@ -393,6 +418,12 @@ class FileVersionView:
     size: int
     removed: bool
     current: bool = False
+    draft: bool = False  # a lesson or quiz marked ``draft: true``: never shown to learners
+
+    @property
+    def previewable(self) -> bool:
+        """A lesson or quiz (not course.yaml): it has a page as learners would see it."""
+        return not self.removed and self.path.startswith(("lessons/", "quizzes/"))
 
 
 @dataclass(frozen=True)
@@ -402,6 +433,23 @@ class FileView:
     version: FileVersionView
     text: str
     versions: int
+
+
+def is_draft(path: str, data: bytes | None) -> bool:
+    """Whether a stored lesson or quiz says ``draft: true``: its front matter (lesson)
+    or top-level mapping (quiz) is parsed, nothing else is read or validated. A file
+    that cannot be read that far is not called a draft (publishing refused it anyway)."""
+    if data is None or not path.startswith(("lessons/", "quizzes/")):
+        return False
+    try:
+        text = decode(path, data)
+        if path.endswith(".md"):
+            text = split_front_matter(text)[0] or ""
+        root, _ = parse(path, text)
+        node = root.get("draft") if root is not None and root.kind == "map" else None
+        return node is not None and parse_bool(node, "draft")
+    except (YamlError, Invalid):
+        return False
 
 
 def _view(row: ContentFile, current: bool = False) -> FileVersionView:
@@ -415,6 +463,7 @@ def _view(row: ContentFile, current: bool = False) -> FileVersionView:
         len(row.data) if row.data is not None else 0,
         row.data is None,
         current,
+        is_draft(row.path, row.data) if current else False,
     )
 
 

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from course.errors import Conflict, ContentInvalid, InvalidInput
+from course.errors import Conflict, ContentInvalid, InvalidInput, NotFound
 from course.inputs import parse_int, scrub, unstorable
 from course.services import analysis, authoring, catalog, classes, dashboard, exports
 from course.services.accounts import list_users, set_role
@@ -223,9 +223,26 @@ def _full_preview(checked: authoring.AuthoredPreview) -> ResponseReturnValue | N
     if sample is None:
         return None
     if sample.lesson is not None:
+        if checked.draft:
+            flash(DRAFT_NOTICE, "info")
         flash(f"Preview of {checked.path}: nothing is published.", "info")
         return render_template("lesson.html", lesson=sample.lesson)
-    return render_template("teach/preview_quiz.html", sample=sample, path=checked.path)
+    return render_template(
+        "teach/preview_quiz.html", sample=sample, path=checked.path, draft=checked.draft
+    )
+
+
+DRAFT_NOTICE = "Draft — not shown to learners (draft: true). Remove that line to publish it."
+
+
+@bp.get("/teach/courses/<course_id>/files/<path:path>/preview")
+def preview_file(course_id: str, path: str) -> ResponseReturnValue:
+    """A stored lesson or quiz (drafts too) as learners would see it; authors only."""
+    checked = authoring.preview_file(get_session(), clock(), actor(), course_id, path)
+    full = _full_preview(checked)
+    if full is None:  # the served course is valid, so this file is, too
+        raise NotFound(f"{path} has nothing to preview.")
+    return full
 
 
 @bp.route("/teach/courses/<course_id>/files/<path:path>/edit", methods=["GET", "POST"])
