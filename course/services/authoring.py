@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import io
 import json
 import re
 import shutil
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -20,11 +21,12 @@ from course.content.diagnostics import Diagnostic
 from course.content.drafting import Proposal, propose, render
 from course.content.importer import ArticleImportError, ExtractorUnavailable, import_article
 from course.content.lessons import read_lesson, split_front_matter
+from course.content.loader import published
 from course.content.markdown import render_html
 from course.content.model import AnyQuestion, ContentBundle, Example, Quiz
 from course.content.quizzes import read_quiz
 from course.content.reader import Invalid, parse_bool
-from course.content.yamlsafe import YamlError, decode, parse
+from course.content.yamlsafe import Node, YamlError, decode, parse
 from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput, NotFound
 from course.grading.examples import SCORE_TOLERANCE, ExampleError, check_examples, to_raw
 from course.grading.registry import correct_answer, grade_response
@@ -155,12 +157,14 @@ class AuthoredPreview:
 
     @property
     def draft(self) -> bool:
-        """The file is a lesson or quiz marked ``draft: true`` (never shown to learners)."""
+        """The file is a lesson or quiz learners will not see (``draft: true``, or a quiz
+        of a draft lesson or of draft questions only): the rules of publishing."""
         if self.bundle is None:
             return False
-        return any(les.draft for les in self.bundle.lessons if les.path == self.path) or any(
-            q.draft for q in self.bundle.quizzes if q.path == self.path
-        )
+        live = published(self.bundle)
+        mine = [les.path for les in self.bundle.lessons] + [q.path for q in self.bundle.quizzes]
+        shown = [les.path for les in live.lessons] + [q.path for q in live.quizzes]
+        return self.path in mine and self.path not in shown
 
 
 def _rel_path(filename: str, existing: Iterable[str] = ()) -> str:
@@ -418,7 +422,7 @@ class FileVersionView:
     size: int
     removed: bool
     current: bool = False
-    draft: bool = False  # a lesson or quiz marked ``draft: true``: never shown to learners
+    draft: str = ""  # why learners never see this lesson or quiz (see draft_marks)
 
     @property
     def previewable(self) -> bool:
@@ -435,21 +439,60 @@ class FileView:
     versions: int
 
 
-def is_draft(path: str, data: bytes | None) -> bool:
-    """Whether a stored lesson or quiz says ``draft: true``: its front matter (lesson)
-    or top-level mapping (quiz) is parsed, nothing else is read or validated. A file
-    that cannot be read that far is not called a draft (publishing refused it anyway)."""
-    if data is None or not path.startswith(("lessons/", "quizzes/")):
-        return False
+def _top(path: str, data: bytes) -> Node | None:
+    """A lesson's front matter or a quiz's top-level mapping, parsed and nothing more;
+    None when it cannot be read that far (publishing refused such a file anyway)."""
     try:
         text = decode(path, data)
         if path.endswith(".md"):
             text = split_front_matter(text)[0] or ""
         root, _ = parse(path, text)
-        node = root.get("draft") if root is not None and root.kind == "map" else None
-        return node is not None and parse_bool(node, "draft")
-    except (YamlError, Invalid):
+    except YamlError:
+        return None
+    return root if root is not None and root.kind == "map" else None
+
+
+def _flag(node: Node | None) -> bool:
+    if node is None or node.kind != "map" or (value := node.get("draft")) is None:
         return False
+    try:
+        return parse_bool(value, "draft")
+    except Invalid:
+        return False
+
+
+def _text(node: Node | None, key: str) -> str | None:
+    value = node.get(key) if node is not None else None
+    return value.value if value is not None and value.kind == "scalar" else None
+
+
+def draft_marks(files: Mapping[str, bytes | None]) -> dict[str, str]:
+    """The lessons and quizzes learners will not see, path → why: ``draft: true`` in
+    the file, or for a quiz, its lesson being a draft or every question being one
+    (the rules of content.loader.published). Read cheaply from each stored file's
+    front matter or top-level YAML; nothing is validated or rendered."""
+    tops = {
+        path: _top(path, data)
+        for path, data in files.items()
+        if data is not None and path.startswith(("lessons/", "quizzes/"))
+    }
+    draft_lessons = {
+        _text(top, "id") or PurePosixPath(path).stem
+        for path, top in tops.items()
+        if path.startswith("lessons/") and _flag(top)
+    }
+    marks: dict[str, str] = {}
+    for path, top in tops.items():
+        if _flag(top):
+            marks[path] = "draft: true"
+        elif path.startswith("quizzes/") and top is not None:
+            lesson = _text(top, "lesson")
+            questions = top.get("questions")
+            if lesson in draft_lessons:
+                marks[path] = f"its lesson '{lesson}' is a draft"
+            elif questions is not None and questions.items and all(map(_flag, questions.items)):
+                marks[path] = "every question in it is a draft"
+    return marks
 
 
 def _view(row: ContentFile, current: bool = False) -> FileVersionView:
@@ -463,7 +506,6 @@ def _view(row: ContentFile, current: bool = False) -> FileVersionView:
         len(row.data) if row.data is not None else 0,
         row.data is None,
         current,
-        is_draft(row.path, row.data) if current else False,
     )
 
 
@@ -474,7 +516,11 @@ def list_files(
     with session.begin():
         require_course_author(session, actor, course_id)
     state = _current(session, clock, course_id)
-    return tuple(_view(row, True) for _, row in sorted(state.files.items()))
+    marks = draft_marks(state.data())
+    return tuple(
+        dataclasses.replace(_view(row, True), draft=marks.get(path, ""))
+        for path, row in sorted(state.files.items())
+    )
 
 
 def open_file(session: Session, clock: Clock, actor: Actor, course_id: str, path: str) -> FileView:

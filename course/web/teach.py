@@ -232,7 +232,10 @@ def _full_preview(checked: authoring.AuthoredPreview) -> ResponseReturnValue | N
     )
 
 
-DRAFT_NOTICE = "Draft — not shown to learners (draft: true). Remove that line to publish it."
+DRAFT_NOTICE = (
+    "Draft — not shown to learners. They see it once draft: true is gone (from its lesson "
+    "too, for a quiz of a draft lesson)."
+)
 
 
 @bp.get("/teach/courses/<course_id>/files/<path:path>/preview")
