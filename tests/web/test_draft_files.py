@@ -96,9 +96,7 @@ def test_author_page_marks_drafts_with_a_preview_link(root: Path, teacher: AuthA
     assert "preview" not in row_of(html, "course.yaml").lower()
 
 
-def test_a_draft_lesson_previews_as_learners_would_see_it(
-    root: Path, teacher: AuthActions
-) -> None:
+def test_a_draft_lesson_previews_as_learners_would_see_it(root: Path, teacher: AuthActions) -> None:
     page = teacher.client.get(preview_url(LESSON))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -118,9 +116,7 @@ def test_a_draft_quiz_previews_its_question_pages(root: Path, teacher: AuthActio
     assert "not shown to learners" not in published.get_data(as_text=True)
 
 
-def test_the_posted_preview_of_a_draft_carries_the_notice(
-    root: Path, teacher: AuthActions
-) -> None:
+def test_the_posted_preview_of_a_draft_carries_the_notice(root: Path, teacher: AuthActions) -> None:
     edit = f"/teach/courses/{COURSE}/files/{LESSON}/edit"
     form = {"text": DRAFT_LESSON, "base": "1", "message": "", "action": "preview"}
     html = teacher.post(edit, form, token_from=edit).get_data(as_text=True)
