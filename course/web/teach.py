@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from course.errors import Conflict, ContentInvalid, InvalidInput, NotFound
+from course.errors import Conflict, ContentInvalid, InvalidInput
 from course.inputs import parse_int, scrub, unstorable
 from course.services import analysis, authoring, catalog, classes, dashboard, exports
 from course.services.accounts import list_users, set_role
@@ -243,8 +243,14 @@ def preview_file(course_id: str, path: str) -> ResponseReturnValue:
     """A stored lesson or quiz (drafts too) as learners would see it; authors only."""
     checked = authoring.preview_file(get_session(), clock(), actor(), course_id, path)
     full = _full_preview(checked)
-    if full is None:  # the served course is valid, so this file is, too
-        raise NotFound(f"{path} has nothing to preview.")
+    if full is None:  # the served files no longer validate (a media file gone from disk)
+        problems = [str(p) for p in checked.problems] + list(checked.other_problems)
+        flash(
+            f"{path} cannot be previewed: the course as served has problems "
+            f"({'; '.join(problems[:3])}). Fix them in the editor, then preview again.",
+            "error",
+        )
+        return redirect(url_for("teach.edit", course_id=course_id, path=path))
     return full
 
 

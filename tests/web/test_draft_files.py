@@ -165,3 +165,15 @@ def test_drafts_are_not_offered_for_assignment(
         assert refused.status_code == 400, target  # as for an unknown lesson or quiz
     listed = teacher.client.get(overview).get_data(as_text=True)
     assert "A lesson not yet ready" not in listed and "A quiz not yet ready" not in listed
+
+
+def test_preview_when_the_served_course_no_longer_validates_says_why(
+    root: Path, teacher: AuthActions
+) -> None:
+    (root / "media" / "timeline.svg").unlink()  # media stay on disk; a lesson shows it
+    path = "lessons/looking-back.md"
+    page = teacher.client.get(preview_url(path))
+    assert page.status_code == 302
+    assert page.headers["Location"].endswith(f"/files/{path}/edit")
+    shown = teacher.client.get(page.headers["Location"]).get_data(as_text=True)
+    assert f"{path} cannot be previewed" in shown and "timeline.svg" in shown
