@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import io
 import json
 import re
 import shutil
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -19,10 +20,13 @@ from course.clock import Clock
 from course.content.diagnostics import Diagnostic
 from course.content.drafting import Proposal, propose, render
 from course.content.importer import ArticleImportError, ExtractorUnavailable, import_article
-from course.content.lessons import read_lesson
+from course.content.lessons import read_lesson, split_front_matter
+from course.content.loader import published
 from course.content.markdown import render_html
 from course.content.model import AnyQuestion, ContentBundle, Example, Quiz
 from course.content.quizzes import read_quiz
+from course.content.reader import Invalid, parse_bool
+from course.content.yamlsafe import Node, YamlError, decode, parse
 from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput, NotFound
 from course.grading.examples import SCORE_TOLERANCE, ExampleError, check_examples, to_raw
 from course.grading.registry import correct_answer, grade_response
@@ -151,6 +155,17 @@ class AuthoredPreview:
     def ok(self) -> bool:
         return not self.problems and not self.other_problems
 
+    @property
+    def draft(self) -> bool:
+        """The file is a lesson or quiz learners will not see (``draft: true``, or a quiz
+        of a draft lesson or of draft questions only): the rules of publishing."""
+        if self.bundle is None:
+            return False
+        live = published(self.bundle)
+        mine = [les.path for les in self.bundle.lessons] + [q.path for q in self.bundle.quizzes]
+        shown = [les.path for les in live.lessons] + [q.path for q in live.quizzes]
+        return self.path in mine and self.path not in shown
+
 
 def _rel_path(filename: str, existing: Iterable[str] = ()) -> str:
     """The content path a file goes to: an existing path as it is (the editor names
@@ -241,6 +256,20 @@ def preview(
     _check_size(data)
     state = _current(session, clock, course_id)
     return _check(state, _rel_path(filename, state.files), data)
+
+
+def preview_file(
+    session: Session, clock: Clock, actor: Actor, course_id: str, path: str
+) -> AuthoredPreview:
+    """A stored lesson or quiz checked as served, for its preview, drafts included (the
+    authors' only way to see a ``draft: true`` file as learners would). Authors only."""
+    with session.begin():
+        require_course_author(session, actor, course_id)
+    state = _current(session, clock, course_id)
+    row = state.files.get(path)
+    if row is None or row.data is None or not path.startswith(("lessons/", "quizzes/")):
+        raise NotFound(f"The course serves no lesson or quiz file {path}.")
+    return _check(state, path, row.data)
 
 
 @dataclass(frozen=True)
@@ -393,6 +422,12 @@ class FileVersionView:
     size: int
     removed: bool
     current: bool = False
+    draft: str = ""  # why learners never see this lesson or quiz (see draft_marks)
+
+    @property
+    def previewable(self) -> bool:
+        """A lesson or quiz (not course.yaml): it has a page as learners would see it."""
+        return not self.removed and self.path.startswith(("lessons/", "quizzes/"))
 
 
 @dataclass(frozen=True)
@@ -402,6 +437,62 @@ class FileView:
     version: FileVersionView
     text: str
     versions: int
+
+
+def _top(path: str, data: bytes) -> Node | None:
+    """A lesson's front matter or a quiz's top-level mapping, parsed and nothing more;
+    None when it cannot be read that far (publishing refused such a file anyway)."""
+    try:
+        text = decode(path, data)
+        if path.endswith(".md"):
+            text = split_front_matter(text)[0] or ""
+        root, _ = parse(path, text)
+    except YamlError:
+        return None
+    return root if root is not None and root.kind == "map" else None
+
+
+def _flag(node: Node | None) -> bool:
+    if node is None or node.kind != "map" or (value := node.get("draft")) is None:
+        return False
+    try:
+        return parse_bool(value, "draft")
+    except Invalid:
+        return False
+
+
+def _text(node: Node | None, key: str) -> str | None:
+    value = node.get(key) if node is not None else None
+    return value.value if value is not None and value.kind == "scalar" else None
+
+
+def draft_marks(files: Mapping[str, bytes | None]) -> dict[str, str]:
+    """The lessons and quizzes learners will not see, path → why: ``draft: true`` in
+    the file, or for a quiz, its lesson being a draft or every question being one
+    (the rules of content.loader.published). Read cheaply from each stored file's
+    front matter or top-level YAML; nothing is validated or rendered."""
+    tops = {
+        path: _top(path, data)
+        for path, data in files.items()
+        if data is not None and path.startswith(("lessons/", "quizzes/"))
+    }
+    draft_lessons = {
+        _text(top, "id") or PurePosixPath(path).stem
+        for path, top in tops.items()
+        if path.startswith("lessons/") and _flag(top)
+    }
+    marks: dict[str, str] = {}
+    for path, top in tops.items():
+        if _flag(top):
+            marks[path] = "draft: true"
+        elif path.startswith("quizzes/") and top is not None:
+            lesson = _text(top, "lesson")
+            questions = top.get("questions")
+            if lesson in draft_lessons:
+                marks[path] = f"its lesson '{lesson}' is a draft"
+            elif questions is not None and questions.items and all(map(_flag, questions.items)):
+                marks[path] = "every question in it is a draft"
+    return marks
 
 
 def _view(row: ContentFile, current: bool = False) -> FileVersionView:
@@ -425,7 +516,11 @@ def list_files(
     with session.begin():
         require_course_author(session, actor, course_id)
     state = _current(session, clock, course_id)
-    return tuple(_view(row, True) for _, row in sorted(state.files.items()))
+    marks = draft_marks(state.data())
+    return tuple(
+        dataclasses.replace(_view(row, True), draft=marks.get(path, ""))
+        for path, row in sorted(state.files.items())
+    )
 
 
 def open_file(session: Session, clock: Clock, actor: Actor, course_id: str, path: str) -> FileView:

@@ -223,9 +223,35 @@ def _full_preview(checked: authoring.AuthoredPreview) -> ResponseReturnValue | N
     if sample is None:
         return None
     if sample.lesson is not None:
+        if checked.draft:
+            flash(DRAFT_NOTICE, "info")
         flash(f"Preview of {checked.path}: nothing is published.", "info")
         return render_template("lesson.html", lesson=sample.lesson)
-    return render_template("teach/preview_quiz.html", sample=sample, path=checked.path)
+    return render_template(
+        "teach/preview_quiz.html", sample=sample, path=checked.path, draft=checked.draft
+    )
+
+
+DRAFT_NOTICE = (
+    "Draft — not shown to learners. They see it once draft: true is gone (from its lesson "
+    "too, for a quiz of a draft lesson)."
+)
+
+
+@bp.get("/teach/courses/<course_id>/files/<path:path>/preview")
+def preview_file(course_id: str, path: str) -> ResponseReturnValue:
+    """A stored lesson or quiz (drafts too) as learners would see it; authors only."""
+    checked = authoring.preview_file(get_session(), clock(), actor(), course_id, path)
+    full = _full_preview(checked)
+    if full is None:  # the served files no longer validate (a media file gone from disk)
+        problems = [str(p) for p in checked.problems] + list(checked.other_problems)
+        flash(
+            f"{path} cannot be previewed: the course as served has problems "
+            f"({'; '.join(problems[:3])}). Fix them in the editor, then preview again.",
+            "error",
+        )
+        return redirect(url_for("teach.edit", course_id=course_id, path=path))
+    return full
 
 
 @bp.route("/teach/courses/<course_id>/files/<path:path>/edit", methods=["GET", "POST"])
