@@ -271,7 +271,9 @@ def _question(text: _Text, line: int, errors: list[GiftError]) -> SourceQuestion
         errors.append(
             GiftError(
                 after.line_at(at, line),
-                "a GIFT question has one answer block; write \\{ and \\} for literal braces",
+                "a GIFT question has one answer block; write \\{ and \\} for literal braces. "
+                "If this is the next question: questions are separated by a blank line, "
+                "so put an empty line before it",
             )
         )
         return None
