@@ -359,6 +359,8 @@ def _flow_comment(lines: list[str], mark: Any) -> tuple[int, str] | None:
         elif c == ",":
             start = i + 1
         elif c == "#" and i > 0 and text[i - 1] in " \t":
+            if closing not in text[i:]:
+                return None  # the list was never closed: not the comment's doing
             end = len(text)
             for stop in (",", "]", "}", ": "):
                 found = text.find(stop, i)
