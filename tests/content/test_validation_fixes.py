@@ -6,6 +6,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from course.cli import main
 from course.content.diagnostics import Diagnostic
 from course.services.content_sync import validate_root
 
@@ -124,3 +127,23 @@ def test_number_answer_beside_a_range_is_an_error(tmp_path: Path) -> None:
     assert len(texts) == 2
     assert "both 'answer' and 'range'" in texts[0] and "remove" in texts[0]
     assert "both 'tolerance' and 'range'" in texts[1]
+
+
+def test_an_image_on_another_site_warns_and_fails_strict(tmp_path: Path) -> None:
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "l.md").write_text(
+        "---\ntitle: A lesson\n---\n## Heading\n\n"
+        "![A map](https://upload.wikimedia.org/map.png)\n\nText with ![a data image]"
+        "(data:image/png;base64,AAAA) and a [link](https://example.org/).\n",
+        encoding="utf-8",
+    )
+    bundle, report = validate_root(tmp_path)
+    assert bundle is not None and not report.problems
+    (warning,) = report.warnings
+    assert warning.line == 6
+    assert "https://upload.wikimedia.org/map.png" in warning.message
+    assert "content security policy" in warning.message and "media/" in warning.message
+    plain = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    strict = CliRunner().invoke(main, ["validate", "--strict", str(tmp_path)])
+    assert plain.exit_code == 0 and "warning: image" in plain.output
+    assert strict.exit_code == 1
