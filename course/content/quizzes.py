@@ -356,8 +356,8 @@ def _wrong(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any]:
         message = "'wrong' must be a mapping of wrong answer: feedback"
         if node.kind == "scalar" and node.plain and node.comment is not None:
             # "y #c: bad": YAML read "y" and a comment, so the mapping never started.
-            key, colon, feedback = f"{node.value} #{node.comment}".partition(": ")
-            fix = f'"{key}": {feedback}' if colon else f'"{key}"'
+            cut, colon, feedback = f"{node.value} #{node.comment}".partition(": ")
+            fix = f'"{cut}": {feedback}' if colon else f'"{cut}"'
             message += (
                 f"; ' #' after {node.value!r} starts a YAML comment, which hid the rest of "
                 f"the line (#{node.comment}); quote the wrong answer: {fix}"

@@ -302,7 +302,11 @@ def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list
             mark = exc.context_mark
             message += " that starts here and is never closed"
         line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1, 1)
-        cut = _flow_comment(builder.lines, exc.context_mark) if "flow" in exc.context else None
+        cut = (
+            _flow_comment(builder.lines, exc.context_mark)
+            if "flow" in (exc.context or "")
+            else None
+        )
         if cut is not None and exc.context_mark is not None:
             # One error at the line that holds the comment, not one per line after it.
             at, message = cut
@@ -361,19 +365,24 @@ def _flow_comment(lines: list[str], mark: Any) -> tuple[int, str] | None:
         elif c == "#" and i > 0 and text[i - 1] in " \t":
             if closing not in text[i:]:
                 return None  # the list was never closed: not the comment's doing
-            end = len(text)
-            for stop in (",", "]", "}", ": "):
-                found = text.find(stop, i)
-                if 0 <= found < end:
-                    end = found
-            value = text[start:end].strip()
-            col = start + len(text[start:]) - len(text[start:].lstrip())
-            quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-            return col, (
-                f"' #' in {value!r} starts a YAML comment, which hid the rest of the line, "
-                f"including the closing '{closing}'; quote the value: {quoted}"
-            )
+            return _cut_value(text, start, i, closing)
     return None
+
+
+def _cut_value(text: str, start: int, hash_at: int, closing: str) -> tuple[int, str]:
+    """Column and message for the flow value that starts at ``start`` and holds a ``#``."""
+    end = len(text)
+    for stop in (",", "]", "}", ": "):
+        found = text.find(stop, hash_at)
+        if 0 <= found < end:
+            end = found
+    value = text[start:end].strip()
+    col = start + len(text[start:]) - len(text[start:].lstrip())
+    quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return col, (
+        f"' #' in {value!r} starts a YAML comment, which hid the rest of the line, "
+        f"including the closing '{closing}'; quote the value: {quoted}"
+    )
 
 
 MAX_RECOVERIES = 20
