@@ -284,8 +284,10 @@ def to_markdown(blocks: list[Block], sources: list[str]) -> str:
                     )
                 )
             case Kind.FIGURE if re.match(r"https?://", block.src):
-                caption = block.text.replace("[", "(").replace("]", ")")
-                parts.append(f"![{caption}]({block.src})")
+                # The site's content policy would block the image: keep its caption and
+                # where it is, for the author to save it into media/ if it is wanted.
+                caption = block.text.replace("[", "(").replace("]", ")") or "Image"
+                parts.append(f"*Figure: {caption} (image on another site: <{block.src}>)*")
             case Kind.FIGURE:  # a relative address: the image is not in the content root
                 parts.append(f"*Figure: {block.text} (image not imported: {block.src})*")
             case Kind.TABLE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from course.content.diagnostics import Diagnostic
 from course.content.markdown import MEDIA_TYPES, render
@@ -22,6 +22,7 @@ _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTA
 class LessonRead:
     lesson: Lesson | None
     problems: list[Diagnostic]
+    warnings: list[Diagnostic] = field(default_factory=list)
 
 
 def reading_minutes(markdown: str) -> int:
@@ -105,8 +106,20 @@ def read_lesson(
                     path, line, 1, f"media file {media!r} does not exist in the content root"
                 )
             )
+    warnings = [
+        Diagnostic(
+            path,
+            _line_of(body, src) + body_offset,
+            1,
+            f"image {src!r} is on another site: the page's content security policy lets "
+            "images load only from this site, so learners would see a broken image. Save "
+            "the image into media/ and link it relatively, e.g. ![caption](media/name.jpg) "
+            "(credit the source in the caption)",
+        )
+        for src in dict.fromkeys(env.external_images)
+    ]
     if reader.problems or "title" not in values:
-        return LessonRead(None, reader.problems)
+        return LessonRead(None, reader.problems, warnings)
     source = values.get("source") or {}
     assert isinstance(source, dict)
     lesson = Lesson(
@@ -122,7 +135,7 @@ def read_lesson(
         media=tuple(dict.fromkeys(env.media)),
         draft=bool(values.get("draft", False)),
     )
-    return LessonRead(lesson, [])
+    return LessonRead(lesson, [], warnings)
 
 
 def _line_of(body: str, needle: str) -> int:

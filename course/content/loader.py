@@ -164,6 +164,7 @@ def _load_lessons(load: _Load) -> None:
     for path, display, data in load.files("lessons", (".md",)):
         read = read_lesson(display, data, path.stem, exists, lambda p: media_url(course_id, p))
         load.report.extend(read.problems)
+        load.report.warnings.extend(read.warnings)
         lesson = read.lesson
         if lesson is None:
             load.broken_lessons.add(path.stem)

@@ -91,6 +91,8 @@ class RenderEnv:
     headings: list[tuple[int, str, str]] = field(default_factory=list)
     media: list[str] = field(default_factory=list)
     bad_media: list[str] = field(default_factory=list)
+    # Images on other sites: the page's content policy (img-src 'self' data:) blocks them.
+    external_images: list[str] = field(default_factory=list)
 
 
 def _figures(state: StateCore) -> None:
@@ -124,6 +126,8 @@ class _Renderer(RendererHTML):
                 return html.escape(alt)
             render_env.media.append(path)
             src = render_env.media_url(path) if render_env.media_url else path
+        elif src and not src.startswith("data:"):
+            render_env.external_images.append(src)
         ext = posixpath.splitext(src.split("?", 1)[0])[1].lower()
         caption = html.escape(alt)
         figure = bool(token.meta.get("figure"))

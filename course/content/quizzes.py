@@ -209,6 +209,19 @@ def _type_rules(  # noqa: C901 - one branch per question type
         case QuestionType.NUMBER:
             if node.get("answer") is None and node.get("range") is None:
                 reader.error(node, "number question needs 'answer' or 'range'")
+            range_node = node.get("range")
+            if range_node is not None:
+                # Grading uses the range alone: an answer or tolerance beside it would be
+                # silently ignored, so say which to keep.
+                for key in ("answer", "tolerance"):
+                    if node.get(key) is not None:
+                        reader.error(
+                            range_node,
+                            f"number question has both '{key}' and 'range'; the range alone "
+                            f"decides what is right, so '{key}' would be ignored: keep "
+                            "'range: [min, max]', or remove it and give 'answer' (with "
+                            "'tolerance' for leeway)",
+                        )
             if "tolerance" in d:
                 tolerance = d.pop("tolerance")
                 d["tolerance"] = tolerance["value"] / (100 if tolerance["relative"] else 1)
@@ -340,7 +353,16 @@ def _examples(reader: Reader, node: Node) -> list[dict[str, Any]]:
 def _wrong(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any]:
     """``wrong``: answer → feedback, or answer → {feedback, misconception}."""
     if node.kind != "map":
-        reader.error(node, "'wrong' must be a mapping of wrong answer: feedback")
+        message = "'wrong' must be a mapping of wrong answer: feedback"
+        if node.kind == "scalar" and node.plain and node.comment is not None:
+            # "y #c: bad": YAML read "y" and a comment, so the mapping never started.
+            cut, colon, feedback = f"{node.value} #{node.comment}".partition(": ")
+            fix = f'"{cut}": {feedback}' if colon else f'"{cut}"'
+            message += (
+                f"; ' #' after {node.value!r} starts a YAML comment, which hid the rest of "
+                f"the line (#{node.comment}); quote the wrong answer: {fix}"
+            )
+        reader.error(node, message)
         return {}
     entries: dict[str, Any] = {}
     for key, value in node.pairs:

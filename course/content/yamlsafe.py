@@ -302,6 +302,18 @@ def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list
             mark = exc.context_mark
             message += " that starts here and is never closed"
         line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1, 1)
+        cut = (
+            _flow_comment(builder.lines, exc.context_mark)
+            if "flow" in (exc.context or "")
+            else None
+        )
+        if cut is not None and exc.context_mark is not None:
+            # One error at the line that holds the comment, not one per line after it.
+            at, message = cut
+            line, col = exc.context_mark.line + 1 + line_offset, at + 1
+            raise YamlError(
+                [*builder.problems, Diagnostic(path, line, col, message)], [exc.context_mark.line]
+            ) from exc
         # Lines to blank to read on: where the error was found, then where the
         # construct it was in began (an unclosed quote is found only at the end).
         skip = [m.line for m in (exc.problem_mark, exc.context_mark) if m is not None]
@@ -323,6 +335,54 @@ def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list
                 ]
             )
     return root, builder.problems
+
+
+def _flow_comment(lines: list[str], mark: Any) -> tuple[int, str] | None:
+    """A ``#`` comment that cut a flow list or map (``[C #sharp, Java]``) on the line it
+    opens: the column of the value that holds it, and the message; ``None`` if none."""
+    if mark is None or not 0 <= mark.line < len(lines):
+        return None
+    text = lines[mark.line]
+    opening = text[mark.column : mark.column + 1]
+    if opening not in ("[", "{"):
+        return None
+    closing = "]" if opening == "[" else "}"
+    depth, quote, start = 0, "", mark.column + 1
+    for i in range(mark.column, len(text)):
+        c = text[i]
+        if quote:
+            quote = "" if c == quote else quote
+        elif c in "'\"" and text[start:i].strip() == "":
+            quote = c
+        elif c in "[{":
+            depth, start = depth + 1, i + 1
+        elif c in "]}":
+            depth -= 1
+            if depth == 0:
+                return None  # closed on this line: the comment cut nothing
+        elif c == ",":
+            start = i + 1
+        elif c == "#" and i > 0 and text[i - 1] in " \t":
+            if closing not in text[i:]:
+                return None  # the list was never closed: not the comment's doing
+            return _cut_value(text, start, i, closing)
+    return None
+
+
+def _cut_value(text: str, start: int, hash_at: int, closing: str) -> tuple[int, str]:
+    """Column and message for the flow value that starts at ``start`` and holds a ``#``."""
+    end = len(text)
+    for stop in (",", "]", "}", ": "):
+        found = text.find(stop, hash_at)
+        if 0 <= found < end:
+            end = found
+    value = text[start:end].strip()
+    col = start + len(text[start:]) - len(text[start:].lstrip())
+    quoted = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return col, (
+        f"' #' in {value!r} starts a YAML comment, which hid the rest of the line, "
+        f"including the closing '{closing}'; quote the value: {quoted}"
+    )
 
 
 MAX_RECOVERIES = 20

@@ -9,6 +9,7 @@ grader, so a key that did not survive the conversion is caught at import time.
 
 from __future__ import annotations
 
+import bisect
 import enum
 import itertools
 import math
@@ -83,6 +84,7 @@ class Conversion:
     entries: list[Entry]
     media: dict[str, bytes] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # about the whole file
+    text: str = ""  # the YAML of ``quiz`` as validated, when it was (not compared)
 
     def counts(self) -> dict[Outcome, int]:
         return {o: sum(1 for e in self.entries if e.outcome is o) for o in Outcome}
@@ -98,7 +100,7 @@ class Conversion:
         return "\n".join(lines)
 
     def yaml(self) -> str:
-        return dump_yaml(self.quiz)
+        return self.text or dump_yaml(self.quiz)
 
 
 class _Dropped(Exception):
@@ -695,10 +697,12 @@ def build_quiz(
             owner[qid] = entry
             media.update(q.media)
     quiz: dict[str, Any] = {"id": quiz_id, "title": title, "lesson": lesson, "questions": []}
+    verified = ""
     for _ in range(len(definitions) + 1):
         quiz["questions"] = definitions
-        problems = _verify(quiz, quiz_id)
+        problems, text = _verify(quiz, quiz_id)
         if not problems:
+            verified = text  # the YAML of exactly this quiz: no need to write it again
             break
         bad = {found for found, _ in problems}
         for found, message in problems:
@@ -710,13 +714,14 @@ def build_quiz(
     for entry in entries:
         if entry.outcome is Outcome.DROPPED:
             entry.question_id = ""
-    return Conversion(quiz, entries, media)
+    return Conversion(quiz, entries, media, text=verified)
 
 
-def _verify(quiz: dict[str, Any], quiz_id: str) -> list[tuple[str | None, str]]:
-    """(question id, message) of every validation or example problem."""
+def _verify(quiz: dict[str, Any], quiz_id: str) -> tuple[list[tuple[str | None, str]], str]:
+    """(question id, message) of every validation or example problem, and the YAML
+    that was checked."""
     if not quiz["questions"]:
-        return []
+        return [], ""
     text = dump_yaml(quiz)
     read = read_quiz(f"{quiz_id}.yaml", text.encode(), quiz_id)
     problems = list(read.problems)
@@ -728,14 +733,20 @@ def _verify(quiz: dict[str, Any], quiz_id: str) -> list[tuple[str | None, str]]:
         for n, line in enumerate(lines, start=1)
         if (m := re.match(r"^- id: (.+)$", line.strip())) and line.startswith("- ")
     ]
+    # Each problem belongs to the last question starting at or before its line: a binary
+    # search, and each id read once (not every id for every problem).
+    numbers = [n for n, _ in starts]
+    ids: dict[int, str] = {}
     found: list[tuple[str | None, str]] = []
     for problem in problems:
+        at = bisect.bisect_right(numbers, problem.line) - 1
         qid: str | None = None
-        for n, candidate in starts:
-            if n <= problem.line:
-                qid = str(yaml.safe_load(candidate))
+        if at >= 0:
+            if at not in ids:
+                ids[at] = str(yaml.safe_load(starts[at][1]))
+            qid = ids[at]
         found.append((qid, problem.message))
-    return found
+    return found, text
 
 
 class _Dumper(yaml.SafeDumper):

@@ -17,12 +17,14 @@ import re
 from dataclasses import dataclass, field
 
 from course.interop.source import (
+    MAX_QUESTIONS,
     Markup,
     NumericAnswer,
     SourceAnswer,
     SourceKind,
     SourceQuestion,
     TextFormat,
+    too_many_questions,
 )
 
 CONTROL = "~=#{}:"
@@ -198,7 +200,12 @@ def parse(source: str) -> GiftFile:
     result = GiftFile()
     source = source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     category = ""
-    for block in _blocks(source):
+    blocks = _blocks(source)
+    count = sum(1 for b in blocks if any("{" in line for _, line in b.lines))
+    if count > MAX_QUESTIONS:
+        result.errors.append(GiftError(1, too_many_questions(count)))
+        return result
+    for block in blocks:
         first = block.lines[0][1].strip()
         if first.startswith("$CATEGORY:"):
             category = first[len("$CATEGORY:") :].strip()
@@ -271,7 +278,9 @@ def _question(text: _Text, line: int, errors: list[GiftError]) -> SourceQuestion
         errors.append(
             GiftError(
                 after.line_at(at, line),
-                "a GIFT question has one answer block; write \\{ and \\} for literal braces",
+                "a GIFT question has one answer block; write \\{ and \\} for literal braces. "
+                "If this is the next question: questions are separated by a blank line, "
+                "so put an empty line before it",
             )
         )
         return None

@@ -20,6 +20,7 @@ from typing import Any
 from lxml import etree
 
 from course.interop.source import (
+    MAX_QUESTIONS,
     Markup,
     NumericAnswer,
     SourceAnswer,
@@ -27,6 +28,7 @@ from course.interop.source import (
     SourceKind,
     SourceQuestion,
     TextFormat,
+    too_many_questions,
 )
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -124,6 +126,9 @@ def parse(data: bytes) -> MoodleFile:
         raise MoodleXmlError(f"{line}: not well-formed XML: {exc.msg}") from exc
     if root.tag != "quiz":
         raise MoodleXmlError(f"{root.sourceline}: the root element is <{root.tag}>, not <quiz>")
+    count = sum(1 for e in root.iter("question") if e.get("type", "") != "category")
+    if count > MAX_QUESTIONS:
+        raise MoodleXmlError(f"1: {too_many_questions(count)}")
     result = MoodleFile()
     category = ""
     for element in root.iter("question"):

@@ -16,6 +16,19 @@ from typing import Any
 
 from course.errors import CourseError
 
+# Questions one imported file may hold. Conversion validates and grades every question
+# (several times over the file), so a bigger file is refused before that work starts;
+# split it into several quizzes instead.
+MAX_QUESTIONS = 2000
+
+
+def too_many_questions(count: int) -> str:
+    """The message for a file over :data:`MAX_QUESTIONS`."""
+    return (
+        f"the file holds {count:,} questions; one import takes at most {MAX_QUESTIONS:,}. "
+        "Split it into several files (one quiz each) and import them one by one"
+    )
+
 
 class TextFormat(enum.StrEnum):
     """The markup of a foreign text (GIFT's ``[format]`` prefixes, Moodle's ``format``)."""

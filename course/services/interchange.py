@@ -144,10 +144,18 @@ def import_file(
         data = source.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {source}: {exc.strerror}") from exc
+    questions, errors = read_source(data, fmt)  # the question cap, before heavy work
+    if errors:
+        raise InvalidInput("\n".join(errors))
     qid = quiz_id or slugify(source.stem)
+    _check_slug(qid, "quiz id", "--quiz")
+    if lesson is not None:
+        _check_slug(lesson, "lesson id", "--lesson")
     paired = _lesson_for(root, lesson, qid)
-    conversion = convert_source(
-        data, fmt, quiz_id=qid, lesson=paired, title=title or source.stem.replace("_", " ")
+    if not questions:
+        raise InvalidInput("the file holds no question")
+    conversion = build_quiz(
+        questions, quiz_id=qid, lesson=paired, title=title or source.stem.replace("_", " ")
     )
     result = ImportResult(conversion, None, lesson=paired)
     if not conversion.quiz["questions"]:
@@ -168,6 +176,16 @@ def import_file(
     _, report = validate_root(root)
     result.validation = report.lines()
     return result
+
+
+def _check_slug(value: str, what: str, option: str) -> None:
+    """Ids become file names: only a slug, never a path (``../x``, ``/tmp/x``)."""
+    if not ID_PATTERN.fullmatch(value):
+        raise InvalidInput(
+            f"{value!r} is not a valid {what} ({option}): use 1 to 100 letters, digits, "
+            "- and _, starting with a letter or digit (no '/', '.' or spaces), "
+            "e.g. moscow-quiz"
+        )
 
 
 def find_quiz(root: Path, quiz_id: str) -> Quiz:

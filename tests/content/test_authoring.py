@@ -36,8 +36,8 @@ def test_wordpress_article_keeps_content_and_drops_chrome() -> None:
     assert draft.url == "https://history.example.org/the-winter-war/"
     assert "## A hard winter" in draft.body
     assert (
-        "![Finnish ski troops in January 1940](https://history.example.org/wp-content/"
-        "uploads/ski-troops.jpg)" in draft.body
+        "*Figure: Finnish ski troops in January 1940 (image on another site: "
+        "<https://history.example.org/wp-content/uploads/ski-troops.jpg>)*" in draft.body
     )
     assert "[the Continuation War](https://history.example.org/continuation-war/)" in draft.body
     for chrome in CHROME:
