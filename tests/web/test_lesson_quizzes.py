@@ -24,9 +24,9 @@ from tests.factories import (
     QUIZ,
     AuthActions,
     course_copy,
-    getter,
     make_class,
     make_user,
+    posted,
     take_quiz,
 )
 
@@ -71,7 +71,7 @@ def _pass_second_quiz(session: Session, clock: FixedClock, user_id: int, quiz_id
     attempt = attempts.start_attempt(session, clock, user_id, COURSE, quiz_id)
     for key, text in ((1, "Leningrad"), (2, "Stalingrad")):
         attempts.submit_answer(
-            session, clock, user_id, attempt, key, getter({f"q-{key}": text}), None, fuzz=False
+            session, clock, user_id, attempt, key, posted({f"q-{key}": text}), None, fuzz=False
         )
     attempts.submit_attempt(session, clock, user_id, attempt, fuzz=False)
 
