@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,13 +11,29 @@ import pytest
 
 from tests.factories import REPO
 
-SHARED = REPO.parent / "shared" / "interop"
+
+def _shared_interop() -> Path:
+    """Where the public fixtures are: $COURSE_INTEROP_FIXTURES, else a `shared/interop`
+    folder beside the checkout or beside one of its parents (a CI clone may live
+    elsewhere than the workspace), else the workspace's own /work/shared/interop."""
+    if configured := os.environ.get("COURSE_INTEROP_FIXTURES"):
+        return Path(configured)
+    for parent in REPO.parents:
+        if (parent / "shared" / "interop").is_dir():
+            return parent / "shared" / "interop"
+    return Path("/work/shared/interop")
+
+
+SHARED = _shared_interop()
 
 
 def shared_folder(name: str) -> Path:
     folder = SHARED / name
     if not folder.is_dir():
-        pytest.skip(f"{folder} is absent: the public GIFT/Moodle XML fixtures live in ../shared")
+        pytest.skip(
+            f"{folder} is absent: the public GIFT/Moodle XML fixtures live in ../shared "
+            "(or set COURSE_INTEROP_FIXTURES)"
+        )
     return folder
 
 
