@@ -64,5 +64,6 @@ def require_course_author(session: Session, actor: Actor, course_id: str) -> Non
     if teaches is None:
         raise PermissionDenied(
             "Only instructors who run a class of this course (and administrators) can "
-            "edit its content: create a class of it on the Teach page first."
+            "edit, import into or export its content and answer keys: create a class of it "
+            "on the Teach page first."
         )
