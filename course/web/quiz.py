@@ -58,6 +58,13 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
     )
 
 
+@bp.get("/attempts/<int:attempt_id>/questions/<int:position>")
+def question_page(attempt_id: int, position: int) -> ResponseReturnValue:
+    """The address a rejected answer is shown at, opened again (reload, bookmark, new
+    tab): the attempt page, which shows that question or its feedback."""
+    return redirect(url_for("quiz.attempt", attempt_id=attempt_id))
+
+
 @bp.post("/attempts/<int:attempt_id>/questions/<int:position>")
 def answer(attempt_id: int, position: int) -> ResponseReturnValue:
     outcome = attempts.submit_answer(

@@ -163,6 +163,9 @@ def test_forged_answers_refused(client: FlaskClient, auth: AuthActions, session:
     assert "please write it as 8 September 1945 or 9 August 1945" in ambiguous.get_data(
         as_text=True
     )
+    # That page's address, opened again (reload, bookmark), leads back to the question.
+    again = client.get(answer_path(attempt, qid))
+    assert again.status_code == 302 and again.headers["Location"].endswith(token_page)
     with session.begin():
         assert session.scalar(select(func.count()).select_from(Response)) == 0
 
