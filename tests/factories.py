@@ -7,6 +7,7 @@ from one another or from ``conftest.py``; requests go through the ``auth`` fixtu
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -34,7 +35,7 @@ from course.content.model import (
     TrueFalseQuestion,
 )
 from course.review.rating import Confidence
-from course.services import attempts, classes
+from course.services import attempts, classes, reviews
 from course.services.accounts import Account, create_user
 from course.services.authz import Actor
 from course.services.posted import Answers
@@ -386,6 +387,34 @@ def take_quiz(
         answer(session, clock, user_id, attempt, slug, fields, confidence)
     attempts.submit_attempt(session, clock, user_id, attempt, fuzz=fuzz)
     return attempt
+
+
+@functools.cache
+def _bundled_by_slug() -> dict[str, AnyQuestion]:
+    """The bundled quiz's questions, loaded once (review loops answer hundreds of cards)."""
+    return bundled_questions()
+
+
+def answer_next_review(
+    session: Session, clock: FixedClock, user_id: int, right: bool = True
+) -> reviews.ReviewOutcome | None:
+    """Answer the next card of the learner's review queue (right or wrong) through the
+    review service, as the review page does; None when nothing is due."""
+    item = reviews.next_item(session, clock.now(), user_id)
+    if item is None:
+        return None
+    question = _bundled_by_slug()[card_slug(session, item.card_id)]
+    return reviews.answer(
+        session,
+        clock.now(),
+        user_id,
+        item.card_id,
+        item.reps,
+        posted(form_answer(question, right, reviews.REVIEW_KEY)),
+        None,
+        4000,
+        fuzz=False,
+    )
 
 
 def card_slug(session: Session, card_id: int) -> str:

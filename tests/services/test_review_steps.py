@@ -17,19 +17,16 @@ from course.clock import FixedClock
 from course.errors import Conflict, NotFound
 from course.review.rating import Confidence, Rating
 from course.services import classes, dashboard, exports, review_changes, reviews
-from course.services.reviews import REVIEW_KEY
 from course.store.attempts import Response
 from course.store.content import CourseRow
 from course.store.review import ReviewCard, ReviewLog, Suspension
 from tests.factories import (
+    answer_next_review,
     bundled_questions,
-    card_slug,
-    form_answer,
     make_class,
     make_instructor,
     make_learner,
     make_user,
-    posted,
     take_quiz,
 )
 
@@ -40,21 +37,8 @@ COLUMNS = ("state", "step", "stability", "difficulty", "due", "last_review")
 def answer_item(
     session: Session, clock: FixedClock, user: int, right: bool = True
 ) -> reviews.ReviewOutcome:
-    item = reviews.next_item(session, clock.now(), user)
-    assert item is not None
-    question = QUESTIONS[card_slug(session, item.card_id)]
-    outcome = reviews.answer(
-        session,
-        clock.now(),
-        user,
-        item.card_id,
-        item.reps,
-        posted(form_answer(question, right, REVIEW_KEY)),
-        None,
-        4000,
-        fuzz=False,
-    )
-    assert outcome.answer is not None
+    outcome = answer_next_review(session, clock, user, right)
+    assert outcome is not None and outcome.answer is not None
     return outcome
 
 

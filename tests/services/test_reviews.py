@@ -19,6 +19,7 @@ from course.store.content import CourseRow
 from course.store.review import ReviewCard, ReviewLog
 from tests.factories import (
     REPO,
+    answer_next_review,
     bundled_questions,
     card_slug,
     form_answer,
@@ -54,19 +55,7 @@ def test_quiz_answers_become_cards(session: Session, clock: FixedClock, synced: 
 
 def review_all(session: Session, clock: FixedClock, user: int, right: bool = True) -> int:
     done = 0
-    while (item := reviews.next_item(session, clock.now(), user)) is not None:
-        question = QUESTIONS[card_slug(session, item.card_id)]
-        outcome = reviews.answer(
-            session,
-            clock.now(),
-            user,
-            item.card_id,
-            item.reps,
-            posted(form_answer(question, right, REVIEW_KEY)),
-            None,
-            4000,
-            fuzz=False,
-        )
+    while (outcome := answer_next_review(session, clock, user, right)) is not None:
         assert outcome.answer is not None and not outcome.stale
         done += 1
         assert done <= 200
