@@ -101,8 +101,8 @@ def test_set_answer_of_number_and_date() -> None:
     "choices",
     [
         "    answer: Kursk\n    choices: [Kursk, Moscow, Kiev]\n",
-        "    choices:\n      - Kursk\n      - {text: Moscow}\n      - text: Kiev\n        correct: false\n"
-        "    answer: Kursk\n",
+        "    choices:\n      - Kursk\n      - {text: Moscow}\n      - text: Kiev\n"
+        "        correct: false\n    answer: Kursk\n",
         "    choices:\n      - text: Kursk\n        correct: true\n        feedback: Yes.\n"
         "      - Moscow\n      - {text: Kiev, correct: false}\n",
     ],
