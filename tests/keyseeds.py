@@ -20,8 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.content.model import AnyQuestion
+from course.content.quizzes import read_quiz
+from course.grading.examples import to_raw
 from course.grading.keycheck import FlagKind
 from course.grading.keyfix import FixKind, KeyFix
+from course.services import attempts, classes
+from course.services.authz import Actor
+from course.store.users import Role
+from course.web.answers import field_name
+from tests.factories import make_learner, posted
 
 COURSE_ID = "keyseed-course"
 QUIZ_ID = "keyseed-quiz"
@@ -42,6 +53,8 @@ FILLERS = 16
 _QUIZ = f"""id: {QUIZ_ID}
 title: Seeded keys
 lesson: keyseed-lesson
+feedback: end
+review: false
 questions:
   - id: sakhalin-choice   # broken: the key marks the Kurils; the truth is Southern Sakhalin
     type: choice
@@ -251,3 +264,28 @@ def write_root(root: Path) -> Path:
     (root / "lessons" / "keyseed-lesson.md").write_text(LESSON, encoding="utf-8")
     (root / "quizzes" / "keyseed-quiz.yaml").write_text(QUIZ_YAML, encoding="utf-8")
     return root
+
+
+def questions() -> list[AnyQuestion]:
+    """The seeded quiz's questions, in order (as the validator reads them)."""
+    read = read_quiz("keyseed-quiz.yaml", QUIZ_YAML.encode(), "keyseed-quiz")
+    assert read.quiz is not None, read.problems
+    return list(read.quiz.questions)
+
+
+def seed_class(
+    session: Session, clock: FixedClock, class_code: str, learners: int, seed: int
+) -> list[int]:
+    """``learners`` new accounts join the class and each submits one attempt of the
+    seeded quiz with the simulated answers (through the services, as the pages do).
+    Returns their user ids, weakest first."""
+    quiz = questions()
+    ids = []
+    for i, answers in enumerate(simulate(seed, learners)):
+        learner = make_learner(session, clock, f"learner{i:03d}@example.org")
+        classes.join(session, clock, Actor(learner.id, Role.LEARNER), class_code)
+        attempt = attempts.start_attempt(session, clock, learner.id, COURSE_ID, QUIZ_ID)
+        fields = {field_name(str(n)): to_raw(q, answers[q.id]) for n, q in enumerate(quiz, start=1)}
+        attempts.submit_attempt(session, clock, learner.id, attempt, posted(fields), fuzz=False)
+        ids.append(learner.id)
+    return ids
