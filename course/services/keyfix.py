@@ -78,6 +78,7 @@ class ApplyReport:
     revision_id: int  # the question's new revision
     examples_changed: tuple[tuple[str, float, float], ...]  # (example, old score, new)
     regrade: RegradeReport
+    course_id: str = ""
 
     @property
     def raised(self) -> tuple[Change, ...]:
@@ -261,6 +262,7 @@ def apply_fix(
         int(new_revision or target.revision_id),
         examples,
         report,
+        course_id,
     )
 
 
