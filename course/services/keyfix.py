@@ -552,10 +552,7 @@ def apply_proposal(
     if len(note) > MAX_REASON_CHARS - 100:
         raise InvalidInput("Keep the note under 400 characters.", field="note")
     target = _target(session, actor, course_id, question_id, revision_id)
-    try:
-        described = fix.describe(target.question)
-    except FixError as exc:  # pragma: no cover - describe does not raise today
-        raise InvalidInput(str(exc)) from exc
+    described = fix.describe(target.question)
     reason = f"regrade after key fix: {described}" + (f" ({note})" if note else "")
     return apply_fix(
         session,
