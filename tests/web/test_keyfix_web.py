@@ -15,12 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
+from course.grading.examples import to_raw
+from course.services import attempts
 from course.services.content_sync import sync_root
-from course.store.attempts import Attempt
+from course.store.attempts import Attempt, Response
 from course.store.audit import ScoreChange
 from course.store.content import ContentFile
-from tests.factories import AuthActions, make_class, make_instructor
-from tests.keyseeds import COURSE_ID, QUIZ_ID, seed_class, write_root
+from course.web.answers import field_name
+from tests.factories import AuthActions, make_class, make_instructor, make_learner, posted
+from tests.keyseeds import COURSE_ID, QUIZ_ID, questions, seed_class, simulate, write_root
 
 LEARNERS = 30
 
@@ -75,7 +78,9 @@ def test_flags_are_listed_and_linked_from_the_analysis(
     assert "Who would change" in text and "learner0" in text
 
 
-def test_apply_through_the_web(page: tuple[FlaskClient, str, list[int]], session: Session) -> None:
+def test_apply_through_the_web(
+    page: tuple[FlaskClient, str, list[int]], session: Session, clock: FixedClock
+) -> None:
     client, base, learners = page
     keys = client.get(f"{base}/keys").get_data(as_text=True)
     zhukov = _form(keys, "moscow-text")
@@ -108,7 +113,21 @@ def test_apply_through_the_web(page: tuple[FlaskClient, str, list[int]], session
     )
     results = learner.get(f"/attempts/{min(raised)}/results").get_data(as_text=True)
     assert "regrade after key fix: accept" in results
-    # The new version is served: the stale form is refused, the report moves on.
+    # The new version is served: a new attempt is graded with it, the stale form is
+    # refused, and the report moves on.
+    late = make_learner(session, clock, "late@example.org")
+    attempt = attempts.start_attempt(session, clock, late.id, COURSE_ID, QUIZ_ID)
+    answers = {**simulate(0, 1)[0], "moscow-text": "Zhukov"}
+    quiz = questions()
+    fields = {field_name(str(n)): to_raw(q, answers[q.id]) for n, q in enumerate(quiz, start=1)}
+    attempts.submit_attempt(session, clock, late.id, attempt, posted(fields), fuzz=False)
+    with session.begin():
+        typed = session.scalar(
+            select(Response.score).where(
+                Response.attempt_id == attempt, Response.response_text == "Zhukov"
+            )
+        )
+    assert typed == 1.0
     status, _ = _post(client, f"{base}/keys/apply", zhukov)
     assert status == 409
     assert "⚑ moscow-text:" not in client.get(f"{base}/keys").get_data(as_text=True)
