@@ -19,44 +19,14 @@ from course.services.content_sync import sync_root
 from course.services.misconception_rules import LessonInfo
 from tests.factories import (
     QUIZ,
-    course_copy,
     make_class,
     make_instructor,
     make_learner,
+    tagged_root,
     take_quiz,
 )
 
 SPY = "the-spy-in-tokyo-and-the-siberian-divisions"
-MISCONCEPTIONS = """
-misconceptions:
-  wrong-front: Thinks Stalin's news of Japan came from Europe, not from Tokyo.
-  home-army: Thinks Japan fought in Manchuria with its home army.
-  unused: Never named by any question.
-"""
-
-
-def tag(text: str) -> str:
-    """Quiz YAML edit: Berlin (spy question) and "Imperial Guard" (army question) tagged."""
-    berlin = "        feedback: Berlin could not tell him what Japan planned in the east.\n"
-    assert berlin in text
-    text = text.replace(berlin, berlin + "        misconception: wrong-front\n")
-    guard = (
-        "      Imperial Guard: The Imperial Guard stayed in Japan; the army in Manchuria had\n"
-        "        its own name.\n"
-    )
-    assert guard in text
-    return text.replace(
-        guard,
-        '      Imperial Guard: {feedback: "The Imperial Guard stayed in Japan.", '
-        "misconception: home-army}\n",
-    )
-
-
-def tagged_root(tmp_path: Path) -> Path:
-    root = course_copy(tmp_path / "content", edit=tag)
-    with (root / "course.yaml").open("a", encoding="utf-8") as f:
-        f.write(MISCONCEPTIONS)
-    return root
 
 
 @pytest.fixture
