@@ -13,7 +13,8 @@ def weekly_share_chart(
     """One bar per week (Monday): the share of the learners answering a question that
     can show the misconception who showed it that week; no bar where nobody answered.
     Every row of a report has the same weeks, so their charts line up."""
-    top, bottom, step = 8, 22, 30
+    top, bottom = 8, 22
+    step = 56 if len(weeks) <= 6 else 28  # at most 12 weeks: about 380 wide either way
     plot = height - top - bottom
     bars = []
     ticks = []
@@ -23,7 +24,7 @@ def weekly_share_chart(
             share = showed / answered
             h = max(1.0, share * plot)
             label = f"{slug}, week of {monday.isoformat()}: {showed} of {answered} learners"
-            bars.append(Bar(x, top + plot - h, step - 8, h, "bar-now", label))
-        if i % 2 == 0 or len(weeks) <= 6:
-            ticks.append((x + (step - 8) / 2, monday.strftime("%d %b")))
-    return Chart(max(120, 40 + len(weeks) * step), height, tuple(bars), tuple(ticks))
+            bars.append(Bar(x, top + plot - h, 20, h, "bar-now", label))
+        if step == 56 or i % 2 == 0:
+            ticks.append((x + 10, monday.strftime("%d %b")))
+    return Chart(max(360, 40 + len(weeks) * step), height, tuple(bars), tuple(ticks))
