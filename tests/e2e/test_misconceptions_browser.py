@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from course.clock import FixedClock
@@ -73,6 +74,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         stop(state["proc"])
 
 
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's WCAG A/AA and best-practice violations of the loaded page."""
+    tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+    options = {"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": tags}}
+    found = Axe().run(page, options=options).response["violations"]
+    return [f"{v['id']} at {[n['target'] for n in v['nodes']][:3]}" for v in found]
+
+
 def login(browser: Any, base: str, email: str) -> Any:
     page = new_page(browser, viewport={"width": 1280, "height": 900})
     page.goto(f"{base}/login")
@@ -96,6 +105,7 @@ def test_report_item_page_and_learner_confusion(browser: Any, site: dict[str, An
     expect(front.locator("svg.chart rect")).to_have_count(3)
     expect(front.locator("tr:has-text('Ann Petrova')")).to_contain_text("answered differently")
     expect(page.locator("#candidates + p + section")).to_contain_text("“Zhukov” — 3 of 8")
+    assert axe_violations(page) == []
     shot(page, "51-misconception-report")
     page.screenshot(path="/tmp/misc-report.png", full_page=True)
 
@@ -104,6 +114,7 @@ def test_report_item_page_and_learner_confusion(browser: Any, site: dict[str, An
     expect(page.locator("h1")).to_contain_text("Which Japanese army")
     expect(page.locator("main")).to_contain_text("Version 1")
     expect(page.locator("table")).to_contain_text("“zhukov” ×3")
+    assert axe_violations(page) == []
     shot(page, "52-item-history")
     page.screenshot(path="/tmp/misc-item.png", full_page=True)
 
@@ -121,5 +132,17 @@ def test_report_item_page_and_learner_confusion(browser: Any, site: dict[str, An
         confusion.locator("a").click()
     assert ben.url.endswith("#the-spy-in-tokyo-and-the-siberian-divisions")
     ben.go_back()
+    assert axe_violations(ben) == []
     shot(ben, "53-results-confusion")
     ben.locator("section.card:has(.confusion)").screenshot(path="/tmp/misc-confusion.png")
+
+
+def test_report_fits_a_phone(browser: Any, site: dict[str, Any]) -> None:
+    base = f"http://127.0.0.1:{site['port']}"
+    page = login(browser, base, "teacher@example.org")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/teach/classes/{site['class_id']}/quizzes/{QUIZ}/misconceptions")
+    expect(page.locator("#m-wrong-front")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "phone-misconception-report")
+    page.screenshot(path="/tmp/misc-report-phone.png", full_page=True)
