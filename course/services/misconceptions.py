@@ -38,6 +38,7 @@ from course.store.attempts import Attempt, AttemptStatus, Response
 from course.store.audit import latest_changes
 from course.store.classes import Membership
 from course.store.content import (
+    ContentFile,
     LessonRow,
     QuestionRevision,
     QuestionRow,
@@ -128,6 +129,17 @@ class _Answer:
     question: _Question
     answered_at: datetime
     seen: rules.Seen
+
+
+def _course_yaml(session: Session, course_id: str) -> bytes | None:
+    """The served ``course.yaml`` (its newest version; None if removed or absent), read
+    alone: the results page must not load every lesson's text for it."""
+    return session.scalar(
+        select(ContentFile.data)
+        .where(ContentFile.course_id == course_id, ContentFile.path == "course.yaml")
+        .order_by(ContentFile.revision.desc())
+        .limit(1)
+    )
 
 
 def _lessons(session: Session, course_id: str) -> dict[str, LessonInfo]:
@@ -428,10 +440,7 @@ def confusions(session: Session, user_id: int, attempt_id: int) -> dict[str, Con
             return {}
         quiz = session.get(QuizRow, attempt.quiz_id)
         assert quiz is not None
-        files = current_files(session, quiz.course_id)
-        described = rules.course_misconceptions(
-            files["course.yaml"].data if "course.yaml" in files else None
-        )
+        described = rules.course_misconceptions(_course_yaml(session, quiz.course_id))
         if not described:
             return {}
         questions = _questions(session, [quiz])
