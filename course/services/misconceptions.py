@@ -27,26 +27,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from course.content.model import AnyQuestion
 from course.errors import NotFound
+from course.services import misconception_data as data
 from course.services import misconception_rules as rules
 from course.services.authz import Actor, managed_class
 from course.services.drafts import position_key
 from course.services.misconception_rules import LessonInfo, LessonLink
-from course.services.questions import question_for
 from course.store.attempts import Attempt, AttemptStatus, Response
 from course.store.audit import latest_changes
-from course.store.classes import Membership
-from course.store.content import (
-    ContentFile,
-    LessonRow,
-    QuestionRevision,
-    QuestionRow,
-    QuizRow,
-    current_files,
-)
+from course.store.content import QuizRow, current_files
 from course.store.engine import read_only
-from course.store.users import User
 
 MAX_WEEKS = 12  # the trend shows the last weeks with answers, at most this many
 
@@ -115,100 +105,6 @@ class MisconceptionReport:
     candidate_min_share: float = rules.CANDIDATE_MIN_SHARE
 
 
-@dataclass(frozen=True)
-class _Question:
-    id: int
-    slug: str
-    quiz: QuizRow
-    question: AnyQuestion
-
-
-@dataclass(frozen=True)
-class _Answer:
-    user_id: int
-    question: _Question
-    answered_at: datetime
-    seen: rules.Seen
-
-
-def _course_yaml(session: Session, course_id: str) -> bytes | None:
-    """The served ``course.yaml`` (its newest version; None if removed or absent), read
-    alone: the results page must not load every lesson's text for it."""
-    return session.scalar(
-        select(ContentFile.data)
-        .where(ContentFile.course_id == course_id, ContentFile.path == "course.yaml")
-        .order_by(ContentFile.revision.desc())
-        .limit(1)
-    )
-
-
-def _lessons(session: Session, course_id: str) -> dict[str, LessonInfo]:
-    rows = session.execute(
-        select(LessonRow.slug, LessonRow.title, LessonRow.toc).where(
-            LessonRow.course_id == course_id
-        )
-    ).all()
-    return {
-        slug: LessonInfo(slug, title, tuple((str(t), str(a)) for _lvl, t, a in toc or []))
-        for slug, title, toc in rows
-    }
-
-
-def _questions(session: Session, quizzes: list[QuizRow]) -> dict[int, _Question]:
-    by_id = {q.id: q for q in quizzes}
-    rows = session.execute(
-        select(QuestionRow.id, QuestionRow.slug, QuestionRow.quiz_id)
-        .where(QuestionRow.quiz_id.in_(list(by_id)), QuestionRow.retired_at.is_(None))
-        .order_by(QuestionRow.quiz_id, QuestionRow.position)
-    ).all()
-    newest = (
-        select(func.max(QuestionRevision.id))
-        .where(QuestionRevision.question_id.in_([r.id for r in rows]))
-        .group_by(QuestionRevision.question_id)
-    )
-    revisions = {
-        qid: (rid, definition)
-        for rid, qid, definition in session.execute(
-            select(
-                QuestionRevision.id, QuestionRevision.question_id, QuestionRevision.definition
-            ).where(QuestionRevision.id.in_(newest))
-        )
-    }
-    found = {}
-    for qid, slug, quiz_id in rows:
-        if qid in revisions:
-            rid, definition = revisions[qid]
-            typed = question_for(session, rid, definition)
-            found[qid] = _Question(qid, slug, by_id[quiz_id], typed)
-    return found
-
-
-def _answers(session: Session, class_id: int, questions: dict[int, _Question]) -> list[_Answer]:
-    members = select(Membership.user_id).where(Membership.class_id == class_id)
-    current = latest_changes()
-    rows = session.execute(
-        select(
-            Attempt.user_id,
-            Response.question_id,
-            Response.raw,
-            func.coalesce(current.c.score, Response.score),
-            Response.answered_at,
-        )
-        .join(Attempt, Attempt.id == Response.attempt_id)
-        .outerjoin(current, current.c.response_id == Response.id)
-        .where(
-            Attempt.status == AttemptStatus.SUBMITTED,
-            Attempt.user_id.in_(members),
-            Response.question_id.in_(list(questions)),
-        )
-        .order_by(Response.answered_at, Response.id)
-    ).all()
-    return [
-        _Answer(user, questions[qid], at, rules.seen_in(questions[qid].question, raw, score))
-        for user, qid, raw, score, at in rows
-    ]
-
-
 def report(
     session: Session, actor: Actor, class_id: int, quiz_slug: str | None = None
 ) -> MisconceptionReport:
@@ -233,15 +129,15 @@ def report(
             if chosen is None:
                 raise NotFound(f"No quiz '{quiz_slug}' in this course.")
         scope = [chosen] if chosen else [q for q in quizzes if q.retired_at is None]
-        questions = _questions(session, scope)
-        answers = _answers(session, class_id, questions)
-        names = _names(session, {a.user_id for a in answers})
+        questions = data.questions_of(session, scope)
+        answers = data.class_answers(session, class_id, questions)
+        names = data.names_of(session, {a.user_id for a in answers})
         files = current_files(session, row.course_id)
         described = rules.course_misconceptions(
             files["course.yaml"].data if "course.yaml" in files else None
         )
         paths = rules.quiz_paths({p: f.data for p, f in files.items() if f.data is not None})
-        lessons = _lessons(session, row.course_id)
+        lessons = data.lessons_of(session, row.course_id)
     weeks = _weeks(answers)
     return MisconceptionReport(
         class_id=class_id,
@@ -257,16 +153,7 @@ def report(
     )
 
 
-def _names(session: Session, user_ids: set[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    rows = session.execute(
-        select(User.id, User.display_name, User.email).where(User.id.in_(user_ids))
-    )
-    return {uid: name or email for uid, name, email in rows}
-
-
-def _weeks(answers: list[_Answer]) -> tuple[date, ...]:
+def _weeks(answers: list[data.GivenAnswer]) -> tuple[date, ...]:
     if not answers:
         return ()
     last = rules.week_of(max(a.answered_at for a in answers))
@@ -280,14 +167,14 @@ def _minus_weeks(last: date) -> date:
 
 
 def _rows(
-    questions: dict[int, _Question],
-    answers: list[_Answer],
+    questions: dict[int, data.QuestionRef],
+    answers: list[data.GivenAnswer],
     names: dict[int, str],
     described: dict[str, str],
     lessons: dict[str, LessonInfo],
     weeks: tuple[date, ...],
 ) -> tuple[MisconceptionRow, ...]:
-    capable: dict[str, list[_Question]] = defaultdict(list)
+    capable: dict[str, list[data.QuestionRef]] = defaultdict(list)
     for q in questions.values():
         for slug in sorted(rules.tags_of(q.question)):
             capable[slug].append(q)
@@ -302,8 +189,8 @@ def _rows(
 def _row(
     slug: str,
     description: str,
-    capable: list[_Question],
-    answers: list[_Answer],
+    capable: list[data.QuestionRef],
+    answers: list[data.GivenAnswer],
     names: dict[int, str],
     lessons: dict[str, LessonInfo],
     weeks: tuple[date, ...],
@@ -311,7 +198,7 @@ def _row(
     ids = {q.id for q in capable}
     mine = [a for a in answers if a.question.id in ids]
     shown = [a for a in mine if a.seen.misconception == slug]
-    latest: dict[tuple[int, int], _Answer] = {}
+    latest: dict[tuple[int, int], data.GivenAnswer] = {}
     for a in mine:  # oldest first, so the last one stays
         latest[(a.user_id, a.question.id)] = a
     holders = []
@@ -343,7 +230,7 @@ def _row(
     )
 
 
-def _shown_by(shown: list[_Answer]) -> tuple[ShownBy, ...]:
+def _shown_by(shown: list[data.GivenAnswer]) -> tuple[ShownBy, ...]:
     learners: dict[tuple[str, str, str], set[int]] = defaultdict(set)
     for a in shown:
         learners[(a.question.quiz.slug, a.question.slug, _answer_text(a))].add(a.user_id)
@@ -351,7 +238,7 @@ def _shown_by(shown: list[_Answer]) -> tuple[ShownBy, ...]:
     return tuple(ShownBy(quiz, q, text, len(users)) for (quiz, q, text), users in ordered)
 
 
-def _answer_text(answer: _Answer) -> str:
+def _answer_text(answer: data.GivenAnswer) -> str:
     question = answer.question.question
     slug = answer.seen.misconception
     for attribute in ("choices", "wrong"):
@@ -362,7 +249,7 @@ def _answer_text(answer: _Answer) -> str:
 
 
 def _trend(
-    mine: list[_Answer], slug: str, weeks: tuple[date, ...]
+    mine: list[data.GivenAnswer], slug: str, weeks: tuple[date, ...]
 ) -> tuple[tuple[date, int, int], ...]:
     answered: dict[date, set[int]] = defaultdict(set)
     showed: dict[date, set[int]] = defaultdict(set)
@@ -375,8 +262,8 @@ def _trend(
 
 
 def _candidates(
-    questions: dict[int, _Question],
-    answers: list[_Answer],
+    questions: dict[int, data.QuestionRef],
+    answers: list[data.GivenAnswer],
     described: dict[str, str],
     paths: dict[str, str],
 ) -> tuple[Candidate, ...]:
@@ -440,10 +327,10 @@ def confusions(session: Session, user_id: int, attempt_id: int) -> dict[str, Con
             return {}
         quiz = session.get(QuizRow, attempt.quiz_id)
         assert quiz is not None
-        described = rules.course_misconceptions(_course_yaml(session, quiz.course_id))
+        described = rules.course_misconceptions(data.course_yaml(session, quiz.course_id))
         if not described:
             return {}
-        questions = _questions(session, [quiz])
+        questions = data.questions_of(session, [quiz])
         current = latest_changes()
         rows = session.execute(
             select(
@@ -454,14 +341,14 @@ def confusions(session: Session, user_id: int, attempt_id: int) -> dict[str, Con
             .outerjoin(current, current.c.response_id == Response.id)
             .where(Response.attempt_id == attempt.id)
         ).all()
-        lessons = _lessons(session, quiz.course_id)
+        lessons = data.lessons_of(session, quiz.course_id)
     keys = {qid: position_key(i) for i, qid in enumerate(attempt.question_ids)}
     return _confusions(rows, questions, keys, described, lessons)
 
 
 def _confusions(
     rows: Any,
-    questions: dict[int, _Question],
+    questions: dict[int, data.QuestionRef],
     keys: dict[int, str],
     described: dict[str, str],
     lessons: dict[str, LessonInfo],
