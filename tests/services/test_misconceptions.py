@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
@@ -16,6 +18,7 @@ from course.services import classes, misconceptions
 from course.services import misconception_rules as rules
 from course.services.authz import Actor
 from course.services.content_sync import sync_root
+from course.services.item_history import item_history
 from course.services.misconception_rules import LessonInfo
 from tests.factories import (
     QUIZ,
@@ -50,7 +53,13 @@ def seeded(session: Session, clock: FixedClock, tmp_path: Path) -> dict[str, obj
         attempts[name] = take_quiz(session, clock, learner.id, wrong=wrong, answers=answers)
     clock.advance(timedelta(days=7))
     attempts["ann-2"] = take_quiz(session, clock, people["ann"].id)
-    return {"teacher": teacher, "class_id": class_id, "people": people, "attempts": attempts}
+    return {
+        "teacher": teacher,
+        "class_id": class_id,
+        "code": code,
+        "people": people,
+        "attempts": attempts,
+    }
 
 
 def test_report_gives_known_shares_holders_and_trend(
@@ -193,3 +202,35 @@ def test_seen_in_reads_tags_from_the_definition() -> None:
     assert seen.misconception == "b-is-right" and seen.untagged == ((ids["C"], "C"),)
     assert rules.seen_in(question, [ids["A"]], 1.0) == rules.Seen(None)
     assert rules.seen_in(question, ["forged"], 0.0) == rules.Seen(None)
+
+
+def test_report_item_page_and_confusions_run_a_fixed_number_of_queries(
+    session: Session, clock: FixedClock, engine: Engine, seeded: dict[str, object]
+) -> None:
+    teacher, class_id, people = seeded["teacher"], seeded["class_id"], seeded["people"]
+    code, attempts = seeded["code"], seeded["attempts"]
+    assert isinstance(teacher, Actor) and isinstance(class_id, int) and isinstance(code, str)
+    assert isinstance(people, dict) and isinstance(attempts, dict)
+
+    def count_queries() -> int:
+        seen: list[int] = []
+
+        def record(*_args: Any) -> None:
+            seen.append(1)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            misconceptions.report(session, teacher, class_id)
+            misconceptions.report(session, teacher, class_id, QUIZ)
+            item_history(session, teacher, class_id, QUIZ, "spy-location")
+            misconceptions.confusions(session, people["ben"].id, attempts["ben"])
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        return len(seen)
+
+    small = count_queries()
+    for i in range(6):  # six more learners, half of them showing a misconception
+        learner = make_learner(session, clock, f"more{i}@example.org")
+        classes.join(session, clock, learner, code)
+        take_quiz(session, clock, learner.id, wrong=["spy-location"] if i % 2 else [])
+    assert count_queries() == small

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.services import classes
+from course.services.authz import Actor
 from course.services.content_sync import sync_root
+from course.store.users import Role
 from tests.factories import (
     QUIZ,
     AuthActions,
@@ -32,7 +34,7 @@ def world(app: object, session: Session, clock: FixedClock, tmp_path: Path) -> d
     sync_root(session, clock, tagged_root(tmp_path))
     teacher = make_instructor(session, clock)
     class_id, code = make_class(session, clock, teacher)
-    ids = {"class": class_id}
+    ids = {"class": class_id, "teacher": teacher.id}
     for name in ("ann", "ben", "cy"):
         learner = make_learner(session, clock, f"{name}@example.org", display_name=name.title())
         classes.join(session, clock, learner, code)
@@ -90,3 +92,23 @@ def test_learner_results_show_a_common_confusion_with_its_link(
     right = cy.get(f"/attempts/{world['cy-attempt']}/results").get_data(as_text=True)
     assert "A common confusion" not in right
     assert cy.get(f"/attempts/{world['ann-attempt']}/results").status_code == 404
+
+
+def test_typed_answers_are_shown_as_text_never_as_markup(
+    auth: AuthActions, session: Session, clock: FixedClock, world: dict[str, int]
+) -> None:
+    teacher_actor = Actor(world["teacher"], Role.INSTRUCTOR)
+    code = classes.teaching(session, teacher_actor)[0].join_code
+    typed = "[prize](https://evil.example) <b>x</b>"
+    for name in ("mal", "mel"):
+        learner = make_learner(session, clock, f"{name}@example.org")
+        classes.join(session, clock, learner, code)
+        take_quiz(session, clock, learner.id, answers={"kwantung-army": typed})
+    teacher = auth.login_as("teacher@example.org")
+    report = teacher.get(f"/teach/classes/{world['class']}/quizzes/{QUIZ}/misconceptions")
+    item = teacher.get(f"/teach/classes/{world['class']}/quizzes/{QUIZ}/questions/kwantung-army")
+    assert "[prize](https://evil.example) &lt;b&gt;x&lt;/b&gt;" in report.get_data(as_text=True)
+    assert "prize" in item.get_data(as_text=True)  # normalized, as on the analysis page
+    for page in (report, item):
+        body = page.get_data(as_text=True)
+        assert 'href="https://evil.example"' not in body and "<b>x</b>" not in body
