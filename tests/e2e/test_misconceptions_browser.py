@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from course.clock import FixedClock
 from course.services import classes
 from course.store.engine import make_engine, make_sessionmaker
-from tests.e2e.pages import TIMEOUT_MS, new_page, shot
+from tests.e2e.pages import ARTIFACTS, TIMEOUT_MS, new_page, shot
 from tests.factories import (
     PASSWORD,
     QUIZ,
@@ -107,7 +107,6 @@ def test_report_item_page_and_learner_confusion(browser: Any, site: dict[str, An
     expect(page.locator("#candidates + p + section")).to_contain_text("“Zhukov” — 3 of 8")
     assert axe_violations(page) == []
     shot(page, "51-misconception-report")
-    page.screenshot(path="/tmp/misc-report.png", full_page=True)
 
     with page.expect_navigation():
         page.click("#candidates ~ section >> a:has-text('kwantung-army')")
@@ -116,7 +115,6 @@ def test_report_item_page_and_learner_confusion(browser: Any, site: dict[str, An
     expect(page.locator("table")).to_contain_text("“zhukov” ×3")
     assert axe_violations(page) == []
     shot(page, "52-item-history")
-    page.screenshot(path="/tmp/misc-item.png", full_page=True)
 
     learner = login(browser, base, "ann@example.org")
     learner.goto(f"{base}/attempts/{site['attempts']['Ann Petrova']}/results")
@@ -134,7 +132,9 @@ def test_report_item_page_and_learner_confusion(browser: Any, site: dict[str, An
     ben.go_back()
     assert axe_violations(ben) == []
     shot(ben, "53-results-confusion")
-    ben.locator("section.card:has(.confusion)").screenshot(path="/tmp/misc-confusion.png")
+    ARTIFACTS.mkdir(exist_ok=True)
+    card = ben.locator("section.card:has(.confusion)")
+    card.screenshot(path=str(ARTIFACTS / "54-confusion.png"))
 
 
 def test_report_fits_a_phone(browser: Any, site: dict[str, Any]) -> None:
@@ -145,4 +145,3 @@ def test_report_fits_a_phone(browser: Any, site: dict[str, Any]) -> None:
     expect(page.locator("#m-wrong-front")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "phone-misconception-report")
-    page.screenshot(path="/tmp/misc-report-phone.png", full_page=True)
