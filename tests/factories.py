@@ -172,6 +172,41 @@ def fixed_key_root(tmp_path: Path) -> Path:
     )
 
 
+# Misconceptions declared for tagged_root (contract v1.1); "unused" is named nowhere.
+MISCONCEPTIONS = """
+misconceptions:
+  wrong-front: Thinks Stalin's news of Japan came from Europe, not from Tokyo.
+  home-army: Thinks Japan fought in Manchuria with its home army.
+  unused: Never named by any question.
+"""
+
+
+def tag_misconceptions(text: str) -> str:
+    """Quiz YAML edit: Berlin (spy question) and "Imperial Guard" (army question) tagged."""
+    berlin = "        feedback: Berlin could not tell him what Japan planned in the east.\n"
+    assert berlin in text
+    text = text.replace(berlin, berlin + "        misconception: wrong-front\n")
+    guard = (
+        "      Imperial Guard: The Imperial Guard stayed in Japan; the army in Manchuria had\n"
+        "        its own name.\n"
+    )
+    assert guard in text
+    return text.replace(
+        guard,
+        '      Imperial Guard: {feedback: "The Imperial Guard stayed in Japan.", '
+        "misconception: home-army}\n",
+    )
+
+
+def tagged_root(tmp_path: Path) -> Path:
+    """A copy of the bundled course whose course.yaml declares MISCONCEPTIONS and whose
+    quiz names two of them."""
+    root = course_copy(tmp_path / "content", edit=tag_misconceptions)
+    with (root / "course.yaml").open("a", encoding="utf-8") as f:
+        f.write(MISCONCEPTIONS)
+    return root
+
+
 # --- Forms -------------------------------------------------------------------------
 
 

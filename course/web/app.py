@@ -25,6 +25,7 @@ from course.web import (
     formatting,
     guard,
     health,
+    insight,
     interop,
     learn,
     quiz,
@@ -86,6 +87,7 @@ def create_app(
         review.bp,
         classes.bp,
         teach.bp,
+        insight.bp,
         data.bp,
         interop.bp,
     ):

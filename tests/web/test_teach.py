@@ -74,6 +74,15 @@ MATRIX = [
     ("/teach/classes/{c}/quizzes/soviet-union-ww2-quiz/keys", [302, 403, 403, 200, 404, 200]),
     ("/teach/classes/{c}/gradebook.csv", [302, 403, 403, 200, 404, 200]),
     ("/teach/classes/{c}/responses.csv", [302, 403, 403, 200, 404, 200]),
+    ("/teach/classes/{c}/misconceptions", [302, 403, 403, 200, 404, 200]),
+    (
+        "/teach/classes/{c}/quizzes/soviet-union-ww2-quiz/misconceptions",
+        [302, 403, 403, 200, 404, 200],
+    ),
+    (
+        "/teach/classes/{c}/quizzes/soviet-union-ww2-quiz/questions/sakhalin",
+        [302, 403, 403, 200, 404, 200],
+    ),
     # Content: the course's instructors (a class of it) and admins only.
     ("/teach/courses/ww2-soviet-union/author", [302, 403, 403, 200, 403, 200]),
     ("/teach/courses/ww2-soviet-union/content.zip", [302, 403, 403, 200, 403, 200]),
