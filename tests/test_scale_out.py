@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import html
 import http.client
+import os
 import re
 import secrets
 import shutil
+import subprocess
+import sys
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +32,7 @@ from sqlalchemy import func, make_url, select
 
 from course.store.attempts import Response
 from course.store.engine import make_engine, make_sessionmaker
+from course.store.migrate import is_current
 from tests.factories import (
     COURSE,
     KEYS,
@@ -292,3 +296,35 @@ def test_failed_logins_on_one_host_count_on_the_other(
     )
     assert status == 429, page
     assert "Too many" in html.unescape(page)
+
+
+def test_hosts_starting_at_once_migrate_once(scale_out_url: str) -> None:
+    """`course serve` migrates at start; several hosts starting together on a new (or
+    older) database must not create the same tables twice."""
+    fresh = make_url(scale_out_url).set(database=f"deploy_migrate_{secrets.token_hex(4)}")
+    admin = fresh.set(drivername="postgresql", database="test").render_as_string(False)
+    name = sql.Identifier(str(fresh.database))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    env = {**os.environ, "DATABASE_URL": fresh.render_as_string(hide_password=False)}
+    try:
+        # Four hosts' `course db upgrade` (what `course serve` runs first) at once.
+        starts = [
+            subprocess.Popen(
+                [sys.executable, "-m", "course.cli", "db", "upgrade"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(4)
+        ]
+        errors = [proc.communicate(timeout=120)[1].decode()[-500:] for proc in starts]
+        assert [proc.returncode for proc in starts] == [0] * 4, errors
+        engine = make_engine(env["DATABASE_URL"])
+        try:
+            assert is_current(engine)
+        finally:
+            engine.dispose()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
