@@ -8,6 +8,8 @@ where the restore goes into a database of its own (``deploy_restore_…``), drop
 from __future__ import annotations
 
 import secrets
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from course.cli import main
 from course.clock import FixedClock
 from course.services import backup as backups
 from course.settings import Settings
-from course.store.backup import row_counts
+from course.store.backup import row_counts, sqlite_backup
 from course.store.engine import make_engine
 from course.store.migrate import upgrade
 from course.web.app import create_app
@@ -237,3 +239,40 @@ def test_passwords_are_never_printed(database_url: str, synced: None, tmp_path: 
     assert "postgres:***@" in outputs[0].output
     for result in outputs:
         assert secret not in result.output
+
+
+def test_sqlite_backup_is_one_state_while_another_connection_writes(tmp_path: Path) -> None:
+    live = tmp_path / "live.db"
+    with sqlite3.connect(live) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE t (n INTEGER PRIMARY KEY, pair INTEGER, data BLOB)")
+        conn.executemany(
+            "INSERT INTO t (n, pair, data) VALUES (?, ?, randomblob(4000))",
+            [(i, i) for i in range(3000)],  # ~12 MB: the copy takes several steps
+        )
+    done = threading.Event()
+
+    def writer() -> None:
+        conn = sqlite3.connect(live, timeout=30)
+        n = 3000
+        while not done.is_set():
+            with conn:  # two rows per transaction: a copy holds both or neither
+                conn.execute("INSERT INTO t VALUES (?, ?, randomblob(4000))", (n, n + 1))
+                conn.execute("INSERT INTO t VALUES (?, ?, randomblob(4000))", (n + 1, n))
+            n += 2
+        conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        sqlite_backup(live, tmp_path / "copy.db")
+    finally:
+        done.set()
+        thread.join()
+    with sqlite3.connect(tmp_path / "copy.db") as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        rows = copy.execute("SELECT count(*) FROM t").fetchone()[0]
+        orphans = copy.execute(
+            "SELECT count(*) FROM t a WHERE NOT EXISTS (SELECT 1 FROM t b WHERE b.n = a.pair)"
+        ).fetchone()[0]
+    assert rows >= 3000 and rows % 2 == 0 and orphans == 0
