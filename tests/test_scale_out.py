@@ -59,6 +59,8 @@ pytestmark = [
 ]
 
 LESSON = "pact-and-winter-war"
+# An accepted answer: the redirect to its feedback, or the feedback page itself.
+ANSWERED = (200, 302)
 OTHER_LESSON = "barbarossa-and-moscow"
 
 
@@ -197,7 +199,7 @@ def test_a_learner_moves_between_hosts(
     status, _, _ = learner.post(
         a, answer_path(attempt, first[0]), form_answer(first[1]), f"/attempts/{attempt}"
     )
-    assert status == 302
+    assert status in ANSWERED
 
     # B shows the answer given on A and asks the next question.
     status, page = learner.get(b, f"/attempts/{attempt}")
@@ -206,7 +208,7 @@ def test_a_learner_moves_between_hosts(
     status, _, _ = learner.post(
         b, answer_path(attempt, second[0]), form_answer(second[1]), f"/attempts/{attempt}"
     )
-    assert status == 302
+    assert status in ANSWERED
 
     # Back on A: both answers are there and the third question is next.
     status, page = learner.get(a, f"/attempts/{attempt}")
