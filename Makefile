@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-PG_TESTS := tests/store tests/web tests/cli tests/services tests/test_faults.py tests/test_races.py
+PG_TESTS := tests/store tests/web tests/cli tests/services tests/test_faults.py tests/test_races.py \
+  tests/test_scale_out.py
 # Where `make run` listens: `make run HOST=0.0.0.0 PORT=8080`. Plain assignments, so only
 # the command line overrides them (zsh and some platforms export a HOST or PORT of their own).
 HOST = 127.0.0.1

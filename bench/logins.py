@@ -6,17 +6,29 @@ reports milliseconds of CPU per verify and verifies per CPU-second (= logins per
 per core). Part 2 logs in through the Flask app (test client, SQLite, CSRF, session
 row, throttle counters) with the production parameters, and reports the same figures
 against a bare GET of the login page in the same process as the baseline.
+Part 3 is a login burst against the real server: ``course serve`` (gunicorn) with 1 and
+then 2 workers, in interleaved rounds, each round a burst of logins from new browsers
+(GET /login for the CSRF token, POST /login) by client threads; it reports logins per
+second, and logins per CPU-second of the server's processes (read from /proc), which is
+logins per second per core.
 
 CPU time (``time.process_time``) counts every thread, so p=4 is charged for all four
-lanes it keeps busy. Run: ``.venv/bin/python bench/logins.py``.
+lanes it keeps busy. Run: ``.venv/bin/python bench/logins.py`` (``--quick`` for a small
+run that only proves the benchmark works; ``--only-serve`` for part 3 alone).
 """
 
 from __future__ import annotations
 
+import argparse
+import http.client
+import os
 import re
+import statistics
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +43,7 @@ from course.settings import HashParams, Settings
 from course.store.engine import make_engine, make_sessionmaker
 from course.store.migrate import upgrade
 from course.web.app import create_app
+from tests.servers import course, free_port, instance_env, serve, stop
 
 PASSWORD = "a long enough password for the bench"
 OLD = HashParams(time_cost=3, memory_kib=64 * 1024, parallelism=4)
@@ -108,6 +121,107 @@ def through_app() -> None:
     )
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU of every live process in the process group ``pgid`` (the
+    gunicorn master and its workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid:  # pgrp; utime and stime are fields 14 and 15 of stat
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def one_login(port: int, email: str) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", "/login")
+        response = conn.getresponse()
+        page = response.read().decode()
+        cookie = (response.headers.get("Set-Cookie") or "").split(";", 1)[0]
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        assert match, "no CSRF token on /login"
+        form = {"email": email, "password": PASSWORD, "csrf_token": match[1]}
+        headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        conn.request("POST", "/login", body=urllib.parse.urlencode(form), headers=headers)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 302, f"login answered {response.status}"
+    finally:
+        conn.close()
+
+
+def burst(port: int, pgid: int, logins: int, threads: int, accounts: int) -> tuple[float, float]:
+    """``logins`` logins from ``threads`` client threads; (logins/s, server CPU s per login)."""
+    todo = iter(range(logins))
+    lock = threading.Lock()
+
+    def client() -> None:
+        while True:
+            with lock:
+                i = next(todo, None)
+            if i is None:
+                return
+            one_login(port, f"bench{i % accounts}@example.org")
+
+    pool = [threading.Thread(target=client) for _ in range(threads)]
+    cpu0, wall0 = group_cpu_seconds(pgid), time.perf_counter()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    wall, cpu = time.perf_counter() - wall0, group_cpu_seconds(pgid) - cpu0
+    return logins / wall, cpu / logins
+
+
+def through_gunicorn(rounds: int, logins: int, accounts: int = 20) -> None:
+    print(f"Through course serve (gunicorn, SQLite, OWASP parameters): {rounds} interleaved")
+    print(f"rounds of {logins} logins per worker count, 2 client threads per worker")
+    with tempfile.TemporaryDirectory() as tmp:
+        env = instance_env(Path(tmp) / "instance")
+        course(env, "init")
+        for i in range(accounts):
+            course(env, "create-user", f"bench{i}@example.org", "--password", PASSWORD)
+        results: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+        for _ in range(rounds):
+            for workers in (1, 2):
+                port = free_port()
+                proc = serve(env, port, workers=workers)
+                try:
+                    one_login(port, "bench0@example.org")  # warm every import
+                    results[workers].append(burst(port, proc.pid, logins, 2 * workers, accounts))
+                finally:
+                    stop(proc)
+    for workers, runs in results.items():
+        rate = statistics.median(r for r, _ in runs)
+        cpu_ms = statistics.median(c for _, c in runs) * 1000
+        print(
+            f"  {workers} worker{'s' if workers > 1 else ' '}  {rate:6.1f} logins/s (median; "
+            f"rounds {', '.join(f'{r:.1f}' for r, _ in runs)}); server CPU {cpu_ms:5.1f} ms "
+            f"per login -> {1000 / cpu_ms:5.1f} logins/s per core"
+        )
+    one, two = (statistics.median(r for r, _ in results[w]) for w in (1, 2))
+    print(f"  2 workers / 1 worker: {two / one:.2f}x")
+
+
 if __name__ == "__main__":
-    direct()
-    through_app()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a small run (CI): 1 round, 8 logins")
+    parser.add_argument("--only-serve", action="store_true", help="part 3 only")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--logins", type=int, default=200)
+    args = parser.parse_args()
+    if not args.only_serve and not args.quick:
+        direct()
+        through_app()
+    if args.quick:
+        through_gunicorn(1, 8, accounts=2)
+    else:
+        through_gunicorn(args.rounds, args.logins)

@@ -19,6 +19,7 @@ from course.cli.server import run_gunicorn
 from course.clock import SystemClock
 from course.content.jsonschema import quiz_schema
 from course.errors import ContentInvalid, CourseError
+from course.services import backup as backups
 from course.services.accounts import create_user
 from course.services.audit import Actor
 from course.services.authoring import draft_quiz, export_content, import_lesson
@@ -31,7 +32,7 @@ from course.services.optimize import optimize_course
 from course.services.regrade import Request as RegradeRequest
 from course.services.regrade import regrade as regrade_quiz
 from course.services.setup import initialize
-from course.settings import Settings, SettingsError, from_env
+from course.settings import Settings, SettingsError, from_env, redact_url
 from course.store.audit import SYSTEM_CLI
 from course.store.engine import make_engine, make_sessionmaker
 from course.store.migrate import upgrade
@@ -280,6 +281,61 @@ def db_upgrade(revision: str) -> None:
     except OperationalError as exc:
         _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
     click.echo(f"Database at {revision}.")
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(path_type=Path))
+def backup_cmd(dest: Path) -> None:
+    """Copy the whole database into DEST while the app keeps running.
+
+    DEST is a new file, or a folder that gets course-YYYYMMDD-HHMMSS.sqlite3 (SQLite,
+    through its online backup API) or .pgdump (PostgreSQL, pg_dump's custom format).
+    The file is readable by its owner only: it holds password hashes and answers.
+    """
+    settings = _settings()
+    progress = Progress()
+    try:
+        result = backups.backup(settings.database_url, dest, SystemClock(), progress)
+    except CourseError as exc:
+        progress.close()
+        _fail(exc.message)
+    except OperationalError as exc:
+        progress.close()
+        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
+    progress.close()
+    click.echo(
+        f"Backed up {redact_url(settings.database_url)} to {result.path} ({result.size:,} bytes)."
+    )
+
+
+@main.command("restore")
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+def restore_cmd(src: Path, force: bool) -> None:
+    """Restore the backup SRC (made by `course backup`) into the configured database,
+    then migrate it to this version's schema.
+
+    The database must be empty (a new SQLite file or PostgreSQL database) unless
+    --force; stop the app first. A backup from a newer version of course is refused.
+    """
+    settings = _settings()
+    progress = Progress()
+    try:
+        result = backups.restore(settings.database_url, src, force=force, progress=progress)
+    except CourseError as exc:
+        progress.close()
+        _fail(exc.message)
+    except OperationalError as exc:
+        progress.close()
+        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
+    progress.close()
+    rows = sum(result.rows.values())
+    click.echo(
+        f"Restored {src} into {redact_url(settings.database_url)}: {rows:,} rows in "
+        f"{len(result.rows)} tables (schema {result.revision})."
+    )
+    if result.migrated_to:
+        click.echo(f"Migrated the schema from {result.revision} to {result.migrated_to}.")
 
 
 @main.command()

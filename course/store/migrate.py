@@ -33,3 +33,16 @@ def is_current(engine: Engine) -> bool:
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_heads()
     return set(current) == set(script.get_heads())
+
+
+def head_revision(url: str) -> str:
+    """The newest migration this version of the engine knows."""
+    head = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert head is not None
+    return head
+
+
+def knows_revision(url: str, revision: str) -> bool:
+    """Whether ``revision`` is one of this engine's migrations (not from a newer one)."""
+    script = ScriptDirectory.from_config(alembic_config(url))
+    return any(rev.revision == revision for rev in script.walk_revisions())

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from course.cli import main
 from tests.factories import REPO
 
-COMMANDS = ["init", "serve", "validate", "sync", "create-user", "db", "schema"]
+COMMANDS = ["init", "serve", "validate", "sync", "create-user", "db", "schema", "backup", "restore"]
 
 
 @pytest.fixture

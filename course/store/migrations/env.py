@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy import Connection, text
 
 from course.store.engine import make_engine
 from course.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+# Several app hosts may start (`course serve` migrates) at once: on PostgreSQL each
+# migration run holds this advisory lock for its transaction, so the others wait and
+# then find the schema already current instead of creating the same tables again.
+_MIGRATION_LOCK = 0x636F75727365  # "course"
+
+
+def _serialize(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
 
 
 def run_migrations() -> None:
@@ -20,6 +32,7 @@ def run_migrations() -> None:
             connection=connectable, target_metadata=target_metadata, render_as_batch=True
         )
         with context.begin_transaction():
+            _serialize(connectable)
             context.run_migrations()
         return
     engine = make_engine(url)
@@ -31,6 +44,7 @@ def run_migrations() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            _serialize(connection)
             context.run_migrations()
     engine.dispose()
 
