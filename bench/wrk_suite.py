@@ -208,27 +208,45 @@ def start(label: str, env: dict[str, str], workers: int, hello: bool = False) ->
     return Server(label, port, workers, proc)
 
 
-def worker_rss_mb(server: Server) -> list[float]:
-    """VmRSS of each gunicorn worker (the children of the server's master), in MB."""
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name (field 3 onwards)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def workers_of(server: Server) -> list[int]:
+    """The gunicorn workers: the children of the server's master."""
     pid = server.proc.pid
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
-        pids = [int(p) for p in children.read_text().split()]
-    else:  # kernels without CONFIG_PROC_CHILDREN
-        pids = [
-            int(p.name)
-            for p in Path("/proc").iterdir()
-            if p.name.isdigit()
-            and (p / "stat").exists()
-            and int((p / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid
-        ]
+        return [int(p) for p in children.read_text().split()]
+    found = []  # kernels without CONFIG_PROC_CHILDREN
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if entry.name.isdigit() and int(_stat(int(entry.name))[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def worker_rss_mb(server: Server) -> list[float]:
+    """VmRSS of each gunicorn worker, in MB."""
     sizes = []
-    for worker in pids:
-        status = Path(f"/proc/{worker}/status").read_text()
-        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
-        if match:
-            sizes.append(int(match.group(1)) / 1024)
+    for worker in workers_of(server):
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{worker}/status").read_text()
+            match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+            if match:
+                sizes.append(int(match.group(1)) / 1024)
     return sizes
+
+
+def worker_cpu_ticks(server: Server) -> int:
+    """User + system CPU time of the workers, in clock ticks."""
+    total = 0
+    for worker in workers_of(server):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = _stat(worker)
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total
 
 
 class Browser:
@@ -385,19 +403,21 @@ class Instance:
             for slot, aid in self.open.items()
         }
 
-    def settle(self) -> tuple[int, int]:
-        """Wait until requests cut off at the end of a wrk run are done with (the counts
-        stay the same for half a second, at most 15 s); return :meth:`stored`."""
-        last, since = self.stored(), time.monotonic()
-        deadline = since + 15
+    def settle(self, server: Server) -> tuple[int, int]:
+        """Wait until requests cut off at the end of a wrk run are done with: the counts
+        and the workers' CPU time stay the same for half a second (at most 30 s). Return
+        :meth:`stored`."""
+        last = (self.stored(), worker_cpu_ticks(server))
+        since = time.monotonic()
+        deadline = since + 30
         while time.monotonic() < deadline:
             time.sleep(0.1)
-            now = self.stored()
+            now = (self.stored(), worker_cpu_ticks(server))
             if now != last:
                 last, since = now, time.monotonic()
             elif time.monotonic() - since >= 0.5:
                 break
-        return last
+        return last[0]
 
     def stored(self) -> tuple[int, int]:
         """(responses, review logs) in the database."""
@@ -518,7 +538,7 @@ def answer_run(
         opts,
         stop_when=all_stored if until_all_stored else None,
     )
-    after = instance.settle()
+    after = instance.settle(server)
     ok, redirects, gets = run.count("ok"), run.count("redirects"), run.count("gets")
     # With redirects, a 2xx is the feedback page; an app that answers with the feedback
     # itself sends no GET, and its 2xx are the answers.
@@ -671,89 +691,94 @@ def median(values: list[float]) -> float:
 
 
 @dataclass
-class Line:
+class Result:
+    """One row of the table (and of ``--json``)."""
+
+    row: str  # answer, whole, scale, lesson, course or rss
     what: str
-    app: str
-    base: str
-    ratio: str
+    db: str
+    app: float  # the app's rate (answers, whole answers or pages per second); RSS in MB
+    base: float | None  # the baseline's rate, None for RSS
+    ratio: float | None  # None for RSS
     target: str
     baseline: str
+    unit: str = ""  # "×" for the worker scaling row
 
 
-def lines_for(db: str, rows: Rows, workers: int, rss: tuple[int, list[float]]) -> list[Line]:
+def results_for(db: str, rows: Rows, workers: int, rss: tuple[int, list[float]]) -> list[Result]:
     name = DB_NAMES[db]
     hello = f"hello, {workers} workers"
     rates = rows.rates
-    hello_main = median(rates.get(f"hello{workers}", []))
+    hello_main = median(rates[f"hello{workers}"])
+
+    def against_hello(key: str, what: str, target: str) -> Result:
+        return Result(
+            key,
+            what,
+            db,
+            median(rates[f"{key}{workers}"]),
+            hello_main,
+            median(rates[f"{key}{workers}/hello"]),
+            target,
+            hello,
+        )
+
     out = [
-        Line(
-            f"answer submit, {name}",
-            f"{median(rates[f'answer{workers}']):,.0f}",
-            f"{hello_main:,.0f}",
-            f"{median(rates[f'answer{workers}/hello']):.3f}",
-            TARGETS["answer"][db],
-            hello,
-        ),
-        Line(
-            f"whole answer (POST + feedback GET), {name}",
-            f"{median(rates[f'whole{workers}']):,.0f}",
-            f"{hello_main:,.0f}",
-            f"{median(rates[f'whole{workers}/hello']):.3f}",
-            TARGETS["whole"][db],
-            hello,
-        ),
+        against_hello("answer", f"answer submit, {name}", TARGETS["answer"][db]),
+        against_hello("whole", f"whole answer (POST + feedback GET), {name}", TARGETS["whole"][db]),
     ]
     if "answer1" in rates and workers != 1:
-        two, one = median(rates[f"answer{workers}"]), median(rates["answer1"])
+        many, one = median(rates[f"answer{workers}"]), median(rates["answer1"])
         hellos = median(rates[f"hello{workers}"]) / median(rates["hello1"])
         out.append(
-            Line(
+            Result(
+                "scale",
                 f"{workers} workers ÷ 1 worker, {name} answers",
-                f"{two:,.0f}",
-                f"{one:,.0f}",
-                f"{two / one:.2f}×",
+                db,
+                many,
+                one,
+                many / one,
                 TARGETS["scale"][db],
                 f"the app, 1 worker (hello scales {hellos:.2f}×)",
+                "×",
             )
         )
     for page in ("lesson", "course"):
         if f"{page}{workers}" in rates:
-            out.append(
-                Line(
-                    f"{page} page, anonymous, {name}",
-                    f"{median(rates[f'{page}{workers}']):,.0f}",
-                    f"{hello_main:,.0f}",
-                    f"{median(rates[f'{page}{workers}/hello']):.3f}",
-                    str(TARGETS[page]),
-                    hello,
-                )
-            )
+            out.append(against_hello(page, f"{page} page, anonymous, {name}", TARGETS[page]))
     answered, sizes = rss
     out.append(
-        Line(
+        Result(
+            "rss",
             f"worker RSS after {answered:,} answers, {name}",
-            " / ".join(f"{mb:.0f} MB" for mb in sizes),
-            "",
-            "",
-            str(TARGETS["rss"]),
-            "absolute (hello worker RSS below)",
+            db,
+            max(sizes, default=math.nan),
+            None,
+            None,
+            TARGETS["rss"],
+            "absolute, the largest worker (hello's below)",
         )
     )
     return out
 
 
-def print_table(lines: list[Line]) -> None:
-    header = Line("what", "app req/s", "base req/s", "ratio", "target", "baseline")
-    table = [header, *lines]
-    widths = [max(len(getattr(x, f)) for x in table) for f in Line.__dataclass_fields__]
-    for i, line in enumerate(table):
-        cells = [getattr(line, f) for f in Line.__dataclass_fields__]
-        print(
-            "  ".join(
-                c.ljust(w) if j in (0, 5) else c.rjust(w)
-                for j, (c, w) in enumerate(zip(cells, widths, strict=True))
-            ).rstrip()
-        )
+def print_table(results: list[Result]) -> None:
+    header = ("what", "app req/s", "base req/s", "ratio", "target", "baseline")
+    table = [header]
+    for r in results:
+        if r.ratio is None:  # worker RSS
+            table.append((r.what, f"{r.app:.0f} MB", "", "", r.target, r.baseline))
+        else:
+            ratio = f"{r.ratio:.2f}×" if r.unit else f"{r.ratio:.3f}"
+            base = f"{r.base:,.0f}" if r.base is not None else ""
+            table.append((r.what, f"{r.app:,.0f}", base, ratio, r.target, r.baseline))
+    widths = [max(len(row[k]) for row in table) for k in range(len(header))]
+    for i, row in enumerate(table):
+        cells = [
+            c.ljust(w) if k in (0, 5) else c.rjust(w)
+            for k, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
 
@@ -776,6 +801,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--rss-answers", type=int, help="answers before reading worker RSS (default 36000)"
     )
     parser.add_argument("--no-pages", action="store_true", help="skip the page rows")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
     quick = {"duration": 1, "rounds": 1, "warmup": 0, "learners": 16, "rss_answers": 0}
     full = {"duration": 5, "rounds": 3, "warmup": 2, "learners": 100, "rss_answers": 36000}
@@ -798,7 +824,7 @@ def bench_database(
     hellos: dict[int, Server],
     args: argparse.Namespace,
     opts: Options,
-) -> tuple[list[Line], Rows]:
+) -> tuple[list[Result], Rows]:
     say(f"{DB_NAMES[key]}: starting the app servers")
     instance = open_instance(key, tmp, database_url)
     apps: dict[int, Server] = {}
@@ -818,7 +844,7 @@ def bench_database(
         rss = measure.rss(args.rss_answers)
         say(f"{DB_NAMES[key]}: done")
         measure.pool_file.unlink(missing_ok=True)
-        return lines_for(key, measure.rows, args.workers, rss), measure.rows
+        return results_for(key, measure.rows, args.workers, rss), measure.rows
     finally:
         for server in apps.values():
             stop(server.proc)
@@ -831,8 +857,9 @@ def main(argv: list[str] | None = None) -> int:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
     opts = Options(args.duration, args.rounds, args.connections, args.threads, args.warmup)
-    lines: list[Line] = []
-    checks: list[str] = []
+    results: list[Result] = []
+    checks: dict[str, dict[str, int]] = {}
+    skipped: list[str] = []
     hellos: dict[int, Server] = {}
     with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp_name:
         tmp = Path(tmp_name)
@@ -846,15 +873,15 @@ def main(argv: list[str] | None = None) -> int:
                 with contextlib.ExitStack() as stack:
                     url = stack.enter_context(pg_database()) if key == "pg" else None
                     if key == "pg" and url is None:
-                        print("PostgreSQL rows SKIPPED: the server is not reachable")
+                        skipped.append(f"PostgreSQL rows SKIPPED: {PG_ADMIN} is not reachable")
                         continue
                     found, rows = bench_database(key, url, tmp / key, hellos, args, opts)
-                lines += found
-                checks.append(
-                    f"{DB_NAMES[key]}: {rows.acknowledged[key]:,} answers acknowledged, "
-                    f"{rows.stored[key]:,} stored ({rows.cut_off[key]} requests cut off in "
-                    "flight at the ends of runs): rows match"
-                )
+                results += found
+                checks[key] = {
+                    "acknowledged": rows.acknowledged[key],
+                    "stored": rows.stored[key],
+                    "cut_off": rows.cut_off[key],
+                }
             hello_rss = worker_rss_mb(hellos[args.workers])
         finally:
             for server in hellos.values():
@@ -866,14 +893,35 @@ def main(argv: list[str] | None = None) -> int:
         "hello (GET /) served the same way; ratio = median over rounds of app ÷ mean of the "
         "hello runs before and after it.\n"
     )
-    print_table(lines)
-    if hello_rss:
-        print(f"\nhello worker RSS: {' / '.join(f'{mb:.0f} MB' for mb in hello_rss)}")
-    print()
-    for check in checks:
-        print(check)
+    print_table(results)
+    print(f"\nhello worker RSS: {' / '.join(f'{mb:.0f} MB' for mb in hello_rss)}\n")
+    for key, check in checks.items():
+        print(
+            f"{DB_NAMES[key]}: {check['acknowledged']:,} answers acknowledged, "
+            f"{check['stored']:,} stored ({check['cut_off']} requests cut off in flight at "
+            "the ends of runs): every run's rows match"
+        )
+    for line in skipped:
+        print(line)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "results": [r.__dict__ for r in results],
+                    "checks": checks,
+                    "skipped": skipped,
+                    "hello_rss_mb": hello_rss,
+                },
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BenchError as exc:
+        print(f"\n!!! BENCHMARK FAILED: {exc}", file=sys.stderr)
+        sys.exit(1)
