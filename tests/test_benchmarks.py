@@ -7,12 +7,15 @@ acknowledged answer is missing from the database or a request is rejected."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
 import shutil
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +82,63 @@ def test_the_quick_benchmarks_run_on_postgresql(quick: dict[str, Any]) -> None:
     if reason:
         pytest.skip(reason)
     _check(quick, "pg", ANSWER_ROWS)
+
+
+def _suite() -> Any:
+    """bench/wrk_suite.py as a module (bench/ is a folder of scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location("wrk_suite", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("wrk_suite", module)  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Acknowledges(BaseHTTPRequestHandler):
+    """Acknowledges every answer with the app's redirect, and stores nothing."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(302)
+        self.send_header("Location", "/attempts/1?answered=1")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _NothingStored:
+    """An instance whose database never gets a row."""
+
+    key = "sqlite"
+
+    def prepare(self, size: int, path: Path) -> int:
+        line = "/attempts/1/questions/1\tsession=x\tq-1=a&csrf_token=t"
+        path.write_text("\n".join([line] * size) + "\n", encoding="utf-8")
+        return size
+
+    def stored(self) -> tuple[int, int]:
+        return 0, 0
+
+    def settle(self, server: Any) -> tuple[int, int]:
+        return 0, 0
+
+
+def test_an_acknowledged_answer_missing_from_the_database_fails_the_suite(
+    tmp_path: Path,
+) -> None:
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (Debian package wrk)")
+    suite = _suite()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Acknowledges)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        server = suite.Server("fake app", httpd.server_address[1], 1, None)
+        opts = suite.Options(duration=1, rounds=1, connections=2, threads=1, warmup=0)
+        with pytest.raises(suite.BenchError, match="ROW COUNT MISMATCH"):
+            suite.answer_run(_NothingStored(), server, "answer", 50, 1, opts, tmp_path / "p")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
