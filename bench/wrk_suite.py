@@ -565,7 +565,6 @@ class Rows:
     """Measured rates per row, per round, in the order they were measured."""
 
     rates: dict[str, list[float]] = field(default_factory=dict)
-    checks: list[str] = field(default_factory=list)
     acknowledged: dict[str, int] = field(default_factory=dict)
     stored: dict[str, int] = field(default_factory=dict)
     cut_off: dict[str, int] = field(default_factory=dict)
@@ -583,11 +582,16 @@ class Measure:
     """Runs the interleaved measurements of one database."""
 
     def __init__(
-        self, instance: Instance, apps: dict[int, Server], hellos: dict[int, Server], opts: Options
+        self,
+        instance: Instance,
+        apps: dict[int, Server],
+        hellos: dict[int, Server],
+        opts: Options,
+        pool_file: Path,
     ) -> None:
         self.instance, self.apps, self.hellos, self.opts = instance, apps, hellos, opts
         self.rows = Rows()
-        self.pool_file = Path(tempfile.mkstemp(prefix="bench-pool-", suffix=".tsv")[1])
+        self.pool_file = pool_file
         self.estimate: dict[str, float] = {}  # best answer rate seen per (mode, workers)
 
     def hello(self, workers: int) -> float:
@@ -832,7 +836,7 @@ def bench_database(
         say(f"{DB_NAMES[key]}: {args.learners} learners log in")
         instance.create_learners(args.learners)
         instance.log_in(apps[args.workers].port)
-        measure = Measure(instance, apps, hellos, opts)
+        measure = Measure(instance, apps, hellos, opts, tmp / "pool.tsv")
         say(f"{DB_NAMES[key]}: warm-up")
         measure.warm_up()
         for i in range(args.rounds):
@@ -841,7 +845,6 @@ def bench_database(
         say(f"{DB_NAMES[key]}: answering up to {args.rss_answers:,} answers for worker RSS")
         rss = measure.rss(args.rss_answers)
         say(f"{DB_NAMES[key]}: done")
-        measure.pool_file.unlink(missing_ok=True)
         return results_for(key, measure.rows, args.workers, rss), measure.rows
     finally:
         for server in apps.values():
