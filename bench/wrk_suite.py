@@ -765,7 +765,7 @@ def results_for(db: str, rows: Rows, workers: int, rss: tuple[int, list[float]])
 
 
 def print_table(results: list[Result]) -> None:
-    header = ("what", "app req/s", "base req/s", "ratio", "target", "baseline")
+    header = ("what", "app req/s", "baseline req/s", "ratio", "target", "baseline")
     table = [header]
     for r in results:
         if r.ratio is None:  # worker RSS
