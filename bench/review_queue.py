@@ -161,7 +161,7 @@ def time_queue(engine: Engine, learners: int, sample: int) -> float:
             planned = reviews._todays_plan(session, NOW, user)
         timings.append(time.perf_counter() - began)
         session.close()
-        assert len(planned) <= 200
+        assert len(planned.cards) <= 200
     return statistics.median(timings)
 
 
