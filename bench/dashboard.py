@@ -26,7 +26,7 @@ from course.services import analysis, classes, dashboard, exports
 from course.services.authz import Actor
 from course.services.content_sync import sync_root
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
-from course.store.classes import Membership
+from course.store.classes import AssignmentKind, Membership
 from course.store.content import LessonRow, QuestionRevision, QuestionRow, QuizRow
 from course.store.engine import make_engine, make_sessionmaker
 from course.store.migrate import upgrade
@@ -201,8 +201,12 @@ def main() -> None:
             class_id = classes.create_class(sessions(), clock, teacher, "big", f"Class {size}")
             for i in range(TOPICS):
                 due = NOW + timedelta(days=i - 10)
-                classes.add_assignment(sessions(), clock, teacher, class_id, "lesson", f"l{i}", due)
-                classes.add_assignment(sessions(), clock, teacher, class_id, "quiz", f"q{i}", due)
+                classes.add_assignment(
+                    sessions(), clock, teacher, class_id, AssignmentKind.LESSON, f"l{i}", due
+                )
+                classes.add_assignment(
+                    sessions(), clock, teacher, class_id, AssignmentKind.QUIZ, f"q{i}", due
+                )
             seed_class(engine, class_id, first, size)
             results[size] = {
                 "overview": timed(
