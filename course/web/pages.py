@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, render_template, request, session
+from flask import Response, current_app, g, render_template, request, session
 from flask_login import current_user
 
 # Entries are one per published course and lesson page; the bound only caps what a site
@@ -25,21 +25,24 @@ def shareable() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
-def render_public(template: str, key: tuple[str, ...], version: int, **context: Any) -> str:
+def render_public(
+    template: str, key: tuple[str, ...], version: int, **context: Any
+) -> str | Response:
     """``render_template(template, **context)``, from the cache when the reader is
-    anonymous and the page of ``key`` was rendered from content ``version``."""
+    anonymous and the page of ``key`` was rendered from content ``version`` (kept
+    encoded, so a hit costs no rendering and no encoding)."""
     if not shareable():
         return render_template(template, **context)
-    cache: dict[tuple[str, ...], tuple[int, str]] = current_app.extensions.setdefault(
+    cache: dict[tuple[str, ...], tuple[int, bytes]] = current_app.extensions.setdefault(
         "course_public_pages", {}
     )
     full_key = (request.script_root, *key)
     hit = cache.get(full_key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    html = render_template(template, **context)
-    if "csrf_token" not in g:  # a token is one reader's: such a page is never shared
+    if hit is None or hit[0] != version:
+        body = render_template(template, **context).encode()
+        if "csrf_token" in g:  # a token is one reader's: such a page is never shared
+            return Response(body, mimetype="text/html")
         if len(cache) >= MAX_PAGES:
             cache.clear()
-        cache[full_key] = (version, html)
-    return html
+        hit = cache[full_key] = (version, body)
+    return Response(hit[1], mimetype="text/html")
