@@ -3,12 +3,16 @@
 Builds a synthetic course (25 lessons, 25 quizzes of 4 questions), a class with N
 learners who read, attempted and reviewed, then times the class overview, the item
 analysis and the gradebook export. The 50-learner class is the baseline; the ratio for
-500 learners shows how time grows with class size (queries stay fixed; work in Python
-grows with the rows). Run: ``.venv/bin/python bench/dashboard.py``.
+500 learners shows how time grows with class size. The overview is timed twice: its
+first call in the process ("cold": every learner's card figures computed) and the median
+of the next calls ("warm": figures kept, as for an instructor reloading the page); the
+statements it runs are counted and must not depend on the class size.
+Run: ``.venv/bin/python bench/dashboard.py [--repeat 5] [--learners 5,20]`` (a quick size).
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import sys
@@ -17,7 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, event, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,7 +30,7 @@ from course.services import analysis, classes, dashboard, exports
 from course.services.authz import Actor
 from course.services.content_sync import sync_root
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
-from course.store.classes import Membership
+from course.store.classes import AssignmentKind, Membership
 from course.store.content import LessonRow, QuestionRevision, QuestionRow, QuizRow
 from course.store.engine import make_engine, make_sessionmaker
 from course.store.migrate import upgrade
@@ -173,7 +177,26 @@ def timed(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
+def counted(engine: Engine, fn) -> int:  # type: ignore[no-untyped-def]
+    """Statements ``fn`` runs."""
+    seen: list[int] = []
+
+    def record(*_args: object) -> None:
+        seen.append(1)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(seen)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3, help="timed calls per figure")
+    parser.add_argument("--learners", default="50,500", help="two class sizes (small,big)")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         upgrade(url)
@@ -196,30 +219,43 @@ def main() -> None:
                 )
             )
         teacher = Actor(1, Role.INSTRUCTOR)
-        results = {}
-        for size, first in ((50, 1000), (500, 10_000)):
+        results: dict[int, dict[str, float]] = {}
+        queries: dict[int, int] = {}
+        small_n, big_n = (int(n) for n in args.learners.split(","))
+        for size, first in ((small_n, 1000), (big_n, 1000 + small_n + 1000)):
             class_id = classes.create_class(sessions(), clock, teacher, "big", f"Class {size}")
             for i in range(TOPICS):
                 due = NOW + timedelta(days=i - 10)
-                classes.add_assignment(sessions(), clock, teacher, class_id, "lesson", f"l{i}", due)
-                classes.add_assignment(sessions(), clock, teacher, class_id, "quiz", f"q{i}", due)
+                classes.add_assignment(
+                    sessions(), clock, teacher, class_id, AssignmentKind.LESSON, f"l{i}", due
+                )
+                classes.add_assignment(
+                    sessions(), clock, teacher, class_id, AssignmentKind.QUIZ, f"q{i}", due
+                )
             seed_class(engine, class_id, first, size)
-            results[size] = {
-                "overview": timed(
-                    lambda c=class_id: dashboard.overview(sessions(), NOW, teacher, c)
-                ),
-                "item analysis": timed(
-                    lambda c=class_id: analysis.analyse(sessions(), teacher, c, "q3")
-                ),
-                "gradebook CSV": timed(
-                    lambda c=class_id: exports.gradebook(sessions(), NOW, teacher, c)
-                ),
-            }
+
+            def view(c: int = class_id) -> None:
+                dashboard.overview(sessions(), NOW, teacher, c)
+
+            results[size] = {"overview, cold": timed(view, 1)}
+            results[size]["overview, warm"] = timed(view, args.repeat)
+            queries[size] = counted(engine, view)
+            results[size]["item analysis"] = timed(
+                lambda c=class_id: analysis.analyse(sessions(), teacher, c, "q3"), args.repeat
+            )
+            results[size]["gradebook CSV"] = timed(
+                lambda c=class_id: exports.gradebook(sessions(), NOW, teacher, c), args.repeat
+            )
         print("SQLite; 50 assignments; learners read 70 % of lessons, took 60 % of quizzes")
-        print(f"{'page':<16}{'50 learners':>14}{'500 learners':>15}{'ratio':>8}")
-        for page in results[50]:
-            small, big = results[50][page], results[500][page]
+        print(f"{'page':<16}{f'{small_n} learners':>14}{f'{big_n} learners':>15}{'ratio':>8}")
+        for page in results[small_n]:
+            small, big = results[small_n][page], results[big_n][page]
             print(f"{page:<16}{small * 1000:>11.0f} ms{big * 1000:>12.0f} ms{big / small:>8.1f}")
+        print(
+            f"overview statements: {queries[small_n]} ({small_n} learners), "
+            f"{queries[big_n]} ({big_n} learners)"
+        )
+        assert queries[small_n] == queries[big_n], "the overview's statements grew with the class"
         engine.dispose()
 
 

@@ -1,18 +1,25 @@
-"""Read models of the public catalogue: courses and lessons."""
+"""Read models of the public catalogue: courses and lessons.
+
+A lesson's view is built once per content version and kept per database and process:
+the courses' current versions are read on every request (``served_version``, one
+cheap statement), so a publish through any host of a site is seen by every host at
+its next request, without a restart.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import or_, select
+from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from course.content.markdown import MEDIA_TYPES, local_media_path
 from course.errors import NotFound
 from course.services.progress import lesson_quizzes
-from course.store.content import CourseRow, LessonRow
+from course.store.content import CourseRow, LessonRow, served_courses, served_version
 from course.store.engine import read_only
 
 # Characters markdown-it leaves as they are in a link (mdurl's encode).
@@ -34,6 +41,7 @@ class LessonView:
     count: int = 0  # lessons in the course
     previous: LessonLink | None = None
     next: LessonLink | None = None
+    version: int = 0  # the content version it was read from
 
 
 @dataclass(frozen=True)
@@ -52,16 +60,45 @@ class LessonLink:
     title: str
 
 
+# Lessons are few (a course's worth per course); the bound only caps what a site with
+# very many courses keeps per process.
+MAX_CACHED = 2_000
+_LESSONS: WeakKeyDictionary[Engine, dict[tuple[str, str], LessonView]] = WeakKeyDictionary()
+
+
+def _engine(session: Session) -> Engine:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    return engine
+
+
 def list_courses(session: Session) -> list[tuple[str, str]]:
-    """(id, title) of every synced course."""
-    with session.begin():
-        read_only(session)
-        return [
-            (c.id, c.title) for c in session.scalars(select(CourseRow).order_by(CourseRow.title))
-        ]
+    """(id, title) of every synced course, by title."""
+    return [(cid, title) for cid, title, _ in served_courses(_engine(session))]
 
 
 def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
+    """A published lesson as its page shows it, from the content version served now.
+
+    Raises:
+        NotFound: no such course, or no published lesson of that slug in it.
+    """
+    engine = _engine(session)
+    version = served_version(engine, course_id)
+    cache = _LESSONS.get(engine)
+    if cache is None:
+        cache = _LESSONS[engine] = {}
+    view = cache.get((course_id, slug))
+    if view is not None and view.version == version:
+        return view
+    view = _read_lesson(session, course_id, slug)
+    if len(cache) >= MAX_CACHED:
+        cache.clear()
+    cache[(course_id, slug)] = view
+    return view
+
+
+def _read_lesson(session: Session, course_id: str, slug: str) -> LessonView:
     with session.begin():
         read_only(session)
         row = session.scalar(
@@ -99,6 +136,7 @@ def lesson_view(session: Session, course_id: str, slug: str) -> LessonView:
             count=len(order),
             previous=order[index - 1] if index > 0 else None,
             next=order[index + 1] if index + 1 < len(order) else None,
+            version=course.version_id,
         )
 
 

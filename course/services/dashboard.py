@@ -9,14 +9,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Executable,
+    Select,
+    case,
+    func,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from course.errors import NotFound
 from course.formatting import format_percent
 from course.review.memory import Memory, combine, summarize_groups
-from course.review.scheduler import DEFAULT_PARAMETERS, CardState
+from course.review.queue import learner_day
+from course.review.scheduler import DEFAULT_PARAMETERS
 from course.services import progress, reviews
 from course.services.audit import CurrentGrade, current_grades, history_views
 from course.services.authz import Actor, managed_class
@@ -132,7 +143,14 @@ def _sort_key(sort: str) -> Callable[[LearnerRow], Any]:
 def overview(
     session: Session, now: datetime, actor: Actor, class_id: int, sort: str = "name"
 ) -> Overview:
-    """The class at a glance: learners × assignments, activity, review health, risks."""
+    """The class at a glance: learners × assignments, activity, review health, risks.
+
+    A fixed number of queries whatever the class size, aggregated in SQL: per learner ×
+    quiz the attempts started, the best score and whether it was passed; per learner ×
+    assignment only the late ones; per learner the last activity. Predicted recall and
+    the other card figures are computed once per learner's cards and kept while the
+    cards, the learner's day and the content stay the same (``_memories``).
+    """
     with session.begin():
         read_only(session)
         row = managed_class(session, actor, class_id)
@@ -144,9 +162,11 @@ def overview(
             .join(Membership, Membership.user_id == User.id)
             .where(Membership.class_id == class_id)
         ).all()
-        ids = [m.id for m in members]
-        assignments = session.scalars(
-            select(Assignment).where(Assignment.class_id == class_id).order_by(Assignment.due_at)
+        in_class = select(Membership.user_id).where(Membership.class_id == class_id)
+        assignments = conn.execute(
+            select(Assignment.id, Assignment.kind, Assignment.target_slug, Assignment.due_at)
+            .where(Assignment.class_id == class_id)
+            .order_by(Assignment.due_at, Assignment.id)
         ).all()
         lessons = conn.execute(
             select(LessonRow.id, LessonRow.slug, LessonRow.title)
@@ -163,33 +183,21 @@ def overview(
             ),
             key=lambda quiz: quiz[1],
         )
+        quiz_ids = [quiz[0] for quiz in quizzes]
         reads = conn.execute(
-            select(LessonRead.user_id, LessonRead.lesson_id, LessonRead.read_at).where(
-                LessonRead.user_id.in_(ids)
+            select(LessonRead.user_id, LessonRead.lesson_id).where(
+                LessonRead.user_id.in_(in_class),
+                LessonRead.lesson_id.in_([lesson.id for lesson in lessons]),
             )
         ).all()
-        attempts = conn.execute(
-            select(
-                Attempt.user_id,
-                Attempt.quiz_id,
-                Attempt.points,
-                Attempt.max_points,
-                Attempt.passed,
-                Attempt.submitted_at,
-                Attempt.started_at,
-            ).where(Attempt.user_id.in_(ids), Attempt.quiz_id.in_([quiz[0] for quiz in quizzes]))
-        ).all()
-        cards = progress.card_states_by_lesson(session, ids, row.course_id)
-        last_review = dict(
-            conn.execute(
-                select(ReviewLog.user_id, func.max(ReviewLog.reviewed_at))
-                .where(ReviewLog.user_id.in_(ids))
-                .group_by(ReviewLog.user_id)
-            ).all()
-        )
+        standings = conn.execute(_quiz_standings(in_class, quiz_ids)).all()
+        late = {(u, a) for u, a in conn.execute(_late_cells(class_id, row.course_id, in_class))}
+        activity: dict[int, datetime] = {}
+        for u, at in conn.execute(_last_activity(in_class, quiz_ids)):
+            activity[u] = at
+        memories = _memories(session, now, row.course_id, course.version_id, members)
         teacher_zone = session.scalar(select(User.timezone).where(User.id == actor.id))
-        questions_total = progress.question_total(session, [quiz[0] for quiz in quizzes])
-        params = review_store.course_parameters(session, row.course_id) or DEFAULT_PARAMETERS
+        questions_total = progress.question_total(session, quiz_ids)
     lesson_by_slug = {slug: (lid, title) for lid, slug, title in lessons}
     quiz_by_slug = {slug: (qid, title) for qid, slug, title, _lesson in quizzes}
     columns = tuple(
@@ -204,46 +212,38 @@ def overview(
         )
         for a in assignments
     )
-    read_map = {(u, lesson): at for u, lesson, at in reads}
-    by_user_quiz: dict[tuple[int, int], list] = defaultdict(list)  # type: ignore[type-arg]
-    activity: dict[int, datetime] = {}
-    for attempt in attempts:
-        by_user_quiz[(attempt.user_id, attempt.quiz_id)].append(attempt)
-        _touch(activity, attempt.user_id, attempt.submitted_at or attempt.started_at)
-    for u, at in [(u, at) for u, _lesson, at in reads] + list(last_review.items()):
-        _touch(activity, u, at)
-    lesson_memories: dict[str, list[Memory]] = defaultdict(list)
-    learners = []
-    for member in members:
-        learner = LearnerRow(member.id, member.display_name, member.email)
-        percents = []
-        for column in columns:
-            cell = _cell(
-                column, member.id, now, read_map, by_user_quiz, lesson_by_slug, quiz_by_slug
-            )
-            learner.cells.append(cell)
-            if cell.percent is not None:
-                percents.append(cell.percent)
-        memory = _memory(cards.get(member.id, {}), now, member.timezone, params, lesson_memories)
-        learner.backlog = memory.due_today
-        learner.retention = memory.recall_tomorrow
-        learner.learned = memory.learned
-        learner.completion = progress.completion_percent(
-            [
-                _steps(
-                    member.id,
-                    lid,
-                    [q.id for q in quizzes_of.get(slug, [])],
-                    read_map,
-                    by_user_quiz,
-                )
-                for lid, slug, _title in lessons
-            ]
+    read_set = {(u, lesson) for u, lesson in reads}
+    standing = {(u, q): (started, best, passed) for u, q, started, best, passed in standings}
+    counted = {q.id for _lid, slug, _title in lessons for q in quizzes_of.get(slug, [])}
+    steps_done: dict[int, int] = defaultdict(int)
+    for u, _lesson in read_set:  # reads of current lessons only (queried so)
+        steps_done[u] += 1
+    for (u, q), (_started, best, passed) in standing.items():
+        if q in counted and best is not None:  # submitted, and passed
+            steps_done[u] += 1 + bool(passed)
+    targets = [
+        (
+            column.kind is AssignmentKind.LESSON,
+            column.id,
+            (lesson_by_slug if column.kind is AssignmentKind.LESSON else quiz_by_slug).get(
+                column.slug, (0, "")
+            )[0],
+            now > column.due_at,
         )
-        learner.last_active = activity.get(member.id)
-        learner.mean_percent = round(sum(percents) / len(percents)) if percents else None
-        learner.risks = _risks(learner, now)
-        learners.append(learner)
+        for column in columns
+    ]
+    lesson_memories: dict[str, list[Memory]] = defaultdict(list)
+    figures = _Figures(
+        targets,
+        read_set,
+        late,
+        standing,
+        memories,
+        activity,
+        steps_done,
+        len(lessons) + 2 * len(counted),
+    )
+    learners = [figures.row(member, now, lesson_memories) for member in members]
     key = _sort_key(sort if sort in SORTS else "name")
     learners.sort(key=key)
     retention_rows = _class_recall(lesson_memories, [(slug, title) for _, slug, title in lessons])
@@ -264,19 +264,224 @@ def overview(
     )
 
 
-def _memory(
-    cards: dict[str, list[CardState]],
-    now: datetime,
-    timezone: str | None,
-    params: Sequence[float],
-    by_lesson: dict[str, list[Memory]],
-) -> Memory:
-    """One learner's figures, per lesson (added to ``by_lesson``) and in all, with the
-    horizons of the learner's own day."""
-    mine = summarize_groups(cards, now, timezone or "UTC", params)
-    for slug, memory in mine.items():
-        by_lesson[slug].append(memory)
-    return combine(list(mine.values()))
+def _submitted() -> ColumnElement[bool]:
+    """An attempt that counts for scores (as on the progress page): submitted, with
+    points to score."""
+    return Attempt.submitted_at.is_not(None) & (Attempt.max_points != 0)
+
+
+def _quiz_standings(in_class: Select[int], quiz_ids: list[int]) -> Executable:
+    """Per learner × quiz: attempts started, the best score in percent (None: none
+    submitted; rounded as the progress page rounds, ``round(100 * points / max)``, in
+    Python) and whether one passed."""
+    return (
+        select(
+            Attempt.user_id,
+            Attempt.quiz_id,
+            func.count(),
+            func.max(case((_submitted(), 100.0 * Attempt.points / Attempt.max_points))),
+            func.max(case((_submitted() & Attempt.passed.is_(True), 1), else_=0)),
+        )
+        .where(Attempt.user_id.in_(in_class), Attempt.quiz_id.in_(quiz_ids))
+        .group_by(Attempt.user_id, Attempt.quiz_id)
+    )
+
+
+def _late_cells(class_id: int, course_id: str, in_class: Select[int]) -> Executable:
+    """(learner, assignment) of every cell done after its due date: a lesson read, or a
+    quiz first passed, after it."""
+    lesson_late = (
+        select(LessonRead.user_id, Assignment.id)
+        .join(LessonRow, LessonRow.id == LessonRead.lesson_id)
+        .join(
+            Assignment,
+            (Assignment.class_id == class_id)
+            & (Assignment.kind == AssignmentKind.LESSON)
+            & (Assignment.target_slug == LessonRow.slug),
+        )
+        .where(
+            LessonRead.user_id.in_(in_class),
+            LessonRow.course_id == course_id,
+            LessonRow.retired_at.is_(None),
+            LessonRead.read_at > Assignment.due_at,
+        )
+    )
+    first_pass = (
+        select(
+            Attempt.user_id,
+            QuizRow.slug,
+            func.min(Attempt.submitted_at).label("first"),
+        )
+        .join(QuizRow, QuizRow.id == Attempt.quiz_id)
+        .where(
+            Attempt.user_id.in_(in_class),
+            QuizRow.course_id == course_id,
+            QuizRow.retired_at.is_(None),
+            _submitted(),
+            Attempt.passed.is_(True),
+        )
+        .group_by(Attempt.user_id, QuizRow.slug)
+        .subquery()
+    )
+    quiz_late = select(first_pass.c.user_id, Assignment.id).join(
+        Assignment,
+        (Assignment.class_id == class_id)
+        & (Assignment.kind == AssignmentKind.QUIZ)
+        & (Assignment.target_slug == first_pass.c.slug)
+        & (first_pass.c.first > Assignment.due_at),
+    )
+    return union_all(lesson_late, quiz_late)
+
+
+def _last_activity(in_class: Select[int], quiz_ids: list[int]) -> Executable:
+    """Per learner, the last attempt started or submitted, lesson read or review."""
+    moments = union_all(
+        select(
+            Attempt.user_id.label("user_id"),
+            func.max(func.coalesce(Attempt.submitted_at, Attempt.started_at)).label("at"),
+        )
+        .where(Attempt.user_id.in_(in_class), Attempt.quiz_id.in_(quiz_ids))
+        .group_by(Attempt.user_id),
+        select(LessonRead.user_id, func.max(LessonRead.read_at))
+        .where(LessonRead.user_id.in_(in_class))
+        .group_by(LessonRead.user_id),
+        select(ReviewLog.user_id, func.max(ReviewLog.reviewed_at))
+        .where(ReviewLog.user_id.in_(in_class))
+        .group_by(ReviewLog.user_id),
+    ).subquery()
+    return select(moments.c.user_id, func.max(moments.c.at)).group_by(moments.c.user_id)
+
+
+_NO_CARDS: tuple[dict[str, Memory], Memory] = ({}, combine([]))
+_DONE = Cell(CellState.DONE)
+_DONE_LATE = Cell(CellState.DONE, late=True)
+_NOT_STARTED = Cell(CellState.NOT_STARTED)
+_OVERDUE = Cell(CellState.OVERDUE, late=True)
+_IN_PROGRESS = Cell(CellState.IN_PROGRESS)
+
+
+def _quiz_cell(standing: tuple[int, float | None, int] | None, late: bool, overdue: bool) -> Cell:
+    """``standing``: (attempts started, best percent unrounded, passed) of the learner's
+    attempts at the quiz (None: none started); ``late``: first passed after the due date."""
+    if standing is None or standing[1] is None:
+        if overdue:
+            return _OVERDUE
+        return _IN_PROGRESS if standing is not None else _NOT_STARTED
+    best = round(standing[1])
+    if standing[2]:
+        return Cell(CellState.PASSED, best, late=late)
+    return Cell(CellState.ATTEMPTED, best, late=overdue)
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """What the class's queries returned, to build one learner's row from."""
+
+    # Per column: a lesson?, assignment id, lesson or quiz id, past its due date?
+    targets: list[tuple[bool, int, int, bool]]
+    reads: set[tuple[int, int]]  # (learner, lesson id)
+    late: set[tuple[int, int]]  # (learner, assignment id)
+    standing: dict[tuple[int, int], tuple[int, float | None, int]]  # (learner, quiz id)
+    memories: dict[int, tuple[dict[str, Memory], Memory]]  # per lesson, in all
+    activity: dict[int, datetime]
+    # Completion as the progress page counts it (``progress.lesson_steps``): per learner
+    # the steps done (lessons read; quizzes submitted, and passed), over the steps there
+    # are (each lesson: read it; each of its quizzes: submit, pass).
+    steps_done: dict[int, int]
+    steps: int
+
+    def row(self, member: Any, now: datetime, by_lesson: dict[str, list[Memory]]) -> LearnerRow:
+        uid = member.id
+        learner = LearnerRow(uid, member.display_name, member.email)
+        cells, percents = learner.cells, []
+        reads, late, standing = self.reads, self.late, self.standing
+        for is_lesson, assignment, target, overdue in self.targets:  # 25,000 cells for 500
+            if is_lesson:
+                if (uid, target) in reads:
+                    cells.append(_DONE_LATE if (uid, assignment) in late else _DONE)
+                else:
+                    cells.append(_OVERDUE if overdue else _NOT_STARTED)
+                continue
+            cell = _quiz_cell(standing.get((uid, target)), (uid, assignment) in late, overdue)
+            cells.append(cell)
+            if cell.percent is not None:
+                percents.append(cell.percent)
+        mine, memory = self.memories.get(uid, _NO_CARDS)
+        for slug, part in mine.items():
+            by_lesson[slug].append(part)
+        learner.backlog = memory.due_today
+        learner.retention = memory.recall_tomorrow
+        learner.learned = memory.learned
+        learner.completion = 100 * self.steps_done.get(uid, 0) // self.steps if self.steps else 0
+        learner.last_active = self.activity.get(uid)
+        learner.mean_percent = round(sum(percents) / len(percents)) if percents else None
+        learner.risks = _risks(learner, now)
+        return learner
+
+
+# --- Predicted recall, once per learner's cards ---------------------------------------
+
+# A learner's card figures per lesson, kept per database and process while nothing they
+# depend on changes: the cards (checked by an aggregate on every overview), the
+# learner's day and zone, the content version and the FSRS parameters.
+MAX_MEMORIES = 100_000
+_Kept = tuple[Any, tuple[dict[str, Memory], Memory]]  # (what it depends on, figures)
+_MEMORIES: WeakKeyDictionary[Engine, dict[tuple[str, int], _Kept]] = WeakKeyDictionary()
+
+
+def _memories(
+    session: Session, now: datetime, course_id: str, version: int, members: Sequence[Any]
+) -> dict[int, tuple[dict[str, Memory], Memory]]:
+    """Per learner, ``summarize_groups`` of their active cards in the course per lesson,
+    and those combined.
+
+    Two queries whatever the class size: an aggregate per learner (cards, their ids,
+    newest review, latest due date, summed stability) tells whose cards changed since
+    their figures were computed; only those learners' cards are read and evaluated.
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    cache = _MEMORIES.get(engine)
+    if cache is None:
+        cache = _MEMORIES[engine] = {}
+    params = tuple(review_store.course_parameters(session, course_id) or DEFAULT_PARAMETERS)
+    ids = [m.id for m in members]
+    zones = {m.id: m.timezone or "UTC" for m in members}
+    marks = {
+        user: (zones[user], learner_day(now, zones[user]), version, params, tuple(rest))
+        for user, *rest in session.execute(
+            select(
+                ReviewCard.user_id,
+                func.count(),
+                func.sum(ReviewCard.id),
+                func.max(ReviewCard.last_review),
+                func.max(ReviewCard.due),
+                func.sum(ReviewCard.stability),
+            )
+            .where(*_active_cards(ids, course_id))
+            .group_by(ReviewCard.user_id)
+        ).all()
+    }
+    stale = [
+        user for user, mark in marks.items() if cache.get((course_id, user), (None,))[0] != mark
+    ]
+    cards = progress.card_states_by_lesson(session, stale, course_id)
+    if len(cache) + len(stale) > MAX_MEMORIES:
+        cache.clear()
+    for user in stale:
+        zone = zones[user]
+        figures = summarize_groups(cards.get(user, {}), now, zone, params)
+        cache[(course_id, user)] = (marks[user], (figures, combine(list(figures.values()))))
+    return {user: cache[(course_id, user)][1] for user in marks}
+
+
+def _active_cards(user_ids: list[int], course_id: str) -> tuple[ColumnElement[bool], ...]:
+    """The cards ``card_states_by_lesson`` reads: the learners' active cards of a course."""
+    return (
+        ReviewCard.user_id.in_(user_ids),
+        ReviewCard.course_id == course_id,
+        ReviewCard.active.is_(True),
+    )
 
 
 def _class_recall(
@@ -289,57 +494,6 @@ def _class_recall(
     return tuple(
         (title, recall.get(slug, none)[0], recall.get(slug, none)[1]) for slug, title in lessons
     )
-
-
-def _touch(activity: dict[int, datetime], user: int, at: datetime | None) -> None:
-    if at is not None and (user not in activity or at > activity[user]):
-        activity[user] = at
-
-
-def _steps(
-    user: int,
-    lesson_id: int,
-    quiz_ids: list[int],
-    read_map: dict[tuple[int, int], datetime],
-    by_user_quiz: dict[tuple[int, int], list],  # type: ignore[type-arg]
-) -> tuple[int, int]:
-    """The learner's completion steps of one lesson, as the progress page counts them:
-    each of its quizzes tried and passed."""
-    standing = []
-    for quiz_id in quiz_ids:
-        done = [a for a in by_user_quiz.get((user, quiz_id), []) if a.submitted_at and a.max_points]
-        standing.append((bool(done), any(a.passed for a in done)))
-    return progress.lesson_steps((user, lesson_id) in read_map, standing)
-
-
-def _cell(
-    column: AssignmentColumn,
-    user: int,
-    now: datetime,
-    read_map: dict[tuple[int, int], datetime],
-    by_user_quiz: dict[tuple[int, int], list],  # type: ignore[type-arg]
-    lessons: dict[str, tuple[int, str]],
-    quizzes: dict[str, tuple[int, str]],
-) -> Cell:
-    overdue = now > column.due_at
-    if column.kind is AssignmentKind.LESSON:
-        lesson_id = lessons.get(column.slug, (0, ""))[0]
-        read_at = read_map.get((user, lesson_id))
-        if read_at is not None:
-            return Cell(CellState.DONE, late=read_at > column.due_at)
-        return Cell(CellState.OVERDUE if overdue else CellState.NOT_STARTED, late=overdue)
-    quiz_id = quizzes.get(column.slug, (0, ""))[0]
-    started = by_user_quiz.get((user, quiz_id), [])
-    done = [a for a in started if a.submitted_at and a.max_points]
-    if not done:
-        if overdue:
-            return Cell(CellState.OVERDUE, late=True)
-        return Cell(CellState.IN_PROGRESS if started else CellState.NOT_STARTED)
-    best = max(round(100 * a.points / a.max_points) for a in done)
-    passes = [a.submitted_at for a in done if a.passed]
-    if passes:
-        return Cell(CellState.PASSED, best, late=min(passes) > column.due_at)
-    return Cell(CellState.ATTEMPTED, best, late=overdue)
 
 
 def _risks(learner: LearnerRow, now: datetime) -> list[str]:

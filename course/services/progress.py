@@ -21,8 +21,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,7 @@ from course.review.queue import learner_day
 from course.review.scheduler import DEFAULT_PARAMETERS, CardState
 from course.store import review as review_store
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
-from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
+from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow, served_version
 from course.store.engine import read_only
 from course.store.review import ReviewCard, ReviewLog
 from course.store.users import User
@@ -125,6 +126,7 @@ class CourseProgress:
     streak_days: int
     due_today: int = 0
     memory: Memory | None = None  # all the learner's active cards in the course
+    version: int = 0  # the content version its lessons and quizzes were read from
 
     @property
     def completion_percent(self) -> int:
@@ -219,84 +221,197 @@ def progress_at(
 ) -> CourseProgress:
     """``course_progress`` at ``now``; callers authorize (the learner themself, or the
     instructor of a class the learner is in)."""
+    outline = course_outline(session, course_id)
+    if user_id is None:
+        return _public_progress(session, outline)
+    quizzes = [quiz for group in outline.quizzes.values() for quiz in group]
+    days: set[date] = set()
+    with session.begin():
+        read_only(session)
+        timezone = session.scalar(select(User.timezone).where(User.id == user_id)) or "UTC"
+        read_rows = session.execute(
+            select(LessonRead.lesson_id, LessonRead.read_at).where(LessonRead.user_id == user_id)
+        ).all()
+        read = {lesson_id for lesson_id, _ in read_rows}
+        days.update(learner_day(at, timezone) for _, at in read_rows)
+        quiz_ids = [q.id for q in quizzes]
+        attempts = list(
+            session.scalars(
+                select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quiz_ids))
+            )
+        )
+        attempt_ids = [a.id for a in attempts]
+        times = session.scalars(
+            select(Response.answered_at).where(Response.attempt_id.in_(attempt_ids))
+        ).all()
+        days.update(learner_day(at, timezone) for at in times)
+        reviewed = session.scalars(
+            select(ReviewLog.reviewed_at).where(
+                ReviewLog.user_id == user_id,
+                ReviewLog.course_id == course_id,
+                ReviewLog.source == "review",
+            )
+        ).all()
+        days.update(learner_day(at, timezone) for at in reviewed)
+        cards = card_states_by_lesson(session, [user_id], course_id).get(user_id, {})
+        params = review_store.course_parameters(session, course_id) or DEFAULT_PARAMETERS
+    memories = summarize_groups(cards, now, timezone, params)
+    views = []
+    for lesson in outline.lessons:
+        views.append(
+            LessonProgress(
+                slug=lesson.slug,
+                title=lesson.title,
+                minutes=lesson.minutes,
+                read=lesson.id in read,
+                quizzes=tuple(
+                    _quiz_progress(quiz, attempts) for quiz in outline.quizzes.get(lesson.slug, ())
+                ),
+                memory=memories.get(lesson.slug),
+            )
+        )
+    overall = combine(list(memories.values()))
+    return CourseProgress(
+        course_id=outline.course_id,
+        title=outline.title,
+        description_html=outline.description_html,
+        lessons=tuple(views),
+        questions_learned=overall.learned,
+        questions_total=outline.questions_total,
+        streak_days=_streak(days, learner_day(now, timezone)),
+        due_today=overall.due_today,
+        memory=overall,
+        version=outline.version,
+    )
+
+
+@dataclass(frozen=True)
+class OutlineLesson:
+    id: int
+    slug: str
+    title: str
+    minutes: int
+
+
+@dataclass(frozen=True)
+class OutlineQuiz:
+    id: int
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class CourseOutline:
+    """What every reader of a course page sees, whoever they are: built once per
+    content version (``course_outline``)."""
+
+    course_id: str
+    version: int
+    title: str
+    description_html: str
+    lessons: tuple[OutlineLesson, ...]  # by position, then slug
+    quizzes: dict[str, tuple[OutlineQuiz, ...]]  # lesson slug → its quizzes (``lesson_quizzes``)
+    questions_total: int
+
+
+# One outline per course, per database and process; replaced when the version changes.
+_OUTLINES: WeakKeyDictionary[Engine, dict[str, CourseOutline]] = WeakKeyDictionary()
+MAX_OUTLINES = 1_000
+
+
+def course_outline(session: Session, course_id: str) -> CourseOutline:
+    """The course's lessons and quizzes as served now: one cheap statement (the served
+    version, ``store.content.served_version``) when the cached outline is current.
+
+    Raises:
+        NotFound: no such course.
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    version = served_version(engine, course_id)
+    if version is None:
+        raise NotFound(f"No course '{course_id}'.")
+    cache = _OUTLINES.get(engine)
+    if cache is None:
+        cache = _OUTLINES[engine] = {}
+    outline = cache.get(course_id)
+    if outline is not None and outline.version == version:
+        return outline
+    outline = _read_outline(session, course_id)
+    if len(cache) >= MAX_OUTLINES:
+        cache.clear()
+    cache[course_id] = outline
+    return outline
+
+
+# The anonymous course page's progress (no reads, no cards), per outline.
+_PUBLIC: WeakKeyDictionary[Engine, dict[str, CourseProgress]] = WeakKeyDictionary()
+
+
+def _public_progress(session: Session, outline: CourseOutline) -> CourseProgress:
+    engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    cache = _PUBLIC.get(engine)
+    if cache is None:
+        cache = _PUBLIC[engine] = {}
+    view = cache.get(outline.course_id)
+    if view is not None and view.version == outline.version:
+        return view
+    view = CourseProgress(
+        course_id=outline.course_id,
+        title=outline.title,
+        description_html=outline.description_html,
+        lessons=tuple(
+            LessonProgress(
+                slug=lesson.slug,
+                title=lesson.title,
+                minutes=lesson.minutes,
+                read=False,
+                quizzes=tuple(
+                    _quiz_progress(quiz, ()) for quiz in outline.quizzes.get(lesson.slug, ())
+                ),
+            )
+            for lesson in outline.lessons
+        ),
+        questions_learned=0,
+        questions_total=outline.questions_total,
+        streak_days=0,
+        version=outline.version,
+    )
+    if len(cache) >= MAX_OUTLINES:
+        cache.clear()
+    cache[outline.course_id] = view
+    return view
+
+
+def _read_outline(session: Session, course_id: str) -> CourseOutline:
     with session.begin():
         read_only(session)
         course = session.get(CourseRow, course_id)
         if course is None:
             raise NotFound(f"No course '{course_id}'.")
-        lessons = session.scalars(
-            select(LessonRow)
+        lessons = session.execute(
+            select(LessonRow.id, LessonRow.slug, LessonRow.title, LessonRow.minutes)
             .where(LessonRow.course_id == course_id, LessonRow.retired_at.is_(None))
             .order_by(LessonRow.position, LessonRow.slug)
         ).all()
         quiz_for = lesson_quizzes(session, course_id)
-        quizzes = [quiz for group in quiz_for.values() for quiz in group]
-        read: set[int] = set()
-        attempts: list[Attempt] = []
-        days: set[date] = set()
-        timezone = "UTC"
-        cards: dict[str, list[CardState]] = {}
-        params: Sequence[float] = DEFAULT_PARAMETERS
-        if user_id is not None:
-            timezone = session.scalar(select(User.timezone).where(User.id == user_id)) or "UTC"
-            read_rows = session.execute(
-                select(LessonRead.lesson_id, LessonRead.read_at).where(
-                    LessonRead.user_id == user_id
-                )
-            ).all()
-            read = {lesson_id for lesson_id, _ in read_rows}
-            days.update(learner_day(at, timezone) for _, at in read_rows)
-            quiz_ids = [q.id for q in quizzes]
-            attempts = list(
-                session.scalars(
-                    select(Attempt).where(Attempt.user_id == user_id, Attempt.quiz_id.in_(quiz_ids))
-                )
-            )
-            attempt_ids = [a.id for a in attempts]
-            times = session.scalars(
-                select(Response.answered_at).where(Response.attempt_id.in_(attempt_ids))
-            ).all()
-            days.update(learner_day(at, timezone) for at in times)
-            reviewed = session.scalars(
-                select(ReviewLog.reviewed_at).where(
-                    ReviewLog.user_id == user_id,
-                    ReviewLog.course_id == course_id,
-                    ReviewLog.source == "review",
-                )
-            ).all()
-            days.update(learner_day(at, timezone) for at in reviewed)
-            cards = card_states_by_lesson(session, [user_id], course_id).get(user_id, {})
-            params = review_store.course_parameters(session, course_id) or DEFAULT_PARAMETERS
-        memories = summarize_groups(cards, now, timezone, params)
-        views = []
-        for lesson in lessons:
-            views.append(
-                LessonProgress(
-                    slug=lesson.slug,
-                    title=lesson.title,
-                    minutes=lesson.minutes,
-                    read=lesson.id in read,
-                    quizzes=tuple(
-                        _quiz_progress(quiz, attempts) for quiz in quiz_for.get(lesson.slug, [])
-                    ),
-                    memory=memories.get(lesson.slug),
-                )
-            )
-        overall = combine(list(memories.values()))
-        return CourseProgress(
+        quiz_ids = [quiz.id for group in quiz_for.values() for quiz in group]
+        return CourseOutline(
             course_id=course.id,
+            version=course.version_id,
             title=course.title,
             description_html=course.description_html,
-            lessons=tuple(views),
-            questions_learned=overall.learned,
-            questions_total=question_total(session, [q.id for q in quizzes]),
-            streak_days=_streak(days, learner_day(now, timezone)) if user_id else 0,
-            due_today=overall.due_today,
-            memory=overall if user_id else None,
+            lessons=tuple(OutlineLesson(i, s, t, m) for i, s, t, m in lessons),
+            quizzes={
+                slug: tuple(OutlineQuiz(q.id, q.slug, q.title) for q in group)
+                for slug, group in quiz_for.items()
+            },
+            questions_total=question_total(session, quiz_ids),
         )
 
 
-def _quiz_progress(quiz: QuizRow, attempts: Sequence[Attempt]) -> QuizProgress:
+def _quiz_progress(quiz: OutlineQuiz, attempts: Sequence[Attempt]) -> QuizProgress:
     mine = [a for a in attempts if a.quiz_id == quiz.id]
     done = [a for a in mine if a.status is AttemptStatus.SUBMITTED and a.max_points]
     return QuizProgress(

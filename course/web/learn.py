@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from course.services import catalog, progress, reviews
-from course.web import charts
+from course.web import charts, pages
 from course.web.db import get_session
 from course.web.extensions import clock
 
@@ -37,7 +37,7 @@ def home() -> ResponseReturnValue:
 @bp.get("/courses/<course_id>/")
 def course_page(course_id: str) -> ResponseReturnValue:
     view = progress.course_progress(get_session(), clock(), user_id(), course_id)
-    return render_template("course.html", course=view)
+    return pages.render_public("course.html", ("course", course_id), view.version, course=view)
 
 
 @bp.get("/courses/<course_id>")
@@ -48,7 +48,9 @@ def course_redirect(course_id: str) -> ResponseReturnValue:
 @bp.get("/courses/<course_id>/lessons/<slug>")
 def lesson(course_id: str, slug: str) -> ResponseReturnValue:
     view = catalog.lesson_view(get_session(), course_id, slug)
-    return render_template("lesson.html", lesson=view)
+    return pages.render_public(
+        "lesson.html", ("lesson", course_id, slug), view.version, lesson=view
+    )
 
 
 @bp.post("/courses/<course_id>/lessons/<slug>/read")
