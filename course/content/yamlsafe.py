@@ -1,6 +1,9 @@
 """YAML for authors: positions kept, surprises refused.
 
-The tree is built from PyYAML's event stream, not its constructor, so:
+The tree is composed by libyaml's C composer (positions kept on its nodes) and copied
+into :class:`Node` objects; a document that needs more than plain data (an alias, a tag,
+a duplicate key, a syntax error, a limit) is read again event by event in Python, which
+says exactly what is wrong and where. Either way, not PyYAML's constructor, so:
 
 - every node keeps its line and column;
 - nothing is constructed from tags: any explicit tag is an error;
@@ -29,9 +32,10 @@ MAX_NODES = 200_000
 
 NodeKind = Literal["map", "seq", "scalar"]
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks
+_ODD_BREAK = re.compile("[\r\x85\u2028\u2029]")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """A YAML node with its position (1-based line and column)."""
 
@@ -99,7 +103,9 @@ def decode(path: str, data: bytes, limit: int = MAX_FILE_BYTES) -> str:
 
 
 def _tab_problems(path: str, text: str, line_offset: int) -> list[Diagnostic]:
-    problems = []
+    problems: list[Diagnostic] = []
+    if "\t" not in text:
+        return problems
     for number, line in enumerate(text.splitlines(), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
@@ -279,6 +285,98 @@ def _events(text: str) -> Iterator[yaml.Event]:
         loader.dispose()
 
 
+class _Unusual(Exception):
+    """The document needs the event-by-event reader (see :func:`_compose`)."""
+
+
+_IMPLICIT = "?"  # the tag the fast composer gives every node without an explicit one
+_CLoader: Any = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was built with it
+
+if _CLoader is not None:
+
+    class _Composer(_CLoader):  # type: ignore[misc,valid-type]
+        """libyaml's composer, with tags left unresolved and nesting counted.
+
+        ``resolve`` is called once for every node that has no explicit tag, so
+        ``resolved`` counts the nodes composed (aliases excluded); ``descend_resolver``
+        is called before each node is composed, so deep nesting stops there, before
+        the C composer recurses any further.
+        """
+
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.depth = 0
+            self.resolved = 0
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            self.resolved += 1
+            return _IMPLICIT
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _Unusual
+
+        def ascend_resolver(self) -> None:
+            self.depth -= 1
+
+
+def _compose(text: str, line_offset: int) -> Node | None:
+    """The document as a :class:`Node` tree, composed by libyaml.
+
+    Only plain data is read this way: a syntax error, a second document, an explicit
+    tag, an alias, a non-text or duplicate key, or a node nested deeper than
+    ``MAX_DEPTH`` raises :class:`_Unusual`, and :func:`parse` reads the text again
+    event by event, which reports each of them exactly. For the documents read here
+    the tree is the one that reader builds.
+    """
+    if _CLoader is None:
+        raise _Unusual
+    loader = _Composer(text)
+    try:
+        top = loader.get_single_node()
+    except Exception as exc:  # any problem at all: the exact reader says what it is
+        raise _Unusual from exc
+    finally:
+        loader.dispose()
+    if top is None:
+        return None
+    limit = loader.resolved
+    lines: list[str] = text.split("\n") if "#" in text else []
+    hashed = {number for number, line in enumerate(lines) if "#" in line}
+    comment_after = _Builder("", line_offset, lines).comment_after
+    scalar_node, sequence_node = yaml.ScalarNode, yaml.SequenceNode
+    seen = 0
+
+    def copy(node: Any) -> Node:
+        nonlocal seen
+        seen += 1
+        if seen > limit or node.tag != _IMPLICIT:
+            raise _Unusual  # an alias (a node met twice) or an explicit tag
+        mark = node.start_mark
+        line, col = mark.line + 1 + line_offset, mark.column + 1
+        kind = node.__class__
+        if kind is scalar_node:
+            plain = node.style in (None, "")
+            comment = None
+            if plain and node.end_mark.line in hashed:
+                comment = comment_after(node.end_mark)
+            return Node("scalar", line, col, node.value, plain, comment)
+        if kind is sequence_node:
+            return Node("seq", line, col, items=[copy(item) for item in node.value])
+        keys = set()
+        for key, _ in node.value:
+            if key.__class__ is not scalar_node or key.value in keys:
+                raise _Unusual  # "mapping keys must be plain text", duplicate keys
+            keys.add(key.value)
+        return Node("map", line, col, pairs=[(copy(k), copy(v)) for k, v in node.value])
+
+    root = copy(top)
+    if seen != limit:
+        raise _Unusual
+    return root
+
+
 def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list[Diagnostic]]:
     """Parse one YAML document into a :class:`Node` tree.
 
@@ -288,6 +386,11 @@ def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list
     tabs = _tab_problems(path, text, line_offset)
     if tabs:
         raise YamlError(tabs)
+    if not _ODD_BREAK.search(text):  # libyaml and Python agree on "\n" lines only
+        try:
+            return _compose(text, line_offset), []
+        except _Unusual:
+            pass
     builder = _Builder(path, line_offset, _LINE_BREAK.split(text))
     try:
         # Events are consumed lazily so a limit stops the parser as soon as it is hit.
