@@ -265,12 +265,7 @@ def _load_root(
     load = _Load(root, shown, report, _course_info(root, shown, report), media)
     _load_lessons(load)
     _load_quizzes(load, check_quiz)
-    if (root / "course.yaml").exists():
-        load.hasher.update(b"course.yaml\0" + (root / "course.yaml").read_bytes())
-    for rel in sorted(load.media):
-        target = media / rel
-        if target.is_file():
-            load.hasher.update(f"{rel}\0".encode() + target.read_bytes())
+    _hash_course_and_media(load)
     if not report.ok:
         return None, report
     bundle = ContentBundle(
@@ -282,6 +277,39 @@ def _load_root(
         description_html=render_html(load.course.description),
     )
     return bundle, report
+
+
+def _hash_course_and_media(load: _Load) -> None:
+    """Add ``course.yaml`` and the media the lessons show to the content hash."""
+    if (load.root / "course.yaml").exists():
+        load.hasher.update(b"course.yaml\0" + (load.root / "course.yaml").read_bytes())
+    for rel in sorted(load.media):
+        target = load.media_root / rel
+        if target.is_file():
+            load.hasher.update(f"{rel}\0".encode() + target.read_bytes())
+
+
+def course_id_of(root: Path) -> str:
+    """The id of the course at ``root``: its ``course.yaml`` id, or the folder's name."""
+    return _course_info(root, str(root), Report()).id
+
+
+def root_digest(root: Path) -> tuple[str, str]:
+    """The course id and content hash :func:`load_root` would give ``root``, cheaply.
+
+    Quiz files are hashed without being read; lessons are read for the media they
+    show, which the hash covers. Nothing is validated: equal to a served version's
+    hash means the same files (and media) that were validated when it was stored.
+    """
+    report = Report()
+    shown = str(root)
+    with _gc_paused():
+        load = _Load(root, shown, report, _course_info(root, shown, report), root)
+        _load_lessons(load)
+        for _ in load.files("quizzes", QUIZ_SUFFIXES):
+            pass
+        _hash_course_and_media(load)
+    return load.course.id, load.hasher.hexdigest()
 
 
 def _check_refs(
