@@ -391,6 +391,17 @@ def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list
             return _compose(text, line_offset), []
         except _Unusual:
             pass
+    return parse_events(path, text, line_offset)
+
+
+def parse_events(
+    path: str, text: str, line_offset: int = 0
+) -> tuple[Node | None, list[Diagnostic]]:
+    """:func:`parse`, event by event in Python: what it falls back to for a document
+    that is not plain data, and the reference its fast path is tested against."""
+    tabs = _tab_problems(path, text, line_offset)
+    if tabs:
+        raise YamlError(tabs)
     builder = _Builder(path, line_offset, _LINE_BREAK.split(text))
     try:
         # Events are consumed lazily so a limit stops the parser as soon as it is hit.
@@ -507,6 +518,14 @@ def parse_recovering(
     """
     problems = _tab_problems(path, text, line_offset)
     tabbed = bool(problems)
+    if not tabbed and not _ODD_BREAK.search(text):
+        try:  # the common case, read once; a broken text is read again below
+            root, found = parse(path, text, line_offset)
+        except YamlError:
+            pass
+        else:
+            problems.extend(p for p in found if p not in problems)
+            return root, problems, False
     lines = _LINE_BREAK.split(text)
     if tabbed:
         lines = [_untab(line) for line in lines]
