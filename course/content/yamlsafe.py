@@ -294,7 +294,7 @@ _CLoader: Any = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was b
 
 if _CLoader is not None:
 
-    class _Composer(_CLoader):  # type: ignore[misc,valid-type]
+    class _Composer(_CLoader):  # type: ignore[misc]
         """libyaml's composer, with tags left unresolved and nesting counted.
 
         ``resolve`` is called once for every node that has no explicit tag, so
