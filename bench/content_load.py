@@ -37,6 +37,7 @@ from sqlalchemy import create_engine, func, select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from course.clock import SystemClock
+from course.content.yamlsafe import decode, parse_recovering
 from course.services.content_sync import sync_root, validate_root
 from course.store.content import QuestionRow
 from course.store.engine import make_engine, make_sessionmaker
@@ -75,6 +76,24 @@ def plain_load(root: Path) -> None:
     yaml.load((root / "course.yaml").read_bytes(), Loader=yaml.CSafeLoader)
     for path in sorted((root / "quizzes").iterdir()):
         yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+
+
+class _ComposeOnly(yaml.CSafeLoader):
+    """libyaml's composer with no tag resolution: the floor of any reader built on it."""
+
+    def resolve(self, kind: object, value: object, implicit: object) -> str:
+        return "?"
+
+
+def compose_only(root: Path) -> None:
+    for path in sorted((root / "quizzes").iterdir()):
+        yaml.compose(path.read_bytes(), Loader=_ComposeOnly)
+
+
+def read_yaml(root: Path) -> None:
+    """The project's YAML layer alone (what validate does before reading the schema)."""
+    for path in sorted((root / "quizzes").iterdir()):
+        parse_recovering(path.name, decode(path.name, path.read_bytes()))
 
 
 def validate(root: Path) -> None:
@@ -159,6 +178,12 @@ def main() -> None:
             for _ in range(rounds):
                 # Interleaved: every round times the baseline next to each measurement.
                 times.setdefault("baseline", []).append(timed(lambda: plain_load(root)))
+                times.setdefault("  part: libyaml compose only", []).append(
+                    timed(lambda: compose_only(root))
+                )
+                times.setdefault("  part: yamlsafe (nodes)", []).append(
+                    timed(lambda: read_yaml(root))
+                )
                 times.setdefault("validate", []).append(timed(lambda: validate(root)))
                 for name, databases in backends:
                     first, again = sync_rounds(root, databases, written)

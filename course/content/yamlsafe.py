@@ -345,7 +345,7 @@ def _compose(text: str, line_offset: int) -> Node | None:
     lines: list[str] = text.split("\n") if "#" in text else []
     hashed = {number for number, line in enumerate(lines) if "#" in line}
     comment_after = _Builder("", line_offset, lines).comment_after
-    scalar_node, sequence_node = yaml.ScalarNode, yaml.SequenceNode
+    scalar_node, sequence_node, new = yaml.ScalarNode, yaml.SequenceNode, Node
     seen = 0
 
     def copy(node: Any) -> Node:
@@ -354,22 +354,29 @@ def _compose(text: str, line_offset: int) -> Node | None:
         if seen > limit or node.tag != _IMPLICIT:
             raise _Unusual  # an alias (a node met twice) or an explicit tag
         mark = node.start_mark
-        line, col = mark.line + 1 + line_offset, mark.column + 1
         kind = node.__class__
         if kind is scalar_node:
             plain = node.style in (None, "")
-            comment = None
-            if plain and node.end_mark.line in hashed:
-                comment = comment_after(node.end_mark)
-            return Node("scalar", line, col, node.value, plain, comment)
+            end = node.end_mark
+            return new(
+                "scalar",
+                mark.line + 1 + line_offset,
+                mark.column + 1,
+                node.value,
+                plain,
+                comment_after(end) if plain and end.line in hashed else None,
+            )
         if kind is sequence_node:
-            return Node("seq", line, col, items=[copy(item) for item in node.value])
-        keys = set()
-        for key, _ in node.value:
+            items = [copy(item) for item in node.value]
+            return new("seq", mark.line + 1 + line_offset, mark.column + 1, items=items)
+        keys: set[str] = set()
+        pairs = []
+        for key, value in node.value:
             if key.__class__ is not scalar_node or key.value in keys:
                 raise _Unusual  # "mapping keys must be plain text", duplicate keys
             keys.add(key.value)
-        return Node("map", line, col, pairs=[(copy(k), copy(v)) for k, v in node.value])
+            pairs.append((copy(key), copy(value)))
+        return new("map", mark.line + 1 + line_offset, mark.column + 1, pairs=pairs)
 
     root = copy(top)
     if seen != limit:

@@ -591,21 +591,22 @@ def _sync_questions(
     of changed ones for bulk inserts."""
     for position, definition in enumerate(quiz.definitions):
         row = existing.pop(definition["id"], None)
-        plain = _plain(definition)
         if row is None:
+            # Stored as JSON straight away (tuples become lists), so no copy is needed.
             new_questions.append(
                 {
                     "quiz_id": quiz_id,
                     "slug": definition["id"],
                     "position": position,
                     "type": definition["type"],
-                    "definition": plain,
+                    "definition": definition,
                     "version_id": version_id,
                 }
             )
             counts.added += 1
             continue
         changed = row.definition != definition
+        plain = _plain(definition)
         row.position = position
         row.type = definition["type"]
         row.definition = plain
