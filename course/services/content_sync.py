@@ -18,9 +18,9 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from course.clock import Clock
@@ -558,7 +558,7 @@ def _sync_quizzes(
         for question_id, row in zip(ids, new_questions, strict=True)
     )
     if revisions:
-        session.execute(insert(QuestionRevision), revisions)
+        session.execute(insert(cast(Table, QuestionRevision.__table__)), revisions)
     for row in existing.values():
         if row.retired_at is None:
             row.retired_at = clock.now()
@@ -568,11 +568,16 @@ def _sync_quizzes(
 
 
 def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` in one bulk statement; their new ids, in the order given."""
+    """Insert ``rows`` in one bulk statement; their new ids, in the order given.
+
+    A Core insert on the table: the ORM's per-row bookkeeping is not needed for rows
+    that are not used as objects afterwards.
+    """
     if not rows:
         return []
+    table = model.__table__
     inserted = session.execute(
-        insert(model).returning(model.id, sort_by_parameter_order=True), rows
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
     )
     return [int(row_id) for row_id in inserted.scalars()]
 
