@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from course.clock import SystemClock
 from course.content.yamlsafe import decode, parse_recovering
 from course.services.content_sync import sync_root, validate_root
+from course.settings import normalize_database_url
 from course.store.content import QuestionRow
 from course.store.engine import make_engine, make_sessionmaker
 from course.store.migrate import upgrade
@@ -169,6 +170,7 @@ def main() -> None:
     args = parser.parse_args()
     questions, rounds = (500, 1) if args.quick else (args.questions, args.rounds)
     pg_url = os.environ.get("COURSE_BENCH_PG")
+    pg_url = normalize_database_url(pg_url) if pg_url else None
     with tempfile.TemporaryDirectory(prefix="content-load-") as tmp:
         root = Path(tmp) / "bench-course"
         written = generate(root, questions)
