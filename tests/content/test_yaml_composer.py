@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -193,3 +194,40 @@ def _always_unusual(text: str, line_offset: int) -> Node | None:
 def recovered_shape(result: tuple[Node | None, list[Any], bool]) -> Any:
     root, problems, broken = result
     return shape(root), [str(p) for p in problems], broken
+
+
+_SCALARS = st.sampled_from(
+    [
+        *["x", "Yes", "012", "1e3", "C #sharp", "a: b", "'q'", "", "~", "- d", "é"],
+        *["t\tab", "two\nlines", "#x", "[y]", "  pad ", "null", "& a", "* b", "! c", "@e"],
+    ]
+)
+_DATA = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["a", "b", "answer", "choices", "q k", ""]), inner, max_size=4
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@given(
+    data=_DATA,
+    flow=st.sampled_from([False, True, None]),
+    width=st.sampled_from([20, 80]),
+    comments=st.lists(st.sampled_from(["", " # c", "#d", " #"]), max_size=30),
+)
+def test_fast_path_agrees_on_dumped_data(
+    data: Any, flow: bool | None, width: int, comments: list[str]
+) -> None:
+    """Mostly valid YAML (so the fast path is taken), with comments after some lines."""
+    text = yaml.safe_dump(data, default_flow_style=flow, allow_unicode=True, width=width)
+    lines = text.split("\n")
+    for number, comment in enumerate(comments[: len(lines)]):
+        if lines[number]:
+            lines[number] += comment
+    assert_same("\n".join(lines))
