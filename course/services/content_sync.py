@@ -383,7 +383,7 @@ def _unchanged(session: Session, root: Path, disk: dict[str, bytes]) -> SyncResu
     the lessons' media are unchanged too). A root that may hold drafts is left to the
     full sync, which names them.
     """
-    if any(_MAY_DRAFT.search(data) for data in disk.values()):
+    if not root.is_dir() or any(_MAY_DRAFT.search(data) for data in disk.values()):
         return None
     course_id = course_id_of(root)
     hashes = {path: sha256(data) for path, data in disk.items()}
