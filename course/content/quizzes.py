@@ -30,6 +30,8 @@ from course.content.schema import (
 from course.content.texts import text_key
 from course.content.yamlsafe import Node, YamlError, decode, parse_recovering
 
+_QUESTION_TYPES = frozenset(t.value for t in QuestionType)
+
 
 @dataclass
 class QuizRead:
@@ -145,11 +147,7 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
         return None
     type_node = node.get("type")
     qtype: QuestionType | None = None
-    if (
-        type_node is not None
-        and type_node.kind == "scalar"
-        and type_node.value in set(QuestionType)
-    ):
+    if type_node is not None and type_node.kind == "scalar" and type_node.value in _QUESTION_TYPES:
         qtype = QuestionType(type_node.value)
     fields = COMMON_FIELDS + (TYPE_FIELDS[qtype] if qtype else ())
     id_node = node.get("id")

@@ -20,6 +20,8 @@ _PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)\s*%")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:_\d+)*)?(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 _NOTHING = object()
+_FEEDBACK_MODES = frozenset(m.value for m in FeedbackMode)
+_QUESTION_TYPES = frozenset(t.value for t in QuestionType)
 
 
 class Invalid(Exception):
@@ -264,12 +266,12 @@ def convert(node: Node, kind: Kind, name: str) -> Any:  # noqa: C901, PLR0915 - 
             return {k.value: scalar_text(v, f"{name}.{k.value}") for k, v in node.pairs}
         case Kind.FEEDBACK_MODE:
             text = scalar_text(node, name)
-            if text not in {m.value for m in FeedbackMode}:
+            if text not in _FEEDBACK_MODES:
                 raise Invalid(f"'{name}' must be 'immediate' or 'end', not {text!r}")
             return text
         case Kind.QUESTION_TYPE:
             text = scalar_text(node, name)
-            if text not in {t.value for t in QuestionType}:
+            if text not in _QUESTION_TYPES:
                 close = difflib.get_close_matches(text, [t.value for t in QuestionType], n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else ""
                 raise Invalid(

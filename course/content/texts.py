@@ -21,8 +21,11 @@ def normalize_text(text: str, case_sensitive: bool = False) -> str:
     Punctuation is removed, not turned into a space (contract v1.1), so ``U.S.S.R.``
     reads as ``ussr`` and ``Stalin's`` as ``stalins``.
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():  # nothing to decompose, no combining marks
+        stripped = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     if not case_sensitive:
         stripped = stripped.casefold()
     cleaned = _SPACE.sub(" ", _PUNCT.sub("", stripped.replace("_", " "))).strip()

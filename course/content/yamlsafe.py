@@ -1,6 +1,9 @@
 """YAML for authors: positions kept, surprises refused.
 
-The tree is built from PyYAML's event stream, not its constructor, so:
+The tree is composed by libyaml's C composer (positions kept on its nodes) and copied
+into :class:`Node` objects; a document that needs more than plain data (an alias, a tag,
+a duplicate key, a syntax error, a limit) is read again event by event in Python, which
+says exactly what is wrong and where. Either way, not PyYAML's constructor, so:
 
 - every node keeps its line and column;
 - nothing is constructed from tags: any explicit tag is an error;
@@ -29,9 +32,10 @@ MAX_NODES = 200_000
 
 NodeKind = Literal["map", "seq", "scalar"]
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # YAML's line breaks
+_ODD_BREAK = re.compile("[\r\x85\u2028\u2029]")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     """A YAML node with its position (1-based line and column)."""
 
@@ -99,7 +103,9 @@ def decode(path: str, data: bytes, limit: int = MAX_FILE_BYTES) -> str:
 
 
 def _tab_problems(path: str, text: str, line_offset: int) -> list[Diagnostic]:
-    problems = []
+    problems: list[Diagnostic] = []
+    if "\t" not in text:
+        return problems
     for number, line in enumerate(text.splitlines(), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
@@ -279,12 +285,127 @@ def _events(text: str) -> Iterator[yaml.Event]:
         loader.dispose()
 
 
+class _Unusual(Exception):
+    """The document needs the event-by-event reader (see :func:`_compose`)."""
+
+
+_IMPLICIT = "?"  # the tag the fast composer gives every node without an explicit one
+_CLoader: Any = getattr(yaml, "CSafeLoader", None)  # libyaml, when PyYAML was built with it
+
+if _CLoader is not None:
+
+    class _Composer(_CLoader):  # type: ignore[misc]
+        """libyaml's composer, with tags left unresolved and nesting counted.
+
+        ``resolve`` is called once for every node that has no explicit tag, so
+        ``resolved`` counts the nodes composed (aliases excluded); ``descend_resolver``
+        is called before each node is composed, so deep nesting stops there, before
+        the C composer recurses any further.
+        """
+
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.depth = 0
+            self.resolved = 0
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            self.resolved += 1
+            return _IMPLICIT
+
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _Unusual
+
+        def ascend_resolver(self) -> None:
+            self.depth -= 1
+
+
+def _compose(text: str, line_offset: int) -> Node | None:
+    """The document as a :class:`Node` tree, composed by libyaml.
+
+    Only plain data is read this way: a syntax error, a second document, an explicit
+    tag, an alias, a non-text or duplicate key, or a node nested deeper than
+    ``MAX_DEPTH`` raises :class:`_Unusual`, and :func:`parse` reads the text again
+    event by event, which reports each of them exactly. For the documents read here
+    the tree is the one that reader builds.
+    """
+    if _CLoader is None:
+        raise _Unusual
+    loader = _Composer(text)
+    try:
+        top = loader.get_single_node()
+    except Exception as exc:  # any problem at all: the exact reader says what it is
+        raise _Unusual from exc
+    finally:
+        loader.dispose()
+    if top is None:
+        return None
+    limit = loader.resolved
+    lines: list[str] = text.split("\n") if "#" in text else []
+    hashed = {number for number, line in enumerate(lines) if "#" in line}
+    comment_after = _Builder("", line_offset, lines).comment_after
+    scalar_node, sequence_node, new = yaml.ScalarNode, yaml.SequenceNode, Node
+    seen = 0
+
+    def copy(node: Any) -> Node:
+        nonlocal seen
+        seen += 1
+        if seen > limit or node.tag != _IMPLICIT:
+            raise _Unusual  # an alias (a node met twice) or an explicit tag
+        mark = node.start_mark
+        kind = node.__class__
+        if kind is scalar_node:
+            plain = node.style in (None, "")
+            end = node.end_mark
+            return new(
+                "scalar",
+                mark.line + 1 + line_offset,
+                mark.column + 1,
+                node.value,
+                plain,
+                comment_after(end) if plain and end.line in hashed else None,
+            )
+        if kind is sequence_node:
+            items = [copy(item) for item in node.value]
+            return new("seq", mark.line + 1 + line_offset, mark.column + 1, items=items)
+        keys: set[str] = set()
+        pairs = []
+        for key, value in node.value:
+            if key.__class__ is not scalar_node or key.value in keys:
+                raise _Unusual  # "mapping keys must be plain text", duplicate keys
+            keys.add(key.value)
+            pairs.append((copy(key), copy(value)))
+        return new("map", mark.line + 1 + line_offset, mark.column + 1, pairs=pairs)
+
+    root = copy(top)
+    if seen != limit:
+        raise _Unusual
+    return root
+
+
 def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list[Diagnostic]]:
     """Parse one YAML document into a :class:`Node` tree.
 
     Returns the tree (``None`` for an empty document) and the non-fatal problems
     (duplicate keys). Raises :class:`YamlError` when the text cannot be used at all.
     """
+    tabs = _tab_problems(path, text, line_offset)
+    if tabs:
+        raise YamlError(tabs)
+    if not _ODD_BREAK.search(text):  # libyaml and Python agree on "\n" lines only
+        try:
+            return _compose(text, line_offset), []
+        except _Unusual:
+            pass
+    return parse_events(path, text, line_offset)
+
+
+def parse_events(
+    path: str, text: str, line_offset: int = 0
+) -> tuple[Node | None, list[Diagnostic]]:
+    """:func:`parse`, event by event in Python: what it falls back to for a document
+    that is not plain data, and the reference its fast path is tested against."""
     tabs = _tab_problems(path, text, line_offset)
     if tabs:
         raise YamlError(tabs)
@@ -404,6 +525,14 @@ def parse_recovering(
     """
     problems = _tab_problems(path, text, line_offset)
     tabbed = bool(problems)
+    if not tabbed and not _ODD_BREAK.search(text):
+        try:  # the common case, read once; a broken text is read again below
+            root, found = parse(path, text, line_offset)
+        except YamlError:
+            pass
+        else:
+            problems.extend(p for p in found if p not in problems)
+            return root, problems, False
     lines = _LINE_BREAK.split(text)
     if tabbed:
         lines = [_untab(line) for line in lines]

@@ -13,18 +13,26 @@ import dataclasses
 import enum
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.content.diagnostics import Diagnostic, Report
-from course.content.loader import QUIZ_SUFFIXES, load_root, published, unpublished
+from course.content.loader import (
+    QUIZ_SUFFIXES,
+    course_id_of,
+    load_root,
+    published,
+    root_digest,
+    unpublished,
+)
 from course.content.model import ContentBundle, Quiz
 from course.errors import Conflict, ContentInvalid
 from course.grading.examples import check_examples
@@ -41,6 +49,7 @@ from course.store.content import (
     QuestionRow,
     QuizRow,
 )
+from course.store.engine import read_only
 
 DISK_AUTHOR = "disk"  # the author label of versions read from a content root
 
@@ -335,11 +344,14 @@ def sync_root(
         Conflict: files changed on both sides (``prefer`` REFUSE), or a publish landed
             meanwhile.
     """
+    disk = disk_files(root)
+    unchanged = _unchanged(session, root, disk)
+    if unchanged is not None:
+        return unchanged
     bundle, report = validate_root(root)
     if bundle is None:
         raise ContentInvalid(report.lines())
     course_id = bundle.course.id
-    disk = disk_files(root)
     with session.begin():
         current = served(session, course_id)
         base = {path: row.sha256 for path, row in store.baselines(session, course_id).items()}
@@ -355,6 +367,47 @@ def sync_root(
             raise ContentInvalid([header, *report.lines()])
     result = commit_versions(session, clock, bundle, merge.versions, head, merge.baselines)
     return dataclasses.replace(result, kept_web=merge.kept_web, from_disk=merge.from_disk)
+
+
+# Text that could make a file a draft, or hide the word: an escape in a double-quoted
+# key ("dr\x61ft") or a line joined by an escaped line break.
+_MAY_DRAFT = re.compile(rb"draft|\\[xuU\r\n]")
+
+
+def _unchanged(session: Session, root: Path, disk: dict[str, bytes]) -> SyncResult | None:
+    """The result of syncing a root whose files and media are exactly those served, with
+    nothing to merge, found without validating it again; ``None`` otherwise.
+
+    Every file must equal its served version and its baseline (so the merge would take
+    nothing and keep nothing), and the root's content hash must be the served one (so
+    the lessons' media are unchanged too). A root that may hold drafts is left to the
+    full sync, which names them.
+    """
+    if not root.is_dir() or any(_MAY_DRAFT.search(data) for data in disk.values()):
+        return None
+    course_id = course_id_of(root)
+    hashes = {path: sha256(data) for path, data in disk.items()}
+    with session.begin():
+        read_only(session)
+        course = session.get(CourseRow, course_id)
+        if course is None:
+            return None
+        version = session.get(ContentVersion, course.version_id)
+        served_hashes = store.current_hashes(session, course_id)
+        base = {path: row.sha256 for path, row in store.baselines(session, course_id).items()}
+    if version is None or hashes != served_hashes or hashes != base:
+        return None
+    digest_id, digest = root_digest(root)
+    if digest_id != course_id or digest != version.content_hash:
+        return None
+    where = str(root.resolve())
+    if course.content_root != where:  # the same files (and media) moved
+        with session.begin():
+            moved = session.get(CourseRow, course_id, with_for_update=True)
+            if moved is None or moved.version_id != version.id:
+                return None
+            moved.content_root = where
+    return SyncResult(course_id, version.id, digest, changed=False)
 
 
 def _apply(session: Session, clock: Clock, bundle: ContentBundle) -> SyncResult:
@@ -443,61 +496,130 @@ def _sync_lessons(
 def _sync_quizzes(
     session: Session, clock: Clock, bundle: ContentBundle, version_id: int, counts: _Counts
 ) -> None:
+    """Quiz and question rows for ``bundle``: new ones inserted in bulk (a statement per
+    table, not a round trip per row), changed ones updated, missing ones retired."""
+    course_id = bundle.course.id
     existing = {
         row.slug: row
-        for row in session.scalars(select(QuizRow).where(QuizRow.course_id == bundle.course.id))
+        for row in session.scalars(select(QuizRow).where(QuizRow.course_id == course_id))
     }
+    questions: dict[int, dict[str, QuestionRow]] = {}
+    if existing:
+        rows = session.scalars(
+            select(QuestionRow).join(QuizRow).where(QuizRow.course_id == course_id)
+        )
+        for question in rows:
+            questions.setdefault(question.quiz_id, {})[question.slug] = question
+    fresh = [quiz for quiz in bundle.quizzes if quiz.id not in existing]
+    ids = _insert_returning_ids(
+        session,
+        QuizRow,
+        [
+            {
+                "course_id": course_id,
+                "slug": quiz.id,
+                "lesson_slug": quiz.lesson,
+                "title": quiz.title,
+                "settings": quiz.settings(),
+                "version_id": version_id,
+            }
+            for quiz in fresh
+        ],
+    )
+    quiz_ids = {quiz.id: quiz_id for quiz, quiz_id in zip(fresh, ids, strict=True)}
+    counts.added += len(fresh)
     for quiz in bundle.quizzes:
         row = existing.pop(quiz.id, None)
-        if row is None:
-            row = QuizRow(course_id=bundle.course.id, slug=quiz.id)
-            session.add(row)
-            counts.added += 1
-        row.lesson_slug = quiz.lesson
-        row.title = quiz.title
-        row.settings = quiz.settings()
-        row.version_id = version_id
-        row.retired_at = None
-        session.flush()
-        _sync_questions(session, clock, row, quiz, version_id, counts)
+        if row is not None:
+            row.lesson_slug = quiz.lesson
+            row.title = quiz.title
+            row.settings = quiz.settings()
+            row.version_id = version_id
+            row.retired_at = None
+            quiz_ids[quiz.id] = row.id
+    new_questions: list[dict[str, Any]] = []
+    revisions: list[dict[str, Any]] = []
+    for quiz in bundle.quizzes:
+        quiz_id = quiz_ids[quiz.id]
+        _sync_questions(
+            clock,
+            quiz_id,
+            quiz,
+            questions.pop(quiz_id, {}),
+            version_id,
+            counts,
+            new_questions,
+            revisions,
+        )
+    session.flush()
+    ids = _insert_returning_ids(session, QuestionRow, new_questions)
+    revisions.extend(
+        {"question_id": question_id, "version_id": version_id, "definition": row["definition"]}
+        for question_id, row in zip(ids, new_questions, strict=True)
+    )
+    if revisions:
+        session.execute(insert(cast(Table, QuestionRevision.__table__)), revisions)
     for row in existing.values():
         if row.retired_at is None:
             row.retired_at = clock.now()
             counts.retired += 1
-            for question in session.scalars(
-                select(QuestionRow).where(QuestionRow.quiz_id == row.id)
-            ):
+            for question in questions.get(row.id, {}).values():
                 question.retired_at = question.retired_at or clock.now()
 
 
+def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` in one bulk statement; their new ids, in the order given.
+
+    A Core insert on the table: the ORM's per-row bookkeeping is not needed for rows
+    that are not used as objects afterwards.
+    """
+    if not rows:
+        return []
+    table = model.__table__
+    inserted = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    )
+    return [int(row_id) for row_id in inserted.scalars()]
+
+
 def _sync_questions(
-    session: Session, clock: Clock, quiz_row: QuizRow, quiz: Quiz, version_id: int, counts: _Counts
+    clock: Clock,
+    quiz_id: int,
+    quiz: Quiz,
+    existing: dict[str, QuestionRow],
+    version_id: int,
+    counts: _Counts,
+    new_questions: list[dict[str, Any]],
+    revisions: list[dict[str, Any]],
 ) -> None:
-    existing = {
-        row.slug: row
-        for row in session.scalars(select(QuestionRow).where(QuestionRow.quiz_id == quiz_row.id))
-    }
+    """Update a quiz's existing question rows; collect the new rows and the revisions
+    of changed ones for bulk inserts."""
     for position, definition in enumerate(quiz.definitions):
         row = existing.pop(definition["id"], None)
-        changed = row is None or row.definition != definition
         if row is None:
-            row = QuestionRow(quiz_id=quiz_row.id, slug=definition["id"])
-            session.add(row)
+            # Stored as JSON straight away (tuples become lists), so no copy is needed.
+            new_questions.append(
+                {
+                    "quiz_id": quiz_id,
+                    "slug": definition["id"],
+                    "position": position,
+                    "type": definition["type"],
+                    "definition": definition,
+                    "version_id": version_id,
+                }
+            )
             counts.added += 1
-        elif changed:
-            counts.updated += 1
+            continue
+        changed = row.definition != definition
+        plain = _plain(definition)
         row.position = position
         row.type = definition["type"]
-        row.definition = _plain(definition)
+        row.definition = plain
         row.retired_at = None
         if changed:
+            counts.updated += 1
             row.version_id = version_id
-            session.flush()
-            session.add(
-                QuestionRevision(
-                    question_id=row.id, version_id=version_id, definition=row.definition
-                )
-            )
+            revisions.append({"question_id": row.id, "version_id": version_id, "definition": plain})
     for row in existing.values():
         if row.retired_at is None:
             row.retired_at = clock.now()

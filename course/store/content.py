@@ -262,6 +262,26 @@ def current_files(session: Session, course_id: str) -> dict[str, ContentFile]:
     return {row.path: row for row in rows if row.data is not None}
 
 
+def current_hashes(session: Session, course_id: str) -> dict[str, str]:
+    """path → the SHA-256 of the newest version of each file the course serves (removed
+    ones left out), without loading the files."""
+    newest = (
+        select(ContentFile.path, func.max(ContentFile.revision).label("revision"))
+        .where(ContentFile.course_id == course_id)
+        .group_by(ContentFile.path)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ContentFile.path, ContentFile.sha256)
+        .join(
+            newest,
+            (ContentFile.path == newest.c.path) & (ContentFile.revision == newest.c.revision),
+        )
+        .where(ContentFile.course_id == course_id, ContentFile.data.is_not(None))
+    )
+    return {row.path: row.sha256 for row in rows}
+
+
 def revisions(session: Session, course_id: str) -> dict[str, int]:
     """path → the number of its newest version."""
     query = (

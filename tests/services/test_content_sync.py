@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.content.loader import load_root
 from course.errors import ContentInvalid
+from course.services import content_sync
 from course.services.content_sync import sync_root
 from course.store.content import ContentVersion, CourseRow, QuestionRevision, QuestionRow
 from tests.factories import REPO
@@ -87,3 +88,47 @@ def test_removed_question_is_retired_and_edit_keeps_id(
     with session.begin():
         back = session.scalar(select(QuestionRow).where(QuestionRow.slug == "why-remember"))
         assert back is not None and back.retired_at is None
+
+
+def test_unchanged_resync_skips_validation(
+    session: Session, clock: FixedClock, root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = sync_root(session, clock, root)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("an unchanged root was validated again")
+
+    monkeypatch.setattr(content_sync, "validate_root", refuse)
+    again = sync_root(session, clock, root)
+    assert not again.changed and again.version_id == first.version_id
+    assert again.content_hash == first.content_hash and again.course_id == first.course_id
+
+
+def test_changed_media_is_not_skipped(session: Session, clock: FixedClock, root: Path) -> None:
+    first = sync_root(session, clock, root)
+    (root / "media" / "timeline.svg").write_text("<svg/>", encoding="utf-8")
+    again = sync_root(session, clock, root)
+    assert again.changed and again.version_id != first.version_id
+    assert count(session, ContentVersion) == 2
+
+
+def test_moved_root_is_recorded_without_a_new_version(
+    session: Session, clock: FixedClock, root: Path
+) -> None:
+    first = sync_root(session, clock, root)
+    moved = root.rename(root.parent / "moved")
+    again = sync_root(session, clock, moved)
+    assert not again.changed and again.version_id == first.version_id
+    with session.begin():
+        course = session.get(CourseRow, first.course_id)
+        assert course is not None and course.content_root == str(moved.resolve())
+
+
+def test_unchanged_root_with_drafts_still_names_them(
+    session: Session, clock: FixedClock, root: Path
+) -> None:
+    text = quiz_file(root).read_text(encoding="utf-8")
+    quiz_file(root).write_text(text.replace("review: true", "draft: true", 1), encoding="utf-8")
+    first = sync_root(session, clock, root)
+    again = sync_root(session, clock, root)
+    assert first.drafts and again.drafts == first.drafts and not again.changed
