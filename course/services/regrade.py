@@ -44,6 +44,9 @@ class RegradeReport:
     checked: int
     changes: tuple[Change, ...]
     unreadable: int  # stored answers the new version cannot read (kept as they were)
+    # Scores the new version would lower, kept as they were (``Request.allow_lower``
+    # False): (email, attempt id, question, score kept, score the new version gives).
+    kept: tuple[tuple[str, int, str, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class Request:
     actor: Actor
     now: datetime
     reason: str
+    allow_lower: bool = True  # False: a score the new version lowers keeps its old value
+    kind: ChangeKind = ChangeKind.REGRADE  # as the audit rows record it
 
 
 def regrade(
@@ -114,6 +119,7 @@ def _regrade(
         changes_for_attempts(session, sorted({a.id for _r, a, _e in responses}))
     )
     regraded: list[tuple[Response, Attempt, str, Grade, int]] = []
+    kept: list[tuple[str, int, str, float, float]] = []
     unreadable = 0
     for response, attempt, email in responses:
         if response.raw is None:
@@ -128,10 +134,12 @@ def _regrade(
             unreadable += 1
             continue
         now = _grade_of(response, current)
-        if abs(grade.score - now.score) > 1e-9 or grade.max_points != now.max_points:
+        if not request.allow_lower and grade.points < now.points - 1e-9:
+            kept.append((email, attempt.id, row.slug, now.score, grade.score))
+        elif abs(grade.score - now.score) > 1e-9 or grade.max_points != now.max_points:
             regraded.append((response, attempt, email, grade, latest[row.id]))
     changes = _apply(session, quiz, regraded, by_id, current, dry_run, request)
-    return RegradeReport(len(responses), tuple(changes), unreadable)
+    return RegradeReport(len(responses), tuple(changes), unreadable, tuple(kept))
 
 
 def _grade_of(response: Response, current: dict[int, CurrentGrade]) -> CurrentGrade:
@@ -184,7 +192,7 @@ def _apply(
             response,
             _grade_of(response, current),
             new,
-            kind=ChangeKind.REGRADE,
+            kind=request.kind,
             actor=request.actor,
             reason=request.reason,
             revision_id=revision,

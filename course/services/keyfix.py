@@ -1,0 +1,287 @@
+"""Fix a question's answer key: a new content version, then a regrade with audit rows.
+
+Every fix (accept a typed answer, mark choices right or wrong, change a number or date
+answer) is applied the same way:
+
+1. the question's quiz file, as the course serves it now, is edited in place (only the
+   key's values change: :mod:`course.content.keyedit`); authored ``examples`` that the
+   new key grades differently get their new score, and the report lists them;
+2. the file is published as a new version through ``services.authoring.publish``,
+   with the same validation as any web edit (a broken result stores nothing);
+3. every stored answer to that question, in every class of the course, is regraded
+   against the new version (``services.regrade``); each changed score appends an audit
+   row with the reason. By default no score goes down: a response the new key grades
+   lower keeps its score, and the report lists it; ``allow_lower`` lets it fall.
+
+A fix proposed for one revision of a question is refused (409) once the question has
+changed since: the proposal's evidence was computed against a key that is gone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.content import keyedit
+from course.content.model import AnyQuestion
+from course.content.quizzes import read_quiz
+from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput, NotFound
+from course.grading.examples import SCORE_TOLERANCE, ExampleError, to_raw
+from course.grading.keyfix import FixError, FixKind, KeyFix, fixed_question
+from course.grading.registry import grade_response
+from course.grading.result import Grade, ResponseRejected
+from course.services import audit, authoring, regrade
+from course.services import questions as qs
+from course.services.authz import Actor, require_course_author
+from course.services.content_sync import served
+from course.services.regrade import Change, RegradeReport
+from course.store.audit import ChangeKind
+from course.store.content import QuestionRevision, QuestionRow, QuizRow
+from course.store.users import User
+
+__all__ = [
+    "ApplyReport",
+    "FixKind",
+    "KeyFix",
+    "accept_answer",
+    "apply_fix",
+]
+
+MAX_REASON_CHARS = 500
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """What applying a fix did."""
+
+    quiz: str
+    question: str
+    fix: str  # in words: "accept 'Zhukov'"
+    path: str  # the quiz file edited
+    file_revision: int  # its new version number
+    revision_id: int  # the question's new revision
+    examples_changed: tuple[tuple[str, float, float], ...]  # (example, old score, new)
+    regrade: RegradeReport
+
+    @property
+    def raised(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.regrade.changes if c.new_score > c.old_score)
+
+    @property
+    def lowered(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.regrade.changes if c.new_score < c.old_score)
+
+
+@dataclass(frozen=True)
+class _Target:
+    quiz_slug: str
+    question_slug: str
+    question: AnyQuestion
+    revision_id: int
+    path: str
+    file_revision: int
+    text: str
+    actor_label: str
+
+
+def _target(
+    session: Session, actor: Actor, course_id: str, question_id: int, revision_id: int | None
+) -> _Target:
+    with session.begin():
+        require_course_author(session, actor, course_id)
+        found = session.execute(
+            select(QuestionRow, QuizRow)
+            .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
+            .where(QuestionRow.id == question_id, QuizRow.course_id == course_id)
+        ).first()
+        if found is None:
+            raise NotFound("No such question in this course.")
+        row, quiz = found
+        if row.retired_at is not None or quiz.retired_at is not None:
+            raise Conflict("The question has been removed from the course; nothing to fix.")
+        latest = session.scalar(
+            select(func.max(QuestionRevision.id)).where(QuestionRevision.question_id == row.id)
+        )
+        definition = session.scalar(
+            select(QuestionRevision.definition).where(QuestionRevision.id == latest)
+        )
+        if latest is None or definition is None:
+            raise NotFound("No such question in this course.")
+        if revision_id is not None and revision_id != latest:
+            raise Conflict(
+                "The question changed since this fix was proposed (someone edited or fixed "
+                "it); reload the page to see the proposals for its current version."
+            )
+        question = qs.question_for(session, latest, definition)
+        state = served(session, course_id)
+        user = session.get(User, actor.id)
+        label = user.email if user is not None else f"user {actor.id}"
+        if state is None:
+            raise CourseError(
+                "The course has no stored files yet; open its files on the Authoring page "
+                "once (or run `course sync`), then try again."
+            )
+        for path, file in sorted(state.files.items()):
+            if not path.startswith("quizzes/") or file.data is None:
+                continue
+            text = file.data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+            if (keyedit.quiz_id(text) or PurePosixPath(path).stem) == quiz.slug:
+                return _Target(
+                    quiz.slug, row.slug, question, latest, path, file.revision, text, label
+                )
+    raise NotFound(f"No stored file holds the quiz '{quiz.slug}'.")
+
+
+def _edited(target: _Target, fix: KeyFix) -> str:
+    match fix.kind:
+        case FixKind.ACCEPT_TEXT:
+            return keyedit.accept_text(target.text, target.question_slug, fix.value)
+        case FixKind.MARK_CHOICES:
+            return keyedit.mark_choices(target.text, target.question_slug, fix.choices)
+        case FixKind.SET_ANSWER:
+            return keyedit.set_answer(target.text, target.question_slug, fix.value)
+
+
+def _fix_examples(target: _Target, text: str) -> tuple[str, tuple[tuple[str, float, float], ...]]:
+    """Examples graded differently by the new key get the score it gives them."""
+    read = read_quiz(target.path, text.encode("utf-8"), PurePosixPath(target.path).stem)
+    quiz = read.quiz or read.partial
+    question = (
+        next((q for q in quiz.questions if q.id == target.question_slug), None) if quiz else None
+    )
+    if question is None:
+        raise ContentInvalid(
+            [str(p) for p in read.problems] or ["the edited question is unreadable"]
+        )
+    scores: dict[int, float] = {}
+    changed: list[tuple[str, float, float]] = []
+    for index, example in enumerate(question.examples):
+        try:
+            grade = grade_response(question, to_raw(question, example.response))
+        except (ExampleError, ResponseRejected):
+            continue
+        if isinstance(grade, Grade) and abs(grade.score - example.score) > SCORE_TOLERANCE:
+            scores[index] = round(grade.score, 4)
+            changed.append((str(example.response), example.score, scores[index]))
+    return keyedit.set_example_scores(text, target.question_slug, scores), tuple(changed)
+
+
+def apply_fix(
+    session: Session,
+    actor: Actor,
+    course_id: str,
+    question_id: int,
+    fix: KeyFix,
+    *,
+    now: datetime,
+    reason: str = "",
+    allow_lower: bool = False,
+    revision_id: int | None = None,
+    kind: ChangeKind = ChangeKind.REGRADE,
+) -> ApplyReport:
+    """Apply ``fix`` to the question (``QuestionRow.id``) as a new content version and
+    regrade its stored answers with audit rows.
+
+    Args:
+        reason: written into every audit row (learners see it); default
+            "regrade after key fix: <the fix in words>".
+        allow_lower: let the regrade lower scores (default: a lower grade is not
+            applied; the report lists it in ``regrade.kept``).
+        revision_id: the question revision the fix was proposed for; a newer one
+            refuses the fix (Conflict, 409).
+        kind: the audit rows' kind (``DISPUTE`` for an accepted dispute).
+
+    Raises:
+        PermissionDenied: not an author of the course.
+        NotFound: no such question in the course.
+        Conflict: stale proposal, or the file changed while publishing.
+        InvalidInput: the fix does not fit the question, or cannot be written into the
+            file automatically (the message says what to edit by hand).
+        ContentInvalid: the edited course would not validate (nothing stored).
+    """
+    if len(reason) > MAX_REASON_CHARS:
+        raise InvalidInput(f"Keep the reason under {MAX_REASON_CHARS} characters.", field="reason")
+    target = _target(session, actor, course_id, question_id, revision_id)
+    try:
+        fixed_question(target.question, fix)  # the fix fits the question as served
+        described = fix.describe(target.question)
+        text, examples = _fix_examples(target, _edited(target, fix))
+    except (FixError, keyedit.EditError) as exc:
+        raise InvalidInput(f"Cannot apply the fix: {exc}.") from exc
+    why = reason.strip() or f"regrade after key fix: {described}"
+    published = authoring.publish(
+        session,
+        FixedClock(now),
+        actor,
+        course_id,
+        target.path,
+        text.encode("utf-8"),
+        f"key fix of {target.question_slug}: {described}",
+        base_revision=target.file_revision,
+    )
+    with session.begin():
+        new_revision = session.scalar(
+            select(func.max(QuestionRevision.id)).where(QuestionRevision.question_id == question_id)
+        )
+    report = regrade.regrade(
+        session,
+        course_id,
+        target.quiz_slug,
+        target.question_slug,
+        request=regrade.Request(
+            audit.Actor(target.actor_label, actor.id),
+            now,
+            why,
+            allow_lower=allow_lower,
+            kind=kind,
+        ),
+    )
+    return ApplyReport(
+        target.quiz_slug,
+        target.question_slug,
+        described,
+        target.path,
+        published.revision,
+        int(new_revision or target.revision_id),
+        examples,
+        report,
+    )
+
+
+def accept_answer(
+    session: Session,
+    actor: Actor,
+    course_id: str,
+    question_id: int,
+    answer: str,
+    *,
+    now: datetime,
+    reason: str = "",
+    allow_lower: bool = False,
+    revision_id: int | None = None,
+    kind: ChangeKind = ChangeKind.REGRADE,
+) -> ApplyReport:
+    """Accept ``answer`` for everyone on a text question (``QuestionRow.id``): it joins
+    the accepted answers (a ``wrong`` entry equal to it is removed) in a new content
+    version, and every stored answer is regraded with audit rows, never lowering a
+    score unless ``allow_lower``. See :func:`apply_fix` for the rest.
+    """
+    if not answer.strip():
+        raise InvalidInput("Give the answer to accept.", field="answer")
+    return apply_fix(
+        session,
+        actor,
+        course_id,
+        question_id,
+        KeyFix(FixKind.ACCEPT_TEXT, answer.strip()),
+        now=now,
+        reason=reason,
+        allow_lower=allow_lower,
+        revision_id=revision_id,
+        kind=kind,
+    )

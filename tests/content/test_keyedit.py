@@ -1,0 +1,137 @@
+"""Answer-key edits of quiz YAML: only the key's values change, and the result reads
+back (through the real quiz reader) as the intended key."""
+
+from __future__ import annotations
+
+import pytest
+
+from course.content import keyedit
+from course.content.model import (
+    AnyQuestion,
+    ChoiceQuestion,
+    DateQuestion,
+    MultiChoiceQuestion,
+    NumberQuestion,
+    TextQuestion,
+)
+from course.content.quizzes import read_quiz
+
+HEAD = "id: q\ntitle: Q\nlesson: l\nquestions:\n"
+
+
+def _read(text: str, qid: str = "a") -> AnyQuestion:
+    quiz = read_quiz("q.yaml", text.encode(), "q").quiz
+    assert quiz is not None, read_quiz("q.yaml", text.encode(), "q").problems
+    return next(q for q in quiz.questions if q.id == qid)
+
+
+def _text(body: str) -> str:
+    return HEAD + body
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ("    answer: Stalin  # the leader\n", ("Stalin", "Zhukov")),
+        ("    answer: [Stalin, 'Molotov']\n", ("Stalin", "Molotov", "Zhukov")),
+        (
+            "    answer:\n      - Stalin\n      - Molotov # him too\n",
+            ("Stalin", "Molotov", "Zhukov"),
+        ),
+        ('    answer: "No"\n', ("No", "Zhukov")),
+    ],
+)
+def test_accept_text_in_every_layout(answer: str, expected: tuple[str, ...]) -> None:
+    text = _text(
+        "  - id: a\n    type: text\n    prompt: Who?\n"
+        + answer
+        + "    examples:\n      Zhukov: 0\n  - id: b\n    type: text\n    prompt: P\n"
+        "    answer: Zhukov\n"
+    )
+    edited = keyedit.accept_text(text, "a", "Zhukov")
+    question = _read(edited)
+    assert isinstance(question, TextQuestion)
+    assert question.matcher.answers == expected
+    other = _read(edited, "b")
+    assert isinstance(other, TextQuestion) and other.matcher.answers == ("Zhukov",)
+    assert edited.endswith("    answer: Zhukov\n")  # the next question as it was
+
+
+def test_accept_text_removes_the_matching_wrong_entry_only() -> None:
+    text = _text(
+        "  - id: a\n    type: text\n    prompt: Who?\n    answer: Stalin\n"
+        "    wrong:\n      zhukov!: A general.\n      Beria: {feedback: No.}\n"
+        "    hint: think\n"
+    )
+    question = _read(keyedit.accept_text(text, "a", "Zhukov"))
+    assert isinstance(question, TextQuestion)
+    assert [w.text for w in question.wrong] == ["Beria"] and question.hint == "think"
+    only = text.replace("      Beria: {feedback: No.}\n", "")
+    question = _read(keyedit.accept_text(only, "a", "Zhukov"))
+    assert isinstance(question, TextQuestion) and question.wrong == ()
+    assert question.hint == "think"
+
+
+def test_accept_text_keeps_crlf_and_refuses_what_is_accepted() -> None:
+    text = _text("  - id: a\n    type: text\n    prompt: Who?\n    answer: Stalin\n")
+    crlf = text.replace("\n", "\r\n")
+    edited = keyedit.accept_text(crlf, "a", "Zhukov")
+    assert "\n" not in edited.replace("\r\n", "")
+    question = _read(edited)
+    assert isinstance(question, TextQuestion) and question.matcher.answers[-1] == "Zhukov"
+    with pytest.raises(keyedit.EditError, match="already accepted"):
+        keyedit.accept_text(text, "a", "  stalin. ")
+    with pytest.raises(keyedit.EditError, match="no question 'zz'"):
+        keyedit.accept_text(text, "zz", "x")
+
+
+def test_set_answer_of_number_and_date() -> None:
+    text = _text(
+        "  - id: a\n    type: number\n    prompt: How many?\n    answer: '20 million'\n"
+        "  - id: b\n    type: date\n    prompt: When?\n    answer: 1945-08-09 # Manchuria\n"
+    )
+    number = _read(keyedit.set_answer(text, "a", "2000000"))
+    assert isinstance(number, NumberQuestion) and number.answer == 2_000_000
+    date = _read(keyedit.set_answer(text, "b", "1944"), "b")
+    assert isinstance(date, DateQuestion) and str(date.answer) == "1944"
+    assert "# Manchuria" in keyedit.set_answer(text, "b", "1944")
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        "    answer: Kursk\n    choices: [Kursk, Moscow, Kiev]\n",
+        "    choices:\n      - Kursk\n      - {text: Moscow}\n      - text: Kiev\n"
+        "        correct: false\n    answer: Kursk\n",
+        "    choices:\n      - text: Kursk\n        correct: true\n        feedback: Yes.\n"
+        "      - Moscow\n      - {text: Kiev, correct: false}\n",
+    ],
+)
+def test_mark_choices_however_the_key_is_written(choices: str) -> None:
+    text = _text("  - id: a\n    type: choice\n    prompt: Where?\n" + choices)
+    question = _read(keyedit.mark_choices(text, "a", ["Kiev"]))
+    assert isinstance(question, ChoiceQuestion)
+    assert [c.text for c in question.choices if c.correct] == ["Kiev"]
+    again = _read(keyedit.mark_choices(text, "a", ["Moscow"]))
+    assert isinstance(again, ChoiceQuestion)
+    assert [c.text for c in again.choices if c.correct] == ["Moscow"]
+    multi = text.replace("type: choice", "type: multi_choice")
+    both = _read(keyedit.mark_choices(multi, "a", ["Kursk", "Kiev"]))
+    assert isinstance(both, MultiChoiceQuestion)
+    assert [c.text for c in both.choices if c.correct] == ["Kursk", "Kiev"]
+
+
+def test_example_scores_in_both_forms() -> None:
+    text = _text(
+        "  - id: a\n    type: text\n    prompt: Who?\n    answer: Stalin\n"
+        "    examples:\n      Stalin: 1\n      Zhukov: 0 # no\n"
+        "  - id: b\n    type: text\n    prompt: Who?\n    answer: Stalin\n"
+        "    examples:\n      - {response: Stalin, score: 1}\n      - response: Zhukov\n"
+        "        score: 0\n"
+    )
+    edited = keyedit.set_example_scores(text, "a", {1: 1.0})
+    edited = keyedit.set_example_scores(edited, "b", {1: 0.5, 0: 0.0})
+    a, b = _read(edited, "a"), _read(edited, "b")
+    assert [e.score for e in a.examples] == [1.0, 1.0]
+    assert [e.score for e in b.examples] == [0.0, 0.5]
+    assert "Zhukov: 1 # no" in edited

@@ -1,0 +1,139 @@
+"""Applying an answer-key fix: a new content version, then a regrade with audit rows."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.errors import Conflict, InvalidInput, PermissionDenied
+from course.services import keyfix
+from course.services.authz import Actor
+from course.store.attempts import Attempt, Response
+from course.store.audit import ChangeKind, ScoreChange
+from course.store.content import ContentFile, QuestionRevision, QuestionRow, QuizRow
+from course.store.users import Role
+from tests.factories import COURSE, QUIZ, make_class, make_instructor
+
+pytestmark = pytest.mark.usefixtures("synced")
+
+
+def _question_id(session: Session, slug: str, quiz: str = QUIZ) -> int:
+    with session.begin():
+        found = session.scalar(
+            select(QuestionRow.id)
+            .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
+            .where(QuizRow.slug == quiz, QuestionRow.slug == slug)
+        )
+    assert found is not None
+    return found
+
+
+def _latest(session: Session, question_id: int) -> tuple[int, dict[str, object]]:
+    with session.begin():
+        rid = session.scalar(
+            select(func.max(QuestionRevision.id)).where(QuestionRevision.question_id == question_id)
+        )
+        definition = session.scalar(
+            select(QuestionRevision.definition).where(QuestionRevision.id == rid)
+        )
+    assert rid is not None and definition is not None
+    return rid, definition
+
+
+@pytest.fixture
+def teacher(session: Session, clock: FixedClock) -> Actor:
+    teacher = make_instructor(session, clock)
+    make_class(session, clock, teacher)
+    return teacher
+
+
+def test_accept_answer_publishes_a_version_and_raises_scores(
+    answered: int, session: Session, clock: FixedClock, teacher: Actor
+) -> None:
+    sakhalin = _question_id(session, "sakhalin")
+    before, _ = _latest(session, sakhalin)
+    report = keyfix.accept_answer(
+        session, teacher, COURSE, sakhalin, "Hokkaido", now=clock.now(), revision_id=before
+    )
+    assert report.fix == "accept 'Hokkaido'"
+    assert report.path == "quizzes/soviet-union-ww2.yaml" and report.file_revision == 2
+    # The example that encoded the old key follows the new one (validation demands it).
+    assert report.examples_changed == (("Hokkaido", 0.0, 1.0),)
+    assert [(c.email, c.old_score, c.new_score) for c in report.raised] == [
+        ("kim@example.org", 0.0, 1.0)
+    ]
+    assert report.lowered == () and report.regrade.kept == ()
+    revision, definition = _latest(session, sakhalin)
+    assert revision == report.revision_id != before
+    assert definition["answer"] == ["Sakhalin", "Hokkaido"]
+    with session.begin():
+        stored = session.scalar(
+            select(ContentFile.data).where(
+                ContentFile.path == report.path, ContentFile.revision == 2
+            )
+        )
+        assert stored is not None
+        text = stored.decode()
+        assert 'answer: ["Sakhalin", "Hokkaido"]\n' in text
+        assert '"Hokkaido": 1\n' in text
+        # Nothing else of the file changed: comments and other questions as written.
+        assert text.count("\n") > 200
+        change = session.scalar(select(ScoreChange))
+        assert change is not None
+        assert change.reason == "regrade after key fix: accept 'Hokkaido'"
+        assert change.kind is ChangeKind.REGRADE and change.actor == "teacher@example.org"
+        assert session.get(Attempt, answered).points == 17  # type: ignore[union-attr]
+        response = session.scalar(select(Response).where(Response.response_text == "Hokkaido"))
+        assert response is not None and response.score == 0.0  # the original is kept
+    # The proposal's revision is gone now: applying it again is refused (409).
+    with pytest.raises(Conflict):
+        keyfix.accept_answer(
+            session, teacher, COURSE, sakhalin, "Hokaido", now=clock.now(), revision_id=before
+        )
+
+
+def test_accepting_an_accepted_answer_or_nothing_is_refused(
+    session: Session, clock: FixedClock, teacher: Actor
+) -> None:
+    sakhalin = _question_id(session, "sakhalin")
+    with pytest.raises(InvalidInput, match="already accepted"):
+        keyfix.accept_answer(session, teacher, COURSE, sakhalin, "sakhalin", now=clock.now())
+    with pytest.raises(InvalidInput):
+        keyfix.accept_answer(session, teacher, COURSE, sakhalin, "  ", now=clock.now())
+    earlier = _question_id(session, "earlier-war")
+    with pytest.raises(InvalidInput, match="does not apply"):
+        keyfix.accept_answer(session, teacher, COURSE, earlier, "Crimea", now=clock.now())
+
+
+def test_only_authors_of_the_course_apply_fixes(session: Session, clock: FixedClock) -> None:
+    sakhalin = _question_id(session, "sakhalin")
+    stranger = make_instructor(session, clock, "other@example.org")  # runs no class of it
+    for actor in (stranger, Actor(stranger.id, Role.LEARNER)):
+        with pytest.raises(PermissionDenied):
+            keyfix.accept_answer(session, actor, COURSE, sakhalin, "Hokkaido", now=clock.now())
+
+
+def test_a_fix_never_lowers_a_score_unless_the_instructor_allows_it(
+    answered: int, session: Session, clock: FixedClock, teacher: Actor
+) -> None:
+    earlier = _question_id(session, "earlier-war")
+    move = keyfix.KeyFix(keyfix.FixKind.MARK_CHOICES, choices=("The Winter War",))
+    kept = keyfix.apply_fix(session, teacher, COURSE, earlier, move, now=clock.now())
+    assert kept.fix == "mark 'The Winter War' correct; mark 'The Russo-Japanese War' wrong"
+    assert kept.regrade.changes == ()
+    assert kept.regrade.kept == (("kim@example.org", answered, "earlier-war", 1.0, 0.0),)
+    assert sorted(kept.examples_changed) == [
+        ("The Russo-Japanese War", 1.0, 0.0),
+        ("The Winter War", 0.0, 1.0),
+    ]
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(ScoreChange)) == 0
+    back = keyfix.KeyFix(keyfix.FixKind.MARK_CHOICES, choices=("The Russo-Japanese War",))
+    keyfix.apply_fix(session, teacher, COURSE, earlier, back, now=clock.now())
+    keyfix.apply_fix(session, teacher, COURSE, earlier, move, now=clock.now(), allow_lower=True)
+    with session.begin():
+        change = session.scalar(select(ScoreChange))
+        assert change is not None and (change.old_score, change.new_score) == (1.0, 0.0)
+        assert session.get(Attempt, answered).points == 15  # type: ignore[union-attr]
