@@ -20,6 +20,7 @@ from course.web import (
     classes,
     data,
     db,
+    disputes,
     errors,
     extensions,
     formatting,
@@ -86,6 +87,7 @@ def create_app(
         review.bp,
         classes.bp,
         teach.bp,
+        disputes.bp,
         data.bp,
         interop.bp,
     ):

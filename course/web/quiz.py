@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from course.review.rating import parse_confidence
-from course.services import attempts
+from course.services import attempts, disputes
 from course.web.answers import FormAnswers
 from course.web.db import get_session
 from course.web.extensions import clock, fuzz
@@ -132,4 +132,5 @@ def submit(attempt_id: int) -> ResponseReturnValue:
 @bp.get("/attempts/<int:attempt_id>/results")
 def results(attempt_id: int) -> ResponseReturnValue:
     view = attempts.results(get_session(), current_user.id, attempt_id)
-    return render_template("results.html", results=view)
+    mine = disputes.for_attempt(get_session(), current_user.id, attempt_id)
+    return render_template("results.html", results=view, disputes=mine)
