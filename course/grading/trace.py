@@ -83,7 +83,8 @@ def explain(question: AnyQuestion, raw: Any) -> Trace:
     if isinstance(grade, FormatError):
         return Trace(None, (), f"Could not be read: {grade.message}")
     steps = tuple(_steps(question, raw))
-    verdict = f"Score {grade.score:.0%}: {grade.points:g} of {grade.max_points:g} points."
+    unit = "point" if grade.max_points == 1 else "points"
+    verdict = f"Score {grade.score:.0%}: {grade.points:g} of {grade.max_points:g} {unit}."
     return Trace(grade.score, steps, verdict)
 
 

@@ -257,7 +257,7 @@ def resolve(
         _claim(session, now, actor, dispute, status, text)
         changed = False
         if resolution is Resolution.FOR_LEARNER:
-            why = "Dispute accepted for this answer" + (f": {text}" if text else ".")
+            why = _reason("Dispute accepted for this answer", text)
             changed = _credit(session, now, actor, dispute.response_id, why)
     return Settled(status, changed)
 
@@ -357,8 +357,8 @@ def _accept_for_everyone(
             dispute.question_id,
             dispute.response_id,
         )
-    why = f"Dispute accepted: “{typed.strip()}” added to the answer key for everyone" + (
-        f": {reply}" if reply else "."
+    why = _reason(
+        f"Dispute accepted: “{typed.strip()}” added to the answer key for everyone", reply
     )
     report = keyfix.accept_answer(
         session, actor, course_id, question_id, typed, now=now, reason=why
@@ -376,6 +376,11 @@ def _accept_for_everyone(
         others,
         len(report.regrade.changes),
     )
+
+
+def _reason(what: str, reply: str) -> str:
+    """The audit row's reason: what was done, then the instructor's reply."""
+    return f"{what}. {reply}" if reply else f"{what}."
 
 
 def _typed(raw: object) -> str | None:

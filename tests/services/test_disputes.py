@@ -97,7 +97,7 @@ def test_dispute_then_accept_for_this_learner(
         (change,) = session.scalars(select(ScoreChange)).all()
         assert change.kind is ChangeKind.DISPUTE
         assert (change.old_points, change.new_points) == (0.0, 1.0)
-        assert change.reason == "Dispute accepted for this answer: Fair point."
+        assert change.reason == "Dispute accepted for this answer. Fair point."
         assert change.actor == "teacher@example.org"
         response = session.get(Response, change.response_id)
         assert response is not None and response.score == 0.0  # the response is untouched

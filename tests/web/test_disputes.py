@@ -128,7 +128,7 @@ def test_instructor_accepts_and_both_see_the_reason(app: Flask, world: dict[str,
     assert "Accepted: your answer counts" in results
     assert "Fair: the question was unclear." in results
     assert "Score changes" in results and "dispute accepted" in results
-    assert "Dispute accepted for this answer: Fair: the question was unclear." in results
+    assert "Dispute accepted for this answer. Fair: the question was unclear." in results
     # Kim never sees Lea's answer or words.
     assert "Kunashir" not in results and "LEA-PRIVATE-WORDS" not in results
 
