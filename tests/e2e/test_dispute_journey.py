@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -26,6 +27,14 @@ from tests.servers import course, free_port, instance_env, serve, stop
 
 expect.set_options(timeout=TIMEOUT_MS)
 SAKHALIN = KEYS["sakhalin"]
+PHONE = {"width": 390, "height": 844}
+AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +79,27 @@ def seed(engine: Engine) -> int:
     return attempt
 
 
+def problems_of(page: Any, name: str) -> list[str]:
+    """axe violations (WCAG A/AA and best practices), h1 count and sideways scrolling of
+    the loaded page, as the site-wide accessibility test checks them."""
+    found = [
+        f"{name}: axe {v['impact']} {v['id']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    ]
+    if page.locator("h1").count() != 1:
+        found.append(f"{name}: not one h1")
+    if page.evaluate("document.documentElement.scrollWidth") > page.viewport_size["width"]:
+        found.append(f"{name}: wider than the window")
+    return found
+
+
 def part(locator: Any, name: str) -> None:
     """A screenshot of one part of a long page (the full page is kept too)."""
     locator.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
-def log_in(browser: Any, server: str, email: str) -> Any:
-    page = new_page(browser, viewport={"width": 1100, "height": 900})
+def log_in(browser: Any, server: str, email: str, viewport: dict[str, int] | None = None) -> Any:
+    page = new_page(browser, viewport=viewport or {"width": 1100, "height": 900})
     page.goto(server + "/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
@@ -105,6 +128,7 @@ def test_dispute_journey(served: tuple[str, Engine], browser: Any) -> None:
         "Waiting for your instructor"
     )
     shot(kim, "dispute-pending")
+    problems = problems_of(kim, "results-pending")
     part(kim.locator(f"#answer-{SAKHALIN}"), "dispute-pending-answer")
 
     # The instructor finds it from the Teach page, reads it, accepts it for everyone.
@@ -114,15 +138,19 @@ def test_dispute_journey(served: tuple[str, Engine], browser: Any) -> None:
     expect(teacher.locator("tbody tr")).to_have_count(1)
     expect(teacher.locator("tbody")).to_contain_text("Hokkaido is an island in the same sea.")
     shot(teacher, "dispute-inbox")
+    problems += problems_of(teacher, "inbox")
     follow(teacher, "tbody a:has-text('Kim')")
     expect(teacher.locator("table.trace")).to_contain_text("“hokkaido” vs “sakhalin”")
     expect(teacher.locator("table.similar tr.same")).to_contain_text("hokkaido.")
     shot(teacher, "dispute-detail")
+    problems += problems_of(teacher, "dispute")
+    detail = teacher.url
     teacher.fill("#reply", "You are right: Hokkaido counts too.")
     follow(teacher, "button:has-text('Accept for everyone')")
     expect(teacher.locator(".flash")).to_contain_text("Accepted for everyone")
     expect(teacher.locator(".settle")).to_contain_text("You are right: Hokkaido counts too.")
     shot(teacher, "dispute-settled")
+    problems += problems_of(teacher, "dispute-settled")
 
     # The learner's score changed; the outcome, the reply and the reason are shown.
     kim.goto(results)
@@ -139,5 +167,15 @@ def test_dispute_journey(served: tuple[str, Engine], browser: Any) -> None:
     shot(kim, "dispute-accepted")
     part(kim.locator(f"#answer-{SAKHALIN}"), "dispute-accepted-answer")
     part(audit, "dispute-accepted-audit")
+    problems += problems_of(kim, "results-accepted")
     kim.context.close()
     teacher.context.close()
+
+    # On a phone: nothing scrolls sideways, nothing fails axe.
+    phone = log_in(browser, server, "teacher@example.org", PHONE)
+    for url, name in [(server + "/teach/disputes?show=all", "inbox"), (detail, "dispute")]:
+        phone.goto(url)
+        problems += problems_of(phone, f"phone-{name}")
+        shot(phone, f"phone-{name}")
+    phone.context.close()
+    assert not problems, "\n".join(problems)
