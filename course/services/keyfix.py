@@ -19,9 +19,11 @@ changed since: the proposal's evidence was computed against a key that is gone.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,24 +34,33 @@ from course.content.model import AnyQuestion
 from course.content.quizzes import read_quiz
 from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput, NotFound
 from course.grading.examples import SCORE_TOLERANCE, ExampleError, to_raw
+from course.grading.keycheck import MIN_LEARNERS, Flag, LearnerAnswer, check_question, rescored
 from course.grading.keyfix import FixError, FixKind, KeyFix, fixed_question
 from course.grading.registry import grade_response
 from course.grading.result import Grade, ResponseRejected
 from course.services import audit, authoring, regrade
 from course.services import questions as qs
-from course.services.authz import Actor, require_course_author
+from course.services.authz import Actor, managed_class, require_course_author
 from course.services.content_sync import served
 from course.services.regrade import Change, RegradeReport
-from course.store.audit import ChangeKind
+from course.store.attempts import Attempt, AttemptStatus, Response
+from course.store.audit import ChangeKind, latest_changes
+from course.store.classes import Membership
 from course.store.content import QuestionRevision, QuestionRow, QuizRow
+from course.store.engine import read_only
 from course.store.users import User
 
 __all__ = [
     "ApplyReport",
+    "DryRunRow",
     "FixKind",
     "KeyFix",
+    "KeyReport",
+    "Proposal",
     "accept_answer",
     "apply_fix",
+    "apply_proposal",
+    "key_report",
 ]
 
 MAX_REASON_CHARS = 500
@@ -67,6 +78,7 @@ class ApplyReport:
     revision_id: int  # the question's new revision
     examples_changed: tuple[tuple[str, float, float], ...]  # (example, old score, new)
     regrade: RegradeReport
+    course_id: str = ""
 
     @property
     def raised(self) -> tuple[Change, ...]:
@@ -250,6 +262,7 @@ def apply_fix(
         int(new_revision or target.revision_id),
         examples,
         report,
+        course_id,
     )
 
 
@@ -284,4 +297,271 @@ def accept_answer(
         allow_lower=allow_lower,
         revision_id=revision_id,
         kind=kind,
+    )
+
+
+# --- The detector: proposals for a class's quiz --------------------------------------
+
+
+@dataclass(frozen=True)
+class DryRunRow:
+    """One stored answer the fix would regrade (a learner of the class)."""
+
+    learner: str
+    attempt_id: int
+    response: str  # as the learner wrote it (escape when shown)
+    old_score: float
+    new_score: float
+    old_total: float  # the attempt's points now
+    new_total: float  # ... after the fix (as applied with ``allow_lower``)
+    max_points: float
+
+    @property
+    def lowered(self) -> bool:
+        return self.new_score < self.old_score
+
+
+@dataclass(frozen=True)
+class Proposal:
+    question_id: int
+    question: str
+    prompt: str
+    revision_id: int  # the question revision the evidence was computed on
+    flag: Flag
+    rows: tuple[DryRunRow, ...]  # this class's learners whose score would change
+    elsewhere: int  # answers of learners outside this class that would change too
+
+    @property
+    def raised(self) -> int:
+        return sum(1 for r in self.rows if not r.lowered)
+
+    @property
+    def lowered(self) -> int:
+        return sum(1 for r in self.rows if r.lowered)
+
+
+@dataclass(frozen=True)
+class KeyReport:
+    class_id: int
+    course_id: str
+    quiz_slug: str
+    quiz_title: str
+    learners: int
+    min_learners: int
+    too_few: tuple[str, ...]  # questions with fewer answers than the minimum
+    proposals: tuple[Proposal, ...]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    response_id: int
+    attempt_id: int
+    user_id: int
+    raw: Any
+    text: str
+    score: float
+    points: float
+    max_points: float
+    attempt_points: float
+    first: bool  # the learner's first submitted attempt of the quiz
+
+
+def _stored_answers(session: Session, quiz_id: int, members: set[int]) -> dict[int, list[_Stored]]:
+    """question id → every stored answer to it (submitted attempts), current grades."""
+    current = latest_changes()
+    rows = session.execute(
+        select(
+            Response.id,
+            Response.attempt_id,
+            Attempt.user_id,
+            Response.question_id,
+            Response.raw,
+            Response.response_text,
+            func.coalesce(current.c.score, Response.score),
+            func.coalesce(current.c.points, Response.points),
+            Response.max_points,
+            Attempt.points,
+        )
+        .join(Attempt, Attempt.id == Response.attempt_id)
+        .outerjoin(current, current.c.response_id == Response.id)
+        .where(Attempt.quiz_id == quiz_id, Attempt.status == AttemptStatus.SUBMITTED)
+        .order_by(Attempt.id, Response.id)
+    ).all()
+    first: dict[int, int] = {}
+    for _rid, attempt_id, user_id, *_rest in rows:
+        first.setdefault(user_id, attempt_id)
+    by_question: dict[int, list[_Stored]] = defaultdict(list)
+    for rid, attempt_id, user_id, qid, raw, text, score, points, top, total in rows:
+        by_question[qid].append(
+            _Stored(
+                rid,
+                attempt_id,
+                user_id,
+                raw,
+                text,
+                float(score),
+                float(points),
+                float(top),
+                float(total),
+                first[user_id] == attempt_id and user_id in members,
+            )
+        )
+    return by_question
+
+
+def _dry_run(
+    question: AnyQuestion,
+    fix: KeyFix,
+    answers: list[_Stored],
+    members: set[int],
+    names: dict[int, str],
+) -> tuple[tuple[DryRunRow, ...], int]:
+    fixed = fixed_question(question, fix)
+    rows: list[DryRunRow] = []
+    elsewhere = 0
+    for a in answers:
+        if a.raw is None:
+            continue
+        new = rescored(fixed, LearnerAnswer(a.user_id, a.raw, a.score, 0.0))
+        if abs(new - a.score) <= 1e-9:
+            continue
+        if a.user_id not in members:
+            elsewhere += 1
+            continue
+        delta = (new - a.score) * a.max_points
+        rows.append(
+            DryRunRow(
+                names.get(a.user_id, f"learner {a.user_id}"),
+                a.attempt_id,
+                a.text,
+                a.score,
+                new,
+                a.attempt_points,
+                a.attempt_points + delta,
+                a.max_points,
+            )
+        )
+    return tuple(sorted(rows, key=lambda r: (r.learner, r.attempt_id))), elsewhere
+
+
+def key_report(session: Session, actor: Actor, class_id: int, quiz_slug: str) -> KeyReport:
+    """The broken-key detector over a class's quiz: one proposal per flag, with its
+    evidence (first submitted attempt of each learner of the class) and a dry run of
+    the fix over every stored answer. Instructors of the class (authors of its course).
+    """
+    with session.begin():
+        read_only(session)
+        row = managed_class(session, actor, class_id)
+        quiz = session.scalar(
+            select(QuizRow).where(QuizRow.course_id == row.course_id, QuizRow.slug == quiz_slug)
+        )
+        if quiz is None:
+            raise NotFound(f"No quiz '{quiz_slug}' in this course.")
+        questions = session.execute(
+            select(QuestionRow.id, QuestionRow.slug)
+            .where(QuestionRow.quiz_id == quiz.id, QuestionRow.retired_at.is_(None))
+            .order_by(QuestionRow.position)
+        ).all()
+        newest = (
+            select(func.max(QuestionRevision.id))
+            .where(QuestionRevision.question_id.in_([q for q, _ in questions]))
+            .group_by(QuestionRevision.question_id)
+        )
+        revisions = {
+            qid: (rid, qs.question_for(session, rid, definition))
+            for qid, rid, definition in session.execute(
+                select(
+                    QuestionRevision.question_id, QuestionRevision.id, QuestionRevision.definition
+                ).where(QuestionRevision.id.in_(newest))
+            )
+        }
+        members = set(
+            session.scalars(select(Membership.user_id).where(Membership.class_id == class_id))
+        )
+        stored = _stored_answers(session, quiz.id, members)
+        names: dict[int, str] = dict(
+            session.execute(
+                select(
+                    User.id, func.coalesce(func.nullif(User.display_name, ""), User.email)
+                ).where(User.id.in_(members))
+            ).all()
+        )
+        course_id, title = row.course_id, quiz.title
+    # Points on the rest of the quiz, per learner (first attempts, current grades).
+    totals: dict[int, float] = defaultdict(float)
+    for answers in stored.values():
+        for a in answers:
+            if a.first:
+                totals[a.user_id] += a.points
+    proposals: list[Proposal] = []
+    too_few: list[str] = []
+    for qid, slug in questions:
+        if qid not in revisions:
+            continue
+        revision_id, question = revisions[qid]
+        mine = [a for a in stored.get(qid, []) if a.first and a.raw is not None]
+        if len(mine) < MIN_LEARNERS:
+            too_few.append(slug)
+            continue
+        learners = [
+            LearnerAnswer(
+                a.user_id,
+                a.raw,
+                rescored(question, LearnerAnswer(a.user_id, a.raw, a.score, 0.0)),
+                totals[a.user_id] - a.points,
+            )
+            for a in mine
+        ]
+        for flag in check_question(question, learners):
+            rows: tuple[DryRunRow, ...] = ()
+            elsewhere = 0
+            if flag.fix is not None:
+                rows, elsewhere = _dry_run(question, flag.fix, stored.get(qid, []), members, names)
+            proposals.append(
+                Proposal(qid, slug, question.prompt, revision_id, flag, rows, elsewhere)
+            )
+    return KeyReport(
+        class_id,
+        course_id,
+        quiz_slug,
+        title,
+        len({a.user_id for answers in stored.values() for a in answers if a.first}),
+        MIN_LEARNERS,
+        tuple(too_few),
+        tuple(proposals),
+    )
+
+
+def apply_proposal(
+    session: Session,
+    actor: Actor,
+    class_id: int,
+    question_id: int,
+    fix: KeyFix,
+    *,
+    revision_id: int,
+    now: datetime,
+    allow_lower: bool = False,
+    note: str = "",
+) -> ApplyReport:
+    """Apply a fix proposed on a class's key report (see :func:`apply_fix`); the audit
+    reason is "regrade after key fix: <fix>", followed by the instructor's note."""
+    with session.begin():
+        course_id = managed_class(session, actor, class_id).course_id
+    note = " ".join(note.split())
+    if len(note) > MAX_REASON_CHARS - 100:
+        raise InvalidInput("Keep the note under 400 characters.", field="note")
+    target = _target(session, actor, course_id, question_id, revision_id)
+    described = fix.describe(target.question)
+    reason = f"regrade after key fix: {described}" + (f" ({note})" if note else "")
+    return apply_fix(
+        session,
+        actor,
+        course_id,
+        question_id,
+        fix,
+        now=now,
+        reason=reason,
+        allow_lower=allow_lower,
+        revision_id=revision_id,
     )

@@ -10,8 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from course.errors import Conflict, ContentInvalid, InvalidInput
+from course.grading.keyfix import FixKind, KeyFix
 from course.inputs import parse_int, scrub, unstorable
-from course.services import analysis, authoring, catalog, classes, dashboard, exports
+from course.services import analysis, authoring, catalog, classes, dashboard, exports, keyfix
 from course.services.accounts import list_users, set_role
 from course.services.authz import Actor
 from course.store.users import Role
@@ -122,6 +123,75 @@ def quiz_analysis(class_id: int, slug: str) -> ResponseReturnValue:
         [(i.question, (i.facility,)) for i in result.items if i.facility is not None]
     )
     return render_template("teach/analysis.html", result=result, chart=chart)
+
+
+@bp.get("/teach/classes/<int:class_id>/quizzes/<slug>/keys")
+def key_check(class_id: int, slug: str) -> ResponseReturnValue:
+    report = keyfix.key_report(get_session(), actor(), class_id, slug)
+    return render_template("teach/keys.html", report=report)
+
+
+MAX_FIX_TEXT = 2_000
+MAX_FIX_CHOICES = 100
+
+
+def _posted_fix() -> tuple[int, int, KeyFix]:
+    """The question, its revision and the fix a key-report form posts."""
+    form = request.form
+    question_id = parse_int(form.get("question_id"), low=1)
+    revision_id = parse_int(form.get("revision_id"), low=1)
+    if question_id is None or revision_id is None:
+        raise InvalidInput("The form names no question; reload the page and try again.")
+    try:
+        kind = FixKind(form.get("kind", ""))
+    except ValueError as exc:
+        raise InvalidInput("Unknown kind of fix; reload the page and try again.") from exc
+    value = form.get("value", "")
+    choices = form.getlist("choice")
+    if len(value) > MAX_FIX_TEXT or len(choices) > MAX_FIX_CHOICES:
+        raise InvalidInput("The fix is too long; reload the page and try again.")
+    for text in (value, *choices):
+        bad = unstorable(text)
+        if bad is not None:
+            raise InvalidInput(f"The fix contains {bad}; reload the page and try again.")
+    return question_id, revision_id, KeyFix(kind, value, tuple(choices))
+
+
+@bp.post("/teach/classes/<int:class_id>/quizzes/<slug>/keys/apply")
+def key_apply(class_id: int, slug: str) -> ResponseReturnValue:
+    question_id, revision_id, fix = _posted_fix()
+    allow_lower = request.form.get("allow_lower") == "1"
+    note = request.form.get("note", "")
+    if unstorable(note) is not None:
+        raise InvalidInput("The note contains a character that cannot be stored.", field="note")
+    if allow_lower and request.form.get("confirm_lower") != "1":
+        # Lowering scores is asked for twice: show whom it lowers, and ask again.
+        report = keyfix.key_report(get_session(), actor(), class_id, slug)
+        proposal = next(
+            (p for p in report.proposals if p.question_id == question_id and p.flag.fix == fix),
+            None,
+        )
+        return render_template(
+            "teach/keys_confirm.html",
+            report=report,
+            proposal=proposal,
+            fix=fix,
+            question_id=question_id,
+            revision_id=revision_id,
+            note=scrub(note),
+        )
+    applied = keyfix.apply_proposal(
+        get_session(),
+        actor(),
+        class_id,
+        question_id,
+        fix,
+        revision_id=revision_id,
+        now=clock().now(),
+        allow_lower=allow_lower,
+        note=note,
+    )
+    return render_template("teach/keys_applied.html", class_id=class_id, slug=slug, applied=applied)
 
 
 def safe_filename(name: str) -> str:

@@ -3,6 +3,9 @@ back (through the real quiz reader) as the intended key."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+
 import pytest
 
 from course.content import keyedit
@@ -15,6 +18,7 @@ from course.content.model import (
     TextQuestion,
 )
 from course.content.quizzes import read_quiz
+from tests.factories import REPO
 
 HEAD = "id: q\ntitle: Q\nlesson: l\nquestions:\n"
 
@@ -135,3 +139,72 @@ def test_example_scores_in_both_forms() -> None:
     assert [e.score for e in a.examples] == [1.0, 1.0]
     assert [e.score for e in b.examples] == [0.0, 0.5]
     assert "Zhukov: 1 # no" in edited
+
+
+def test_accept_text_on_a_pattern_only_question_adds_an_answer() -> None:
+    text = _text(
+        "  - id: a\n    type: text\n    prompt: Who?\n    regex: ['(?i)stalin']\n"
+        "    explanation: |\n      Long.\n      Text.\n\n  - id: b\n    type: true_false\n"
+        "    prompt: P\n    answer: true\n"
+    )
+    edited = keyedit.accept_text(text, "a", "Koba")
+    question = _read(edited)
+    assert isinstance(question, TextQuestion)
+    assert question.matcher.answers == ("Koba",) and question.explanation == "Long.\nText.\n"
+    assert _read(edited, "b").type == "true_false"
+
+
+def _unplaced(question: AnyQuestion) -> AnyQuestion:
+    """The question without its examples' line numbers (an edit may shift lines)."""
+    examples = tuple(dataclasses.replace(e, line=0, col=0) for e in question.examples)
+    return dataclasses.replace(question, examples=examples)
+
+
+def _fix(text: str, question: AnyQuestion) -> tuple[str, Callable[[AnyQuestion], bool]] | None:
+    """An edit the question's type allows, and how to recognise its result."""
+    match question:
+        case TextQuestion():
+            return keyedit.accept_text(
+                text, question.id, "Zzyzx Road"
+            ), lambda q: isinstance(q, TextQuestion) and q.matcher.answers[-1] == "Zzyzx Road"
+        case ChoiceQuestion() | MultiChoiceQuestion():
+            wrong = next(c.text for c in question.choices if not c.correct)
+            return (
+                keyedit.mark_choices(text, question.id, [wrong]),
+                lambda q: (
+                    isinstance(q, ChoiceQuestion | MultiChoiceQuestion)
+                    and [c.text for c in q.choices if c.correct] == [wrong]
+                ),
+            )
+        case NumberQuestion() if question.range is None:
+            return keyedit.set_answer(
+                text, question.id, "12345"
+            ), lambda q: isinstance(q, NumberQuestion) and q.answer == 12345
+        case DateQuestion():
+            return keyedit.set_answer(
+                text, question.id, "1812"
+            ), lambda q: isinstance(q, DateQuestion) and str(q.answer) == "1812"
+    return None
+
+
+def test_every_bundled_question_takes_the_fixes_of_its_type() -> None:
+    """Each edit on the real quiz files reads back as the intended key, and every other
+    question of the file reads back unchanged."""
+    edited_any = 0
+    for path in sorted((REPO / "quizzes").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        before = read_quiz(path.name, text.encode(), path.stem).quiz
+        assert before is not None
+        for question in before.questions:
+            fixed = _fix(text, question)
+            if fixed is None:
+                continue
+            after = read_quiz(path.name, fixed[0].encode(), path.stem).quiz
+            assert after is not None, (path.name, question.id)
+            edited_any += 1
+            for old, new in zip(before.questions, after.questions, strict=True):
+                if old.id == question.id:
+                    assert fixed[1](new), (path.name, question.id)
+                else:
+                    assert _unplaced(old) == _unplaced(new), (path.name, question.id, old.id)
+    assert edited_any >= 20

@@ -85,6 +85,7 @@ MATRIX = [
     ("/teach/classes/{c}", [302, 403, 403, 200, 404, 200]),
     ("/teach/classes/{c}/learners/{l}", [302, 403, 403, 200, 404, 200]),
     ("/teach/classes/{c}/quizzes/soviet-union-ww2-quiz", [302, 403, 403, 200, 404, 200]),
+    ("/teach/classes/{c}/quizzes/soviet-union-ww2-quiz/keys", [302, 403, 403, 200, 404, 200]),
     ("/teach/classes/{c}/gradebook.csv", [302, 403, 403, 200, 404, 200]),
     ("/teach/classes/{c}/responses.csv", [302, 403, 403, 200, 404, 200]),
     # Content: the course's instructors (a class of it) and admins only.
@@ -127,6 +128,12 @@ POSTS = [
         # Version 1 is the served one: nothing to bring back, a note says so. The other
         # instructor created a class of the course above, so teaches it now.
         [302, 403, 403, 302, 302, 302],
+    ),
+    (
+        "/teach/classes/{c}/quizzes/soviet-union-ww2-quiz/keys/apply",
+        # A stale proposal (no such revision): refused with 409 once access is granted.
+        {"question_id": "1", "revision_id": "999999", "kind": "accept_text", "value": "x"},
+        [302, 403, 403, 409, 404, 409],
     ),
     # Last: a role change ends the learner's sessions.
     ("/admin/users/{l}/role", {"role": "instructor"}, [302, 403, 403, 403, 403, 302]),
