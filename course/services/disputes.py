@@ -254,7 +254,7 @@ def resolve(
         status = (
             DisputeStatus.DECLINED if resolution is Resolution.DECLINE else DisputeStatus.ACCEPTED
         )
-        _claim(session, now, actor, dispute, status, text)
+        _settle(session, now, actor, dispute, status, text)
         changed = False
         if resolution is Resolution.FOR_LEARNER:
             why = _reason("Dispute accepted for this answer", text)
@@ -269,9 +269,9 @@ def _claim(
     dispute: Dispute,
     status: DisputeStatus,
     reply: str,
-) -> None:
+) -> bool:
     """Settle ``dispute`` if still open (a conditional update: of two instructors
-    settling at once, one wins and the other gets 409)."""
+    settling at once, one wins); whether this call settled it."""
     done = session.execute(
         update(Dispute)
         .where(Dispute.id == dispute.id, Dispute.status == DisputeStatus.OPEN)
@@ -285,7 +285,18 @@ def _claim(
         )
         .execution_options(synchronize_session=False)
     )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _settle(
+    session: Session,
+    now: datetime,
+    actor: Actor,
+    dispute: Dispute,
+    status: DisputeStatus,
+    reply: str,
+) -> None:
+    if not _claim(session, now, actor, dispute, status, reply):
         raise Conflict("This dispute was already settled; reload the page to see how.")
 
 
@@ -365,6 +376,8 @@ def _accept_for_everyone(
     )
     with session.begin():
         dispute = handled_dispute(session, actor, dispute_id)
+        # The key is fixed either way; if another instructor settled it meanwhile, their
+        # outcome and reply stand.
         _claim(session, now, actor, dispute, DisputeStatus.ACCEPTED_FOR_ALL, reply)
         # The key fix may not reach this answer (a regrade that finds it unreadable):
         # the learner who asked still gets the credit.
@@ -403,7 +416,8 @@ def _settle_fixed(
         response = session.get(Response, other.response_id)
         assert response is not None
         grades = current_grades(changes_for_attempts(session, [response.attempt_id]))
-        if _grade(response, grades).score >= 1.0 - 1e-9:
-            _claim(session, now, actor, other, DisputeStatus.ACCEPTED_FOR_ALL, reply)
+        if _grade(response, grades).score >= 1.0 - 1e-9 and _claim(
+            session, now, actor, other, DisputeStatus.ACCEPTED_FOR_ALL, reply
+        ):
             settled += 1
     return settled
