@@ -26,7 +26,7 @@ from course.grading.trace import Trace, explain, group_key
 from course.services import questions as qs
 from course.services.audit import current_grades, history_views
 from course.services.authz import Actor, managed_class, require_staff
-from course.services.disputes import STATUS_LABELS, handled_dispute
+from course.services.disputes import handled_dispute
 from course.services.drafts import position_key
 from course.services.views import QuestionView, ScoreChangeView
 from course.store.attempts import Attempt, Response
@@ -41,6 +41,14 @@ from course.store.users import User
 SIMILAR_ROWS = 5_000
 SIMILAR_GROUPS = 12
 NEAR_RATIO = 0.8  # a group this close (rapidfuzz ratio of the folded forms) is "near"
+
+# Statuses as instructors read them (learners read ``disputes.STATUS_LABELS``).
+STAFF_LABELS = {
+    DisputeStatus.OPEN: "Open",
+    DisputeStatus.ACCEPTED_FOR_ALL: "Accepted for everyone",
+    DisputeStatus.ACCEPTED: "Accepted for this learner",
+    DisputeStatus.DECLINED: "Declined",
+}
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ class InboxItem:
 
     @property
     def status_label(self) -> str:
-        return "Open" if self.status is DisputeStatus.OPEN else STATUS_LABELS[self.status]
+        return STAFF_LABELS[self.status]
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,7 @@ class DisputeDetail:
 
     @property
     def status_label(self) -> str:
-        return "Open" if self.status is DisputeStatus.OPEN else STATUS_LABELS[self.status]
+        return STAFF_LABELS[self.status]
 
     @property
     def open(self) -> bool:
