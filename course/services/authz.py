@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.errors import NotFound, PermissionDenied
-from course.store.classes import ClassRow
+from course.store.classes import ClassRow, Membership
 from course.store.users import Role
 
 
@@ -67,3 +67,23 @@ def require_course_author(session: Session, actor: Actor, course_id: str) -> Non
             "edit, import into or export its content and answer keys: create a class of it "
             "on the Teach page first."
         )
+
+
+def teaches_learner(session: Session, actor: Actor, user_id: int, course_id: str) -> bool:
+    """Whether the actor runs a class of ``course_id`` that ``user_id`` is in (admins:
+    always). Disputes and other per-learner work of a course go to these people."""
+    if actor.is_admin:
+        return True
+    if not actor.is_staff:
+        return False
+    found = session.scalar(
+        select(Membership.id)
+        .join(ClassRow, ClassRow.id == Membership.class_id)
+        .where(
+            Membership.user_id == user_id,
+            ClassRow.instructor_id == actor.id,
+            ClassRow.course_id == course_id,
+        )
+        .limit(1)
+    )
+    return found is not None

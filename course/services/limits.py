@@ -42,3 +42,9 @@ REAUTH_PER_ACCOUNT = Limit(
 JOIN_GUESSES = Limit(
     "join.account", 10, timedelta(days=1), "wrong class codes", delay=timedelta(minutes=1)
 )
+
+# Disputes: per learner, a hard cap a day. A class can dispute a broken question many
+# times over without nearing it; one learner cannot fill an instructor's inbox.
+DISPUTES_PER_LEARNER = Limit(
+    "dispute.account", 10, timedelta(days=1), "disputes sent from your account today"
+)

@@ -28,6 +28,7 @@ from course.store.attempts import AnswerDraft, Attempt, LessonRead, Response
 from course.store.audit import ScoreChange
 from course.store.classes import Assignment, ClassRow, Membership
 from course.store.content import ContentFile, LessonRow, QuizRow
+from course.store.disputes import Dispute
 from course.store.engine import read_only
 from course.store.review import ReviewCard, ReviewLog
 from course.store.users import User, UserSession
@@ -87,6 +88,21 @@ HOLDINGS: tuple[Holding, ...] = (
         AnswerDraft,
         "attempt_id",
         lambda u: AnswerDraft.attempt_id.in_(_attempts_of(u)),
+        private=True,
+    ),
+    Holding(
+        "disputes",
+        Dispute,
+        "user_id",
+        lambda u: Dispute.user_id == u,
+        in_course=lambda c: Dispute.course_id == c,
+    ),
+    Holding(
+        "disputes_settled",
+        Dispute,
+        "resolver_id",
+        lambda u: Dispute.resolver_id == u,
+        on_delete=OnDelete.ANONYMIZE,
         private=True,
     ),
     Holding(

@@ -72,6 +72,19 @@ class ScoreChangeView:
     max_points: float
     reason: str
 
+    @property
+    def kind_label(self) -> str:
+        """The kind in words, as learners and instructors read it."""
+        return CHANGE_KIND_LABELS.get(self.kind, self.kind)
+
+
+# Score change kinds (``store.audit.ChangeKind`` values) in words.
+CHANGE_KIND_LABELS = {
+    "regrade": "regrade after key fix",
+    "dispute": "dispute accepted",
+    "override": "manual override",
+}
+
 
 @dataclass(frozen=True)
 class AttemptView:

@@ -20,6 +20,7 @@ from course.web import (
     classes,
     data,
     db,
+    disputes,
     errors,
     extensions,
     formatting,
@@ -88,6 +89,7 @@ def create_app(
         classes.bp,
         teach.bp,
         insight.bp,
+        disputes.bp,
         data.bp,
         interop.bp,
     ):

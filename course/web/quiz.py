@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from course.review.rating import parse_confidence
-from course.services import attempts, misconceptions
+from course.services import attempts, disputes, misconceptions
 from course.web.answers import FormAnswers
 from course.web.db import get_session
 from course.web.extensions import clock, fuzz
@@ -133,4 +133,5 @@ def submit(attempt_id: int) -> ResponseReturnValue:
 def results(attempt_id: int) -> ResponseReturnValue:
     view = attempts.results(get_session(), current_user.id, attempt_id)
     confusions = misconceptions.confusions(get_session(), current_user.id, attempt_id)
-    return render_template("results.html", results=view, confusions=confusions)
+    mine = disputes.for_attempt(get_session(), current_user.id, attempt_id)
+    return render_template("results.html", results=view, confusions=confusions, disputes=mine)

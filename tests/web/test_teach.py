@@ -13,11 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
-from course.services import classes
+from course.services import classes, disputes
 from course.services.authz import Actor
 from course.services.content_sync import sync_root, validate_root
 from course.store.users import Role
 from tests.factories import (
+    KEYS,
     REPO,
     AuthActions,
     answer_path,
@@ -26,6 +27,7 @@ from tests.factories import (
     field,
     make_class,
     make_user,
+    take_quiz,
 )
 
 COURSE = "ww2-soviet-union"
@@ -53,6 +55,16 @@ def world(app: Flask, session: Session, clock: FixedClock) -> dict[str, object]:
     teacher = Actor(people["teacher"].id, Role.INSTRUCTOR)
     class_id, code = make_class(session, clock, teacher, "9B", COURSE)
     classes.join(session, clock, Actor(people["learner"].id, Role.LEARNER), code)
+    # A submitted attempt with two wrong answers, one of them disputed.
+    taken = take_quiz(session, clock, people["learner"].id, wrong=["sakhalin", "parallel"])
+    dispute = disputes.open_dispute(
+        session,
+        clock.now(),
+        Actor(people["learner"].id, Role.LEARNER),
+        taken,
+        int(KEYS["sakhalin"]),
+        "It should count",
+    )
     learner = logged_in(app, "learner@example.org")
     quiz = f"/courses/{COURSE}/quizzes/soviet-union-ww2-quiz"
     start = AuthActions(learner).post(f"{quiz}/start", {}, token_from=quiz)
@@ -61,6 +73,8 @@ def world(app: Flask, session: Session, clock: FixedClock) -> dict[str, object]:
         "learner_id": people["learner"].id,
         "attempt": attempt_id_from(start.headers["Location"]),
         "people": people,
+        "taken": taken,
+        "dispute": dispute,
     }
 
 
@@ -98,8 +112,22 @@ MATRIX = [
     ("/review", [302, 200, 200, 200, 200, 200]),
     ("/courses/ww2-soviet-union/", [200, 200, 200, 200, 200, 200]),
     ("/healthz", [200, 200, 200, 200, 200, 200]),
+    # Disputes: the inbox of one's own learners (empty for the other instructor).
+    ("/teach/disputes", [302, 403, 403, 200, 200, 200]),
+    ("/teach/classes/{c}/disputes", [302, 403, 403, 200, 404, 200]),
+    ("/teach/disputes/{d}", [302, 403, 403, 200, 404, 200]),
+    ("/attempts/{t}/results", [302, 200, 404, 404, 404, 404]),
 ]
 POSTS = [
+    # First, while the learner is in the class. Disputing: only the learner's own
+    # answer (then it is open: one dispute per answer).
+    ("/attempts/{t}/questions/{p}/dispute", {"comment": "x"}, [302, 302, 404, 404, 404, 404]),
+    # Settling: the class's instructor first; then it is settled for the admin (409).
+    (
+        "/teach/disputes/{d}/resolve",
+        {"action": "decline", "reply": "No."},
+        [302, 403, 403, 302, 404, 409],
+    ),
     ("/teach/classes", {"course_id": COURSE, "name": "X"}, [302, 403, 403, 302, 302, 302]),
     ("/teach/classes/{c}/code", {}, [302, 403, 403, 302, 404, 302]),
     ("/teach/classes/{c}/members/{l}/remove", {}, [302, 403, 403, 302, 404, 302]),
@@ -128,6 +156,7 @@ def client_for(app: Flask, role: str) -> FlaskClient:
 def test_authorization_matrix(app: Flask, world: dict[str, object]) -> None:
     clients = {role: client_for(app, role) for role in ROLES}
     values = {"c": world["class_id"], "l": world["learner_id"], "a": world["attempt"]}
+    values |= {"t": world["taken"], "d": world["dispute"], "p": KEYS["parallel"]}
     failures = []
     for template, expected in MATRIX:
         path = template.format(**values)

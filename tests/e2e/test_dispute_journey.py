@@ -1,0 +1,181 @@
+"""A dispute in a real browser (Debian's Chromium through Playwright) against the real
+app under gunicorn: the learner disputes a wrong answer on the results page, the
+instructor reads it in the inbox (question as seen, grading trace, similar answers) and
+accepts it for everyone, and the learner's results show the new score, the outcome and
+the reason in the audit. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from course.clock import FixedClock
+from course.services import classes
+from course.store.engine import make_engine, make_sessionmaker
+from course.store.users import Role
+from tests.e2e.pages import ARTIFACTS, TIMEOUT_MS, follow, new_page, shot
+from tests.factories import KEYS, PASSWORD, REPO, make_actor, make_class, take_quiz
+from tests.servers import course, free_port, instance_env, serve, stop
+
+expect.set_options(timeout=TIMEOUT_MS)
+SAKHALIN = KEYS["sakhalin"]
+PHONE = {"width": 390, "height": 844}
+AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
+    base = tmp_path_factory.mktemp("e2e-disputes")
+    content = base / "content"
+    for part in ("lessons", "quizzes", "media"):
+        shutil.copytree(REPO / part, content / part)
+    shutil.copy(REPO / "course.yaml", content / "course.yaml")
+    env = instance_env(base / "instance", content)
+    course(env, "init", "--no-demo")
+    engine = make_engine(f"sqlite:///{base / 'instance' / 'course.db'}")
+    port = free_port()
+    proc = serve(env, port, workers=2)
+    try:
+        yield f"http://127.0.0.1:{port}", engine
+    finally:
+        stop(proc)
+        engine.dispose()
+
+
+def seed(engine: Engine) -> int:
+    """An instructor's class; Kim typed "Hokkaido" for Sakhalin, Lea "Sakhalin Island"
+    and Max "hokkaido." (a classmate's answer that groups with Kim's)."""
+    session: Session = make_sessionmaker(engine)()
+    clock = FixedClock(datetime.now(UTC) - timedelta(hours=2))
+    teacher = make_actor(
+        session, clock, "teacher@example.org", Role.INSTRUCTOR, display_name="Ms Tan"
+    )
+    _class_id, code = make_class(session, clock, teacher, "History 9B")
+    attempt = 0
+    for email, name, typed in [
+        ("kim@example.org", "Kim", "Hokkaido"),
+        ("lea@example.org", "Lea", "Sakhalin Island"),
+        ("max@example.org", "Max", "hokkaido."),
+    ]:
+        learner = make_actor(session, clock, email, Role.LEARNER, display_name=name)
+        classes.join(session, clock, learner, code)
+        taken = take_quiz(session, clock, learner.id, answers={"sakhalin": typed}, fuzz=False)
+        attempt = attempt or taken
+    session.close()
+    return attempt
+
+
+def problems_of(page: Any, name: str) -> list[str]:
+    """axe violations (WCAG A/AA and best practices), h1 count and sideways scrolling of
+    the loaded page, as the site-wide accessibility test checks them."""
+    found = [
+        f"{name}: axe {v['impact']} {v['id']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in Axe().run(page, options=AXE_OPTIONS).response["violations"]
+    ]
+    if page.locator("h1").count() != 1:
+        found.append(f"{name}: not one h1")
+    if page.evaluate("document.documentElement.scrollWidth") > page.viewport_size["width"]:
+        found.append(f"{name}: wider than the window")
+    return found
+
+
+def part(locator: Any, name: str) -> None:
+    """A screenshot of one part of a long page (the full page is kept too)."""
+    locator.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def log_in(browser: Any, server: str, email: str, viewport: dict[str, int] | None = None) -> Any:
+    page = new_page(browser, viewport=viewport or {"width": 1100, "height": 900})
+    page.goto(server + "/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    follow(page, "button:has-text('Log in')")
+    return page
+
+
+def test_dispute_journey(served: tuple[str, Engine], browser: Any) -> None:
+    server, engine = served
+    attempt = seed(engine)
+    results = f"{server}/attempts/{attempt}/results"
+
+    # The learner disputes the one wrong answer from the results page.
+    kim = log_in(browser, server, "kim@example.org")
+    kim.goto(results)
+    expect(kim.locator(".lead")).to_contain_text("16 of 17 points")
+    card = kim.locator(f"#answer-{SAKHALIN}")
+    card.locator("summary:has-text('I think my answer should count')").click()
+    card.locator("textarea[name=comment]").fill("Hokkaido is an island in the same sea.")
+    shot(kim, "dispute-form")
+    part(card, "dispute-form-answer")
+    with kim.expect_navigation():
+        card.locator("button:has-text('Send to my instructor')").click()
+    expect(kim.locator(".flash")).to_contain_text("Sent to your instructor")
+    expect(kim.locator(f"#answer-{SAKHALIN} .dispute")).to_contain_text(
+        "Waiting for your instructor"
+    )
+    shot(kim, "dispute-pending")
+    problems = problems_of(kim, "results-pending")
+    part(kim.locator(f"#answer-{SAKHALIN}"), "dispute-pending-answer")
+
+    # The instructor finds it from the Teach page, reads it, accepts it for everyone.
+    teacher = log_in(browser, server, "teacher@example.org")
+    teacher.goto(server + "/teach")
+    follow(teacher, "a:has-text('Disputes')")
+    expect(teacher.locator("tbody tr")).to_have_count(1)
+    expect(teacher.locator("tbody")).to_contain_text("Hokkaido is an island in the same sea.")
+    shot(teacher, "dispute-inbox")
+    problems += problems_of(teacher, "inbox")
+    follow(teacher, "tbody a:has-text('Kim')")
+    expect(teacher.locator("table.trace")).to_contain_text("“hokkaido” vs “sakhalin”")
+    expect(teacher.locator("table.similar tr.same")).to_contain_text("hokkaido.")
+    shot(teacher, "dispute-detail")
+    problems += problems_of(teacher, "dispute")
+    detail = teacher.url
+    teacher.fill("#reply", "You are right: Hokkaido counts too.")
+    follow(teacher, "button:has-text('Accept for everyone')")
+    expect(teacher.locator(".flash")).to_contain_text("Accepted for everyone")
+    expect(teacher.locator(".settle")).to_contain_text("You are right: Hokkaido counts too.")
+    shot(teacher, "dispute-settled")
+    problems += problems_of(teacher, "dispute-settled")
+
+    # The learner's score changed; the outcome, the reply and the reason are shown.
+    kim.goto(results)
+    expect(kim.locator("h1")).to_contain_text("100%")
+    expect(kim.locator(".lead")).to_contain_text("17 of 17 points")
+    expect(kim.locator(f"#answer-{SAKHALIN} .dispute")).to_contain_text("Accepted")
+    expect(kim.locator(f"#answer-{SAKHALIN}")).to_contain_text(
+        "You are right: Hokkaido counts too."
+    )
+    audit = kim.locator("table.audit")
+    expect(audit).to_contain_text("regrade after key fix")
+    expect(audit).to_contain_text("“Hokkaido” added to the answer key for everyone")
+    expect(kim.locator("body")).not_to_contain_text("hokkaido.")  # never a classmate's answer
+    shot(kim, "dispute-accepted")
+    part(kim.locator(f"#answer-{SAKHALIN}"), "dispute-accepted-answer")
+    part(audit, "dispute-accepted-audit")
+    problems += problems_of(kim, "results-accepted")
+    kim.context.close()
+    teacher.context.close()
+
+    # On a phone: nothing scrolls sideways, nothing fails axe.
+    phone = log_in(browser, server, "teacher@example.org", PHONE)
+    for url, name in [(server + "/teach/disputes?show=all", "inbox"), (detail, "dispute")]:
+        phone.goto(url)
+        problems += problems_of(phone, f"phone-{name}")
+        shot(phone, f"phone-{name}")
+    phone.context.close()
+    assert not problems, "\n".join(problems)
