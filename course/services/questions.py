@@ -34,6 +34,7 @@ from course.services.audit import CurrentGrade
 from course.services.views import AnswerView, FeedbackView, OptionView, QuestionView
 from course.store.attempts import Response
 from course.store.content import QuestionRevision
+from course.store.engine import engine_of
 
 # Revisions never change, so their typed questions are built once per database (keyed by
 # engine: a revision id means something only within its own database).
@@ -41,8 +42,7 @@ _CACHES: WeakKeyDictionary[Engine, dict[int, AnyQuestion]] = WeakKeyDictionary()
 
 
 def _cache(session: Session) -> dict[int, AnyQuestion]:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+    engine = engine_of(session)
     cache = _CACHES.get(engine)
     if cache is None:
         cache = _CACHES[engine] = {}

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from course.review.rating import parse_confidence
 from course.services import attempts
 from course.web.answers import FormAnswers
+from course.web.auth import logged_in_as, pending_login
 from course.web.db import get_session
-from course.web.extensions import clock, fuzz
+from course.web.extensions import clock, fuzz, login_manager
 
 bp = Blueprint("quiz", __name__)
 
 
 @bp.before_request
-@login_required  # type: ignore[untyped-decorator]
-def _login() -> None:
-    """Every quiz page needs an account."""
+def _login() -> ResponseReturnValue | None:
+    """Every quiz page needs an account. An answer checks the login itself, in its
+    own transaction (the hot path: one read, not a login read and then the answer's)."""
+    if request.endpoint == "quiz.answer" and pending_login() is not None:
+        return None
+    if request.method != "OPTIONS" and not current_user.is_authenticated:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    return None
 
 
 @bp.get("/courses/<course_id>/quizzes/<slug>")
@@ -67,16 +75,25 @@ def question_page(attempt_id: int, position: int) -> ResponseReturnValue:
 
 @bp.post("/attempts/<int:attempt_id>/questions/<int:position>")
 def answer(attempt_id: int, position: int) -> ResponseReturnValue:
-    outcome = attempts.submit_answer(
+    login = pending_login()
+    submit = partial(
+        attempts.submit_answer,
         get_session(),
         clock(),
-        current_user.id,
-        attempt_id,
-        position,
-        FormAnswers.of(request.form),
-        parse_confidence(request.form.get("confidence")),
-        fuzz(),
+        attempt_id=attempt_id,
+        position=position,
+        answers=FormAnswers.of(request.form),
+        confidence=parse_confidence(request.form.get("confidence")),
+        fuzz=fuzz(),
     )
+    outcome = submit(caller=login) if login is not None else None
+    if outcome is not None and outcome.user is not None:
+        logged_in_as(outcome.user)
+    elif outcome is None or outcome.logged_out:
+        # No valid login in the session: flask-login's own way (a remember cookie).
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()  # type: ignore[no-any-return]
+        outcome = submit(caller=current_user.id)
     if outcome.format_error or outcome.already_answered:
         view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
         question = next(q for q in view.questions if q.key == str(position))
