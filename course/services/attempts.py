@@ -26,7 +26,7 @@ from course.review.rating import Confidence
 from course.services import answering, drafts, sessions
 from course.services import questions as qs
 from course.services.answering import CourseReview
-from course.services.audit import current_grades, history_views
+from course.services.audit import CurrentGrade, current_grades, history_views
 from course.services.drafts import position_key
 from course.services.posted import Answers
 from course.services.sessions import Login, SessionUser
@@ -36,6 +36,7 @@ from course.services.views import (
     AttemptView,
     QuizIntro,
     ResultsView,
+    ScoreChangeView,
 )
 from course.store import attempts as store
 from course.store.attempts import Attempt, AttemptStatus, Response
@@ -288,7 +289,111 @@ def attempt_view(session: Session, user_id: int, attempt_id: int) -> AttemptView
     """The attempt as its owner sees it now."""
     with session.begin():
         read_only(session)
-        return _view(session, _load(session, user_id, attempt_id), with_drafts=True)
+        return _page_view(session, user_id, attempt_id)
+
+
+@dataclass(frozen=True)
+class AttemptPage:
+    """:func:`attempt_page`'s answer: the view, and the login checked with it."""
+
+    view: AttemptView | None = None
+    user: SessionUser | None = None
+    logged_out: bool = False  # the login given was not valid: nothing was read
+
+
+def attempt_page(session: Session, clock: Clock, login: Login, attempt_id: int) -> AttemptPage:
+    """The attempt page with its login checked in the same read (the page after each
+    answer: one transaction and two statements). The login's upkeep (last seen, at most
+    once a minute) is written afterwards."""
+    now = clock.now()
+    with session.begin():
+        read_only(session)
+        checked = sessions.check(session, now, login)
+        view = _page_view(session, checked.user.id, attempt_id) if checked.user else None
+    if checked.upkeep is not sessions.Upkeep.NONE:
+        with session.begin():
+            sessions.keep_up(session, now, checked)
+    return AttemptPage(view, checked.user, logged_out=checked.user is None)
+
+
+def _page_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
+    """The attempt page from one read (store.attempt_page_rows), plus its saved drafts
+    when it is an open end-of-quiz attempt."""
+    rows = store.attempt_page_rows(session, attempt_id)
+    if not rows or rows[0].user_id != user_id:
+        raise NotFound("No such attempt.")
+    first = rows[0]
+    settings = QuizSettings.from_json(first.settings)
+    keys = {qid: position_key(i) for i, qid in enumerate(first.question_ids)}
+    questions = qs.load_questions(session, first.question_ids, first.revision_ids, first.version_id)
+    responses: dict[int, Any] = {}
+    grades: dict[int, CurrentGrade] = {}
+    changes: list[tuple[int, ScoreChangeView]] = []
+    for row in rows:
+        if row.response_id is None:
+            continue
+        responses[row.question_id] = row
+        if row.change_id is not None:
+            grades[row.response_id] = CurrentGrade(
+                row.new_score, row.new_points, row.change_max_points, row.change_feedback
+            )
+            changes.append(
+                (
+                    row.change_id,
+                    ScoreChangeView(
+                        key=keys.get(row.question_id, ""),
+                        kind=row.kind.value,
+                        actor=row.actor,
+                        changed_at=row.changed_at,
+                        old_score=row.old_score,
+                        new_score=row.new_score,
+                        old_points=row.old_points,
+                        new_points=row.new_points,
+                        max_points=row.change_max_points,
+                        reason=row.reason,
+                    ),
+                )
+            )
+    answers = {
+        keys[qid]: qs.graded_view(
+            questions[qid][1],
+            keys[qid],
+            *_current(row, grades.get(row.response_id)),
+        )
+        for qid, row in responses.items()
+        if qid in questions and qid in keys
+    }
+    is_open = first.status is AttemptStatus.OPEN
+    return AttemptView(
+        id=attempt_id,
+        number=first.number,
+        quiz_slug=first.slug,
+        quiz_title=first.title,
+        course_id=first.course_id,
+        lesson_slug=first.lesson_slug,
+        feedback_mode=settings.feedback.value,
+        open=is_open,
+        questions=tuple(
+            qs.question_view(questions[qid][1], first.seed, keys[qid])
+            for qid in first.question_ids
+            if qid in questions
+        ),
+        answers=answers,
+        drafts=drafts.load(session, attempt_id)
+        if is_open and settings.feedback is FeedbackMode.END
+        else {},
+        score_changes=tuple(view for _id, view in sorted(changes, key=lambda c: c[0])),
+        attempts_allowed=settings.attempts,
+        content_hash=first.content_hash[:12] if first.content_hash else "",
+        content_published_at=first.synced_at,
+    )
+
+
+def _current(row: Any, grade: CurrentGrade | None) -> tuple[float, float, float, str, list[Any]]:
+    """A response's score, points, max points, text and feedback after its newest change."""
+    if grade is None:
+        return row.score, row.points, row.max_points, row.response_text, row.feedback
+    return grade.score, grade.points, grade.max_points, row.response_text, grade.feedback
 
 
 def _store(

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from course.review.rating import parse_confidence
 from course.services import attempts
+from course.services.views import AttemptView
 from course.web.answers import FormAnswers
 from course.web.auth import logged_in_as, pending_login
 from course.web.db import get_session
@@ -19,11 +20,15 @@ from course.web.extensions import clock, fuzz, login_manager
 bp = Blueprint("quiz", __name__)
 
 
+# Endpoints that check the login in their own read (flask-login's fallback inside).
+_CHECKS_LOGIN = {"quiz.answer", "quiz.attempt"}
+
+
 @bp.before_request
 def _login() -> ResponseReturnValue | None:
     """Every quiz page needs an account. An answer checks the login itself, in its
     own transaction (the hot path: one read, not a login read and then the answer's)."""
-    if request.endpoint == "quiz.answer" and pending_login() is not None:
+    if request.endpoint in _CHECKS_LOGIN and pending_login() is not None:
         return None
     if request.method != "OPTIONS" and not current_user.is_authenticated:
         return login_manager.unauthorized()  # type: ignore[no-any-return]
@@ -42,9 +47,24 @@ def start(course_id: str, slug: str) -> ResponseReturnValue:
     return redirect(url_for("quiz.attempt", attempt_id=attempt_id))
 
 
+def _own_attempt(attempt_id: int) -> AttemptView | None:
+    """The attempt page's view, the login checked in the same read; None: not logged in."""
+    login = pending_login()
+    if login is not None:
+        page = attempts.attempt_page(get_session(), clock(), login, attempt_id)
+        if page.user is not None:
+            logged_in_as(page.user)
+            return page.view
+    if not current_user.is_authenticated:
+        return None
+    return attempts.attempt_view(get_session(), current_user.id, attempt_id)
+
+
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int) -> ResponseReturnValue:
-    view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
+    view = _own_attempt(attempt_id)
+    if view is None:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
     if not view.open:
         return redirect(url_for("quiz.results", attempt_id=attempt_id))
     if view.feedback_mode == "end":
