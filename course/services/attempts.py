@@ -374,7 +374,7 @@ def _page_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
         feedback_mode=settings.feedback.value,
         open=is_open,
         questions=tuple(
-            qs.question_view(questions[qid][1], first.seed, keys[qid])
+            qs.cached_question_view(session, *questions[qid], first.seed, keys[qid])
             for qid in first.question_ids
             if qid in questions
         ),

@@ -160,6 +160,27 @@ def question_view(question: AnyQuestion, seed: int, key: str) -> QuestionView:
     )
 
 
+# Question views of recent attempts, per database: (revision id, seed, key) → view. An
+# attempt's page shows every question's view after each answer (for the count and the
+# next question); building them again each time was most of that page's work.
+_VIEWS: WeakKeyDictionary[Engine, dict[tuple[int, int, str], QuestionView]] = WeakKeyDictionary()
+VIEW_CACHE_SIZE = 8192
+
+
+def cached_question_view(
+    session: Session, revision_id: int, question: AnyQuestion, seed: int, key: str
+) -> QuestionView:
+    """:func:`question_view` of a revision, kept for the most recent attempts."""
+    views = _VIEWS.setdefault(engine_of(session), {})
+    cache_key = (revision_id, seed, key)
+    view = views.get(cache_key)
+    if view is None:
+        if len(views) >= VIEW_CACHE_SIZE:
+            del views[next(iter(views))]  # the oldest first
+        view = views[cache_key] = question_view(question, seed, key)
+    return view
+
+
 def feedback_json(grade: Grade) -> list[dict[str, str]]:
     return [{"kind": f.kind.value, "text": f.text} for f in grade.feedback]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from course.store.engine import make_engine, make_sessionmaker
@@ -29,8 +30,14 @@ def get_session() -> Session:
     if "db_session" not in g:
         engine: Engine = current_app.extensions["course_engine"]
         factory: sessionmaker[Session] = current_app.extensions["course_sessions"]
-        g.db_connection = engine.connect()
-        g.db_session = factory(bind=g.db_connection)
+        try:
+            g.db_connection = engine.connect()
+        except OperationalError:
+            # The database is unreachable: a session on the engine fails inside the
+            # use case instead, where health checks and error pages expect it.
+            g.db_session = factory()
+        else:
+            g.db_session = factory(bind=g.db_connection)
     session: Session = g.db_session
     return session
 
