@@ -319,11 +319,11 @@ def attempt_page(session: Session, clock: Clock, login: Login, attempt_id: int) 
 def _page_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
     """The attempt page from one read (store.attempt_page_rows), plus its saved drafts
     when it is an open end-of-quiz attempt."""
-    rows = store.attempt_page_rows(session, attempt_id)
-    if not rows or rows[0].user_id != user_id:
+    found = store.attempt_page_rows(session, attempt_id)
+    if found is None or found[0].user_id != user_id:
         raise NotFound("No such attempt.")
-    first = rows[0]
-    settings = QuizSettings.from_json(first.settings)
+    first, rows = found
+    settings = first.settings
     keys = {qid: position_key(i) for i, qid in enumerate(first.question_ids)}
     questions = qs.load_questions(session, first.question_ids, first.revision_ids, first.version_id)
     responses: dict[int, Any] = {}

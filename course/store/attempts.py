@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     bindparam,
+    cast,
     exists,
     func,
     insert,
@@ -314,14 +316,15 @@ _PAGE = (
         Attempt.number,
         Attempt.seed,
         Attempt.status,
-        Attempt.question_ids,
-        Attempt.revision_ids,
+        # Read as text and decoded once (every row of the page repeats them).
+        cast(Attempt.question_ids, Text).label("question_ids"),
+        cast(Attempt.revision_ids, Text).label("revision_ids"),
         Attempt.version_id,
         QuizRow.slug,
         QuizRow.title,
         QuizRow.course_id,
         QuizRow.lesson_slug,
-        QuizRow.settings,
+        cast(QuizRow.settings, Text).label("settings"),
         ContentVersion.content_hash,
         ContentVersion.synced_at,
         Response.id.label("response_id"),
@@ -353,6 +356,45 @@ _PAGE = (
 )
 
 
-def attempt_page_rows(session: Session, attempt_id: int) -> list[Any]:
-    """The rows of :data:`_PAGE` for one attempt (none: no such attempt)."""
-    return list(session.connection().execute(_PAGE, {"attempt_id": attempt_id}))
+class PageHead(NamedTuple):
+    """The attempt's own columns of :data:`_PAGE`, its JSON decoded."""
+
+    user_id: int
+    number: int
+    seed: int
+    status: AttemptStatus
+    question_ids: list[int]
+    revision_ids: list[int]
+    version_id: int
+    slug: str
+    title: str
+    course_id: str
+    lesson_slug: str
+    settings: QuizSettings
+    content_hash: str | None
+    synced_at: datetime | None
+
+
+def attempt_page_rows(session: Session, attempt_id: int) -> tuple[PageHead, list[Any]] | None:
+    """The attempt of :data:`_PAGE` and its (response, change) rows; None: no attempt."""
+    rows = list(session.connection().execute(_PAGE, {"attempt_id": attempt_id}))
+    if not rows:
+        return None
+    first = rows[0]
+    head = PageHead(
+        first.user_id,
+        first.number,
+        first.seed,
+        first.status,
+        json.loads(first.question_ids),
+        json.loads(first.revision_ids or "[]"),
+        first.version_id,
+        first.slug,
+        first.title,
+        first.course_id,
+        first.lesson_slug,
+        QuizSettings.from_json(json.loads(first.settings)),
+        first.content_hash,
+        first.synced_at,
+    )
+    return head, rows
