@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import fsrs.card
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
@@ -76,11 +78,21 @@ def _answer(client: FlaskClient, token: str, attempt: int, index: int) -> Any:
 
 
 def test_an_answer_is_one_read_and_three_writes(
-    auth: AuthActions, client: FlaskClient, engine: Engine, session: Session
+    auth: AuthActions,
+    client: FlaskClient,
+    engine: Engine,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     attempt = _start(auth)
     token = auth.csrf(f"/attempts/{attempt}")
     assert _answer(client, token, attempt, 0).status_code == 302  # warms the caches
+
+    def no_sleep(_seconds: float) -> None:
+        # py-fsrs sleeps 1 ms in Card() when no card_id is given (to make ids unique).
+        raise AssertionError("an fsrs Card was built without an explicit card_id")
+
+    monkeypatch.setattr(fsrs.card.time, "sleep", no_sleep)
     with counting(engine) as counted:
         page = _answer(client, token, attempt, 1)
     assert page.status_code == 302
