@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import fsrs.card
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event, func, select
@@ -92,7 +91,7 @@ def test_an_answer_is_one_read_and_three_writes(
         # py-fsrs sleeps 1 ms in Card() when no card_id is given (to make ids unique).
         raise AssertionError("an fsrs Card was built without an explicit card_id")
 
-    monkeypatch.setattr(fsrs.card.time, "sleep", no_sleep)
+    monkeypatch.setattr("fsrs.card.time.sleep", no_sleep)
     with counting(engine) as counted:
         page = _answer(client, token, attempt, 1)
     assert page.status_code == 302
