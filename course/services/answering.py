@@ -86,7 +86,24 @@ class Recorded:
     suspended: bool  # the card just became a leech and left the queue
 
 
-def record_review(
+LOOK_UP: Any = object()
+"""``card=LOOK_UP``: read the learner's card (the caller has not read it already)."""
+
+
+@dataclass(frozen=True)
+class PlannedReview:
+    """A review computed but not yet stored (see :func:`store_review`)."""
+
+    card_id: int | None  # None: the answer creates the card
+    card: dict[str, Any]  # the card's columns to write
+    expected_reps: int | None  # update only if the card still has this many reviews
+    log: dict[str, Any]  # the review log row, without its card id
+    rating: Rating
+    due: datetime
+    suspended: bool
+
+
+def plan_review(
     session: Session,
     now: datetime,
     course: CourseReview,
@@ -98,15 +115,17 @@ def record_review(
     duration_ms: int,
     source: ReviewSource,
     fuzz: bool = True,
-    card: Any = None,
+    card: Any = LOOK_UP,
     expected_reps: int | None = None,
-) -> Recorded | None:
-    """Review the learner's card for a question (creating it at the first answer).
+) -> PlannedReview:
+    """Rate the answer and schedule the learner's card, writing nothing.
 
-    Returns None when ``expected_reps`` no longer matches (a concurrent double submit);
-    nothing is written then.
+    ``card`` is the card row the caller read (None: the learner has none yet), or
+    ``LOOK_UP``. Reads at most the course's parameters (cached) and, for a quick sure
+    answer, the learner's recent durations.
     """
-    card = card if card is not None else store.card_for(session, user_id, question_id)
+    if card is LOOK_UP:
+        card = store.card_for(session, user_id, question_id)
     quick = 0
     if score >= 1.0 and confidence is Confidence.SURE:
         quick = quick_threshold_ms(store.recent_durations(session, user_id))
@@ -120,42 +139,87 @@ def record_review(
     if leech:
         values["suspended"] = Suspension.LEECH
     if card is None:
-        card_id = store.insert_card(
-            session,
-            {
-                **values,
-                "user_id": user_id,
-                "question_id": question_id,
-                "course_id": course.course_id,
-                "reps": 1,
-                "introduced_at": now if source is ReviewSource.REVIEW else None,
-                "active": True,
-            },
+        values.update(
+            user_id=user_id,
+            question_id=question_id,
+            course_id=course.course_id,
+            reps=1,
+            introduced_at=now if source is ReviewSource.REVIEW else None,
+            active=True,
         )
     else:
-        card_id = card.id
         values["reps"] = card.reps + 1
         if source is ReviewSource.REVIEW and card.introduced_at is None:
             values["introduced_at"] = now
-        if not store.update_card(session, card.id, values, expected_reps):
-            return None
-    log_id = store.insert_log(
-        session,
-        {
-            "card_id": card_id,
-            "user_id": user_id,
-            "course_id": course.course_id,
-            "rating": int(rating),
-            "reviewed_at": now,
-            "duration_ms": duration_ms,
-            "source": source,
-            "score": score,
-            "confidence": confidence.value if confidence else None,
-            **_previous(before),
-        },
-    )
+    log = {
+        "user_id": user_id,
+        "course_id": course.course_id,
+        "rating": int(rating),
+        "reviewed_at": now,
+        "duration_ms": duration_ms,
+        "source": source,
+        "score": score,
+        "confidence": confidence.value if confidence else None,
+        **_previous(before),
+    }
     assert new.due is not None
-    return Recorded(card_id, log_id, rating, new.due, leech)
+    return PlannedReview(
+        card.id if card is not None else None, values, expected_reps, log, rating, new.due, leech
+    )
+
+
+def store_review(session: Session, plan: PlannedReview) -> Recorded | None:
+    """Write a planned review: the card (inserted or updated) and its log row.
+
+    Returns None, writing nothing, when the card no longer has ``expected_reps``
+    reviews (someone reviewed it meanwhile). A card created meanwhile makes the insert
+    fail with IntegrityError (the (user, question) pair is unique).
+    """
+    if plan.card_id is None:
+        card_id = store.insert_card(session, plan.card)
+    else:
+        card_id = plan.card_id
+        if not store.update_card(session, card_id, plan.card, plan.expected_reps):
+            return None
+    log_id = store.insert_log(session, {**plan.log, "card_id": card_id})
+    return Recorded(card_id, log_id, plan.rating, plan.due, plan.suspended)
+
+
+def record_review(
+    session: Session,
+    now: datetime,
+    course: CourseReview,
+    *,
+    user_id: int,
+    question_id: int,
+    score: float,
+    confidence: Confidence | None,
+    duration_ms: int,
+    source: ReviewSource,
+    fuzz: bool = True,
+    card: Any = LOOK_UP,
+    expected_reps: int | None = None,
+) -> Recorded | None:
+    """Review the learner's card for a question (creating it at the first answer).
+
+    Returns None when ``expected_reps`` no longer matches (a concurrent double submit);
+    nothing is written then.
+    """
+    plan = plan_review(
+        session,
+        now,
+        course,
+        user_id=user_id,
+        question_id=question_id,
+        score=score,
+        confidence=confidence,
+        duration_ms=duration_ms,
+        source=source,
+        fuzz=fuzz,
+        card=card,
+        expected_reps=expected_reps,
+    )
+    return store_review(session, plan)
 
 
 def _reviewed(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,24 +23,26 @@ from course.errors import Conflict, InvalidInput, NotFound
 from course.grading.result import FormatError, Grade
 from course.review.policy import ReviewPolicy
 from course.review.rating import Confidence
-from course.services import answering, drafts
+from course.services import answering, drafts, sessions
 from course.services import questions as qs
 from course.services.answering import CourseReview
-from course.services.audit import current_grades, history_views
+from course.services.audit import CurrentGrade, current_grades, history_views
 from course.services.drafts import position_key
 from course.services.posted import Answers
+from course.services.sessions import Login, SessionUser
 from course.services.views import (
     AnswerView,
     AttemptSummary,
     AttemptView,
     QuizIntro,
     ResultsView,
+    ScoreChangeView,
 )
 from course.store import attempts as store
 from course.store.attempts import Attempt, AttemptStatus, Response
 from course.store.audit import changes_for_attempts
 from course.store.content import ContentVersion, CourseRow, LessonRow, QuestionRow, QuizRow
-from course.store.engine import read_only
+from course.store.engine import is_sqlite, read_only
 from course.store.review import ReviewSource
 
 
@@ -55,6 +57,8 @@ class AnswerOutcome:
     answer: AnswerView | None = None
     format_error: str | None = None
     already_answered: bool = False
+    user: SessionUser | None = None  # the caller, when it was given as a login
+    logged_out: bool = False  # the login given was not valid: nothing was done
 
 
 @dataclass(frozen=True)
@@ -285,7 +289,111 @@ def attempt_view(session: Session, user_id: int, attempt_id: int) -> AttemptView
     """The attempt as its owner sees it now."""
     with session.begin():
         read_only(session)
-        return _view(session, _load(session, user_id, attempt_id), with_drafts=True)
+        return _page_view(session, user_id, attempt_id)
+
+
+@dataclass(frozen=True)
+class AttemptPage:
+    """:func:`attempt_page`'s answer: the view, and the login checked with it."""
+
+    view: AttemptView | None = None
+    user: SessionUser | None = None
+    logged_out: bool = False  # the login given was not valid: nothing was read
+
+
+def attempt_page(session: Session, clock: Clock, login: Login, attempt_id: int) -> AttemptPage:
+    """The attempt page with its login checked in the same read (the page after each
+    answer: one transaction and two statements). The login's upkeep (last seen, at most
+    once a minute) is written afterwards."""
+    now = clock.now()
+    with session.begin():
+        read_only(session)
+        checked = sessions.check(session, now, login)
+        view = _page_view(session, checked.user.id, attempt_id) if checked.user else None
+    if checked.upkeep is not sessions.Upkeep.NONE:
+        with session.begin():
+            sessions.keep_up(session, now, checked)
+    return AttemptPage(view, checked.user, logged_out=checked.user is None)
+
+
+def _page_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
+    """The attempt page from one read (store.attempt_page_rows), plus its saved drafts
+    when it is an open end-of-quiz attempt."""
+    found = store.attempt_page_rows(session, attempt_id)
+    if found is None or found[0].user_id != user_id:
+        raise NotFound("No such attempt.")
+    first, rows = found
+    settings = first.settings
+    keys = {qid: position_key(i) for i, qid in enumerate(first.question_ids)}
+    questions = qs.load_questions(session, first.question_ids, first.revision_ids, first.version_id)
+    responses: dict[int, Any] = {}
+    grades: dict[int, CurrentGrade] = {}
+    changes: list[tuple[int, ScoreChangeView]] = []
+    for row in rows:
+        if row.response_id is None:
+            continue
+        responses[row.question_id] = row
+        if row.change_id is not None:
+            grades[row.response_id] = CurrentGrade(
+                row.new_score, row.new_points, row.change_max_points, row.change_feedback
+            )
+            changes.append(
+                (
+                    row.change_id,
+                    ScoreChangeView(
+                        key=keys.get(row.question_id, ""),
+                        kind=row.kind.value,
+                        actor=row.actor,
+                        changed_at=row.changed_at,
+                        old_score=row.old_score,
+                        new_score=row.new_score,
+                        old_points=row.old_points,
+                        new_points=row.new_points,
+                        max_points=row.change_max_points,
+                        reason=row.reason,
+                    ),
+                )
+            )
+    answers = {
+        keys[qid]: qs.graded_view(
+            questions[qid][1],
+            keys[qid],
+            *_current(row, grades.get(row.response_id)),
+        )
+        for qid, row in responses.items()
+        if qid in questions and qid in keys
+    }
+    is_open = first.status is AttemptStatus.OPEN
+    return AttemptView(
+        id=attempt_id,
+        number=first.number,
+        quiz_slug=first.slug,
+        quiz_title=first.title,
+        course_id=first.course_id,
+        lesson_slug=first.lesson_slug,
+        feedback_mode=settings.feedback.value,
+        open=is_open,
+        questions=tuple(
+            qs.cached_question_view(session, *questions[qid], first.seed, keys[qid])
+            for qid in first.question_ids
+            if qid in questions
+        ),
+        answers=answers,
+        drafts=drafts.load(session, attempt_id)
+        if is_open and settings.feedback is FeedbackMode.END
+        else {},
+        score_changes=tuple(view for _id, view in sorted(changes, key=lambda c: c[0])),
+        attempts_allowed=settings.attempts,
+        content_hash=first.content_hash[:12] if first.content_hash else "",
+        content_published_at=first.synced_at,
+    )
+
+
+def _current(row: Any, grade: CurrentGrade | None) -> tuple[float, float, float, str, list[Any]]:
+    """A response's score, points, max points, text and feedback after its newest change."""
+    if grade is None:
+        return row.score, row.points, row.max_points, row.response_text, row.feedback
+    return grade.score, grade.points, grade.max_points, row.response_text, grade.feedback
 
 
 def _store(
@@ -322,10 +430,14 @@ def _store(
     return response
 
 
+class _Stale(Exception):
+    """What an answer read outside the write lock changed before its write."""
+
+
 def submit_answer(
     session: Session,
     clock: Clock,
-    user_id: int,
+    caller: int | Login,
     attempt_id: int,
     position: int,
     answers: Answers,
@@ -334,14 +446,23 @@ def submit_answer(
 ) -> AnswerOutcome:
     """Grade the answer to the attempt's question at ``position`` (1-based; immediate feedback).
 
+    ``caller`` is the learner's id, or their login token, checked in the answer's own
+    transaction (``outcome.user`` is then the logged-in user, or None with nothing done
+    when the login is not valid).
+
     A second submission (a stale tab, a double click) stores nothing and returns the first
     grade with ``already_answered`` set.
 
     When the quiz feeds spaced review, the answer is also the card's review (rated from
-    the score and the learner's optional ``confidence``), in the same transaction.
+    the score and the learner's optional ``confidence``), stored with the response.
 
-    This is the hot path: it reads one attempt row and the attempt's answered question
-    ids, takes the questions from the process cache, and inserts one row.
+    This is the hot path: one read (the attempt, its settings, whether the question is
+    answered, the card), grading and scheduling, then three writes (response, card,
+    review log). On SQLite the read, grading and scheduling run before the write lock is
+    taken, and the short write re-checks what they relied on (the attempt still open, the
+    question still unanswered, the card unchanged); if anything changed, the answer is
+    done again with everything under the lock. On PostgreSQL all of it is one
+    transaction, the attempt row share-locked against a concurrent submit.
 
     Raises:
         NotFound: not the caller's attempt.
@@ -349,28 +470,102 @@ def submit_answer(
         InvalidInput: the question is not in the attempt, the quiz is graded only at
             the end, or the answer is forged.
     """
+    args = (clock, caller, attempt_id, position, answers, confidence, fuzz)
     try:
-        with session.begin():
-            return _answer(session, clock, user_id, attempt_id, position, answers, confidence, fuzz)
-    except IntegrityError:
-        # The same answer arrived twice at once; the first one is the grade.
-        with session.begin():
-            return _answer(session, clock, user_id, attempt_id, position, answers, confidence, fuzz)
+        return _answer_once(session, *args, read_first=is_sqlite(session))
+    except (IntegrityError, _Stale):
+        # The same answer arrived twice at once, or the card or attempt changed between
+        # the read and the write: do it again; the first answer is the grade.
+        pass
+    try:
+        return _answer_once(session, *args, read_first=False)
+    except _Stale:
+        raise Conflict("Your answer crossed another change; please send it again.") from None
 
 
-def _answer(
+@dataclass(frozen=True)
+class _Planned:
+    """An answer graded and scheduled, waiting to be written."""
+
+    response: dict[str, Any]
+    review: answering.PlannedReview | None
+    outcome: AnswerOutcome
+
+
+def _answer_once(
     session: Session,
     clock: Clock,
+    caller: int | Login,
+    attempt_id: int,
+    position: int,
+    answers: Answers,
+    confidence: Confidence | None,
+    fuzz: bool,
+    *,
+    read_first: bool,
+) -> AnswerOutcome:
+    now = clock.now()
+    with session.begin():
+        if read_first:
+            read_only(session)
+        checked = _check_caller(session, now, caller)
+        planned: _Planned | AnswerOutcome
+        if checked.user is None and isinstance(caller, Login):
+            planned = AnswerOutcome(logged_out=True)
+        else:
+            user_id = checked.user.id if checked.user else caller
+            assert isinstance(user_id, int)
+            planned = _plan(session, now, user_id, attempt_id, position, answers, confidence, fuzz)
+        if not read_first:
+            return _write(session, now, checked, planned)
+    if isinstance(planned, AnswerOutcome) and checked.upkeep is sessions.Upkeep.NONE:
+        return replace(planned, user=checked.user)  # nothing to write
+    with session.begin():
+        return _write(session, now, checked, planned, if_open=True)
+
+
+def _check_caller(session: Session, now: datetime, caller: int | Login) -> sessions.Checked:
+    if isinstance(caller, Login):
+        return sessions.check(session, now, caller)
+    return sessions.Checked(None)
+
+
+def _write(
+    session: Session,
+    now: datetime,
+    checked: sessions.Checked,
+    planned: _Planned | AnswerOutcome,
+    if_open: bool = False,
+) -> AnswerOutcome:
+    """Store a planned answer (and the login's upkeep); raise _Stale if what the plan
+    relied on changed (``if_open``: the attempt must still be open)."""
+    sessions.keep_up(session, now, checked)
+    if isinstance(planned, AnswerOutcome):
+        return replace(planned, user=checked.user)
+    if if_open:
+        if not store.insert_response_if_open(session, planned.response):
+            raise _Stale
+    else:
+        store.insert_response(session, planned.response)
+    if planned.review is not None and answering.store_review(session, planned.review) is None:
+        raise _Stale
+    return replace(planned.outcome, user=checked.user)
+
+
+def _plan(
+    session: Session,
+    now: datetime,
     user_id: int,
     attempt_id: int,
     position: int,
     answers: Answers,
     confidence: Confidence | None,
     fuzz: bool,
-) -> AnswerOutcome:
-    attempt = store.attempt_for_answer(session, attempt_id)
-    if attempt is None or attempt.user_id != user_id:
+) -> _Planned | AnswerOutcome:
+    context = store.answer_context(session, attempt_id, position - 1)
+    if context is None or context.attempt.user_id != user_id:
         raise NotFound("No such attempt.")
+    attempt = context.attempt
     if attempt.settings.feedback is FeedbackMode.END:
         # Grading one answer now would show its feedback and the right answer early.
         raise InvalidInput("This quiz is graded when you submit it; answer on the quiz page.")
@@ -384,11 +579,8 @@ def _answer(
     if qid not in questions:
         raise InvalidInput("That question is not part of this attempt.")
     rid, question = questions[qid]
-    answered = store.answered_questions(session, attempt_id)
-    if qid in answered:
-        existing = session.scalar(
-            select(Response).where(Response.attempt_id == attempt_id, Response.question_id == qid)
-        )
+    if context.answered_id is not None:
+        existing = session.get(Response, context.answered_id)
         assert existing is not None
         grades = current_grades(changes_for_attempts(session, [attempt_id]))
         return AnswerOutcome(qs.answer_view(question, existing, key, grades), already_answered=True)
@@ -398,13 +590,12 @@ def _answer(
     grade = answering.grade(question, raw)
     if isinstance(grade, FormatError):
         return AnswerOutcome(format_error=grade.message)
-    now = clock.now()
-    previous = max(answered.values(), default=attempt.started_at)
-    duration = _elapsed_ms(previous, now)
+    duration = _elapsed_ms(context.last_answered_at or attempt.started_at, now)
     feedback = qs.feedback_json(grade)
     text = grade.response_text[:2000]
+    review = None
     if attempt.settings.review:
-        answering.record_review(
+        review = answering.plan_review(
             session,
             now,
             CourseReview(
@@ -424,27 +615,27 @@ def _answer(
             duration_ms=duration,
             source=ReviewSource.QUIZ,
             fuzz=fuzz,
+            card=context.card,
+            expected_reps=context.card.reps if context.card is not None else None,
         )
-    store.insert_response(
-        session,
-        {
-            "attempt_id": attempt_id,
-            "question_id": qid,
-            "revision_id": rid,
-            "raw": raw,
-            "response_text": text,
-            "score": grade.score,
-            "points": grade.points,
-            "max_points": grade.max_points,
-            "feedback": feedback,
-            "answered_at": now,
-            "duration_ms": duration,
-            "confidence": confidence.value if confidence else None,
-        },
+    response = {
+        "attempt_id": attempt_id,
+        "question_id": qid,
+        "revision_id": rid,
+        "raw": raw,
+        "response_text": text,
+        "score": grade.score,
+        "points": grade.points,
+        "max_points": grade.max_points,
+        "feedback": feedback,
+        "answered_at": now,
+        "duration_ms": duration,
+        "confidence": confidence.value if confidence else None,
+    }
+    view = qs.graded_view(
+        question, key, grade.score, grade.points, grade.max_points, text, feedback
     )
-    return AnswerOutcome(
-        qs.graded_view(question, key, grade.score, grade.points, grade.max_points, text, feedback)
-    )
+    return _Planned(response, review, AnswerOutcome(view))
 
 
 def _elapsed_ms(since: datetime, now: datetime) -> int:

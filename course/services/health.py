@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from course.store.content import ContentVersion, CourseRow
-from course.store.engine import StorageProblem, probe_storage, read_only
+from course.store.engine import StorageProblem, engine_of, probe_storage, read_only
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,7 @@ def check(session: Session, recent_problem: StorageProblem | None = None) -> Hea
                     ContentVersion, ContentVersion.id == CourseRow.version_id
                 )
             ).all()
-        bind = session.get_bind()
-        engine = bind if isinstance(bind, Engine) else bind.engine
+        engine = engine_of(session)
         problem = probe_storage(engine)
         if engine.dialect.name != "sqlite":  # SQLite's probe sees a full disk itself
             problem = problem or recent_problem

@@ -34,6 +34,7 @@ from course.services.audit import CurrentGrade
 from course.services.views import AnswerView, FeedbackView, OptionView, QuestionView
 from course.store.attempts import Response
 from course.store.content import QuestionRevision
+from course.store.engine import engine_of
 
 # Revisions never change, so their typed questions are built once per database (keyed by
 # engine: a revision id means something only within its own database).
@@ -41,8 +42,7 @@ _CACHES: WeakKeyDictionary[Engine, dict[int, AnyQuestion]] = WeakKeyDictionary()
 
 
 def _cache(session: Session) -> dict[int, AnyQuestion]:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+    engine = engine_of(session)
     cache = _CACHES.get(engine)
     if cache is None:
         cache = _CACHES[engine] = {}
@@ -158,6 +158,27 @@ def question_view(question: AnyQuestion, seed: int, key: str) -> QuestionView:
         segments=segments,
         unit=unit,
     )
+
+
+# Question views of recent attempts, per database: (revision id, seed, key) → view. An
+# attempt's page shows every question's view after each answer (for the count and the
+# next question); building them again each time was most of that page's work.
+_VIEWS: WeakKeyDictionary[Engine, dict[tuple[int, int, str], QuestionView]] = WeakKeyDictionary()
+VIEW_CACHE_SIZE = 8192
+
+
+def cached_question_view(
+    session: Session, revision_id: int, question: AnyQuestion, seed: int, key: str
+) -> QuestionView:
+    """:func:`question_view` of a revision, kept for the most recent attempts."""
+    views = _VIEWS.setdefault(engine_of(session), {})
+    cache_key = (revision_id, seed, key)
+    view = views.get(cache_key)
+    if view is None:
+        if len(views) >= VIEW_CACHE_SIZE:
+            del views[next(iter(views))]  # the oldest first
+        view = views[cache_key] = question_view(question, seed, key)
+    return view
 
 
 def feedback_json(grade: Grade) -> list[dict[str, str]]:

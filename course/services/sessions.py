@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -84,33 +85,76 @@ def session_id(token: str) -> int | None:
     return parsed[0] if parsed else None
 
 
+@dataclass(frozen=True)
+class Login:
+    """A login token to check inside a use case's own transaction (the answer path), so
+    that a request needs one transaction, not one for the login and one for the work."""
+
+    token: str
+    policy: SessionPolicy
+
+
+class Upkeep(Enum):
+    """What a checked login row needs written."""
+
+    NONE = "none"
+    TOUCH = "touch"  # last_seen_at is over a minute old
+    END = "end"  # idle or too old: delete the row
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A login checked in the caller's transaction: its user (None: not logged in) and
+    the write it needs (done by :func:`keep_up` in a writing transaction)."""
+
+    user: SessionUser | None
+    session_id: int | None = None
+    upkeep: Upkeep = Upkeep.NONE
+
+
+def check(session: Session, now: datetime, login: Login) -> Checked:
+    """Resolve a login token inside the caller's (reading) transaction; no write."""
+    parsed = _parse(login.token)
+    if parsed is None:
+        return Checked(None)
+    sid, secret = parsed
+    row = session_user_row(session, sid)
+    if row is None or not secrets.compare_digest(row.token_hash, _digest(secret)):
+        return Checked(None)
+    idle = login.policy.remember if row.remember else login.policy.idle
+    if now - row.last_seen_at > idle or now - row.created_at > login.policy.absolute:
+        return Checked(None, sid, Upkeep.END)
+    user = SessionUser(
+        row.id, row.email, row.display_name, row.role, login.token, row.remember, row.timezone
+    )
+    touch = now - row.last_seen_at >= TOUCH_EVERY
+    return Checked(user, sid, Upkeep.TOUCH if touch else Upkeep.NONE)
+
+
+def keep_up(session: Session, now: datetime, checked: Checked) -> None:
+    """Write what :func:`check` found due, inside the caller's writing transaction."""
+    if checked.session_id is None:
+        return
+    if checked.upkeep is Upkeep.TOUCH:
+        touch_session(session, checked.session_id, now)
+    elif checked.upkeep is Upkeep.END:
+        session.execute(delete(UserSession).where(UserSession.id == checked.session_id))
+
+
 def load(session: Session, clock: Clock, token: str, policy: SessionPolicy) -> SessionUser | None:
     """Resolve a cookie's token; ``None`` when unknown, ended, idle or too old.
 
     Runs on every request: one prebuilt query by primary key, and an UPDATE of
     ``last_seen_at`` at most once a minute.
     """
-    parsed = _parse(token)
-    if parsed is None:
-        return None
-    sid, secret = parsed
+    now = clock.now()
     with session.begin():
         read_only(session)
-        row = session_user_row(session, sid)
-    if row is None or not secrets.compare_digest(row.token_hash, _digest(secret)):
-        return None
-    now = clock.now()
-    idle = policy.remember if row.remember else policy.idle
-    if now - row.last_seen_at > idle or now - row.created_at > policy.absolute:
+        checked = check(session, now, Login(token, policy))
+    if checked.upkeep is not Upkeep.NONE:
         with session.begin():
-            session.execute(delete(UserSession).where(UserSession.id == sid))
-        return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        with session.begin():
-            touch_session(session, sid, now)
-    return SessionUser(
-        row.id, row.email, row.display_name, row.role, token, row.remember, row.timezone
-    )
+            keep_up(session, now, checked)
+    return checked.user
 
 
 def end(session: Session, token: str) -> None:

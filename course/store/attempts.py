@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -17,14 +18,19 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     bindparam,
+    cast,
+    exists,
+    func,
     insert,
     select,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from course.content.model import QuizSettings
+from course.store.audit import ScoreChange
 from course.store.base import Base, UTCDateTime
-from course.store.content import CourseRow, QuizRow
+from course.store.content import ContentVersion, CourseRow, QuizRow
+from course.store.review import ReviewCard
 
 
 class AttemptStatus(enum.StrEnum):
@@ -189,3 +195,206 @@ def answered_questions(session: Session, attempt_id: int) -> dict[int, datetime]
 
 def insert_response(session: Session, values: dict[str, Any]) -> None:
     session.connection().execute(_INSERT_RESPONSE, values)
+
+
+# One read for an immediate answer: the attempt, its quiz's settings and its course's
+# review settings, whether the question at ``index`` is answered already, when the
+# attempt's last answer came, and the learner's card of that question (all NULL when
+# there is none). On PostgreSQL the attempt row is share-locked (FOR KEY SHARE, which
+# only FOR UPDATE waits for), so an end-of-attempt submit cannot finish the attempt
+# between this read and the answer's insert.
+_QUESTION_AT = Attempt.question_ids[bindparam("index", type_=JSON.JSONIntIndexType)].as_integer()
+_MINE = aliased(Response)
+_LAST_ANSWER = (
+    select(func.max(Response.answered_at))
+    .where(Response.attempt_id == Attempt.id)
+    .correlate(Attempt)
+    .scalar_subquery()
+)
+_CARD_COLUMNS = [c.label(f"card_{c.name}") for c in ReviewCard.__table__.c]
+_ANSWER_CONTEXT = (
+    select(
+        *_ATTEMPT_FOR_ANSWER.selected_columns,
+        _MINE.id.label("answered_id"),
+        _LAST_ANSWER.label("last_answered_at"),
+        *_CARD_COLUMNS,
+    )
+    .select_from(Attempt)
+    .join(QuizRow, QuizRow.id == Attempt.quiz_id)
+    .join(CourseRow, CourseRow.id == QuizRow.course_id)
+    .outerjoin(_MINE, (_MINE.attempt_id == Attempt.id) & (_MINE.question_id == _QUESTION_AT))
+    .outerjoin(
+        ReviewCard,
+        (ReviewCard.user_id == Attempt.user_id) & (ReviewCard.question_id == _QUESTION_AT),
+    )
+    .where(Attempt.id == bindparam("attempt_id"))
+    .with_for_update(of=Attempt, read=True, key_share=True)
+)
+
+
+class CardRow(NamedTuple):
+    """A learner's card as the answer context read it (ReviewCard's columns)."""
+
+    id: int
+    user_id: int
+    question_id: int
+    course_id: str
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reps: int
+    lapses: int
+    introduced_at: datetime | None
+    active: bool
+    suspended: Any
+
+
+class AnswerContext(NamedTuple):
+    """What an immediate answer reads, in one statement (see ``answer_context``)."""
+
+    attempt: AttemptForAnswer
+    answered_id: int | None  # the response already given to this question
+    last_answered_at: datetime | None
+    card: CardRow | None
+
+
+def answer_context(session: Session, attempt_id: int, index: int) -> AnswerContext | None:
+    """The attempt and what answering its question at ``index`` (0-based) relies on."""
+    if not 0 <= index < 2**31:
+        index = 2**31 - 1  # out of any attempt's range: no question, no card
+    params = {"attempt_id": attempt_id, "index": index}
+    row = session.connection().execute(_ANSWER_CONTEXT, params).first()
+    if row is None:
+        return None
+    values = list(row)
+    fields = len(AttemptForAnswer._fields)
+    attempt = values[:fields]
+    attempt[6] = QuizSettings.from_json(attempt[6])
+    card = values[fields + 2 :]
+    return AnswerContext(
+        AttemptForAnswer(*attempt),
+        values[fields],
+        values[fields + 1],
+        CardRow(*card) if card[0] is not None else None,
+    )
+
+
+# The same insert, but only while the attempt is open: the re-check of the short write
+# transaction that follows a read outside the write lock (SQLite). Plain parameters
+# in the SELECT list suit SQLite, which stores what it is given; it is not used on
+# PostgreSQL (which locks the attempt row in the read instead).
+_RESPONSE_COLUMNS = [c.name for c in Response.__table__.c if c.name != "id"]
+_OPEN_ATTEMPT = bindparam("attempt_id", type_=Integer)
+_INSERT_RESPONSE_IF_OPEN = insert(Response).from_select(
+    _RESPONSE_COLUMNS,
+    select(
+        *(
+            _OPEN_ATTEMPT
+            if name == "attempt_id"
+            else bindparam(name, type_=Response.__table__.c[name].type)
+            for name in _RESPONSE_COLUMNS
+        )
+    ).where(exists().where(Attempt.id == _OPEN_ATTEMPT, Attempt.status == AttemptStatus.OPEN)),
+)
+
+
+def insert_response_if_open(session: Session, values: dict[str, Any]) -> bool:
+    """Insert a response if its attempt is still open; False (nothing stored) if not."""
+    result = session.connection().execute(_INSERT_RESPONSE_IF_OPEN, values)
+    return bool(result.rowcount)
+
+
+# The attempt page in one read: the attempt, its quiz and its content version, then one
+# row per (response, score change) of the attempt (NULLs where there are none).
+_PAGE = (
+    select(
+        Attempt.id,
+        Attempt.user_id,
+        Attempt.number,
+        Attempt.seed,
+        Attempt.status,
+        # Read as text and decoded once (every row of the page repeats them).
+        cast(Attempt.question_ids, Text).label("question_ids"),
+        cast(Attempt.revision_ids, Text).label("revision_ids"),
+        Attempt.version_id,
+        QuizRow.slug,
+        QuizRow.title,
+        QuizRow.course_id,
+        QuizRow.lesson_slug,
+        cast(QuizRow.settings, Text).label("settings"),
+        ContentVersion.content_hash,
+        ContentVersion.synced_at,
+        Response.id.label("response_id"),
+        Response.question_id,
+        Response.score,
+        Response.points,
+        Response.max_points,
+        Response.response_text,
+        Response.feedback,
+        ScoreChange.id.label("change_id"),
+        ScoreChange.kind,
+        ScoreChange.actor,
+        ScoreChange.changed_at,
+        ScoreChange.old_score,
+        ScoreChange.new_score,
+        ScoreChange.old_points,
+        ScoreChange.new_points,
+        ScoreChange.max_points.label("change_max_points"),
+        ScoreChange.reason,
+        ScoreChange.feedback.label("change_feedback"),
+    )
+    .select_from(Attempt)
+    .join(QuizRow, QuizRow.id == Attempt.quiz_id)
+    .outerjoin(ContentVersion, ContentVersion.id == Attempt.version_id)
+    .outerjoin(Response, Response.attempt_id == Attempt.id)
+    .outerjoin(ScoreChange, ScoreChange.response_id == Response.id)
+    .where(Attempt.id == bindparam("attempt_id"))
+    .order_by(Response.id, ScoreChange.id)
+)
+
+
+class PageHead(NamedTuple):
+    """The attempt's own columns of :data:`_PAGE`, its JSON decoded."""
+
+    user_id: int
+    number: int
+    seed: int
+    status: AttemptStatus
+    question_ids: list[int]
+    revision_ids: list[int]
+    version_id: int
+    slug: str
+    title: str
+    course_id: str
+    lesson_slug: str
+    settings: QuizSettings
+    content_hash: str | None
+    synced_at: datetime | None
+
+
+def attempt_page_rows(session: Session, attempt_id: int) -> tuple[PageHead, list[Any]] | None:
+    """The attempt of :data:`_PAGE` and its (response, change) rows; None: no attempt."""
+    rows = list(session.connection().execute(_PAGE, {"attempt_id": attempt_id}))
+    if not rows:
+        return None
+    first = rows[0]
+    head = PageHead(
+        first.user_id,
+        first.number,
+        first.seed,
+        first.status,
+        json.loads(first.question_ids),
+        json.loads(first.revision_ids or "[]"),
+        first.version_id,
+        first.slug,
+        first.title,
+        first.course_id,
+        first.lesson_slug,
+        QuizSettings.from_json(json.loads(first.settings)),
+        first.content_hash,
+        first.synced_at,
+    )
+    return head, rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import time
 from contextvars import ContextVar
 from enum import StrEnum
 from functools import partial
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -100,10 +101,38 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL", **kwargs: Any) -> En
         event.listen(engine, "connect", partial(_sqlite_pragmas, sqlite_synchronous))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkin", _note_checkin)
+    return engine
+
+
+# A pooled PostgreSQL connection is pinged before use only when it sat idle this long:
+# a connection in steady use needs no extra round trip per request (pool_pre_ping would
+# add one), while one that idled through a server restart is replaced before it fails.
+# A disconnect met in use still invalidates the whole pool (SQLAlchemy does that).
+PING_AFTER_IDLE_SECONDS = 5.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["course_idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    since = record.info.get("course_idle_since")
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+        return  # just connected, or in steady use
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()
+    except Exception as exc:  # any failure: let the pool replace this connection
+        raise DisconnectionError() from exc
 
 
 def _disable_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
@@ -113,6 +142,18 @@ def _disable_pysqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def engine_of(session: Session) -> Engine:
+    """The engine behind a session, whether it is bound to an engine or to a connection
+    (the web keeps one connection per request)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
+def is_sqlite(session: Session) -> bool:
+    """Does the session's database take one writer at a time (SQLite)?"""
+    return engine_of(session).dialect.name == "sqlite"
 
 
 def read_only(session: Session) -> None:

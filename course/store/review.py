@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from course.store.base import Base, UTCDateTime
+from course.store.engine import engine_of
 
 
 class ReviewSource(enum.StrEnum):
@@ -242,8 +243,7 @@ def course_parameters(session: Session, course_id: str) -> list[float] | None:
     Read at most once a minute per process: they change only when an instructor runs
     `course optimize`, and a minute of the previous parameters is harmless.
     """
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+    engine = engine_of(session)
     cache = _PARAMETER_CACHE.setdefault(engine, {})
     hit = cache.get(course_id)
     now = time.monotonic()
@@ -257,8 +257,7 @@ def course_parameters(session: Session, course_id: str) -> list[float] | None:
 
 def forget_parameters(session: Session) -> None:
     """Drop this process's cached parameters (after fitting new ones)."""
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+    engine = engine_of(session)
     _PARAMETER_CACHE.pop(engine, None)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from course.errors import Conflict, InvalidInput
 from course.services import accounts
 from course.services.accounts import MAX_PASSWORD, SessionUser
+from course.services.sessions import Login
 from course.web.db import get_session
 from course.web.extensions import clock, login_manager, session_policy
 
@@ -39,6 +40,27 @@ class WebUser(UserMixin):  # type: ignore[misc]
 def _load(token: str) -> WebUser | None:
     user = accounts.load_session_user(get_session(), clock(), token, session_policy())
     return WebUser(user) if user else None
+
+
+def pending_login() -> Login | None:
+    """This request's login, for a use case that checks it in its own transaction.
+
+    None when flask-login must load the user the usual way: the user is loaded already,
+    or the session cookie names no login (a remember cookie only, or nobody). Session
+    protection runs as flask-login would run it (in "basic" mode it only marks the
+    session as not fresh).
+    """
+    if "_login_user" in g:
+        return None
+    token = session.get("_user_id")
+    if not isinstance(token, str) or login_manager._session_protection_failed():
+        return None
+    return Login(token, session_policy())
+
+
+def logged_in_as(user: SessionUser) -> None:
+    """Make ``user``, checked by a use case, this request's ``current_user``."""
+    login_manager._update_request_context_with_user(WebUser(user))
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]

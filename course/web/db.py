@@ -1,9 +1,15 @@
-"""One SQLAlchemy session per request, on ``g`` (flaskr's get_db, for SQLAlchemy)."""
+"""One SQLAlchemy session per request, on ``g`` (flaskr's get_db, for SQLAlchemy).
+
+The session is bound to one pooled connection for the whole request: the services'
+transactions (the login check, then the use case) reuse it instead of checking a
+connection out of the pool and back for each one.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from course.store.engine import make_engine, make_sessionmaker
@@ -22,13 +28,24 @@ def init_app(app: Flask, engine: Engine | None = None) -> None:
 def get_session() -> Session:
     """The request's session; created on first use, closed at teardown."""
     if "db_session" not in g:
+        engine: Engine = current_app.extensions["course_engine"]
         factory: sessionmaker[Session] = current_app.extensions["course_sessions"]
-        g.db_session = factory()
+        try:
+            g.db_connection = engine.connect()
+        except OperationalError:
+            # The database is unreachable: a session on the engine fails inside the
+            # use case instead, where health checks and error pages expect it.
+            g.db_session = factory()
+        else:
+            g.db_session = factory(bind=g.db_connection)
     session: Session = g.db_session
     return session
 
 
 def _close(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
+    connection: Connection | None = g.pop("db_connection", None)
     if session is not None:
         session.close()
+    if connection is not None:
+        connection.close()

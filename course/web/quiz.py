@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from course.review.rating import parse_confidence
 from course.services import attempts, disputes, misconceptions
+from course.services.views import AttemptView
 from course.web.answers import FormAnswers
+from course.web.auth import logged_in_as, pending_login
 from course.web.db import get_session
-from course.web.extensions import clock, fuzz
+from course.web.extensions import clock, fuzz, login_manager
 
 bp = Blueprint("quiz", __name__)
 
 
+# Endpoints that check the login in their own read (flask-login's fallback inside).
+_CHECKS_LOGIN = {"quiz.answer", "quiz.attempt"}
+
+
 @bp.before_request
-@login_required  # type: ignore[untyped-decorator]
-def _login() -> None:
-    """Every quiz page needs an account."""
+def _login() -> ResponseReturnValue | None:
+    """Every quiz page needs an account. An answer checks the login itself, in its
+    own transaction (the hot path: one read, not a login read and then the answer's)."""
+    if request.endpoint in _CHECKS_LOGIN and pending_login() is not None:
+        return None
+    if request.method != "OPTIONS" and not current_user.is_authenticated:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    return None
 
 
 @bp.get("/courses/<course_id>/quizzes/<slug>")
@@ -34,9 +47,24 @@ def start(course_id: str, slug: str) -> ResponseReturnValue:
     return redirect(url_for("quiz.attempt", attempt_id=attempt_id))
 
 
+def _own_attempt(attempt_id: int) -> AttemptView | None:
+    """The attempt page's view, the login checked in the same read; None: not logged in."""
+    login = pending_login()
+    if login is not None:
+        page = attempts.attempt_page(get_session(), clock(), login, attempt_id)
+        if page.user is not None:
+            logged_in_as(page.user)
+            return page.view
+    if not current_user.is_authenticated:
+        return None
+    return attempts.attempt_view(get_session(), current_user.id, attempt_id)
+
+
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int) -> ResponseReturnValue:
-    view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
+    view = _own_attempt(attempt_id)
+    if view is None:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
     if not view.open:
         return redirect(url_for("quiz.results", attempt_id=attempt_id))
     if view.feedback_mode == "end":
@@ -67,16 +95,25 @@ def question_page(attempt_id: int, position: int) -> ResponseReturnValue:
 
 @bp.post("/attempts/<int:attempt_id>/questions/<int:position>")
 def answer(attempt_id: int, position: int) -> ResponseReturnValue:
-    outcome = attempts.submit_answer(
+    login = pending_login()
+    submit = partial(
+        attempts.submit_answer,
         get_session(),
         clock(),
-        current_user.id,
-        attempt_id,
-        position,
-        FormAnswers.of(request.form),
-        parse_confidence(request.form.get("confidence")),
-        fuzz(),
+        attempt_id=attempt_id,
+        position=position,
+        answers=FormAnswers.of(request.form),
+        confidence=parse_confidence(request.form.get("confidence")),
+        fuzz=fuzz(),
     )
+    outcome = submit(caller=login) if login is not None else None
+    if outcome is not None and outcome.user is not None:
+        logged_in_as(outcome.user)
+    elif outcome is None or outcome.logged_out:
+        # No valid login in the session: flask-login's own way (a remember cookie).
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()  # type: ignore[no-any-return]
+        outcome = submit(caller=current_user.id)
     if outcome.format_error or outcome.already_answered:
         view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
         question = next(q for q in view.questions if q.key == str(position))

@@ -243,3 +243,44 @@ def test_an_admin_is_demoted_only_while_another_remains(
         set_role(session, Actor(admin_id, Role.ADMIN), second.id, Role.LEARNER)
     with session.begin():
         assert session.get(User, second.id).role is Role.ADMIN  # type: ignore[union-attr]
+
+
+def test_the_answer_path_checks_the_login_itself_and_as_strictly(
+    app: Flask, ada: str, session: Session
+) -> None:
+    """The answer POST and the attempt page check the login in their own read (not
+    through flask-login's loader): a copied cookie stops working there at logout too,
+    a remember cookie alone still logs in, and nothing is stored for a logged-out post."""
+    from course.store.attempts import Response
+    from tests.factories import (
+        QUIZ_PAGE,
+        answer_path,
+        attempt_id_from,
+        bundled_questions,
+        form_answer,
+    )
+
+    client = app.test_client()
+    login(client, ada, remember=True)
+    auth = AuthActions(client)
+    attempt = attempt_id_from(
+        auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE).headers["Location"]
+    )
+    token = auth.csrf(f"/attempts/{attempt}")
+    (slug, question), (slug2, question2) = list(bundled_questions().items())[:2]
+    jar = cookies(client)
+    remembered = browser_with(app, {REMEMBER: jar[REMEMBER]})
+    assert remembered.get(f"/attempts/{attempt}").status_code == 200
+    copied = browser_with(app, {"session": jar["session"]})
+    answered = copied.post(
+        answer_path(attempt, slug), data={**form_answer(question), "csrf_token": token}
+    )
+    assert answered.status_code == 302 and "answered=" in answered.headers["Location"]
+    logout(client)
+    page = copied.get(f"/attempts/{attempt}")
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+    refused = copied.post(
+        answer_path(attempt, slug2), data={**form_answer(question2), "csrf_token": token}
+    )
+    assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+    assert session.scalar(select(func.count()).select_from(Response)) == 1

@@ -1,0 +1,147 @@
+"""The answer path's database work, counted: SQL statements and transactions per answer
+POST and per feedback page (the page each answer redirects to).
+
+Not timed: the counts are what the performance work of the answer path bought (one read
+with the login check, a short write; the page in one read), so a change that adds a
+statement or a transaction to the hot path fails here. See docs/performance.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import Engine, event, func, select
+from sqlalchemy.orm import Session
+
+from course.store.attempts import Response
+from course.store.review import ReviewCard, ReviewLog
+from tests.factories import (
+    QUIZ_PAGE,
+    USING_PG,
+    AuthActions,
+    answer_path,
+    attempt_id_from,
+    bundled_questions,
+    form_answer,
+)
+
+QUESTIONS = list(bundled_questions().items())
+# SQLite reads (login, answer context) before taking the write lock, then writes in a
+# short second transaction; PostgreSQL does both in one.
+ANSWER_TRANSACTIONS = 1 if USING_PG else 2
+
+
+@dataclass
+class Counted:
+    statements: list[str] = field(default_factory=list)
+    transactions: int = 0
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[Counted]:
+    """Count the SQL statements (BEGIN excluded) and transactions run on ``engine``."""
+    counted = Counted()
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith("BEGIN"):
+            counted.statements.append(statement.split()[0].upper())
+
+    def on_begin(_conn: Any) -> None:
+        counted.transactions += 1
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "begin", on_begin)
+    try:
+        yield counted
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "begin", on_begin)
+
+
+def _start(auth: AuthActions) -> int:
+    auth.signup()
+    page = auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE)
+    return attempt_id_from(page.headers["Location"])
+
+
+def _answer(client: FlaskClient, token: str, attempt: int, index: int) -> Any:
+    slug, question = QUESTIONS[index]
+    return client.post(
+        answer_path(attempt, slug), data={**form_answer(question), "csrf_token": token}
+    )
+
+
+def test_an_answer_is_one_read_and_three_writes(
+    auth: AuthActions,
+    client: FlaskClient,
+    engine: Engine,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attempt = _start(auth)
+    token = auth.csrf(f"/attempts/{attempt}")
+    assert _answer(client, token, attempt, 0).status_code == 302  # warms the caches
+
+    def no_sleep(_seconds: float) -> None:
+        # py-fsrs sleeps 1 ms in Card() when no card_id is given (to make ids unique).
+        raise AssertionError("an fsrs Card was built without an explicit card_id")
+
+    monkeypatch.setattr("fsrs.card.time.sleep", no_sleep)
+    with counting(engine) as counted:
+        page = _answer(client, token, attempt, 1)
+    assert page.status_code == 302
+    # login, answer context (attempt, answered?, card), response, card, review log
+    assert counted.statements == ["SELECT", "SELECT", "INSERT", "INSERT", "INSERT"]
+    assert counted.transactions == ANSWER_TRANSACTIONS
+    assert session.scalar(select(func.count()).select_from(Response)) == 2
+    assert session.scalar(select(func.count()).select_from(ReviewLog)) == 2
+
+
+def test_an_answer_updating_a_known_card_costs_the_same(
+    auth: AuthActions, client: FlaskClient, engine: Engine, session: Session
+) -> None:
+    attempt = _start(auth)
+    token = auth.csrf(f"/attempts/{attempt}")
+    for index in range(len(QUESTIONS)):
+        assert _answer(client, token, attempt, index).status_code == 302
+    submitted = client.post(f"/attempts/{attempt}/submit", data={"csrf_token": token})
+    assert submitted.status_code == 302
+    again = auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE)
+    second = attempt_id_from(again.headers["Location"])
+    token = auth.csrf(f"/attempts/{second}")
+    with counting(engine) as counted:
+        page = _answer(client, token, second, 0)
+    assert page.status_code == 302
+    assert counted.statements == ["SELECT", "SELECT", "INSERT", "UPDATE", "INSERT"]
+    assert counted.transactions == ANSWER_TRANSACTIONS
+    card = session.scalars(select(ReviewCard).order_by(ReviewCard.id)).first()
+    assert card is not None and card.reps == 2
+
+
+def test_the_feedback_page_is_one_read(
+    auth: AuthActions, client: FlaskClient, engine: Engine
+) -> None:
+    attempt = _start(auth)
+    token = auth.csrf(f"/attempts/{attempt}")
+    answered = _answer(client, token, attempt, 0)
+    with counting(engine) as counted:
+        page = client.get(answered.headers["Location"])
+    assert page.status_code == 200 and "Next question" in page.get_data(as_text=True)
+    # login, then the attempt with its quiz, version, responses and score changes
+    assert counted.statements == ["SELECT", "SELECT"]
+    assert counted.transactions == 1
+
+
+def test_a_stale_tab_costs_no_write(auth: AuthActions, client: FlaskClient, engine: Engine) -> None:
+    attempt = _start(auth)
+    token = auth.csrf(f"/attempts/{attempt}")
+    assert _answer(client, token, attempt, 0).status_code == 302
+    with counting(engine) as counted:
+        page = _answer(client, token, attempt, 0)
+    assert page.status_code == 409
+    assert "INSERT" not in counted.statements and "UPDATE" not in counted.statements
