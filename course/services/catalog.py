@@ -20,7 +20,7 @@ from course.content.markdown import MEDIA_TYPES, local_media_path
 from course.errors import NotFound
 from course.services.progress import lesson_quizzes
 from course.store.content import CourseRow, LessonRow, served_courses, served_version
-from course.store.engine import read_only
+from course.store.engine import engine_of, read_only
 
 # Characters markdown-it leaves as they are in a link (mdurl's encode).
 _URL_SAFE = ";/?:@&=+$,-_.!~*'()#"
@@ -67,9 +67,7 @@ _LESSONS: WeakKeyDictionary[Engine, dict[tuple[str, str], LessonView]] = WeakKey
 
 
 def _engine(session: Session) -> Engine:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
-    return engine
+    return engine_of(session)  # the web binds its sessions to one connection per request
 
 
 def list_courses(session: Session) -> list[tuple[str, str]]:

@@ -38,7 +38,7 @@ from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
 from course.store.audit import ScoreChange, changes_for_attempts
 from course.store.classes import Assignment, AssignmentKind, Membership
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
-from course.store.engine import read_only
+from course.store.engine import engine_of, read_only
 from course.store.review import ReviewCard, ReviewLog
 from course.store.users import User
 
@@ -439,8 +439,7 @@ def _memories(
     newest review, latest due date, summed stability) tells whose cards changed since
     their figures were computed; only those learners' cards are read and evaluated.
     """
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+    engine = engine_of(session)
     cache = _MEMORIES.get(engine)
     if cache is None:
         cache = _MEMORIES[engine] = {}

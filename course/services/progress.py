@@ -35,7 +35,7 @@ from course.review.scheduler import DEFAULT_PARAMETERS, CardState
 from course.store import review as review_store
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow, served_version
-from course.store.engine import read_only
+from course.store.engine import engine_of, read_only
 from course.store.review import ReviewCard, ReviewLog
 from course.store.users import User
 
@@ -326,8 +326,7 @@ def course_outline(session: Session, course_id: str) -> CourseOutline:
     Raises:
         NotFound: no such course.
     """
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+    engine = engine_of(session)
     version = served_version(engine, course_id)
     if version is None:
         raise NotFound(f"No course '{course_id}'.")
@@ -349,8 +348,7 @@ _PUBLIC: WeakKeyDictionary[Engine, dict[str, CourseProgress]] = WeakKeyDictionar
 
 
 def _public_progress(session: Session, outline: CourseOutline) -> CourseProgress:
-    engine = session.get_bind()
-    assert isinstance(engine, Engine)
+    engine = engine_of(session)
     cache = _PUBLIC.get(engine)
     if cache is None:
         cache = _PUBLIC[engine] = {}
