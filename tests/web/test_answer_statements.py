@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, delete, event, func, select
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.store.attempts import Response
 from course.store.review import ReviewCard, ReviewLog
+from course.store.users import UserSession
 from tests.factories import (
     QUIZ_PAGE,
     USING_PG,
@@ -186,3 +187,20 @@ def test_a_review_answer_is_one_read_and_two_writes(
         again = client.post(path, data={**form, "csrf_token": token})  # reload, double click
     assert again.status_code == 302
     assert counted.statements == ["SELECT", "SELECT"]
+
+
+def test_a_review_answer_after_the_login_ended_does_nothing(
+    auth: AuthActions, client: FlaskClient, session: Session, clock: FixedClock
+) -> None:
+    attempt = _start(auth)
+    token = auth.csrf(f"/attempts/{attempt}")
+    assert _answer(client, token, attempt, 0).status_code == 302
+    clock.advance(timedelta(days=30))
+    path, form = _review_form(client.get("/review").get_data(as_text=True), session)
+    token = auth.csrf("/review")
+    logs = session.scalar(select(func.count()).select_from(ReviewLog))
+    session.execute(delete(UserSession))  # ended elsewhere (password change, admin)
+    session.commit()
+    page = client.post(path, data={**form, "csrf_token": token})
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+    assert session.scalar(select(func.count()).select_from(ReviewLog)) == logs
