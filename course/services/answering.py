@@ -168,18 +168,23 @@ def plan_review(
     )
 
 
-def store_review(session: Session, plan: PlannedReview) -> Recorded | None:
+def store_review(
+    session: Session, plan: PlannedReview, *, unsuspended: bool = False
+) -> Recorded | None:
     """Write a planned review: the card (inserted or updated) and its log row.
 
     Returns None, writing nothing, when the card no longer has ``expected_reps``
-    reviews (someone reviewed it meanwhile). A card created meanwhile makes the insert
-    fail with IntegrityError (the (user, question) pair is unique).
+    reviews (someone reviewed it meanwhile), or with ``unsuspended`` when it has been
+    set aside meanwhile. A card created meanwhile makes the insert fail with
+    IntegrityError (the (user, question) pair is unique).
     """
     if plan.card_id is None:
         card_id = store.insert_card(session, plan.card)
     else:
         card_id = plan.card_id
-        if not store.update_card(session, card_id, plan.card, plan.expected_reps):
+        if not store.update_card(
+            session, card_id, plan.card, plan.expected_reps, unsuspended=unsuspended
+        ):
             return None
     log_id = store.insert_log(session, {**plan.log, "card_id": card_id})
     return Recorded(card_id, log_id, plan.rating, plan.due, plan.suspended)

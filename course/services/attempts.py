@@ -11,6 +11,7 @@ import random
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
@@ -34,6 +35,7 @@ from course.services.views import (
     AnswerView,
     AttemptSummary,
     AttemptView,
+    Lazy,
     QuizIntro,
     ResultsView,
     ScoreChangeView,
@@ -354,15 +356,18 @@ def _page_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
                     ),
                 )
             )
-    answers = {
-        keys[qid]: qs.graded_view(
-            questions[qid][1],
-            keys[qid],
-            *_current(row, grades.get(row.response_id)),
-        )
-        for qid, row in responses.items()
-        if qid in questions and qid in keys
-    }
+    answers = Lazy(
+        {
+            keys[qid]: partial(
+                qs.graded_view,
+                questions[qid][1],
+                keys[qid],
+                *_current(row, grades.get(row.response_id)),
+            )
+            for qid, row in responses.items()
+            if qid in questions and qid in keys
+        }
+    )
     is_open = first.status is AttemptStatus.OPEN
     return AttemptView(
         id=attempt_id,

@@ -67,8 +67,7 @@ _LESSONS: WeakKeyDictionary[Engine, dict[tuple[str, str], LessonView]] = WeakKey
 
 
 def _engine(session: Session) -> Engine:
-    engine = engine_of(session)
-    return engine
+    return engine_of(session)  # the web binds its sessions to one connection per request
 
 
 def list_courses(session: Session) -> list[tuple[str, str]]:

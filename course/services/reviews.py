@@ -4,27 +4,29 @@ mastery and forecast. Scheduling itself is fsrs's (course.review)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from course.content.model import build_question
 from course.errors import InvalidInput, NotFound
 from course.grading.result import FormatError
 from course.review import queue, retention
-from course.review.policy import is_leech
+from course.review.policy import ReviewPolicy, is_leech
 from course.review.rating import Confidence, Rating
 from course.review.scheduler import DEFAULT_PARAMETERS, CardState
-from course.services import answering
+from course.services import answering, sessions
 from course.services import questions as qs
+from course.services.accounts import SessionUser
 from course.services.posted import Answers
+from course.services.sessions import Login
 from course.services.views import AnswerView, QuestionView
 from course.store import review as store
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
-from course.store.engine import read_only
+from course.store.engine import is_sqlite, read_only
 from course.store.review import ReviewCard, ReviewLog, ReviewSource, Suspension
 from course.store.users import User
 
@@ -269,9 +271,107 @@ class ReviewOutcome:
     log_id: int = 0
     rating: Rating | None = None  # the suggested rating, which the learner may change
     due: datetime | None = None
+    user: SessionUser | None = None  # the caller, when it was given as a login
+    logged_out: bool = False  # the login given was not valid: nothing was done
+
+
+# The answer's one read: the card, its question's definition and lesson, and the
+# course's review settings (the course row may be gone: defaults then).
+_ANSWER_CONTEXT = (
+    select(
+        *ReviewCard.__table__.c,
+        QuestionRow.definition,
+        QuizRow.lesson_slug,
+        CourseRow.id.label("course_row_id"),
+        CourseRow.desired_retention,
+        CourseRow.learning_steps,
+        CourseRow.relearning_steps,
+        CourseRow.learn_ahead_minutes,
+        CourseRow.leech_lapses,
+    )
+    .join(QuestionRow, QuestionRow.id == ReviewCard.question_id)
+    .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
+    .outerjoin(CourseRow, CourseRow.id == ReviewCard.course_id)
+    .where(ReviewCard.id == bindparam("card_id"))
+)
+
+
+def _course_review(row: Any) -> answering.CourseReview:
+    if row.course_row_id is None:
+        return answering.CourseReview(row.course_id)
+    policy = ReviewPolicy.from_minutes(
+        row.learning_steps, row.relearning_steps, row.learn_ahead_minutes, row.leech_lapses
+    )
+    return answering.CourseReview(row.course_id, row.desired_retention, policy)
 
 
 def answer(
+    session: Session,
+    now: datetime,
+    caller: int | Login,
+    card_id: int,
+    reps: int,
+    answers: Answers,
+    confidence: Confidence | None,
+    duration_ms: int,
+    fuzz: bool = True,
+) -> ReviewOutcome:
+    """Grade a review answer and reschedule the card; a repeated submit changes nothing.
+
+    ``caller`` is the learner's id, or their login token, checked in the answer's own
+    read (``outcome.user`` is then the logged-in user; ``logged_out`` with nothing done
+    when the login is not valid).
+
+    One read (the login, then the card with its question and course settings), grading
+    and scheduling, then the writes (card, log). On SQLite the read, grading and
+    scheduling run before the write lock is taken; the write re-checks that the card
+    was neither reviewed nor set aside meanwhile (a stale answer otherwise). On
+    PostgreSQL it is one transaction.
+    """
+    read_first = is_sqlite(session)
+    with session.begin():
+        if read_first:
+            read_only(session)
+        checked = (
+            sessions.check(session, now, caller)
+            if isinstance(caller, Login)
+            else sessions.Checked(None)
+        )
+        if checked.user is None and isinstance(caller, Login):
+            planned: ReviewOutcome | tuple[answering.PlannedReview, ReviewOutcome]
+            planned = ReviewOutcome(logged_out=True)
+        else:
+            user_id = checked.user.id if checked.user else caller
+            assert isinstance(user_id, int)
+            planned = _plan_answer(
+                session, now, user_id, card_id, reps, answers, confidence, duration_ms, fuzz
+            )
+        if not read_first:
+            return _write_answer(session, now, checked, planned)
+    if isinstance(planned, ReviewOutcome) and checked.upkeep is sessions.Upkeep.NONE:
+        return replace(planned, user=checked.user)  # nothing to write
+    with session.begin():
+        return _write_answer(session, now, checked, planned)
+
+
+def _write_answer(
+    session: Session,
+    now: datetime,
+    checked: sessions.Checked,
+    planned: ReviewOutcome | tuple[answering.PlannedReview, ReviewOutcome],
+) -> ReviewOutcome:
+    sessions.keep_up(session, now, checked)
+    if isinstance(planned, ReviewOutcome):
+        return replace(planned, user=checked.user)
+    plan, outcome = planned
+    recorded = answering.store_review(session, plan, unsuspended=True)
+    if recorded is None:
+        session.rollback()
+        return ReviewOutcome(stale=True, user=checked.user)
+    return replace(outcome, log_id=recorded.log_id, user=checked.user)
+
+
+def _plan_answer(
     session: Session,
     now: datetime,
     user_id: int,
@@ -280,60 +380,49 @@ def answer(
     answers: Answers,
     confidence: Confidence | None,
     duration_ms: int,
-    fuzz: bool = True,
-) -> ReviewOutcome:
-    """Grade a review answer and reschedule the card; a repeated submit changes nothing."""
-    with session.begin():
-        card = store.card_by_id(session, card_id)
-        if card is None or card.user_id != user_id:
-            raise NotFound("No such review item.")
-        if card.reps != reps or card.suspended is not None:
-            return ReviewOutcome(stale=True)
-        definition, lesson_slug = session.execute(
-            select(QuestionRow.definition, QuizRow.lesson_slug)
-            .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
-            .where(QuestionRow.id == card.question_id)
-        ).one()
-        question = build_question(definition)
-        grade = answering.grade(question, answers.response(question, REVIEW_KEY))
-        if isinstance(grade, FormatError):
-            return ReviewOutcome(format_error=grade.message)
-        recorded = answering.record_review(
-            session,
-            now,
-            answering.course_review(session, card.course_id),
-            user_id=user_id,
-            question_id=card.question_id,
-            score=grade.score,
-            confidence=confidence,
-            duration_ms=duration_ms,
-            source=ReviewSource.REVIEW,
-            fuzz=fuzz,
-            card=card,
-            expected_reps=reps,
-        )
-        if recorded is None:
-            session.rollback()
-            return ReviewOutcome(stale=True)
-        view = qs.graded_view(
-            question,
-            REVIEW_KEY,
-            grade.score,
-            grade.points,
-            grade.max_points,
-            grade.response_text,
-            qs.feedback_json(grade),
-        )
-        return ReviewOutcome(
-            answer=view,
-            leech=recorded.suspended,
-            course_id=card.course_id,
-            lesson_slug=lesson_slug,
-            card_id=card.id,
-            log_id=recorded.log_id,
-            rating=recorded.rating,
-            due=recorded.due,
-        )
+    fuzz: bool,
+) -> ReviewOutcome | tuple[answering.PlannedReview, ReviewOutcome]:
+    card = session.connection().execute(_ANSWER_CONTEXT, {"card_id": card_id}).first()
+    if card is None or card.user_id != user_id:
+        raise NotFound("No such review item.")
+    if card.reps != reps or card.suspended is not None:
+        return ReviewOutcome(stale=True)
+    question = build_question(card.definition)
+    grade = answering.grade(question, answers.response(question, REVIEW_KEY))
+    if isinstance(grade, FormatError):
+        return ReviewOutcome(format_error=grade.message)
+    plan = answering.plan_review(
+        session,
+        now,
+        _course_review(card),
+        user_id=user_id,
+        question_id=card.question_id,
+        score=grade.score,
+        confidence=confidence,
+        duration_ms=duration_ms,
+        source=ReviewSource.REVIEW,
+        fuzz=fuzz,
+        card=card,
+        expected_reps=reps,
+    )
+    view = qs.graded_view(
+        question,
+        REVIEW_KEY,
+        grade.score,
+        grade.points,
+        grade.max_points,
+        grade.response_text,
+        qs.feedback_json(grade),
+    )
+    return plan, ReviewOutcome(
+        answer=view,
+        leech=plan.suspended,
+        course_id=card.course_id,
+        lesson_slug=card.lesson_slug,
+        card_id=card.id,
+        rating=plan.rating,
+        due=plan.due,
+    )
 
 
 @dataclass(frozen=True)

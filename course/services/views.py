@@ -2,8 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
+
+V = TypeVar("V")
+
+
+class Lazy(Mapping[str, V]):
+    """A mapping whose values are built on first use: a page after an answer shows one
+    answer's feedback, not all of them, but needs to know which questions are answered."""
+
+    def __init__(self, makers: dict[str, Callable[[], V]]) -> None:
+        self._makers = makers
+        self._made: dict[str, V] = {}
+
+    def __getitem__(self, key: str) -> V:
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = self._makers[key]()
+        return made
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._makers
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._makers)
+
+    def __len__(self) -> int:
+        return len(self._makers)
 
 
 @dataclass(frozen=True)
@@ -97,7 +125,7 @@ class AttemptView:
     feedback_mode: str
     open: bool
     questions: tuple[QuestionView, ...]
-    answers: dict[str, AnswerView] = field(default_factory=dict)
+    answers: Mapping[str, AnswerView] = field(default_factory=dict)  # by question key
     attempts_allowed: int | None = None
     content_hash: str = ""
     content_published_at: datetime | None = None  # when the graded version was published

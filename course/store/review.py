@@ -134,6 +134,7 @@ _UPDATE_CARD = update(ReviewCard).where(ReviewCard.id == bindparam("card_id"))
 _UPDATE_CARD_AT = update(ReviewCard).where(
     ReviewCard.id == bindparam("card_id"), ReviewCard.reps == bindparam("expected_reps")
 )
+_UPDATE_CARD_UNSUSPENDED = _UPDATE_CARD_AT.where(ReviewCard.suspended.is_(None))
 _CARD_BY_ID = select(*ReviewCard.__table__.c).where(ReviewCard.id == bindparam("card_id"))
 _INSERT_LOG = insert(ReviewLog).returning(ReviewLog.id)
 _PARAMETERS = select(CourseParameters.parameters).where(
@@ -162,14 +163,21 @@ def card_by_id(session: Session, card_id: int) -> Any:
 
 
 def update_card(
-    session: Session, card_id: int, values: dict[str, Any], expected_reps: int | None = None
+    session: Session,
+    card_id: int,
+    values: dict[str, Any],
+    expected_reps: int | None = None,
+    *,
+    unsuspended: bool = False,
 ) -> bool:
-    """Update a card; with ``expected_reps`` only if nobody reviewed it meanwhile."""
+    """Update a card; with ``expected_reps`` only if nobody reviewed it meanwhile (and
+    with ``unsuspended`` too, only if it is not set aside)."""
     if expected_reps is None:
         session.connection().execute(_UPDATE_CARD, {"card_id": card_id, **values})
         return True
+    statement = _UPDATE_CARD_UNSUSPENDED if unsuspended else _UPDATE_CARD_AT
     result = session.connection().execute(
-        _UPDATE_CARD_AT, {"card_id": card_id, "expected_reps": expected_reps, **values}
+        statement, {"card_id": card_id, "expected_reps": expected_reps, **values}
     )
     return bool(result.rowcount)
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, g, request, url_for
 from markupsafe import Markup
 
 from course.content.markdown import render_html, render_inline
@@ -27,6 +27,22 @@ def markdown_inline(text: str | None) -> Markup:
     return Markup(render_inline(text or ""))  # noqa: S704 - the renderer escapes raw HTML
 
 
+_FIXED_URLS: dict[tuple[str, str, str | None], str] = {}
+
+
+def fixed_url(endpoint: str, filename: str | None = None) -> str:
+    """``url_for`` for the links every page carries (the layout's navigation, static
+    files): they take no per-page values, so each is built once per worker and mount
+    point instead of on every page."""
+    key = (request.script_root, endpoint, filename)
+    url = _FIXED_URLS.get(key)
+    if url is None:
+        url = url_for(endpoint, filename=filename) if filename else url_for(endpoint)
+        if len(_FIXED_URLS) < 1_000:  # a bounded set: the layout's links
+            _FIXED_URLS[key] = url
+    return url
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         number=format_number,
@@ -38,6 +54,7 @@ def init_app(app: Flask) -> None:
         markdown_inline=markdown_inline,
     )
     app.jinja_env.globals["zip"] = zip
+    app.jinja_env.globals["fixed_url"] = fixed_url
 
     @app.context_processor
     def _viewer_timezone() -> dict[str, str]:

@@ -86,17 +86,16 @@ def check_request() -> None:
 
 
 def _check_field(where: str, key: str, value: str, limit: int | None) -> None:
-    label = _label(key)
     for text in (key, value):
         reason = unstorable(text)
         if reason:
             raise InvalidInput(
-                f"The {where} field {label} contains {reason}, which this site cannot store. "
-                "Remove it and send again; nothing was saved."
+                f"The {where} field {_label(key)} contains {reason}, which this site cannot "
+                "store. Remove it and send again; nothing was saved."
             )
     if limit is not None and len(value) > limit:
         raise InvalidInput(
-            f"The {where} field {label} is {len(value):,} characters long; the limit is "
+            f"The {where} field {_label(key)} is {len(value):,} characters long; the limit is "
             f"{limit:,}. Shorten it and send again; nothing was saved."
         )
 

@@ -4,6 +4,7 @@ learner's rating (changeable until the next card is shown), undo and suspension.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from flask import (
     Blueprint,
@@ -16,14 +17,15 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from course.inputs import parse_int
 from course.review.rating import Rating, parse_confidence
 from course.services import review_changes, reviews
 from course.web.answers import FormAnswers
+from course.web.auth import logged_in_as, pending_login
 from course.web.db import get_session
-from course.web.extensions import clock, fuzz
+from course.web.extensions import clock, fuzz, login_manager
 
 bp = Blueprint("review", __name__)
 
@@ -35,9 +37,14 @@ LABELS = {Rating.AGAIN: "Again", Rating.HARD: "Hard", Rating.GOOD: "Good", Ratin
 
 
 @bp.before_request
-@login_required  # type: ignore[untyped-decorator]
-def _login() -> None:
-    """Review needs an account."""
+def _login() -> ResponseReturnValue | None:
+    """Review needs an account. An answer checks the login itself, in its own read (the
+    hot path: one read, not a login read and then the answer's)."""
+    if request.endpoint == "review.answer" and pending_login() is not None:
+        return None
+    if request.method != "OPTIONS" and not current_user.is_authenticated:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    return None
 
 
 def until(due: datetime, now: datetime) -> str:
@@ -76,17 +83,26 @@ def answer(card_id: int) -> ResponseReturnValue:
     shown = session.get("review_shown") or [None, 0]
     now = clock().now()
     duration = int((now.timestamp() - shown[1]) * 1000) if shown[0] == card_id else 0
-    outcome = reviews.answer(
+    login = pending_login()
+    submit = partial(
+        reviews.answer,
         get_session(),
         now,
-        current_user.id,
-        card_id,
-        reps,
-        FormAnswers.of(request.form),
-        parse_confidence(request.form.get("confidence")),
-        duration,
-        fuzz(),
+        card_id=card_id,
+        reps=reps,
+        answers=FormAnswers.of(request.form),
+        confidence=parse_confidence(request.form.get("confidence")),
+        duration_ms=duration,
+        fuzz=fuzz(),
     )
+    outcome = submit(caller=login) if login is not None else None
+    if outcome is not None and outcome.user is not None:
+        logged_in_as(outcome.user)
+    elif outcome is None or outcome.logged_out:
+        # No valid login in the session: flask-login's own way (a remember cookie).
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()  # type: ignore[no-any-return]
+        outcome = submit(caller=current_user.id)
     if outcome.stale:
         flash("You already answered that one; here is the next question.", "info")
         return redirect(url_for("review.queue"))

@@ -1,5 +1,6 @@
 """The answer path's database work, counted: SQL statements and transactions per answer
-POST and per feedback page (the page each answer redirects to).
+POST and per feedback page (the page each answer redirects to), and per answer on the
+review page.
 
 Not timed: the counts are what the performance work of the answer path bought (one read
 with the login check, a short write; the page in one read), so a change that adds a
@@ -8,18 +9,22 @@ statement or a transaction to the hot path fails here. See docs/performance.md.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, func, select
+from sqlalchemy import Engine, delete, event, func, select
 from sqlalchemy.orm import Session
 
+from course.clock import FixedClock
 from course.store.attempts import Response
 from course.store.review import ReviewCard, ReviewLog
+from course.store.users import UserSession
 from tests.factories import (
     QUIZ_PAGE,
     USING_PG,
@@ -27,6 +32,7 @@ from tests.factories import (
     answer_path,
     attempt_id_from,
     bundled_questions,
+    card_slug,
     form_answer,
 )
 
@@ -145,3 +151,56 @@ def test_a_stale_tab_costs_no_write(auth: AuthActions, client: FlaskClient, engi
         page = _answer(client, token, attempt, 0)
     assert page.status_code == 409
     assert "INSERT" not in counted.statements and "UPDATE" not in counted.statements
+
+
+def _review_form(page: str, session: Session) -> tuple[str, dict[str, str]]:
+    match = re.search(r'action="(/review/(\d+))"', page)
+    reps = re.search(r'name="reps" value="(\d+)"', page)
+    assert match and reps, "no review question on the page"
+    question = bundled_questions()[card_slug(session, int(match.group(2)))]
+    return match.group(1), {**form_answer(question, key="r"), "reps": reps.group(1)}
+
+
+def test_a_review_answer_is_one_read_and_two_writes(
+    auth: AuthActions,
+    client: FlaskClient,
+    engine: Engine,
+    session: Session,
+    clock: FixedClock,
+) -> None:
+    attempt = _start(auth)
+    token = auth.csrf(f"/attempts/{attempt}")
+    for index in range(len(QUESTIONS)):
+        assert _answer(client, token, attempt, index).status_code == 302
+    clock.advance(timedelta(days=30))
+    path, form = _review_form(client.get("/review").get_data(as_text=True), session)
+    token = auth.csrf("/review")
+    assert client.post(path, data={**form, "csrf_token": token}).status_code == 200  # warms
+    path, form = _review_form(client.get("/review").get_data(as_text=True), session)
+    with counting(engine) as counted:
+        page = client.post(path, data={**form, "csrf_token": token})
+    assert page.status_code == 200 and "Correct." in page.get_data(as_text=True)
+    # login, then the card with its question and course settings; card, review log
+    assert counted.statements == ["SELECT", "SELECT", "UPDATE", "INSERT"]
+    assert counted.transactions == ANSWER_TRANSACTIONS
+    with counting(engine) as counted:
+        again = client.post(path, data={**form, "csrf_token": token})  # reload, double click
+    assert again.status_code == 302
+    assert counted.statements == ["SELECT", "SELECT"]
+
+
+def test_a_review_answer_after_the_login_ended_does_nothing(
+    auth: AuthActions, client: FlaskClient, session: Session, clock: FixedClock
+) -> None:
+    attempt = _start(auth)
+    token = auth.csrf(f"/attempts/{attempt}")
+    assert _answer(client, token, attempt, 0).status_code == 302
+    clock.advance(timedelta(days=30))
+    path, form = _review_form(client.get("/review").get_data(as_text=True), session)
+    token = auth.csrf("/review")
+    logs = session.scalar(select(func.count()).select_from(ReviewLog))
+    session.execute(delete(UserSession))  # ended elsewhere (password change, admin)
+    session.commit()
+    page = client.post(path, data={**form, "csrf_token": token})
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+    assert session.scalar(select(func.count()).select_from(ReviewLog)) == logs
