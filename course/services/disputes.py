@@ -136,9 +136,7 @@ def _owned_attempt(session: Session, user_id: int, attempt_id: int) -> Attempt:
     return attempt
 
 
-def for_attempt(
-    session: Session, now: datetime, user_id: int, attempt_id: int
-) -> AttemptDisputes:
+def for_attempt(session: Session, now: datetime, user_id: int, attempt_id: int) -> AttemptDisputes:
     """What the results page shows of disputes: the learner's own, nobody else's."""
     with session.begin():
         read_only(session)

@@ -98,7 +98,8 @@ def refused_for(session: Session, key: str, limit: Limit, now: datetime) -> int 
     row = read_counter(session, hash_key(key))
     if row is None or row.count < limit.free or now >= row.window_start + limit.window:
         return None
-    return max(1, math.ceil((row.window_start + limit.window - now).total_seconds()))
+    until: datetime = row.window_start + limit.window
+    return max(1, math.ceil((until - now).total_seconds()))
 
 
 def refund(session: Session, key: str, now: datetime) -> None:

@@ -187,9 +187,11 @@ def test_refused_forms_come_back_with_the_reason_and_the_words(
         page = refused.get_data(as_text=True)
         assert "That request could not be understood" not in page
         assert "<h2>Your answers</h2>" in page
-        assert f'<span class="field-error" id="comment-err-{SAKHALIN}" role="alert">{reason}' in page
+        assert (
+            f'<span class="field-error" id="comment-err-{SAKHALIN}" role="alert">{reason}' in page
+        )
         assert f">{words}</textarea>" in page
-        assert "<details class=\"dispute-form\" open>" in page
+        assert '<details class="dispute-form" open>' in page
     assert dispute(kim, world["kim"], SAKHALIN, "Hokkaido").status_code == 302
     teacher = logged_in(app, "teacher@example.org")
     kims = dispute_id(teacher.get("/teach/disputes").get_data(as_text=True))
