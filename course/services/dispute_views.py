@@ -145,6 +145,23 @@ class SimilarGroup:
 
 
 @dataclass(frozen=True)
+class OtherDispute:
+    """Another dispute of the same answer, with how it ended."""
+
+    id: int
+    status: DisputeStatus
+    comment: str
+    reply: str
+    created_at: datetime
+    resolved_at: datetime | None
+    resolver: str
+
+    @property
+    def status_label(self) -> str:
+        return STAFF_LABELS[self.status]
+
+
+@dataclass(frozen=True)
 class DisputeDetail:
     id: int
     status: DisputeStatus
@@ -177,6 +194,7 @@ class DisputeDetail:
     similar: tuple[SimilarGroup, ...]
     others: int  # other learners' answers read
     accept_for_all: bool  # a typed answer to a text question
+    other_disputes: tuple[OtherDispute, ...] = ()  # of the same answer, newest first
 
     @property
     def status_label(self) -> str:
@@ -213,6 +231,11 @@ def detail(session: Session, actor: Actor, dispute_id: int) -> DisputeDetail:
         ]
         similar, others = _similar(session, actor, d, question, response.raw)
         classes = _classes(session, actor, d.user_id, d.course_id)
+        siblings = session.scalars(
+            select(Dispute)
+            .where(Dispute.response_id == d.response_id, Dispute.id != d.id)
+            .order_by(Dispute.id.desc())
+        ).all()
         return DisputeDetail(
             id=d.id,
             status=d.status,
@@ -245,6 +268,12 @@ def detail(session: Session, actor: Actor, dispute_id: int) -> DisputeDetail:
             similar=similar,
             others=others,
             accept_for_all=isinstance(question, TextQuestion) and d.status is DisputeStatus.OPEN,
+            other_disputes=tuple(
+                OtherDispute(
+                    o.id, o.status, o.comment, o.reply, o.created_at, o.resolved_at, o.resolver
+                )
+                for o in siblings
+            ),
         )
 
 

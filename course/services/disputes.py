@@ -1,7 +1,8 @@
 """Disputes: a learner says "I think my answer should count"; an instructor settles it.
 
 A learner disputes their own graded answers only (an attempt that is not theirs is
-404), one open dispute per answer, at most ``DISPUTES_PER_LEARNER`` a day. The
+404), one open dispute per answer and none again once one was declined (the learner
+asks the instructor directly then), at most ``DISPUTES_PER_LEARNER`` in 24 hours. The
 instructors who run a class of the course that the learner is in (and administrators)
 settle it three ways:
 
@@ -21,6 +22,7 @@ answers) are in :mod:`course.services.dispute_views`.
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from course.content.model import TextQuestion
-from course.errors import Conflict, InvalidInput, NotFound
+from course.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from course.services import audit, keyfix, throttle
 from course.services import questions as qs
 from course.services.audit import CurrentGrade, current_grades
@@ -69,6 +71,7 @@ class LearnerDispute:
     reply: str
     created_at: datetime
     resolved_at: datetime | None
+    resolver: str = ""
 
     @property
     def status_label(self) -> str:
@@ -76,12 +79,45 @@ class LearnerDispute:
 
 
 @dataclass(frozen=True)
-class AttemptDisputes:
-    """The learner's disputes in one attempt, by question key (the newest of each), and
-    the keys of the answers they may dispute now."""
+class DisputeDraft:
+    """A dispute form the service refused, shown again under its answer with the
+    learner's words kept and the reason (filled in by the web layer)."""
 
-    by_key: dict[str, LearnerDispute]
+    key: str
+    comment: str
+    error: str
+
+
+@dataclass(frozen=True)
+class AttemptDisputes:
+    """The learner's disputes in one attempt, by question key (every dispute of the
+    answer, newest first), the keys of the answers they may dispute now, those whose
+    dispute was declined (never disputed again), and, when the daily limit is used
+    up, why the form is not offered."""
+
+    by_key: dict[str, tuple[LearnerDispute, ...]]
     can_dispute: frozenset[str]
+    declined: frozenset[str] = frozenset()
+    limit_reached: str | None = None
+    draft: DisputeDraft | None = None
+
+
+def wait_in_words(seconds: int) -> str:
+    """A wait, humanized: "about 23 hours", "about 1 hour 20 minutes", "5 minutes"."""
+    minutes = max(1, math.ceil(seconds / 60))
+    if minutes < 60:
+        return f"{minutes} minute{'' if minutes == 1 else 's'}"
+    hours, rest = divmod(minutes, 60)
+    if hours >= 2:
+        hours += 1 if rest >= 30 else 0
+        return f"about {hours} hours"
+    return f"about 1 hour {rest} minutes" if rest else "about 1 hour"
+
+
+def limit_message(seconds: int) -> str:
+    """What a learner who used up the daily disputes reads."""
+    n = DISPUTES_PER_LEARNER.free
+    return f"You have sent {n} disputes today; you can send more in {wait_in_words(seconds)}."
 
 
 def _clean(text: str, limit: int, what: str, field: str) -> str:
@@ -100,25 +136,30 @@ def _owned_attempt(session: Session, user_id: int, attempt_id: int) -> Attempt:
     return attempt
 
 
-def for_attempt(session: Session, user_id: int, attempt_id: int) -> AttemptDisputes:
+def for_attempt(session: Session, now: datetime, user_id: int, attempt_id: int) -> AttemptDisputes:
     """What the results page shows of disputes: the learner's own, nobody else's."""
     with session.begin():
         read_only(session)
         attempt = _owned_attempt(session, user_id, attempt_id)
         keys = {qid: position_key(i) for i, qid in enumerate(attempt.question_ids)}
         rows = session.scalars(
-            select(Dispute).where(Dispute.attempt_id == attempt.id).order_by(Dispute.id)
+            select(Dispute).where(Dispute.attempt_id == attempt.id).order_by(Dispute.id.desc())
         ).all()
-        by_key = {
-            keys[d.question_id]: LearnerDispute(
-                d.status, d.comment, d.reply, d.created_at, d.resolved_at
-            )
-            for d in rows
-            if d.question_id in keys
-        }
+        by_key: dict[str, tuple[LearnerDispute, ...]] = {}
+        for d in rows:
+            if d.question_id in keys:
+                seen = LearnerDispute(
+                    d.status, d.comment, d.reply, d.created_at, d.resolved_at, d.resolver
+                )
+                by_key[keys[d.question_id]] = (*by_key.get(keys[d.question_id], ()), seen)
         responses = session.scalars(select(Response).where(Response.attempt_id == attempt.id))
         grades = current_grades(changes_for_attempts(session, [attempt.id]))
         open_ones = {keys[d.question_id] for d in rows if d.status is DisputeStatus.OPEN}
+        declined = frozenset(
+            keys[d.question_id]
+            for d in rows
+            if d.status is DisputeStatus.DECLINED and d.question_id in keys
+        )
         allowed = frozenset(
             keys[r.question_id]
             for r in responses
@@ -127,8 +168,16 @@ def for_attempt(session: Session, user_id: int, attempt_id: int) -> AttemptDispu
             and r.raw is not None
             and _grade(r, grades).score < 1.0 - 1e-9
             and keys[r.question_id] not in open_ones
+            and keys[r.question_id] not in declined
         )
-    return AttemptDisputes(by_key, allowed)
+        wait = throttle.refused_for(session, _limit_key(user_id), DISPUTES_PER_LEARNER, now)
+    return AttemptDisputes(
+        by_key, allowed, declined, limit_message(wait) if wait is not None else None
+    )
+
+
+def _limit_key(user_id: int) -> str:
+    return f"dispute:user:{user_id}"
 
 
 def _grade(response: Response, grades: dict[int, CurrentGrade]) -> CurrentGrade:
@@ -169,7 +218,10 @@ def open_dispute(
             )
             _check_disputable(session, attempt, response)
             assert response is not None
-            throttle.take(session, f"dispute:user:{actor.id}", DISPUTES_PER_LEARNER, now)
+            try:
+                throttle.take(session, _limit_key(actor.id), DISPUTES_PER_LEARNER, now)
+            except TooManyRequests as exc:
+                raise TooManyRequests(limit_message(exc.retry_after), exc.retry_after) from exc
             quiz = session.get(QuizRow, attempt.quiz_id)
             assert quiz is not None
             dispute = Dispute(
@@ -202,6 +254,18 @@ def _check_disputable(session: Session, attempt: Attempt, response: Response | N
     pending = session.scalar(select(Dispute.id).where(Dispute.open_response_id == response.id))
     if pending is not None:
         raise Conflict("This answer is already disputed; wait for the reply.")
+    declined = session.scalars(
+        select(Dispute)
+        .where(Dispute.response_id == response.id, Dispute.status == DisputeStatus.DECLINED)
+        .order_by(Dispute.id.desc())
+        .limit(1)
+    ).first()
+    if declined is not None and declined.resolved_at is not None:
+        raise Conflict(
+            f"Your dispute of this answer was declined on "
+            f"{declined.resolved_at:%d %b %Y} by {declined.resolver or 'your instructor'}; "
+            "ask your instructor directly."
+        )
 
 
 @dataclass(frozen=True)

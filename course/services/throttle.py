@@ -91,6 +91,17 @@ def take(session: Session, key: str, limit: Limit, now: datetime) -> None:
     store_counter(session, hashed, count + 1, start, now)
 
 
+def refused_for(session: Session, key: str, limit: Limit, now: datetime) -> int | None:
+    """Seconds until :func:`take` would accept ``key`` again under a hard cap, or
+    ``None`` when it would now (a read: nothing is counted or locked)."""
+    assert limit.delay is None, "only hard caps have a known end"
+    row = read_counter(session, hash_key(key))
+    if row is None or row.count < limit.free or now >= row.window_start + limit.window:
+        return None
+    until: datetime = row.window_start + limit.window
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
 def refund(session: Session, key: str, now: datetime) -> None:
     """Give back one event counted by :func:`take` (the attempt turned out fine)."""
     hashed = hash_key(key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import partial
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -168,7 +169,14 @@ def submit(attempt_id: int) -> ResponseReturnValue:
 
 @bp.get("/attempts/<int:attempt_id>/results")
 def results(attempt_id: int) -> ResponseReturnValue:
+    return results_page(attempt_id)
+
+
+def results_page(attempt_id: int, draft: disputes.DisputeDraft | None = None) -> str:
+    """The results page; ``draft`` is a refused dispute form to show again."""
     view = attempts.results(get_session(), current_user.id, attempt_id)
     confusions = misconceptions.confusions(get_session(), current_user.id, attempt_id)
-    mine = disputes.for_attempt(get_session(), current_user.id, attempt_id)
+    mine = disputes.for_attempt(get_session(), clock().now(), current_user.id, attempt_id)
+    if draft is not None:
+        mine = dataclasses.replace(mine, draft=draft)
     return render_template("results.html", results=view, confusions=confusions, disputes=mine)

@@ -18,7 +18,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
-from course.services import classes
+from course.services import classes, throttle
+from course.services.limits import DISPUTES_PER_LEARNER
 from course.store.engine import make_engine, make_sessionmaker
 from course.store.users import Role
 from tests.e2e.pages import ARTIFACTS, TIMEOUT_MS, follow, new_page, shot
@@ -56,27 +57,37 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engi
         engine.dispose()
 
 
-def seed(engine: Engine) -> int:
+def seed(engine: Engine) -> dict[str, int]:
     """An instructor's class; Kim typed "Hokkaido" for Sakhalin, Lea "Sakhalin Island"
-    and Max "hokkaido." (a classmate's answer that groups with Kim's)."""
+    and Max "hokkaido." (a classmate's answer that groups with Kim's), Noa "Honshu";
+    Ola has used up today's disputes. The attempt of each, by name."""
     session: Session = make_sessionmaker(engine)()
     clock = FixedClock(datetime.now(UTC) - timedelta(hours=2))
     teacher = make_actor(
         session, clock, "teacher@example.org", Role.INSTRUCTOR, display_name="Ms Tan"
     )
     _class_id, code = make_class(session, clock, teacher, "History 9B")
-    attempt = 0
+    attempts = {}
     for email, name, typed in [
         ("kim@example.org", "Kim", "Hokkaido"),
         ("lea@example.org", "Lea", "Sakhalin Island"),
         ("max@example.org", "Max", "hokkaido."),
+        ("noa@example.org", "Noa", "Honshu"),
+        ("ola@example.org", "Ola", "Kyushu"),
     ]:
         learner = make_actor(session, clock, email, Role.LEARNER, display_name=name)
         classes.join(session, clock, learner, code)
-        taken = take_quiz(session, clock, learner.id, answers={"sakhalin": typed}, fuzz=False)
-        attempt = attempt or taken
+        attempts[name] = take_quiz(
+            session, clock, learner.id, answers={"sakhalin": typed}, fuzz=False
+        )
+        if name == "Ola":
+            with session.begin():
+                for _ in range(DISPUTES_PER_LEARNER.free):
+                    throttle.take(
+                        session, f"dispute:user:{learner.id}", DISPUTES_PER_LEARNER, clock.now()
+                    )
     session.close()
-    return attempt
+    return attempts
 
 
 def problems_of(page: Any, name: str) -> list[str]:
@@ -107,9 +118,14 @@ def log_in(browser: Any, server: str, email: str, viewport: dict[str, int] | Non
     return page
 
 
-def test_dispute_journey(served: tuple[str, Engine], browser: Any) -> None:
-    server, engine = served
-    attempt = seed(engine)
+@pytest.fixture(scope="module")
+def seeded(served: tuple[str, Engine]) -> dict[str, int]:
+    return seed(served[1])
+
+
+def test_dispute_journey(served: tuple[str, Engine], seeded: dict[str, int], browser: Any) -> None:
+    server, _engine = served
+    attempt = seeded["Kim"]
     results = f"{server}/attempts/{attempt}/results"
 
     # The learner disputes the one wrong answer from the results page.
@@ -178,4 +194,75 @@ def test_dispute_journey(served: tuple[str, Engine], browser: Any) -> None:
         problems += problems_of(phone, f"phone-{name}")
         shot(phone, f"phone-{name}")
     phone.context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_refusals_and_a_decline(
+    served: tuple[str, Engine], seeded: dict[str, int], browser: Any
+) -> None:
+    """A refused form comes back with the reason beside the field and the words kept; a
+    declined dispute stays in view and cannot be sent again; a learner who used up the
+    day's disputes reads when they may send more instead of a form."""
+    server, _engine = served
+    attempts = seeded
+    results = f"{server}/attempts/{attempts['Noa']}/results"
+    noa = log_in(browser, server, "noa@example.org")
+    noa.goto(results)
+    card = noa.locator(f"#answer-{SAKHALIN}")
+    card.locator("summary:has-text('I think my answer should count')").click()
+    card.locator("textarea[name=comment]").fill("   ")
+    with noa.expect_navigation():
+        card.locator("button:has-text('Send to my instructor')").click()
+    card = noa.locator(f"#answer-{SAKHALIN}")
+    expect(card.locator(".field-error")).to_contain_text("Say in a few words")
+    part(card, "dispute-refused-comment")
+    problems = problems_of(noa, "results-refused-comment")
+    card.locator("textarea[name=comment]").fill("Honshu is the main island.")
+    with noa.expect_navigation():
+        card.locator("button:has-text('Send to my instructor')").click()
+    expect(noa.locator(f"#answer-{SAKHALIN} .dispute")).to_contain_text("Waiting")
+
+    teacher = log_in(browser, server, "teacher@example.org")
+    teacher.goto(server + "/teach/disputes")
+    follow(teacher, "tbody a:has-text('Noa')")
+    detail = teacher.url
+    follow(teacher, "button:has-text('Decline')")
+    expect(teacher.locator("#reply-err")).to_contain_text("Say why you decline")
+    expect(teacher.locator("h1")).to_contain_text("Noa thinks this answer should count")
+    shot(teacher, "dispute-refused-decline")
+    part(teacher.locator(".settle"), "dispute-refused-decline-form")
+    problems += problems_of(teacher, "refused-decline")
+    teacher.fill("#reply", "Honshu is not north of Japan.")
+    follow(teacher, "button:has-text('Decline')")
+    expect(teacher.locator(".settle")).to_contain_text("Honshu is not north of Japan.")
+
+    noa.goto(results)
+    card = noa.locator(f"#answer-{SAKHALIN}")
+    expect(card.locator(".dispute")).to_contain_text("Declined")
+    expect(card).to_contain_text("Honshu is not north of Japan.")
+    expect(card).to_contain_text("ask your instructor directly")
+    expect(card.locator("form")).to_have_count(0)
+    part(card, "dispute-declined-answer")
+    problems += problems_of(noa, "results-declined")
+    noa.context.close()
+
+    ola = log_in(browser, server, "ola@example.org")
+    ola.goto(f"{server}/attempts/{attempts['Ola']}/results")
+    card = ola.locator(f"#answer-{SAKHALIN}")
+    expect(card.locator(".dispute-limit")).to_contain_text("You have sent 10 disputes today")
+    expect(card.locator("form")).to_have_count(0)
+    part(card, "dispute-limit-answer")
+    ola.context.close()
+
+    phone = log_in(browser, server, "noa@example.org", PHONE)
+    phone.goto(results)
+    problems += problems_of(phone, "phone-results-declined")
+    shot(phone, "phone-dispute-declined")
+    phone.context.close()
+    phone = log_in(browser, server, "teacher@example.org", PHONE)
+    phone.goto(detail)
+    problems += problems_of(phone, "phone-declined-detail")
+    shot(phone, "phone-dispute-declined-detail")
+    phone.context.close()
+    teacher.context.close()
     assert not problems, "\n".join(problems)

@@ -4,6 +4,7 @@ the rate limit, and what the instructor's page tells them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -13,7 +14,8 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.errors import Conflict, InvalidInput, NotFound, PermissionDenied, TooManyRequests
 from course.grading.trace import Outcome
-from course.services import classes, dispute_views, disputes
+from course.services import audit, classes, dispute_views, disputes
+from course.services.audit import CurrentGrade
 from course.services.authz import Actor
 from course.services.disputes import Resolution
 from course.services.limits import DISPUTES_PER_LEARNER
@@ -83,8 +85,8 @@ def test_dispute_then_accept_for_this_learner(
     dispute_id = disputes.open_dispute(
         session, clock.now(), world.kim, world.kim_attempt, SAKHALIN, "  Hokkaido is close!  "
     )
-    seen = disputes.for_attempt(session, world.kim.id, world.kim_attempt)
-    mine = seen.by_key[str(SAKHALIN)]
+    seen = disputes.for_attempt(session, clock.now(), world.kim.id, world.kim_attempt)
+    (mine,) = seen.by_key[str(SAKHALIN)]
     assert (mine.status, mine.comment) == (DisputeStatus.OPEN, "Hokkaido is close!")
     assert str(SAKHALIN) not in seen.can_dispute  # one open dispute per answer
     with pytest.raises(Conflict, match="already disputed"):
@@ -102,9 +104,10 @@ def test_dispute_then_accept_for_this_learner(
         response = session.get(Response, change.response_id)
         assert response is not None and response.score == 0.0  # the response is untouched
     assert _points(session, world.kim_attempt) == before + 1
-    after = disputes.for_attempt(session, world.kim.id, world.kim_attempt)
-    assert after.by_key[str(SAKHALIN)].status is DisputeStatus.ACCEPTED
-    assert after.by_key[str(SAKHALIN)].reply == "Fair point."
+    after = disputes.for_attempt(session, clock.now(), world.kim.id, world.kim_attempt)
+    (answered,) = after.by_key[str(SAKHALIN)]
+    assert (answered.status, answered.reply) == (DisputeStatus.ACCEPTED, "Fair point.")
+    assert answered.resolver == "teacher@example.org"
     assert str(SAKHALIN) not in after.can_dispute  # full credit now
     with pytest.raises(Conflict, match="already settled"):
         disputes.resolve(session, clock.now(), world.teacher, dispute_id, Resolution.DECLINE, "n")
@@ -167,12 +170,75 @@ def test_decline_needs_a_reply(world: World, session: Session, clock: FixedClock
     disputes.resolve(
         session, clock.now(), world.teacher, dispute_id, Resolution.DECLINE, "Hokkaido is Japan."
     )
-    seen = disputes.for_attempt(session, world.kim.id, world.kim_attempt)
-    assert seen.by_key[str(SAKHALIN)].status is DisputeStatus.DECLINED
-    assert seen.by_key[str(SAKHALIN)].reply == "Hokkaido is Japan."
-    assert str(SAKHALIN) in seen.can_dispute  # settled: the learner may ask again
+    seen = disputes.for_attempt(session, clock.now(), world.kim.id, world.kim_attempt)
+    (declined,) = seen.by_key[str(SAKHALIN)]
+    assert (declined.status, declined.reply) == (DisputeStatus.DECLINED, "Hokkaido is Japan.")
     with session.begin():
         assert session.scalar(select(func.count(ScoreChange.id))) == 0
+
+
+def test_a_declined_answer_is_not_disputed_again(
+    world: World, session: Session, clock: FixedClock
+) -> None:
+    dispute_id = disputes.open_dispute(
+        session, clock.now(), world.kim, world.kim_attempt, SAKHALIN, "Please"
+    )
+    disputes.resolve(
+        session, clock.now(), world.teacher, dispute_id, Resolution.DECLINE, "Hokkaido is Japan."
+    )
+    seen = disputes.for_attempt(session, clock.now(), world.kim.id, world.kim_attempt)
+    assert str(SAKHALIN) not in seen.can_dispute and str(SAKHALIN) in seen.declined
+    day = f"{clock.now():%d %b %Y}"
+    with pytest.raises(Conflict, match=f"declined on {day} by teacher@example.org; ask your"):
+        disputes.open_dispute(
+            session, clock.now(), world.kim, world.kim_attempt, SAKHALIN, "Again please"
+        )
+    with session.begin():  # nothing stored, the decline stands
+        assert session.scalar(select(func.count(Dispute.id))) == 1
+
+
+def test_every_dispute_of_an_answer_is_listed_on_both_sides(
+    world: World, session: Session, clock: FixedClock
+) -> None:
+    # Accepted for Kim, then a regrade that lowered the score again (an instructor's
+    # choice): a second dispute of the same answer. Both sides see both, newest first.
+    first = disputes.open_dispute(
+        session, clock.now(), world.kim, world.kim_attempt, SAKHALIN, "First try"
+    )
+    disputes.resolve(
+        session, clock.now(), world.teacher, first, Resolution.FOR_LEARNER, "Fair point."
+    )
+    with session.begin():
+        (change,) = session.scalars(select(ScoreChange)).all()
+        response = session.get(Response, change.response_id)
+        assert response is not None
+        audit.record(
+            session,
+            clock.now(),
+            response,
+            CurrentGrade(1.0, 1.0, 1.0, []),
+            CurrentGrade(0.0, 0.0, 1.0, []),
+            kind=ChangeKind.OVERRIDE,
+            actor=audit.Actor("teacher@example.org", world.teacher.id),
+            reason="Override",
+        )
+    clock.advance(timedelta(minutes=5))
+    second = disputes.open_dispute(
+        session, clock.now(), world.kim, world.kim_attempt, SAKHALIN, "Second try"
+    )
+    seen = disputes.for_attempt(session, clock.now(), world.kim.id, world.kim_attempt)
+    newest, older = seen.by_key[str(SAKHALIN)]
+    assert (newest.comment, newest.status) == ("Second try", DisputeStatus.OPEN)
+    assert (older.comment, older.reply) == ("First try", "Fair point.")
+    page = dispute_views.detail(session, world.teacher, second)
+    (earlier,) = page.other_disputes
+    assert (earlier.id, earlier.status_label, earlier.reply) == (
+        first,
+        "Accepted for this learner",
+        "Fair point.",
+    )
+    assert earlier.resolver == "teacher@example.org"
+    assert dispute_views.detail(session, world.teacher, first).other_disputes[0].id == second
 
 
 def test_what_cannot_be_disputed(world: World, session: Session, clock: FixedClock) -> None:
@@ -197,7 +263,7 @@ def test_who_may_do_what(world: World, session: Session, clock: FixedClock) -> N
     with pytest.raises(NotFound):
         disputes.open_dispute(session, clock.now(), world.lea, world.kim_attempt, SAKHALIN, "x")
     with pytest.raises(NotFound):
-        disputes.for_attempt(session, world.lea.id, world.kim_attempt)
+        disputes.for_attempt(session, clock.now(), world.lea.id, world.kim_attempt)
     dispute_id = disputes.open_dispute(
         session, clock.now(), world.kim, world.kim_attempt, SAKHALIN, "Mine"
     )
@@ -236,11 +302,35 @@ def test_rate_limited_per_learner(world: World, session: Session, clock: FixedCl
         disputes.open_dispute(session, clock.now(), world.kim, attempt, position, "Counts")
     with pytest.raises(TooManyRequests) as refused:
         disputes.open_dispute(session, clock.now(), world.kim, attempt, positions[-1], "Counts")
-    assert "Too many disputes" in refused.value.message and refused.value.retry_after > 0
+    assert refused.value.message == (
+        "You have sent 10 disputes today; you can send more in about 24 hours."
+    )
+    assert refused.value.retry_after == DISPUTES_PER_LEARNER.window.total_seconds()
+    seen = disputes.for_attempt(session, clock.now(), world.kim.id, attempt)
+    assert seen.limit_reached == refused.value.message
+    clock.advance(timedelta(hours=1, minutes=2))
+    seen = disputes.for_attempt(session, clock.now(), world.kim.id, attempt)
+    assert seen.limit_reached is not None and "about 23 hours" in seen.limit_reached
+    clock.advance(DISPUTES_PER_LEARNER.window - timedelta(hours=1, minutes=2))
+    assert disputes.for_attempt(session, clock.now(), world.kim.id, attempt).limit_reached is None
     # Another learner is not slowed; a day later Kim may dispute again.
     disputes.open_dispute(session, clock.now(), world.lea, world.lea_attempt, SAKHALIN, "x")
-    clock.advance(DISPUTES_PER_LEARNER.window)
     disputes.open_dispute(session, clock.now(), world.kim, attempt, positions[-1], "Counts")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (59, "1 minute"),
+        (60 * 59, "59 minutes"),
+        (3600, "about 1 hour"),
+        (3600 + 20 * 60, "about 1 hour 20 minutes"),
+        (86_400 - 120, "about 24 hours"),
+        (86_400 - 3600 - 40 * 60, "about 22 hours"),
+    ],
+)
+def test_waits_in_words(seconds: int, words: str) -> None:
+    assert disputes.wait_in_words(seconds) == words
 
 
 def test_one_open_dispute_per_response_in_the_schema(

@@ -4,6 +4,7 @@ rate limit, the instructor's pages, and what each side sees."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -159,8 +160,80 @@ def test_rate_limit_is_a_clear_429(
         assert dispute(kim, wrong, position, "Counts").status_code == 302
     refused = dispute(kim, wrong, positions[-1], "Counts")
     assert refused.status_code == 429
-    assert refused.headers["Retry-After"]
-    assert "Too many disputes sent from your account today" in refused.get_data(as_text=True)
+    assert refused.headers["Retry-After"] == str(24 * 3600)
+    page = refused.get_data(as_text=True)
+    limit = "You have sent 10 disputes today; you can send more in about 24 hours."
+    assert limit in page and "Too many attempts" not in page
+    assert "<h2>Your answers</h2>" in page  # the results page, not an error page
+    assert ">Counts</textarea>" in page  # the typed words are kept
+    clock.advance(timedelta(minutes=62))
+    later = kim.get(f"/attempts/{wrong}/results").get_data(as_text=True)
+    assert "You have sent 10 disputes today; you can send more in about 23 hours." in later
+    # The form is replaced by the hint where an answer could still be disputed.
+    assert "Send to my instructor" not in later
+
+
+def test_refused_forms_come_back_with_the_reason_and_the_words(
+    app: Flask, world: dict[str, int]
+) -> None:
+    kim = logged_in(app, "kim@example.org")
+    results = f"/attempts/{world['kim']}/results"
+    for words, status, reason in [
+        ("   ", 400, "Say in a few words why your answer should count."),
+        ("y" * 501, 400, "Keep the comment to 500 characters (it has 501)."),
+    ]:
+        refused = dispute(kim, world["kim"], SAKHALIN, words)
+        assert refused.status_code == status
+        page = refused.get_data(as_text=True)
+        assert "That request could not be understood" not in page
+        assert "<h2>Your answers</h2>" in page
+        assert (
+            f'<span class="field-error" id="comment-err-{SAKHALIN}" role="alert">{reason}' in page
+        )
+        assert f">{words}</textarea>" in page
+        assert '<details class="dispute-form" open>' in page
+    assert dispute(kim, world["kim"], SAKHALIN, "Hokkaido").status_code == 302
+    teacher = logged_in(app, "teacher@example.org")
+    kims = dispute_id(teacher.get("/teach/disputes").get_data(as_text=True))
+    detail = f"/teach/disputes/{kims}"
+    for form, reason in [
+        ({"action": "decline", "reply": "  "}, "Say why you decline: the learner reads it."),
+        ({"action": "decline", "reply": "z" * 1001}, "Keep the reply to 1000 characters"),
+        ({"action": "nope", "reply": "kept words"}, "Choose accept for everyone"),
+    ]:
+        refused = AuthActions(teacher).post(f"{detail}/resolve", form, detail)
+        assert refused.status_code == 400
+        page = refused.get_data(as_text=True)
+        assert "That request could not be understood" not in page
+        assert "Kim thinks this answer should count" in page and "Settle it" in page
+        assert reason in page and f">{form['reply']}</textarea>" in page
+        assert 'name="action" value="decline"' in page  # the real buttons, not a typed box
+    # Nothing was settled: the learner still waits.
+    assert "Waiting for your instructor" in kim.get(results).get_data(as_text=True)
+
+
+def test_a_decline_is_final_and_stays_in_view(app: Flask, world: dict[str, int]) -> None:
+    kim = logged_in(app, "kim@example.org")
+    results = f"/attempts/{world['kim']}/results"
+    dispute(kim, world["kim"], SAKHALIN, "First words")
+    teacher = logged_in(app, "teacher@example.org")
+    kims = dispute_id(teacher.get("/teach/disputes").get_data(as_text=True))
+    AuthActions(teacher).post(
+        f"/teach/disputes/{kims}/resolve",
+        {"action": "decline", "reply": "Hokkaido is Japan."},
+        f"/teach/disputes/{kims}",
+    )
+    page = kim.get(results).get_data(as_text=True)
+    assert "Your dispute: Declined" in page and "Hokkaido is Japan." in page
+    assert "by teacher@example.org" in page
+    assert "ask your instructor directly" in page
+    assert f'questions/{SAKHALIN}/dispute"' not in page  # no form under that answer
+    again = dispute(kim, world["kim"], SAKHALIN, "Second words")
+    assert again.status_code == 409
+    page = again.get_data(as_text=True)
+    assert "declined on" in page and "by teacher@example.org; ask your instructor directly" in page
+    assert "Hokkaido is Japan." in page and "First words" in page  # the history stays
+    assert "Waiting for your instructor" not in kim.get(results).get_data(as_text=True)
 
 
 def test_learners_and_strangers_get_no_inbox(app: Flask, world: dict[str, int]) -> None:
