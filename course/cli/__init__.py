@@ -54,11 +54,13 @@ def _settings() -> Settings:
 def _database() -> Iterator[Session]:
     """A session on the configured database; errors end the command with one clear line."""
     engine = make_engine(_settings().database_url)
+    session = make_sessionmaker(engine)()
     try:
-        yield make_sessionmaker(engine)()
+        yield session
     except CourseError as exc:
         _fail(exc.message)
     finally:
+        session.close()  # hands its connection back, even after a failed statement
         engine.dispose()
 
 
@@ -145,14 +147,14 @@ def _print_init(result: Any) -> None:
 def _initialize(settings: Settings, demo: bool = False) -> None:
 
     engine = make_engine(settings.database_url)
+    session = make_sessionmaker(engine)()
     try:
-        result = initialize(
-            engine, make_sessionmaker(engine)(), SystemClock(), settings.content_path, demo=demo
-        )
+        result = initialize(engine, session, SystemClock(), settings.content_path, demo=demo)
     except CourseError as exc:
         lines = getattr(exc, "lines", [exc.message])
         _fail("the content root has problems:\n" + "\n".join(lines))
     finally:
+        session.close()
         engine.dispose()
     _print_init(result)
 
@@ -259,9 +261,10 @@ def sync(root: Path | None, keep_web: bool, take_disk: bool) -> None:
     settings = _settings()
     target = root if root is not None else settings.content_path
     engine = make_engine(settings.database_url)
+    session = make_sessionmaker(engine)()
     try:
         upgrade(settings.database_url)
-        result = sync_root(make_sessionmaker(engine)(), SystemClock(), target, prefer, SYSTEM_CLI)
+        result = sync_root(session, SystemClock(), target, prefer, SYSTEM_CLI)
     except ContentInvalid as exc:
         for line in exc.lines:
             click.echo(line)
@@ -269,6 +272,7 @@ def sync(root: Path | None, keep_web: bool, take_disk: bool) -> None:
     except CourseError as exc:
         _fail(exc.message)
     finally:
+        session.close()
         engine.dispose()
     for path in result.kept_web:
         click.echo(f"Kept the web version of {path}.")

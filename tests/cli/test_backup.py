@@ -305,10 +305,8 @@ def _newer_backup(url: str, tmp_path: Path) -> Path:
     return tmp_path / "newer-backup"
 
 
-def test_a_refused_restore_leaves_nothing_behind(
-    database_url: str, fresh_url: str, tmp_path: Path
-) -> None:
-    backup = _newer_backup(database_url, tmp_path)
+def test_a_refused_restore_leaves_nothing_behind(fresh_url: str, tmp_path: Path) -> None:
+    backup = _newer_backup(fresh_url, tmp_path)  # refused before the target is touched
     instance = tmp_path / "new-instance"
     target = tmp_path / "new-folder" / "course.db"
     target.parent.mkdir()
