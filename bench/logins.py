@@ -214,7 +214,7 @@ def through_gunicorn(rounds: int, logins: int, accounts: int = 20) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="part 3 only, 1 round of 8 logins (CI)")
+    parser.add_argument("--quick", action="store_true", help="part 3, 8 logins (CI)")
     parser.add_argument("--only-serve", action="store_true", help="part 3 only")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--logins", type=int, default=200)
