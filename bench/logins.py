@@ -13,8 +13,9 @@ second, and logins per CPU-second of the server's processes (read from /proc), w
 logins per second per core.
 
 CPU time (``time.process_time``) counts every thread, so p=4 is charged for all four
-lanes it keeps busy. Run: ``.venv/bin/python bench/logins.py`` (``--quick`` for a small
-run that only proves the benchmark works; ``--only-serve`` for part 3 alone).
+lanes it keeps busy. Run: ``.venv/bin/python bench/logins.py`` (``--only-serve`` for
+part 3 alone; ``--quick`` runs only part 3, one round of 8 logins per worker count: it
+proves the server burst still works, in CI, and skips parts 1 and 2).
 """
 
 from __future__ import annotations
@@ -213,7 +214,7 @@ def through_gunicorn(rounds: int, logins: int, accounts: int = 20) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a small run (CI): 1 round, 8 logins")
+    parser.add_argument("--quick", action="store_true", help="part 3, 8 logins (CI)")
     parser.add_argument("--only-serve", action="store_true", help="part 3 only")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--logins", type=int, default=200)

@@ -854,6 +854,11 @@ def bench_database(
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.quick:
+        say(
+            "--quick: these numbers only prove the suite runs; they are not comparable "
+            "with other runs (quick or full)"
+        )
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2

@@ -140,6 +140,20 @@ def redact_url(url: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^/]*@", r"\1***@", url)
 
 
+def display_url(url: str) -> str:
+    """The database URL as an operator writes it (``postgresql://``, not the driver's
+    ``postgresql+psycopg://``), password replaced by ``***``: for messages."""
+    if url.startswith("postgresql+psycopg://"):
+        url = "postgresql://" + url[len("postgresql+psycopg://") :]
+    return redact_url(url)
+
+
+def instance_path(env: Mapping[str, str] | None = None) -> Path:
+    """The COURSE_INSTANCE folder (default ./instance), resolved; not created."""
+    env = os.environ if env is None else env
+    return Path(env.get("COURSE_INSTANCE", "instance")).expanduser().resolve()
+
+
 def _database_url(instance: Path, env: Mapping[str, str]) -> str:
     raw = env.get("DATABASE_URL", "").strip()
     if not raw:
@@ -174,7 +188,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     for name, why in OBSOLETE.items():
         if env.get(name):
             _log.warning("%s is set but no longer used: %s", name, why)
-    instance = Path(env.get("COURSE_INSTANCE", "instance")).expanduser().resolve()
+    instance = instance_path(env)
     try:
         # Owner only: it holds the secret key and the SQLite database.
         instance.mkdir(mode=0o700, parents=True, exist_ok=True)

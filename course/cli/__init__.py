@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from course import __version__
@@ -32,9 +33,10 @@ from course.services.optimize import optimize_course
 from course.services.regrade import Request as RegradeRequest
 from course.services.regrade import regrade as regrade_quiz
 from course.services.setup import initialize
-from course.settings import Settings, SettingsError, from_env, redact_url
+from course.settings import Settings, SettingsError, display_url, from_env, instance_path
 from course.store.audit import SYSTEM_CLI
-from course.store.engine import make_engine, make_sessionmaker
+from course.store.engine import StorageProblem, is_outage, make_engine, make_sessionmaker
+from course.store.engine import storage_problem as storage_problem_of
 from course.store.migrate import upgrade
 from course.store.users import Role
 from course.web.app import create_app
@@ -52,14 +54,31 @@ def _settings() -> Settings:
 def _database() -> Iterator[Session]:
     """A session on the configured database; errors end the command with one clear line."""
     engine = make_engine(_settings().database_url)
+    session = make_sessionmaker(engine)()
     try:
-        yield make_sessionmaker(engine)()
+        yield session
     except CourseError as exc:
         _fail(exc.message)
-    except OperationalError as exc:
-        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL or run `course init`", 2)
     finally:
+        session.close()  # hands its connection back, even after a failed statement
         engine.dispose()
+
+
+@contextmanager
+def _undo_instance_on_failure() -> Iterator[None]:
+    """Remove what reading the settings created (the COURSE_INSTANCE folder or its
+    secret_key) when the command then fails: a refused backup or restore leaves nothing."""
+    folder = instance_path()
+    had_folder = folder.exists()
+    had_key = (folder / "secret_key").exists()
+    try:
+        yield
+    except BaseException:
+        if not had_folder:
+            shutil.rmtree(folder, ignore_errors=True)
+        elif not had_key:
+            (folder / "secret_key").unlink(missing_ok=True)
+        raise
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -67,7 +86,40 @@ def _fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _database_failed(exc: DBAPIError) -> NoReturn:
+    """One line for a database error that reached the command line (every command goes
+    through here: see _Commands)."""
+    lines = str(exc.orig).strip().splitlines() if exc.orig is not None else []
+    detail = lines[0] if lines else type(exc).__name__
+    problem = storage_problem_of(exc)
+    if problem is StorageProblem.READ_ONLY:
+        _fail(
+            f"the database refuses writes: it is read-only ({detail}). Make it writable "
+            "(PostgreSQL: ALTER DATABASE <name> SET default_transaction_read_only = off, "
+            "or point DATABASE_URL at the primary, not a standby; SQLite: let this user "
+            "write the file and its folder), then run the command again"
+        )
+    if problem is StorageProblem.DISK_FULL:
+        _fail(f"the database's disk is full ({detail}); free space, then run the command again")
+    if isinstance(exc, OperationalError) and is_outage(exc):
+        _fail(f"cannot reach the database ({detail}); check DATABASE_URL", 2)
+    _fail(
+        f"the database refused the command ({detail}); check DATABASE_URL, and run "
+        "`course init` or `course db upgrade` if its schema is missing or out of date"
+    )
+
+
+class _Commands(click.Group):
+    """The ``course`` group: a database error in any command ends it with one line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            _database_failed(exc)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="course")
 def main() -> None:
     """course — lessons from articles, YAML quizzes, grading and spaced review.
@@ -95,16 +147,14 @@ def _print_init(result: Any) -> None:
 def _initialize(settings: Settings, demo: bool = False) -> None:
 
     engine = make_engine(settings.database_url)
+    session = make_sessionmaker(engine)()
     try:
-        result = initialize(
-            engine, make_sessionmaker(engine)(), SystemClock(), settings.content_path, demo=demo
-        )
-    except OperationalError as exc:
-        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
+        result = initialize(engine, session, SystemClock(), settings.content_path, demo=demo)
     except CourseError as exc:
         lines = getattr(exc, "lines", [exc.message])
         _fail("the content root has problems:\n" + "\n".join(lines))
     finally:
+        session.close()
         engine.dispose()
     _print_init(result)
 
@@ -121,7 +171,7 @@ def init(demo: bool) -> None:
     """Create or migrate the database and load the course; no account unless --demo."""
     settings = _settings()
     _initialize(settings, demo=demo)
-    click.echo(f"Ready: database {settings.database_url.split('@')[-1]}")
+    click.echo(f"Ready: database {display_url(settings.database_url)}")
 
 
 @main.command()
@@ -211,18 +261,18 @@ def sync(root: Path | None, keep_web: bool, take_disk: bool) -> None:
     settings = _settings()
     target = root if root is not None else settings.content_path
     engine = make_engine(settings.database_url)
+    session = make_sessionmaker(engine)()
     try:
         upgrade(settings.database_url)
-        result = sync_root(make_sessionmaker(engine)(), SystemClock(), target, prefer, SYSTEM_CLI)
+        result = sync_root(session, SystemClock(), target, prefer, SYSTEM_CLI)
     except ContentInvalid as exc:
         for line in exc.lines:
             click.echo(line)
         _fail("nothing was changed; the last good content keeps serving")
     except CourseError as exc:
         _fail(exc.message)
-    except OperationalError as exc:
-        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
     finally:
+        session.close()
         engine.dispose()
     for path in result.kept_web:
         click.echo(f"Kept the web version of {path}.")
@@ -276,10 +326,7 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
 
     settings = _settings()
-    try:
-        upgrade(settings.database_url, revision)
-    except OperationalError as exc:
-        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
+    upgrade(settings.database_url, revision)
     click.echo(f"Database at {revision}.")
 
 
@@ -292,19 +339,18 @@ def backup_cmd(dest: Path) -> None:
     through its online backup API) or .pgdump (PostgreSQL, pg_dump's custom format).
     The file is readable by its owner only: it holds password hashes and answers.
     """
-    settings = _settings()
     progress = Progress()
-    try:
-        result = backups.backup(settings.database_url, dest, SystemClock(), progress)
-    except CourseError as exc:
-        progress.close()
-        _fail(exc.message)
-    except OperationalError as exc:
-        progress.close()
-        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
-    progress.close()
+    with _undo_instance_on_failure():
+        settings = _settings()
+        try:
+            result = backups.backup(settings.database_url, dest, SystemClock(), progress)
+        except CourseError as exc:
+            progress.close()
+            _fail(exc.message)
+        finally:
+            progress.close()
     click.echo(
-        f"Backed up {redact_url(settings.database_url)} to {result.path} ({result.size:,} bytes)."
+        f"Backed up {display_url(settings.database_url)} to {result.path} ({result.size:,} bytes)."
     )
 
 
@@ -318,20 +364,19 @@ def restore_cmd(src: Path, force: bool) -> None:
     The database must be empty (a new SQLite file or PostgreSQL database) unless
     --force; stop the app first. A backup from a newer version of course is refused.
     """
-    settings = _settings()
     progress = Progress()
-    try:
-        result = backups.restore(settings.database_url, src, force=force, progress=progress)
-    except CourseError as exc:
-        progress.close()
-        _fail(exc.message)
-    except OperationalError as exc:
-        progress.close()
-        _fail(f"cannot reach the database ({exc.orig}); check DATABASE_URL", 2)
-    progress.close()
+    with _undo_instance_on_failure():
+        settings = _settings()
+        try:
+            result = backups.restore(settings.database_url, src, force=force, progress=progress)
+        except CourseError as exc:
+            progress.close()
+            _fail(exc.message)
+        finally:
+            progress.close()
     rows = sum(result.rows.values())
     click.echo(
-        f"Restored {src} into {redact_url(settings.database_url)}: {rows:,} rows in "
+        f"Restored {src} into {display_url(settings.database_url)}: {rows:,} rows in "
         f"{len(result.rows)} tables (schema {result.revision})."
     )
     if result.migrated_to:

@@ -37,6 +37,8 @@ def _target(dest: Path, kind: BackupKind, clock: Clock) -> Path:
         dest = dest / default_name(kind, clock.now())
     if dest.exists():
         raise BackupFailed(f"{dest} already exists; choose a new file name or a folder")
+    if dest.parent.exists() and not dest.parent.is_dir():
+        raise BackupFailed(f"{dest.parent} is not a folder; name a file in a folder")
     if not dest.parent.is_dir():
         raise BackupFailed(f"the folder {dest.parent} does not exist; create it first")
     return dest
@@ -65,8 +67,9 @@ def backup(
                 store.pg_dump(database_url, engine, target, progress)
             finally:
                 engine.dispose()
-    except PermissionError as exc:
-        raise BackupFailed(f"cannot write {target.parent}: {exc.strerror}") from exc
+    except OSError as exc:  # unwritable, a special file system (/proc), disk full, …
+        why = exc.strerror or str(exc)
+        raise BackupFailed(f"cannot write the backup {target}: {why}") from exc
     return BackupResult(target, kind, target.stat().st_size)
 
 
@@ -115,6 +118,30 @@ def restore(
             f"{src} was taken at schema revision {revision}, newer than this version of "
             f"course knows (up to {head_revision(database_url)}); upgrade course first"
         )
+    path = sqlite_path(database_url) if kind is BackupKind.SQLITE else None
+    if path is not None and store.sqlite_in_use(path):
+        raise BackupFailed(
+            f"{path} is in use by another process (a running `course serve`?); stop the app "
+            "on every host first, then restore"
+        )
+    created = path is not None and not path.exists()
+    try:
+        return _restore(database_url, src, kind, revision, force, progress)
+    except BaseException:
+        if created and path is not None:  # leave no empty or half-restored file behind
+            for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
+def _restore(
+    database_url: str,
+    src: Path,
+    kind: BackupKind,
+    revision: str,
+    force: bool,
+    progress: Progress,
+) -> RestoreResult:
     engine = make_engine(database_url)
     try:
         held = {name: n for name, n in store.row_counts(engine).items() if n}

@@ -117,6 +117,28 @@ def sqlite_backup(database: Path, dest: Path, progress: Progress = no_progress) 
         source.close()
 
 
+def sqlite_in_use(database: Path, wait_seconds: float = 0.5) -> bool:
+    """Does another connection hold ``database`` open (a running ``course serve``)?
+
+    The app keeps its SQLite connections open in WAL mode, and every open WAL connection
+    holds a shared lock, so an exclusive lock not granted within ``wait_seconds`` means
+    someone uses the file. Nothing is changed; a missing file is not in use.
+    """
+    if not database.exists():
+        return False
+    probe = sqlite3.connect(database, timeout=wait_seconds, isolation_level=None)
+    try:
+        probe.execute("PRAGMA locking_mode=EXCLUSIVE")
+        probe.execute("BEGIN EXCLUSIVE")
+        probe.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        name = str(getattr(exc, "sqlite_errorname", ""))
+        return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+    finally:
+        probe.close()
+    return False
+
+
 def sqlite_restore(backup: Path, database: Path, progress: Progress = no_progress) -> None:
     """Replace the SQLite database at ``database`` with the backup's content (the target
     file is locked for the whole copy and created mode 0600 when missing)."""

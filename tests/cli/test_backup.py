@@ -23,7 +23,7 @@ from sqlalchemy import Engine, make_url, text
 from course.cli import main
 from course.clock import FixedClock
 from course.services import backup as backups
-from course.settings import Settings
+from course.settings import Settings, display_url
 from course.store.backup import row_counts, sqlite_backup
 from course.store.engine import make_engine
 from course.store.migrate import upgrade
@@ -234,11 +234,14 @@ def test_passwords_are_never_printed(database_url: str, synced: None, tmp_path: 
         cli(tmp_path, url, "backup", str(tmp_path)),
         cli(tmp_path, url, "restore", str(next(tmp_path.glob("course-*")))),  # holds data
         cli(tmp_path, gone, "backup", str(tmp_path / "b")),  # cannot connect
+        cli(tmp_path, url, "init"),
     ]
-    assert [r.exit_code for r in outputs] == [0, 1, 2]
-    assert "postgres:***@" in outputs[0].output
+    assert [r.exit_code for r in outputs] == [0, 1, 2, 0]
+    assert "postgresql://postgres:***@" in outputs[0].output
+    assert "Ready: database postgresql://postgres:***@" in outputs[3].output
     for result in outputs:
         assert secret not in result.output
+        assert "+psycopg" not in result.output
 
 
 def test_sqlite_backup_is_one_state_while_another_connection_writes(tmp_path: Path) -> None:
@@ -276,3 +279,71 @@ def test_sqlite_backup_is_one_state_while_another_connection_writes(tmp_path: Pa
             "SELECT count(*) FROM t a WHERE NOT EXISTS (SELECT 1 FROM t b WHERE b.n = a.pair)"
         ).fetchone()[0]
     assert rows >= 3000 and rows % 2 == 0 and orphans == 0
+
+
+def test_unwritable_destinations_get_one_clear_line(database_url: str, tmp_path: Path) -> None:
+    upgrade(database_url)
+    special = cli(tmp_path, database_url, "backup", "/proc/course-backup-test.bin")
+    assert special.exit_code == 1 and isinstance(special.exception, SystemExit)
+    assert special.output.startswith("course: cannot write the backup /proc/")
+    a_file = _write(tmp_path / "a-file", b"")
+    under_a_file = cli(tmp_path, database_url, "backup", str(a_file / "x.backup"))
+    assert under_a_file.exit_code == 1
+    assert f"{a_file} is not a folder" in under_a_file.output
+    assert "does not exist" not in under_a_file.output
+
+
+def _newer_backup(url: str, tmp_path: Path) -> Path:
+    """A backup that claims a schema revision newer than this version knows."""
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    made = cli(tmp_path, url, "backup", str(tmp_path / "newer-backup"))
+    assert made.exit_code == 0, made.output
+    return tmp_path / "newer-backup"
+
+
+def test_a_refused_restore_leaves_nothing_behind(fresh_url: str, tmp_path: Path) -> None:
+    backup = _newer_backup(fresh_url, tmp_path)  # refused before the target is touched
+    instance = tmp_path / "new-instance"
+    target = tmp_path / "new-folder" / "course.db"
+    target.parent.mkdir()
+    url = f"sqlite:///{target}" if fresh_url.startswith("sqlite") else fresh_url
+    env = {"DATABASE_URL": url, "COURSE_INSTANCE": str(instance)}
+    refused = CliRunner().invoke(main, ["restore", str(backup)], env=env)
+    assert refused.exit_code == 1 and "newer than this version" in refused.output
+    assert not instance.exists()  # no folder, no secret_key
+    assert list(target.parent.iterdir()) == []  # no empty database file either
+
+    instance.mkdir()  # an instance folder the operator made: kept, but no new key in it
+    refused = CliRunner().invoke(main, ["restore", str(backup)], env=env)
+    assert refused.exit_code == 1
+    assert instance.is_dir() and list(instance.iterdir()) == []
+
+
+def test_restore_refuses_a_sqlite_database_in_use(
+    database_url: str, fresh_url: str, tmp_path: Path
+) -> None:
+    if not fresh_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL takes its own locks; this is about a SQLite file")
+    made = cli(tmp_path, database_url, "backup", str(tmp_path / "b.sqlite3"))
+    assert made.exit_code == 0, made.output
+    upgrade(fresh_url)
+    engine = make_engine(fresh_url)  # what a running `course serve` holds: a WAL connection
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        refused = cli(tmp_path, fresh_url, "restore", "--force", str(tmp_path / "b.sqlite3"))
+        assert refused.exit_code == 1, refused.output
+        assert "is in use by another process" in refused.output
+    finally:
+        engine.dispose()
+    restored = cli(tmp_path, fresh_url, "restore", "--force", str(tmp_path / "b.sqlite3"))
+    assert restored.exit_code == 0, restored.output
+
+
+def test_urls_are_shown_as_the_operator_writes_them() -> None:
+    assert display_url("postgresql+psycopg://u:pw@db:5432/c") == "postgresql://u:***@db:5432/c"
+    assert display_url("sqlite:////srv/course.db") == "sqlite:////srv/course.db"

@@ -36,17 +36,19 @@ def run_migrations() -> None:
             context.run_migrations()
         return
     engine = make_engine(url)
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=True,  # SQLite ALTERs go through batch mode
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            _serialize(connection)
-            context.run_migrations()
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=True,  # SQLite ALTERs go through batch mode
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                _serialize(connection)
+                context.run_migrations()
+    finally:
+        engine.dispose()  # also when a migration fails (e.g. a read-only database)
 
 
 run_migrations()
