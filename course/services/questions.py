@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -87,6 +87,16 @@ def load_questions(
     if len(revision_ids) != len(question_ids):  # attempts made before revision_ids existed
         found = revisions_at(session, question_ids, version_id)
         return {qid: (rid, question_for(session, rid, d)) for qid, (rid, d) in found.items()}
+    cache = _by_revision(session, revision_ids)
+    return {
+        qid: (rid, cache[rid])
+        for qid, rid in zip(question_ids, revision_ids, strict=True)
+        if rid in cache
+    }
+
+
+def _by_revision(session: Session, revision_ids: Iterable[int]) -> dict[int, AnyQuestion]:
+    """The process cache, holding the questions of ``revision_ids`` (read if missing)."""
     cache = _cache(session)
     missing = [rid for rid in revision_ids if rid not in cache]
     if missing:
@@ -97,11 +107,19 @@ def load_questions(
         ).all()
         for rid, definition in rows:
             question_for(session, rid, definition)
-    return {
-        qid: (rid, cache[rid])
-        for qid, rid in zip(question_ids, revision_ids, strict=True)
-        if rid in cache
-    }
+    return cache
+
+
+def regraded_questions(
+    session: Session, grades: Mapping[int, CurrentGrade]
+) -> dict[int, AnyQuestion]:
+    """revision id → question, for the revisions current grades were regraded against
+    (what :func:`answer_view` shows as the expected answer)."""
+    wanted = {g.revision_id for g in grades.values() if g.revision_id is not None}
+    if not wanted:
+        return {}
+    cache = _by_revision(session, wanted)
+    return {rid: cache[rid] for rid in wanted if rid in cache}
 
 
 @lru_cache(maxsize=8192)
@@ -190,13 +208,19 @@ def answer_view(
     response: Response,
     key: str,
     current: Mapping[int, CurrentGrade] | None = None,
+    regraded: Mapping[int, AnyQuestion] | None = None,
 ) -> AnswerView:
-    """A stored answer with its current grade (the newest score change, if any)."""
+    """A stored answer with its current grade (the newest score change, if any).
+
+    The expected answer is the key of the revision that grade was computed against
+    (``regraded``: see :func:`regraded_questions`), not the one the learner answered."""
     grade = (current or {}).get(response.id)
     if grade is None:
         grade = CurrentGrade(
             response.score, response.points, response.max_points, response.feedback
         )
+    if grade.revision_id is not None and regraded:
+        question = regraded.get(grade.revision_id, question)
     return graded_view(
         question,
         key,

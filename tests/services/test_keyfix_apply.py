@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.errors import Conflict, InvalidInput, PermissionDenied
-from course.services import keyfix
+from course.services import attempts, keyfix
+from course.services.drafts import position_key
 from course.services.authz import Actor
 from course.store.attempts import Attempt, Response
 from course.store.audit import ChangeKind, ScoreChange
@@ -129,11 +132,47 @@ def test_a_fix_never_lowers_a_score_unless_the_instructor_allows_it(
         ("The Winter War", 0.0, 1.0),
     ]
     with session.begin():
-        assert session.scalar(select(func.count()).select_from(ScoreChange)) == 0
+        # One audit row tells the learner the key changed and their score stayed.
+        kept_rows = session.scalars(select(ScoreChange)).all()
+        assert [(c.old_score, c.new_score, c.revision_id) for c in kept_rows] == [(1.0, 1.0, None)]
+        assert kept_rows[0].reason.endswith("(the new key gives less; your score was kept)")
     back = keyfix.KeyFix(keyfix.FixKind.MARK_CHOICES, choices=("The Russo-Japanese War",))
     keyfix.apply_fix(session, teacher, COURSE, earlier, back, now=clock.now())
     keyfix.apply_fix(session, teacher, COURSE, earlier, move, now=clock.now(), allow_lower=True)
     with session.begin():
-        change = session.scalar(select(ScoreChange))
+        change = session.scalars(select(ScoreChange).order_by(ScoreChange.id.desc())).first()
         assert change is not None and (change.old_score, change.new_score) == (1.0, 0.0)
         assert session.get(Attempt, answered).points == 15  # type: ignore[union-attr]
+
+
+def _results_answer(session: Session, attempt_id: int, slug: str) -> tuple[str, bool, object]:
+    """(expected answer shown, correct, regraded at) of one question on the results."""
+    question = _question_id(session, slug)
+    with session.begin():
+        attempt = session.get(Attempt, attempt_id)
+        assert attempt is not None
+        user_id, position = attempt.user_id, attempt.question_ids.index(question)
+    view = attempts.results(session, user_id, attempt_id).attempt
+    shown = view.answers[position_key(position)]
+    return shown.correct_answer, shown.correct, view.regraded_at
+
+
+def test_results_show_the_key_the_current_grade_was_computed_against(
+    answered: int, session: Session, clock: FixedClock, teacher: Actor
+) -> None:
+    earlier = _question_id(session, "earlier-war")
+    assert _results_answer(session, answered, "earlier-war") == (
+        "The Russo-Japanese War",
+        True,
+        None,
+    )
+    move = keyfix.KeyFix(keyfix.FixKind.MARK_CHOICES, choices=("The Winter War",))
+    keyfix.apply_fix(session, teacher, COURSE, earlier, move, now=clock.now())
+    # Kept: graded as before, and the regrade did not change a score.
+    assert _results_answer(session, answered, "earlier-war")[2] is None
+    clock.advance(timedelta(minutes=1))
+    back = keyfix.KeyFix(keyfix.FixKind.MARK_CHOICES, choices=("The Russo-Japanese War",))
+    keyfix.apply_fix(session, teacher, COURSE, earlier, back, now=clock.now())
+    keyfix.apply_fix(session, teacher, COURSE, earlier, move, now=clock.now(), allow_lower=True)
+    expected, correct, regraded = _results_answer(session, answered, "earlier-war")
+    assert (expected, correct, regraded) == ("The Winter War", False, clock.now())

@@ -112,7 +112,11 @@ def test_apply_through_the_web(
         f"learner{learners.index(owner):03d}@example.org"
     )
     results = learner.get(f"/attempts/{min(raised)}/results").get_data(as_text=True)
-    assert "regrade after key fix: accept" in results
+    # Said once: the kind, then the fix (not "regrade after key fix: regrade after …").
+    assert "(regrade after key fix, " in results and "accept &#39;Zhukov&#39;" in results
+    assert results.count("regrade after key fix") == 2  # the answer's line, the table
+    assert "Graded against the quiz as published on" in results
+    assert "; regraded on " in results and " after a key fix." in results
     # The new version is served: a new attempt is graded with it, the stale form is
     # refused, and the report moves on.
     late = make_learner(session, clock, "late@example.org")
