@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from course.cli import main
 from course.clock import FixedClock
 from course.errors import Conflict, InvalidInput, PermissionDenied
 from course.services import attempts, keyfix
-from course.services.drafts import position_key
 from course.services.authz import Actor
+from course.services.drafts import position_key
 from course.store.attempts import Attempt, Response
 from course.store.audit import ChangeKind, ScoreChange
 from course.store.content import ContentFile, QuestionRevision, QuestionRow, QuizRow
 from course.store.users import Role
-from tests.factories import COURSE, QUIZ, make_class, make_instructor
+from tests.factories import COURSE, QUIZ, course_copy, make_class, make_instructor
 
 pytestmark = pytest.mark.usefixtures("synced")
 
@@ -176,3 +180,55 @@ def test_results_show_the_key_the_current_grade_was_computed_against(
     keyfix.apply_fix(session, teacher, COURSE, earlier, move, now=clock.now(), allow_lower=True)
     expected, correct, regraded = _results_answer(session, answered, "earlier-war")
     assert (expected, correct, regraded) == ("The Winter War", False, clock.now())
+
+
+def _stored_quiz(session: Session, path: str) -> str:
+    with session.begin():
+        stored = session.scalar(
+            select(ContentFile.data)
+            .where(ContentFile.path == path)
+            .order_by(ContentFile.revision.desc())
+            .limit(1)
+        )
+    assert stored is not None
+    return stored.decode()
+
+
+@pytest.mark.parametrize(
+    ("slug", "fix", "added"),
+    [
+        # Both right examples (1950, "1,950") are wrong under the new key.
+        ("korean-war-year", keyfix.KeyFix(keyfix.FixKind.SET_ANSWER, "1951"), '"1951": 1'),
+        # Already has a right example after the fix ("9 August 1945" stays right): none added.
+        ("manchuria-invasion", keyfix.KeyFix(keyfix.FixKind.SET_ANSWER, "1945-08-08"), ""),
+    ],
+)
+def test_a_fix_keeps_the_quiz_valid_under_strict(
+    session: Session,
+    clock: FixedClock,
+    teacher: Actor,
+    tmp_path: Path,
+    slug: str,
+    fix: keyfix.KeyFix,
+    added: str,
+) -> None:
+    report = keyfix.apply_fix(
+        session, teacher, COURSE, _question_id(session, slug), fix, now=clock.now()
+    )
+    text = _stored_quiz(session, report.path)
+    assert (added in text) if added else report.example_added == ""
+    if added:
+        assert report.example_added == fix.value
+    # The bundled quiz already warns about some ids; the fix adds no warning to those.
+    before = course_copy(tmp_path / "before")
+    after = course_copy(tmp_path / "after", edit=lambda _old: text)
+    was = CliRunner().invoke(main, ["validate", "--strict", str(before)])
+    now = CliRunner().invoke(main, ["validate", "--strict", str(after)])
+    assert "has no example" not in now.output
+    assert _warnings(now.output, after) == _warnings(was.output, before)
+
+
+def _warnings(output: str, root: Path) -> list[str]:
+    """The validator's messages, without the root and line numbers (an added example
+    moves the lines after it)."""
+    return [re.sub(r":\d+:\d+:", ":", line) for line in output.replace(str(root), "").splitlines()]

@@ -98,11 +98,11 @@ def test_apply_through_the_web(
             .limit(1)
         )
         changes = session.scalars(select(ScoreChange)).all()
-        assert stored is not None and '["Georgy Zhukov", "Zhukov"]' in stored.decode()
+        assert stored is not None and '["Zhukov", "Georgy Zhukov"]' in stored.decode()
         assert "zhukov.:" not in stored.decode()  # the `wrong` entry equal to it is gone
         assert changes and all(c.new_score > c.old_score for c in changes)
         assert {c.reason for c in changes} == {
-            "regrade after key fix: accept 'Zhukov' (Zhukov is right)"
+            "regrade after key fix: accept 'Zhukov' as the answer shown (Zhukov is right)"
         }
         raised = {c.attempt_id for c in changes}
         owner = session.scalar(select(Attempt.user_id).where(Attempt.id == min(raised)))
