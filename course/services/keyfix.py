@@ -353,6 +353,7 @@ class DryRunRow:
     old_total: float  # the attempt's points now
     new_total: float  # ... after the fix (as applied with ``allow_lower``)
     max_points: float
+    attempt_number: int = 0  # as the learner counts their attempts (1, 2, …)
 
     @property
     def lowered(self) -> bool:
@@ -402,6 +403,7 @@ class _Stored:
     max_points: float
     attempt_points: float
     first: bool  # the learner's first submitted attempt of the quiz
+    attempt_number: int = 0  # as the learner counts their attempts (1, 2, …)
 
 
 def _stored_answers(session: Session, quiz_id: int, members: set[int]) -> dict[int, list[_Stored]]:
@@ -419,6 +421,7 @@ def _stored_answers(session: Session, quiz_id: int, members: set[int]) -> dict[i
             func.coalesce(current.c.points, Response.points),
             Response.max_points,
             Attempt.points,
+            Attempt.number,
         )
         .join(Attempt, Attempt.id == Response.attempt_id)
         .outerjoin(current, current.c.response_id == Response.id)
@@ -429,7 +432,7 @@ def _stored_answers(session: Session, quiz_id: int, members: set[int]) -> dict[i
     for _rid, attempt_id, user_id, *_rest in rows:
         first.setdefault(user_id, attempt_id)
     by_question: dict[int, list[_Stored]] = defaultdict(list)
-    for rid, attempt_id, user_id, qid, raw, text, score, points, top, total in rows:
+    for rid, attempt_id, user_id, qid, raw, text, score, points, top, total, number in rows:
         by_question[qid].append(
             _Stored(
                 rid,
@@ -442,6 +445,7 @@ def _stored_answers(session: Session, quiz_id: int, members: set[int]) -> dict[i
                 float(top),
                 float(total),
                 first[user_id] == attempt_id and user_id in members,
+                number,
             )
         )
     return by_question
@@ -477,6 +481,7 @@ def _dry_run(
                 a.attempt_points,
                 a.attempt_points + delta,
                 a.max_points,
+                a.attempt_number,
             )
         )
     return tuple(sorted(rows, key=lambda r: (r.learner, r.attempt_id))), elsewhere

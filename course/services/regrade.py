@@ -10,7 +10,8 @@ The response rows are never modified: each changed score appends a ``ScoreChange
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -47,6 +48,9 @@ class RegradeReport:
     # Scores the new version would lower, kept as they were (``Request.allow_lower``
     # False): (email, attempt id, question, score kept, score the new version gives).
     kept: tuple[tuple[str, int, str, float, float], ...] = ()
+    # attempt id → (the learner's display name, the attempt's number as they count it),
+    # for the attempts of ``changes`` and ``kept``.
+    learners: Mapping[int, tuple[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,20 +113,21 @@ def _regrade(
     )
     by_id = {r.id: r for r in rows}
     responses = session.execute(
-        select(Response, Attempt, User.email)
+        select(Response, Attempt, User.email, User.display_name)
         .join(Attempt, Attempt.id == Response.attempt_id)
         .join(User, User.id == Attempt.user_id)
         .where(Response.question_id.in_(list(by_id)))
         .order_by(Response.id)
     ).all()
-    history = changes_for_attempts(session, sorted({a.id for _r, a, _e in responses}))
+    history = changes_for_attempts(session, sorted({a.id for _r, a, _e, _n in responses}))
     current = current_grades(history)
     newest = {c.response_id: c for c in history}
     kept_rows: list[tuple[Response, CurrentGrade]] = []
     regraded: list[tuple[Response, Attempt, str, Grade, int]] = []
     kept: list[tuple[str, int, str, float, float]] = []
     unreadable = 0
-    for response, attempt, email in responses:
+    learners: dict[int, tuple[str, int]] = {}
+    for response, attempt, email, name in responses:
         if response.raw is None:
             continue  # left blank: still no answer
         row = by_id[response.question_id]
@@ -137,13 +142,15 @@ def _regrade(
         now = _grade_of(response, current)
         if not request.allow_lower and grade.points < now.points - 1e-9:
             kept.append((email, attempt.id, row.slug, now.score, grade.score))
+            learners[attempt.id] = (name, attempt.number)
             kept_rows.append((response, now))
         elif abs(grade.score - now.score) > 1e-9 or grade.max_points != now.max_points:
             regraded.append((response, attempt, email, grade, latest[row.id]))
+            learners[attempt.id] = (name, attempt.number)
     changes = _apply(session, quiz, regraded, by_id, current, dry_run, request)
     if not dry_run:
         _record_kept(session, kept_rows, newest, request)
-    return RegradeReport(len(responses), tuple(changes), unreadable, tuple(kept))
+    return RegradeReport(len(responses), tuple(changes), unreadable, tuple(kept), learners)
 
 
 def _already_kept(newest: ScoreChange | None) -> bool:

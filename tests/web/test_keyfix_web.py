@@ -144,6 +144,9 @@ def test_lowering_needs_a_confirmation(
     axis = _form(client.get(f"{base}/keys").get_data(as_text=True), "axis-multi")
     status, asked = _post(client, f"{base}/keys/apply", {**axis, "allow_lower": ["1"]})
     assert status == 200 and "Lower scores too?" in asked
+    # Worded for this page, and attempts numbered as learners count them.
+    assert "goes down if you confirm" in asked and "kept unless you allow it" not in asked
+    assert '<td data-label="Attempt">#1</td>' in asked
     with session.begin():
         assert session.scalars(select(ScoreChange)).all() == []  # nothing yet
     confirm = re.search(r"<form .*?Apply and lower these scores", asked, re.S)
@@ -157,6 +160,13 @@ def test_lowering_needs_a_confirmation(
     assert fields["confirm_lower"] == ["1"]
     status, done = _post(client, f"{base}/keys/apply", fields)
     assert status == 200 and "Key fixed: axis-multi" in done
+    # Learners by name with their email beside it, attempts by their number.
+    row = re.search(r"<tbody><tr><td>(.*?)</td><td>(.*?)</td>", done)
+    assert row is not None and row.group(2) == "#1"
+    name, email = re.fullmatch(
+        r'(.+) <span class="meta">(.+@example\.org)</span>', row.group(1)
+    ).groups()  # type: ignore[union-attr]
+    assert name and "@" not in name and email.startswith("learner")
     with session.begin():
         changes = session.scalars(select(ScoreChange)).all()
     assert any(c.new_score < c.old_score for c in changes)
