@@ -34,8 +34,8 @@ expect.set_options(timeout=TIMEOUT_MS)
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
     base = tmp_path_factory.mktemp("e2e-keyfix")
     content = base / "content"
-    for part in ("lessons", "quizzes", "media"):
-        shutil.copytree(REPO / part, content / part)
+    for folder in ("lessons", "quizzes", "media"):
+        shutil.copytree(REPO / folder, content / folder)
     shutil.copy(REPO / "course.yaml", content / "course.yaml")
     env = instance_env(base / "instance", content)
     course(env, "init", "--no-demo")
