@@ -224,7 +224,7 @@ CASES: dict[str, tuple[frozenset[FlagKind], KeyFix | None] | None] = {
         frozenset({FlagKind.CHOICE_AVOIDED}),
         KeyFix(FixKind.MARK_CHOICES, choices=("Romania", "Finland")),
     ),
-    "moscow-text": (frozenset({FlagKind.TYPED_ANSWER}), KeyFix(FixKind.ACCEPT_TEXT, "Zhukov")),
+    "moscow-text": (frozenset({FlagKind.TYPED_ANSWER}), KeyFix(FixKind.PREFER_TEXT, "Zhukov")),
     "losses-number": (frozenset({FlagKind.NUMBER_SLIP}), KeyFix(FixKind.SET_ANSWER, "27000000")),
     "leningrad-date": (frozenset({FlagKind.DATE_SLIP}), KeyFix(FixKind.SET_ANSWER, "1944")),
     "pact-tf": (frozenset({FlagKind.NEGATIVE_DISCRIMINATION}), None),

@@ -183,9 +183,10 @@ def _flow_list(values: Sequence[str]) -> str:
 # --- The fixes ----------------------------------------------------------------------
 
 
-def accept_text(text: str, question_id: str, answer: str) -> str:
+def accept_text(text: str, question_id: str, answer: str, *, first: bool = False) -> str:
     """Add ``answer`` to a text question's accepted answers; a ``wrong`` entry that
-    compares equal to it (case, punctuation, spacing ignored) is removed."""
+    compares equal to it (case, punctuation, spacing ignored) is removed. ``first``:
+    it goes before the others, so pages show it as the answer (the others stay accepted)."""
     if not answer.strip():
         raise EditError("the answer to accept is empty")
     root = _compose(text)
@@ -200,7 +201,8 @@ def accept_text(text: str, question_id: str, answer: str) -> str:
             raise EditError("'answer' is neither text nor a list of texts; edit it by hand")
         if any(text_key(a) == text_key(answer) for a in current if text_key(answer)):
             raise EditError(f"{answer!r} is already accepted")
-        edits.append(_replace(text, found[1], _flow_list([*current, answer])))
+        answers = [answer, *current] if first else [*current, answer]
+        edits.append(_replace(text, found[1], _flow_list(answers)))
     wrong = _get(question, "wrong")
     if wrong is not None and isinstance(wrong[1], MappingNode):
         mapping = wrong[1]
@@ -319,3 +321,32 @@ def set_example_scores(text: str, question_id: str, scores: dict[int, float]) ->
             raise EditError(f"example {index + 1} has no score to change")
         edits.append(_replace(text, target, number_text(score)))
     return _apply(text, edits)
+
+
+def add_example(text: str, question_id: str, response: str | list[str], score: float) -> str:
+    """Add an example (``response`` scoring ``score``) to a question's ``examples``,
+    written the way the others are (a ``response: score`` map or a list of items)."""
+    root = _compose(text)
+    question = _question(root, question_id)
+    found = _get(question, "examples")
+    if found is None:
+        raise EditError("the question has no examples")
+    node = found[1]
+    if isinstance(node, MappingNode):
+        if not isinstance(response, str):
+            raise EditError("a list response cannot be a key of the examples map")
+        return _apply(text, [_insert_pair(text, node, quote(response), number_text(score))])
+    if not isinstance(node, SequenceNode) or not node.value:
+        raise EditError("the examples are neither a map nor a list")
+    shown = quote(response) if isinstance(response, str) else _flow_list(response)
+    item = f"{{response: {shown}, score: {number_text(score)}}}"
+    if node.flow_style:
+        close = int(node.end_mark.index) - 1  # the "]"
+        return _apply(text, [_Edit(close, close, f", {item}")])
+    first = int(node.value[0].start_mark.index)
+    dash = text.rfind("-", _line_start(text, first), first)
+    column = dash - _line_start(text, first)  # where the first item's "-" is
+    last = _line_end(text, _last_content(text, node))
+    newline = "\r\n" if text[last - 1 : last] == "\r" else "\n"
+    at = last - 1 if newline == "\r\n" else last
+    return _apply(text, [_Edit(at, at, f"{newline}{' ' * max(column, 0)}- {item}")])

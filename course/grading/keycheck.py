@@ -343,7 +343,7 @@ def _text_flags(question: TextQuestion, g: _Groups, before: float) -> list[Flag]
         keyed = Counter(text_key(t, sensitive) for t in forms.elements())
         best = min(keyed, key=lambda k: (-keyed[k], len(k), k))
         accept = next(t for t, _n in forms.most_common() if text_key(t, sensitive) == best)
-        fix = KeyFix(FixKind.ACCEPT_TEXT, accept)
+        fix = KeyFix(FixKind.PREFER_TEXT, accept)
         after = _after(question, fix, g)
         if not _good(before, after):
             continue

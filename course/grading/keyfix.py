@@ -25,6 +25,9 @@ from course.grading.normalize import format_date, parse_number, text_key
 
 class FixKind(enum.StrEnum):
     ACCEPT_TEXT = "accept_text"  # add ``value`` to a text question's accepted answers
+    # ``value`` becomes a text question's first (shown) answer; the old ones stay accepted
+    # (the key check's fix: the strong learners' answer is the right one).
+    PREFER_TEXT = "prefer_text"
     MARK_CHOICES = "mark_choices"  # exactly ``choices`` are the correct ones
     SET_ANSWER = "set_answer"  # a number or date question's answer becomes ``value``
 
@@ -44,6 +47,8 @@ class KeyFix:
         match self.kind:
             case FixKind.ACCEPT_TEXT:
                 return f"accept '{self.value}'"
+            case FixKind.PREFER_TEXT:
+                return f"accept '{self.value}' as the answer shown"
             case FixKind.SET_ANSWER:
                 return f"answer should be {self.value}"
             case FixKind.MARK_CHOICES:
@@ -61,11 +66,13 @@ def fixed_question(question: AnyQuestion, fix: KeyFix) -> AnyQuestion:
         FixError: the fix does not apply to this question.
     """
     match fix.kind, question:
-        case FixKind.ACCEPT_TEXT, TextQuestion():
+        case ((FixKind.ACCEPT_TEXT | FixKind.PREFER_TEXT), TextQuestion()):
             if not fix.value.strip():
                 raise FixError("the answer to accept is empty")
             key = text_key(fix.value, question.matcher.case_sensitive)
             answers = (*question.matcher.answers, fix.value)
+            if fix.kind is FixKind.PREFER_TEXT:
+                answers = (fix.value, *question.matcher.answers)
             matcher = dataclasses.replace(question.matcher, answers=answers)
             wrong = tuple(
                 w

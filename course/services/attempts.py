@@ -27,7 +27,7 @@ from course.review.rating import Confidence
 from course.services import answering, drafts, sessions
 from course.services import questions as qs
 from course.services.answering import CourseReview
-from course.services.audit import CurrentGrade, current_grades, history_views
+from course.services.audit import CurrentGrade, current_grades, history_views, regraded_at
 from course.services.drafts import position_key
 from course.services.posted import Answers
 from course.services.sessions import Login, SessionUser
@@ -39,10 +39,11 @@ from course.services.views import (
     QuizIntro,
     ResultsView,
     ScoreChangeView,
+    reason_shown,
 )
 from course.store import attempts as store
 from course.store.attempts import Attempt, AttemptStatus, Response
-from course.store.audit import changes_for_attempts
+from course.store.audit import ChangeKind, changes_for_attempts
 from course.store.content import ContentVersion, CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import is_sqlite, read_only
 from course.store.review import ReviewSource
@@ -261,8 +262,18 @@ def _view(session: Session, loaded: _Loaded, with_drafts: bool = False) -> Attem
     ]
     changes = changes_for_attempts(session, [attempt.id])
     grades = current_grades(changes)
+    if attempt.status is not AttemptStatus.OPEN:
+        grades = qs.with_key_fixes(
+            session,
+            grades,
+            (
+                (r.id, qid, r.revision_id, grades.get(r.id) or _first_grade(r))
+                for qid, r in loaded.responses.items()
+            ),
+        )
+    regraded = qs.regraded_questions(session, grades)
     answers = {
-        keys[qid]: qs.answer_view(loaded.questions[qid][1], response, keys[qid], grades)
+        keys[qid]: qs.answer_view(loaded.questions[qid][1], response, keys[qid], grades, regraded)
         for qid, response in loaded.responses.items()
         if qid in loaded.questions
     }
@@ -284,6 +295,7 @@ def _view(session: Session, loaded: _Loaded, with_drafts: bool = False) -> Attem
         attempts_allowed=_settings(quiz).attempts,
         content_hash=version.content_hash[:12] if version else "",
         content_published_at=version.synced_at if version else None,
+        regraded_at=regraded_at(changes),
     )
 
 
@@ -331,14 +343,22 @@ def _page_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
     responses: dict[int, Any] = {}
     grades: dict[int, CurrentGrade] = {}
     changes: list[tuple[int, ScoreChangeView]] = []
+    last_regrade: datetime | None = None
     for row in rows:
         if row.response_id is None:
             continue
         responses[row.question_id] = row
         if row.change_id is not None:
+            before = grades.get(row.response_id)
             grades[row.response_id] = CurrentGrade(
-                row.new_score, row.new_points, row.change_max_points, row.change_feedback
+                row.new_score,
+                row.new_points,
+                row.change_max_points,
+                row.change_feedback,
+                row.revision_id or (before.revision_id if before else None),
             )
+            if row.kind is ChangeKind.REGRADE and abs(row.new_score - row.old_score) > 1e-9:
+                last_regrade = max(last_regrade or row.changed_at, row.changed_at)
             changes.append(
                 (
                     row.change_id,
@@ -352,15 +372,31 @@ def _page_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
                         old_points=row.old_points,
                         new_points=row.new_points,
                         max_points=row.change_max_points,
-                        reason=row.reason,
+                        reason=reason_shown(row.kind.value, row.reason),
                     ),
                 )
             )
+    if first.status is not AttemptStatus.OPEN:
+        grades = qs.with_key_fixes(
+            session,
+            grades,
+            (
+                (
+                    row.response_id,
+                    qid,
+                    questions[qid][0],
+                    grades.get(row.response_id) or _first_grade(row),
+                )
+                for qid, row in responses.items()
+                if qid in questions
+            ),
+        )
+    regraded = qs.regraded_questions(session, grades)
     answers = Lazy(
         {
             keys[qid]: partial(
                 qs.graded_view,
-                questions[qid][1],
+                _graded_against(questions[qid][1], grades.get(row.response_id), regraded),
                 keys[qid],
                 *_current(row, grades.get(row.response_id)),
             )
@@ -391,7 +427,22 @@ def _page_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
         attempts_allowed=settings.attempts,
         content_hash=first.content_hash[:12] if first.content_hash else "",
         content_published_at=first.synced_at,
+        regraded_at=last_regrade,
     )
+
+
+def _first_grade(row: Any) -> CurrentGrade:
+    """The grade an answer earned when it was given (no change since)."""
+    return CurrentGrade(row.score, row.points, row.max_points, row.feedback)
+
+
+def _graded_against(
+    question: AnyQuestion, grade: CurrentGrade | None, regraded: dict[int, AnyQuestion]
+) -> AnyQuestion:
+    """The question revision a response's current grade was computed against."""
+    if grade is None or grade.revision_id is None:
+        return question
+    return regraded.get(grade.revision_id, question)
 
 
 def _current(row: Any, grade: CurrentGrade | None) -> tuple[float, float, float, str, list[Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from course.services.views import ScoreChangeView
+from course.services.views import ScoreChangeView, reason_shown
 from course.store.attempts import Response
 from course.store.audit import ChangeKind, ScoreChange
 
@@ -23,16 +23,36 @@ class CurrentGrade:
     points: float
     max_points: float
     feedback: list[Any]
+    # The question revision this grade was computed against, when a change recorded one
+    # (a regrade); None: the revision the learner answered.
+    revision_id: int | None = None
 
 
 def current_grades(changes: list[ScoreChange]) -> dict[int, CurrentGrade]:
-    """response id → its grade after the newest change (``changes`` oldest first)."""
+    """response id → its grade after the newest change (``changes`` oldest first).
+
+    A change that records no revision (an override) keeps the revision of the change
+    before it."""
     grades: dict[int, CurrentGrade] = {}
     for change in changes:
+        before = grades.get(change.response_id)
+        revision = change.revision_id or (before.revision_id if before else None)
         grades[change.response_id] = CurrentGrade(
-            change.new_score, change.new_points, change.max_points, change.feedback
+            change.new_score, change.new_points, change.max_points, change.feedback, revision
         )
     return grades
+
+
+def regraded_at(changes: list[ScoreChange]) -> datetime | None:
+    """When the newest regrade changed a score of these changes (None: never)."""
+    return max(
+        (
+            c.changed_at
+            for c in changes
+            if c.kind is ChangeKind.REGRADE and abs(c.new_score - c.old_score) > 1e-9
+        ),
+        default=None,
+    )
 
 
 def history_views(changes: list[ScoreChange], keys: dict[int, str]) -> tuple[ScoreChangeView, ...]:
@@ -48,7 +68,7 @@ def history_views(changes: list[ScoreChange], keys: dict[int, str]) -> tuple[Sco
             old_points=c.old_points,
             new_points=c.new_points,
             max_points=c.max_points,
-            reason=c.reason,
+            reason=reason_shown(c.kind.value, c.reason),
         )
         for c in changes
     )

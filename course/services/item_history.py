@@ -25,6 +25,7 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from course.content.model import TextQuestion
 from course.errors import NotFound
 from course.grading.normalize import normalize_text
 from course.grading.registry import correct_answer
@@ -44,7 +45,8 @@ class RevisionStats:
     published_at: datetime | None
     content_hash: str
     prompt: str
-    answer: str
+    answer: str  # the key as learners are shown it
+    accepted: tuple[str, ...]  # every accepted answer of a text question, shown first
     changes: tuple[str, ...]  # diff lines against the previous revision
     answered: int
     facility_then: float | None
@@ -165,9 +167,50 @@ def _answers(
     ]
 
 
+# Where the reader found a value in the file: not part of the question.
+_POSITIONS = ("line", "col")
+
+
+def _plain(value: Any) -> Any:
+    """A definition as an author reads it: no file positions, whole numbers as integers
+    (a year 1988, not 1988.0)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k not in _POSITIONS}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _flow(value: Any) -> str:
+    """One YAML line for a value ("[Zhukov, Georgy Zhukov]", "{text: Korea, correct: false}")."""
+    text = yaml.safe_dump(
+        [value], default_flow_style=True, sort_keys=False, allow_unicode=True, width=1 << 20
+    )
+    return text.strip()[1:-1]
+
+
 def _definition_lines(definition: dict[str, Any]) -> list[str]:
-    text = yaml.safe_dump(definition, sort_keys=False, allow_unicode=True, width=88)
-    return text.splitlines()
+    """A definition, one line per value a fix changes, each naming its key: a choice
+    is one line ("choices: {text: Korea, correct: true}") so a flip names the choice, an
+    added answer shows beside the others ("answer: [Zhukov, Georgy Zhukov]")."""
+    lines: list[str] = []
+    for key, value in _plain(definition).items():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            lines.extend(f"{key}: {_flow(item)}" for item in value)
+        elif isinstance(value, dict) and key != "settings":
+            lines.extend(f"{key}: {_flow({k: v})}" for k, v in value.items())
+        else:
+            lines.append(f"{key}: {_flow(value)}")
+    return lines
+
+
+def _accepted(question: Any) -> tuple[str, ...]:
+    """Every answer a text question accepts (the first is the one shown)."""
+    if isinstance(question, TextQuestion):
+        return tuple(question.matcher.answers)
+    return ()
 
 
 def _stats(
@@ -199,6 +242,7 @@ def _stats(
         content_hash=content_hash[:12],
         prompt=str(definition.get("prompt", "")),
         answer=correct_answer(question),
+        accepted=_accepted(question),
         changes=changes,
         answered=n,
         facility_then=sum(a[0] for a in answers) / n if n else None,

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.content import keyedit
-from course.content.model import AnyQuestion
+from course.content.model import AnyQuestion, ChoiceQuestion
 from course.content.quizzes import read_quiz
 from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput, NotFound
 from course.grading.examples import SCORE_TOLERANCE, ExampleError, to_raw
@@ -79,6 +79,7 @@ class ApplyReport:
     examples_changed: tuple[tuple[str, float, float], ...]  # (example, old score, new)
     regrade: RegradeReport
     course_id: str = ""
+    example_added: str = ""  # an example of the new key, added when none scored 1
 
     @property
     def raised(self) -> tuple[Change, ...]:
@@ -153,23 +154,22 @@ def _edited(target: _Target, fix: KeyFix) -> str:
     match fix.kind:
         case FixKind.ACCEPT_TEXT:
             return keyedit.accept_text(target.text, target.question_slug, fix.value)
+        case FixKind.PREFER_TEXT:
+            return keyedit.accept_text(target.text, target.question_slug, fix.value, first=True)
         case FixKind.MARK_CHOICES:
             return keyedit.mark_choices(target.text, target.question_slug, fix.choices)
         case FixKind.SET_ANSWER:
             return keyedit.set_answer(target.text, target.question_slug, fix.value)
 
 
-def _fix_examples(target: _Target, text: str) -> tuple[str, tuple[tuple[str, float, float], ...]]:
-    """Examples graded differently by the new key get the score it gives them."""
-    read = read_quiz(target.path, text.encode("utf-8"), PurePosixPath(target.path).stem)
-    quiz = read.quiz or read.partial
-    question = (
-        next((q for q in quiz.questions if q.id == target.question_slug), None) if quiz else None
-    )
-    if question is None:
-        raise ContentInvalid(
-            [str(p) for p in read.problems] or ["the edited question is unreadable"]
-        )
+def _fix_examples(
+    target: _Target, text: str, fix: KeyFix
+) -> tuple[str, tuple[tuple[str, float, float], ...], str]:
+    """Examples graded differently by the new key get the score it gives them; when
+    none then scores full marks, an example of the new key is added (``course validate
+    --strict`` wants a right one). Returns the text, the changed examples and the
+    added example's response ("" when none was added)."""
+    question = _read_question(target, text)
     scores: dict[int, float] = {}
     changed: list[tuple[str, float, float]] = []
     for index, example in enumerate(question.examples):
@@ -180,7 +180,44 @@ def _fix_examples(target: _Target, text: str) -> tuple[str, tuple[tuple[str, flo
         if isinstance(grade, Grade) and abs(grade.score - example.score) > SCORE_TOLERANCE:
             scores[index] = round(grade.score, 4)
             changed.append((str(example.response), example.score, scores[index]))
-    return keyedit.set_example_scores(text, target.question_slug, scores), tuple(changed)
+    text = keyedit.set_example_scores(text, target.question_slug, scores)
+    final = [scores.get(i, e.score) for i, e in enumerate(question.examples)]
+    response = _key_example(question, fix)
+    if not final or any(s >= 1 - SCORE_TOLERANCE for s in final) or response is None:
+        return text, tuple(changed), ""
+    try:
+        grade = grade_response(question, to_raw(question, response))
+        added = keyedit.add_example(text, target.question_slug, response, 1)
+    except (ExampleError, ResponseRejected, keyedit.EditError):
+        return text, tuple(changed), ""
+    if not isinstance(grade, Grade) or grade.score < 1 - SCORE_TOLERANCE:
+        return text, tuple(changed), ""
+    return added, tuple(changed), response if isinstance(response, str) else ", ".join(response)
+
+
+def _read_question(target: _Target, text: str) -> AnyQuestion:
+    read = read_quiz(target.path, text.encode("utf-8"), PurePosixPath(target.path).stem)
+    quiz = read.quiz or read.partial
+    question = (
+        next((q for q in quiz.questions if q.id == target.question_slug), None) if quiz else None
+    )
+    if question is None:
+        raise ContentInvalid(
+            [str(p) for p in read.problems] or ["the edited question is unreadable"]
+        )
+    return question
+
+
+def _key_example(question: AnyQuestion, fix: KeyFix) -> str | list[str] | None:
+    """The new key as an example response (as the learner would give it)."""
+    match fix.kind:
+        case FixKind.ACCEPT_TEXT | FixKind.PREFER_TEXT | FixKind.SET_ANSWER:
+            return fix.value
+        case FixKind.MARK_CHOICES if isinstance(question, ChoiceQuestion):
+            return fix.choices[0] if fix.choices else None
+        case FixKind.MARK_CHOICES:
+            return list(fix.choices)
+    return None
 
 
 def apply_fix(
@@ -222,7 +259,7 @@ def apply_fix(
     try:
         fixed_question(target.question, fix)  # the fix fits the question as served
         described = fix.describe(target.question)
-        text, examples = _fix_examples(target, _edited(target, fix))
+        text, examples, added = _fix_examples(target, _edited(target, fix), fix)
     except (FixError, keyedit.EditError) as exc:
         raise InvalidInput(f"Cannot apply the fix: {exc}.") from exc
     why = reason.strip() or f"regrade after key fix: {described}"
@@ -263,6 +300,7 @@ def apply_fix(
         examples,
         report,
         course_id,
+        added,
     )
 
 
@@ -315,6 +353,7 @@ class DryRunRow:
     old_total: float  # the attempt's points now
     new_total: float  # ... after the fix (as applied with ``allow_lower``)
     max_points: float
+    attempt_number: int = 0  # as the learner counts their attempts (1, 2, …)
 
     @property
     def lowered(self) -> bool:
@@ -364,6 +403,7 @@ class _Stored:
     max_points: float
     attempt_points: float
     first: bool  # the learner's first submitted attempt of the quiz
+    attempt_number: int = 0  # as the learner counts their attempts (1, 2, …)
 
 
 def _stored_answers(session: Session, quiz_id: int, members: set[int]) -> dict[int, list[_Stored]]:
@@ -381,6 +421,7 @@ def _stored_answers(session: Session, quiz_id: int, members: set[int]) -> dict[i
             func.coalesce(current.c.points, Response.points),
             Response.max_points,
             Attempt.points,
+            Attempt.number,
         )
         .join(Attempt, Attempt.id == Response.attempt_id)
         .outerjoin(current, current.c.response_id == Response.id)
@@ -391,7 +432,7 @@ def _stored_answers(session: Session, quiz_id: int, members: set[int]) -> dict[i
     for _rid, attempt_id, user_id, *_rest in rows:
         first.setdefault(user_id, attempt_id)
     by_question: dict[int, list[_Stored]] = defaultdict(list)
-    for rid, attempt_id, user_id, qid, raw, text, score, points, top, total in rows:
+    for rid, attempt_id, user_id, qid, raw, text, score, points, top, total, number in rows:
         by_question[qid].append(
             _Stored(
                 rid,
@@ -404,6 +445,7 @@ def _stored_answers(session: Session, quiz_id: int, members: set[int]) -> dict[i
                 float(top),
                 float(total),
                 first[user_id] == attempt_id and user_id in members,
+                number,
             )
         )
     return by_question
@@ -439,6 +481,7 @@ def _dry_run(
                 a.attempt_points,
                 a.attempt_points + delta,
                 a.max_points,
+                a.attempt_number,
             )
         )
     return tuple(sorted(rows, key=lambda r: (r.learner, r.attempt_id))), elsewhere

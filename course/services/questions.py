@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import html
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -33,6 +34,7 @@ from course.grading.result import Grade
 from course.services.audit import CurrentGrade
 from course.services.views import AnswerView, FeedbackView, OptionView, QuestionView
 from course.store.attempts import Response
+from course.store.audit import ScoreChange
 from course.store.content import QuestionRevision
 from course.store.engine import engine_of
 
@@ -87,6 +89,16 @@ def load_questions(
     if len(revision_ids) != len(question_ids):  # attempts made before revision_ids existed
         found = revisions_at(session, question_ids, version_id)
         return {qid: (rid, question_for(session, rid, d)) for qid, (rid, d) in found.items()}
+    cache = _by_revision(session, revision_ids)
+    return {
+        qid: (rid, cache[rid])
+        for qid, rid in zip(question_ids, revision_ids, strict=True)
+        if rid in cache
+    }
+
+
+def _by_revision(session: Session, revision_ids: Iterable[int]) -> dict[int, AnyQuestion]:
+    """The process cache, holding the questions of ``revision_ids`` (read if missing)."""
     cache = _cache(session)
     missing = [rid for rid in revision_ids if rid not in cache]
     if missing:
@@ -97,11 +109,54 @@ def load_questions(
         ).all()
         for rid, definition in rows:
             question_for(session, rid, definition)
-    return {
-        qid: (rid, cache[rid])
-        for qid, rid in zip(question_ids, revision_ids, strict=True)
-        if rid in cache
-    }
+    return cache
+
+
+def regraded_questions(
+    session: Session, grades: Mapping[int, CurrentGrade]
+) -> dict[int, AnyQuestion]:
+    """revision id → question, for the revisions current grades were regraded against
+    (what :func:`answer_view` shows as the expected answer)."""
+    wanted = {g.revision_id for g in grades.values() if g.revision_id is not None}
+    if not wanted:
+        return {}
+    cache = _by_revision(session, wanted)
+    return {rid: cache[rid] for rid in wanted if rid in cache}
+
+
+def with_key_fixes(
+    session: Session,
+    grades: Mapping[int, CurrentGrade],
+    answered: Iterable[tuple[int, int, int, CurrentGrade]],
+) -> dict[int, CurrentGrade]:
+    """``grades`` plus, for an answer whose score a later key fix left unchanged, the
+    revision that fix regraded it against, so its expected answer is the fixed key.
+
+    A regrade checks every stored answer of a question but records a change only where
+    the score moved (or was kept); ``answered`` is (response id, question id, revision
+    the answer was graded against, its current grade) of one attempt.
+    """
+    answered = list(answered)
+    if not answered:
+        return dict(grades)
+    newest = dict(
+        session.execute(
+            select(Response.question_id, func.max(ScoreChange.revision_id))
+            .join(ScoreChange, ScoreChange.response_id == Response.id)
+            .where(
+                Response.question_id.in_({qid for _r, qid, _rev, _g in answered}),
+                ScoreChange.revision_id.is_not(None),
+            )
+            .group_by(Response.question_id)
+        ).all()
+    )
+    merged = dict(grades)
+    for response_id, question_id, revision_id, grade in answered:
+        fixed = newest.get(question_id)
+        current = grade.revision_id or revision_id
+        if fixed is not None and fixed > current:
+            merged[response_id] = replace(grade, revision_id=fixed)
+    return merged
 
 
 @lru_cache(maxsize=8192)
@@ -190,13 +245,19 @@ def answer_view(
     response: Response,
     key: str,
     current: Mapping[int, CurrentGrade] | None = None,
+    regraded: Mapping[int, AnyQuestion] | None = None,
 ) -> AnswerView:
-    """A stored answer with its current grade (the newest score change, if any)."""
+    """A stored answer with its current grade (the newest score change, if any).
+
+    The expected answer is the key of the revision that grade was computed against
+    (``regraded``: see :func:`regraded_questions`), not the one the learner answered."""
     grade = (current or {}).get(response.id)
     if grade is None:
         grade = CurrentGrade(
             response.score, response.points, response.max_points, response.feedback
         )
+    if grade.revision_id is not None and regraded:
+        question = regraded.get(grade.revision_id, question)
     return graded_view(
         question,
         key,

@@ -10,7 +10,8 @@ The response rows are never modified: each changed score appends a ``ScoreChange
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -23,7 +24,7 @@ from course.services import audit
 from course.services import questions as qs
 from course.services.audit import Actor, CurrentGrade, current_grades
 from course.store.attempts import Attempt, AttemptStatus, Response
-from course.store.audit import ChangeKind, changes_for_attempts
+from course.store.audit import ChangeKind, ScoreChange, changes_for_attempts
 from course.store.content import QuestionRevision, QuestionRow, QuizRow
 from course.store.users import User
 
@@ -47,6 +48,9 @@ class RegradeReport:
     # Scores the new version would lower, kept as they were (``Request.allow_lower``
     # False): (email, attempt id, question, score kept, score the new version gives).
     kept: tuple[tuple[str, int, str, float, float], ...] = ()
+    # attempt id → (the learner's display name, the attempt's number as they count it),
+    # for the attempts of ``changes`` and ``kept``.
+    learners: Mapping[int, tuple[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -109,19 +113,21 @@ def _regrade(
     )
     by_id = {r.id: r for r in rows}
     responses = session.execute(
-        select(Response, Attempt, User.email)
+        select(Response, Attempt, User.email, User.display_name)
         .join(Attempt, Attempt.id == Response.attempt_id)
         .join(User, User.id == Attempt.user_id)
         .where(Response.question_id.in_(list(by_id)))
         .order_by(Response.id)
     ).all()
-    current = current_grades(
-        changes_for_attempts(session, sorted({a.id for _r, a, _e in responses}))
-    )
+    history = changes_for_attempts(session, sorted({a.id for _r, a, _e, _n in responses}))
+    current = current_grades(history)
+    newest = {c.response_id: c for c in history}
+    kept_rows: list[tuple[Response, CurrentGrade]] = []
     regraded: list[tuple[Response, Attempt, str, Grade, int]] = []
     kept: list[tuple[str, int, str, float, float]] = []
     unreadable = 0
-    for response, attempt, email in responses:
+    learners: dict[int, tuple[str, int]] = {}
+    for response, attempt, email, name in responses:
         if response.raw is None:
             continue  # left blank: still no answer
         row = by_id[response.question_id]
@@ -136,10 +142,49 @@ def _regrade(
         now = _grade_of(response, current)
         if not request.allow_lower and grade.points < now.points - 1e-9:
             kept.append((email, attempt.id, row.slug, now.score, grade.score))
+            learners[attempt.id] = (name, attempt.number)
+            kept_rows.append((response, now))
         elif abs(grade.score - now.score) > 1e-9 or grade.max_points != now.max_points:
             regraded.append((response, attempt, email, grade, latest[row.id]))
+            learners[attempt.id] = (name, attempt.number)
     changes = _apply(session, quiz, regraded, by_id, current, dry_run, request)
-    return RegradeReport(len(responses), tuple(changes), unreadable, tuple(kept))
+    if not dry_run:
+        _record_kept(session, kept_rows, newest, request)
+    return RegradeReport(len(responses), tuple(changes), unreadable, tuple(kept), learners)
+
+
+def _already_kept(newest: ScoreChange | None) -> bool:
+    """The response's newest change is already a kept score (a regrade run again)."""
+    return (
+        newest is not None
+        and newest.kind is ChangeKind.REGRADE
+        and abs(newest.new_score - newest.old_score) <= 1e-9
+    )
+
+
+def _record_kept(
+    session: Session,
+    kept: list[tuple[Response, CurrentGrade]],
+    newest: dict[int, ScoreChange],
+    request: Request,
+) -> None:
+    """Scores the new key would lower, kept: an audit row each with the same old and
+    new score, so the learner sees that the key changed and their score stayed (once,
+    however often the regrade runs). It records no revision: the grade is still the one
+    of the revision they answered."""
+    for response, now in kept:
+        if _already_kept(newest.get(response.id)):
+            continue
+        audit.record(
+            session,
+            request.now,
+            response,
+            now,
+            now,
+            kind=request.kind,
+            actor=request.actor,
+            reason=f"{request.reason} (the new key gives less; your score was kept)",
+        )
 
 
 def _grade_of(response: Response, current: dict[int, CurrentGrade]) -> CurrentGrade:

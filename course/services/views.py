@@ -105,6 +105,11 @@ class ScoreChangeView:
         """The kind in words, as learners and instructors read it."""
         return CHANGE_KIND_LABELS.get(self.kind, self.kind)
 
+    @property
+    def kept(self) -> bool:
+        """A regrade that found a lower score under the new key and kept the old one."""
+        return self.kind == "regrade" and abs(self.new_score - self.old_score) <= 1e-9
+
 
 # Score change kinds (``store.audit.ChangeKind`` values) in words.
 CHANGE_KIND_LABELS = {
@@ -112,6 +117,15 @@ CHANGE_KIND_LABELS = {
     "dispute": "dispute accepted",
     "override": "manual override",
 }
+
+
+def reason_shown(kind: str, reason: str) -> str:
+    """A change's reason as pages show it beside its kind: without the kind's words it
+    starts with (a key fix writes "regrade after key fix: <fix>" into the audit row)."""
+    label = CHANGE_KIND_LABELS.get(kind, kind) + ":"
+    if reason.startswith(label):
+        return reason[len(label) :].strip()
+    return reason
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,7 @@ class AttemptView:
     attempts_allowed: int | None = None
     content_hash: str = ""
     content_published_at: datetime | None = None  # when the graded version was published
+    regraded_at: datetime | None = None  # when a key fix last changed one of its scores
     # End-of-quiz answers saved before submit (field name → values), for the form.
     drafts: dict[str, list[str]] = field(default_factory=dict)
     score_changes: tuple[ScoreChangeView, ...] = ()

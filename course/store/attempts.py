@@ -345,6 +345,7 @@ _PAGE = (
         ScoreChange.max_points.label("change_max_points"),
         ScoreChange.reason,
         ScoreChange.feedback.label("change_feedback"),
+        ScoreChange.revision_id,
     )
     .select_from(Attempt)
     .join(QuizRow, QuizRow.id == Attempt.quiz_id)

@@ -208,3 +208,38 @@ def test_every_bundled_question_takes_the_fixes_of_its_type() -> None:
                 else:
                     assert _unplaced(old) == _unplaced(new), (path.name, question.id, old.id)
     assert edited_any >= 20
+
+
+def test_accept_text_first_makes_it_the_shown_answer() -> None:
+    text = _text(
+        "  - id: a\n    type: text\n    prompt: Who?\n    answer: [Mannerheim Fortress, Line]\n"
+        "    examples:\n      Line: 1\n      Mannerheim Line: 0\n"
+    )
+    edited = keyedit.accept_text(text, "a", "Mannerheim Line", first=True)
+    question = _read(edited)
+    assert isinstance(question, TextQuestion)
+    assert question.matcher.answers == ("Mannerheim Line", "Mannerheim Fortress", "Line")
+
+
+def test_add_example_in_every_form() -> None:
+    text = _text(
+        "  - id: a\n    type: number\n    prompt: When?\n    answer: 1989\n"
+        '    examples:\n      "1988": 0 # the old key\n'
+        "  - id: b\n    type: text\n    prompt: Who?\n    answer: Stalin\n"
+        "    examples:\n      - {response: Stalin, score: 1}\n      - response: Zhukov\n"
+        "        score: 0\n"
+        "  - id: c\n    type: multi_choice\n    prompt: Which?\n    answer: [x, y]\n"
+        "    choices: [x, y, z]\n    examples: [{response: [x], score: 0}]\n"
+    )
+    edited = keyedit.add_example(text, "a", "1989", 1)
+    edited = keyedit.add_example(edited, "b", "Joseph Stalin", 0)
+    edited = keyedit.add_example(edited, "c", ["x", "y"], 1)
+    a, b, c = _read(edited, "a"), _read(edited, "b"), _read(edited, "c")
+    assert [(e.response, e.score) for e in a.examples] == [("1988", 0.0), ("1989", 1.0)]
+    assert [(e.response, e.score) for e in b.examples][-1] == ("Joseph Stalin", 0.0)
+    assert [(e.response, e.score) for e in c.examples][-1] == (["x", "y"], 1.0)
+    assert '"1988": 0 # the old key\n      "1989": 1\n' in edited
+    with pytest.raises(keyedit.EditError):
+        keyedit.add_example(
+            _text("  - id: a\n    type: text\n    prompt: P\n    answer: x\n"), "a", "x", 1
+        )

@@ -57,7 +57,7 @@ def _flags(seed: int, learners: int) -> dict[str, list[Flag]]:
 
 def _same_fix(a: KeyFix | None, b: KeyFix | None) -> bool:
     """Two fixes that change the key alike (typed answers compared as the grader does)."""
-    if a is None or b is None or a.kind is not FixKind.ACCEPT_TEXT:
+    if a is None or b is None or a.kind not in (FixKind.ACCEPT_TEXT, FixKind.PREFER_TEXT):
         return a == b
     return a.kind == b.kind and text_key(a.value) == text_key(b.value)
 
@@ -86,7 +86,7 @@ def test_evidence_and_discrimination_before_and_after() -> None:
     assert evidence.before < 0 < 0.2 <= (evidence.after or 0)
     assert sakhalin.fix_text == "mark 'Southern Sakhalin' correct; mark 'The Kuril Islands' wrong"
     (zhukov,) = flags["moscow-text"]
-    assert zhukov.fix_text == "accept 'Zhukov'"
+    assert zhukov.fix_text == "accept 'Zhukov' as the answer shown"
     assert "zhukov" in {v.casefold() for v, _ in zhukov.evidence.variants}
     (losses,) = flags["losses-number"]
     assert "÷" not in losses.evidence.note and "× 1,000" in losses.evidence.note

@@ -19,6 +19,7 @@ from course.store.audit import SYSTEM_CLI
 from tests.factories import (
     COURSE,
     QUIZ,
+    course_copy,
     fixed_key_root,
     make_class,
     make_instructor,
@@ -77,3 +78,42 @@ def test_item_page_authorization_and_unknown_items(
     learner: Actor = make_learner(session, clock)
     with pytest.raises(PermissionDenied):
         item_history(session, learner, class_id, QUIZ, "sakhalin")
+
+
+def _fixed(text: str) -> str:
+    """Three key fixes at once: a choice flip, a year, a new shown answer."""
+    return (
+        text.replace("    answer: The Russo-Japanese War\n", "    answer: The Winter War\n")
+        .replace('"The Russo-Japanese War": 1\n', '"The Russo-Japanese War": 0\n')
+        .replace('"The Winter War": 0\n', '"The Winter War": 1\n')
+        .replace("    answer: 1950\n", "    answer: 1951\n")
+        .replace('"1950": 1', '"1950": 0')
+        .replace('"1,950": 1', '"1951": 1')
+        .replace("    answer: Sakhalin\n", "    answer: [Hokkaido, Sakhalin]\n")
+        .replace('"Hokkaido": 0\n', '"Hokkaido": 1\n')
+    )
+
+
+def test_item_diffs_read_as_the_author_wrote_them(
+    session: Session, clock: FixedClock, synced: None, tmp_path: Path
+) -> None:
+    teacher = make_instructor(session, clock)
+    class_id, _ = make_class(session, clock, teacher)
+    sync_root(session, clock, course_copy(tmp_path / "fixed", edit=_fixed))
+
+    def changes(slug: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        new = item_history(session, teacher, class_id, QUIZ, slug).revisions[-1]
+        assert all(":" in line for line in new.changes)
+        assert not any(line[1:].startswith(("line:", "col:")) for line in new.changes)
+        return new.changes, new.accepted
+
+    flip, _ = changes("earlier-war")
+    assert "-choices: {text: The Russo-Japanese War, correct: true}" in flip
+    assert "+choices: {text: The Russo-Japanese War, correct: false}" in flip
+    assert "+choices: {text: The Winter War, correct: true}" in flip
+    year, _ = changes("korean-war-year")
+    assert "-answer: 1950" in year and "+answer: 1951" in year
+    assert not any(".0" in line for line in year)
+    sakhalin, accepted = changes("sakhalin")
+    assert "+answer: [Hokkaido, Sakhalin]" in sakhalin
+    assert accepted == ("Hokkaido", "Sakhalin")

@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from course.cli import main
 from course.clock import FixedClock
 from course.errors import Conflict, InvalidInput, PermissionDenied
-from course.services import keyfix
+from course.services import attempts, keyfix
 from course.services.authz import Actor
+from course.services.drafts import position_key
 from course.store.attempts import Attempt, Response
 from course.store.audit import ChangeKind, ScoreChange
 from course.store.content import ContentFile, QuestionRevision, QuestionRow, QuizRow
 from course.store.users import Role
-from tests.factories import COURSE, QUIZ, make_class, make_instructor
+from tests.factories import (
+    COURSE,
+    QUIZ,
+    QUIZ_PAGE,
+    AuthActions,
+    answer_path,
+    attempt_id_from,
+    course_copy,
+    field,
+    make_class,
+    make_instructor,
+)
 
 pytestmark = pytest.mark.usefixtures("synced")
 
@@ -129,11 +147,130 @@ def test_a_fix_never_lowers_a_score_unless_the_instructor_allows_it(
         ("The Winter War", 0.0, 1.0),
     ]
     with session.begin():
-        assert session.scalar(select(func.count()).select_from(ScoreChange)) == 0
+        # One audit row tells the learner the key changed and their score stayed.
+        kept_rows = session.scalars(select(ScoreChange)).all()
+        assert [(c.old_score, c.new_score, c.revision_id) for c in kept_rows] == [(1.0, 1.0, None)]
+        assert kept_rows[0].reason.endswith("(the new key gives less; your score was kept)")
     back = keyfix.KeyFix(keyfix.FixKind.MARK_CHOICES, choices=("The Russo-Japanese War",))
     keyfix.apply_fix(session, teacher, COURSE, earlier, back, now=clock.now())
     keyfix.apply_fix(session, teacher, COURSE, earlier, move, now=clock.now(), allow_lower=True)
     with session.begin():
-        change = session.scalar(select(ScoreChange))
+        change = session.scalars(select(ScoreChange).order_by(ScoreChange.id.desc())).first()
         assert change is not None and (change.old_score, change.new_score) == (1.0, 0.0)
         assert session.get(Attempt, answered).points == 15  # type: ignore[union-attr]
+
+
+def _results_answer(session: Session, attempt_id: int, slug: str) -> tuple[str, bool, object]:
+    """(expected answer shown, correct, regraded at) of one question on the results."""
+    question = _question_id(session, slug)
+    with session.begin():
+        attempt = session.get(Attempt, attempt_id)
+        assert attempt is not None
+        user_id, position = attempt.user_id, attempt.question_ids.index(question)
+    view = attempts.results(session, user_id, attempt_id).attempt
+    shown = view.answers[position_key(position)]
+    return shown.correct_answer, shown.correct, view.regraded_at
+
+
+def test_results_show_the_key_the_current_grade_was_computed_against(
+    answered: int, session: Session, clock: FixedClock, teacher: Actor
+) -> None:
+    earlier = _question_id(session, "earlier-war")
+    assert _results_answer(session, answered, "earlier-war") == (
+        "The Russo-Japanese War",
+        True,
+        None,
+    )
+    move = keyfix.KeyFix(keyfix.FixKind.MARK_CHOICES, choices=("The Winter War",))
+    keyfix.apply_fix(session, teacher, COURSE, earlier, move, now=clock.now())
+    # Kept: graded as before, and the regrade did not change a score.
+    assert _results_answer(session, answered, "earlier-war")[2] is None
+    clock.advance(timedelta(minutes=1))
+    back = keyfix.KeyFix(keyfix.FixKind.MARK_CHOICES, choices=("The Russo-Japanese War",))
+    keyfix.apply_fix(session, teacher, COURSE, earlier, back, now=clock.now())
+    keyfix.apply_fix(session, teacher, COURSE, earlier, move, now=clock.now(), allow_lower=True)
+    expected, correct, regraded = _results_answer(session, answered, "earlier-war")
+    assert (expected, correct, regraded) == ("The Winter War", False, clock.now())
+
+
+def _stored_quiz(session: Session, path: str) -> str:
+    with session.begin():
+        stored = session.scalar(
+            select(ContentFile.data)
+            .where(ContentFile.path == path)
+            .order_by(ContentFile.revision.desc())
+            .limit(1)
+        )
+    assert stored is not None
+    return stored.decode()
+
+
+@pytest.mark.parametrize(
+    ("slug", "fix", "added"),
+    [
+        # Both right examples (1950, "1,950") are wrong under the new key.
+        ("korean-war-year", keyfix.KeyFix(keyfix.FixKind.SET_ANSWER, "1951"), '"1951": 1'),
+        # Already has a right example after the fix ("9 August 1945" stays right): none added.
+        ("manchuria-invasion", keyfix.KeyFix(keyfix.FixKind.SET_ANSWER, "1945-08-08"), ""),
+    ],
+)
+def test_a_fix_keeps_the_quiz_valid_under_strict(
+    session: Session,
+    clock: FixedClock,
+    teacher: Actor,
+    tmp_path: Path,
+    slug: str,
+    fix: keyfix.KeyFix,
+    added: str,
+) -> None:
+    report = keyfix.apply_fix(
+        session, teacher, COURSE, _question_id(session, slug), fix, now=clock.now()
+    )
+    text = _stored_quiz(session, report.path)
+    assert (added in text) if added else report.example_added == ""
+    if added:
+        assert report.example_added == fix.value
+    # The bundled quiz already warns about some ids; the fix adds no warning to those.
+    before = course_copy(tmp_path / "before")
+    after = course_copy(tmp_path / "after", edit=lambda _old: text)
+    was = CliRunner().invoke(main, ["validate", "--strict", str(before)])
+    now = CliRunner().invoke(main, ["validate", "--strict", str(after)])
+    assert "has no example" not in now.output
+    assert _warnings(now.output, after) == _warnings(was.output, before)
+
+
+def _warnings(output: str, root: Path) -> list[str]:
+    """The validator's messages, without the root and line numbers (an added example
+    moves the lines after it)."""
+    return [re.sub(r":\d+:\d+:", ":", line) for line in output.replace(str(root), "").splitlines()]
+
+
+def test_an_answer_still_wrong_after_a_fix_shows_the_fixed_key(
+    answered: int, auth: AuthActions, session: Session, clock: FixedClock, teacher: Actor
+) -> None:
+    """Kim typed Hokkaido: wrong under the old key and the fixed one, so the regrade
+    records no change of hers; her results must still stop teaching the old key."""
+    lev = auth.browser()
+    lev.signup("lev@example.org")
+    start = lev.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE)
+    attempt = attempt_id_from(start.headers["Location"])
+    lev.post(
+        answer_path(attempt, "sakhalin"),
+        {field("sakhalin"): "Karafuto"},
+        token_from=f"/attempts/{attempt}",
+    )
+    lev.post(f"/attempts/{attempt}/submit", {}, token_from="/")
+    assert _results_answer(session, answered, "sakhalin")[:2] == ("Sakhalin", False)
+    sakhalin = _question_id(session, "sakhalin")
+    prefer = keyfix.KeyFix(keyfix.FixKind.PREFER_TEXT, value="Karafuto")
+    keyfix.apply_fix(session, teacher, COURSE, sakhalin, prefer, now=clock.now())
+    with session.begin():
+        changed = session.scalars(select(ScoreChange.attempt_id)).all()
+    assert changed == [attempt]  # Lev was raised; Kim's score did not move
+    assert _results_answer(session, answered, "sakhalin")[:2] == ("Karafuto", False)
+    assert _results_answer(session, attempt, "sakhalin")[:2] == ("Karafuto", True)
+    # A question no fix touched keeps the key the learner was graded against.
+    assert _results_answer(session, answered, "earlier-war")[:2] == (
+        "The Russo-Japanese War",
+        True,
+    )

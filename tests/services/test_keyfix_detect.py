@@ -76,7 +76,9 @@ def test_apply_raises_scores_keeps_lowered_ones_and_refuses_stale(
     assert len(applied.regrade.kept) == axis.lowered
     with session.begin():
         reasons = set(session.scalars(select(ScoreChange.reason)))
-        assert reasons == {"regrade after key fix: mark 'Sweden' wrong (Sweden was neutral)"}
+        reason = "regrade after key fix: mark 'Sweden' wrong (Sweden was neutral)"
+        kept = f"{reason} (the new key gives less; your score was kept)"
+        assert reasons == ({reason, kept} if axis.lowered else {reason})
         definition = session.scalar(
             select(QuestionRevision.definition).where(QuestionRevision.id == applied.revision_id)
         )

@@ -98,11 +98,11 @@ def test_apply_through_the_web(
             .limit(1)
         )
         changes = session.scalars(select(ScoreChange)).all()
-        assert stored is not None and '["Georgy Zhukov", "Zhukov"]' in stored.decode()
+        assert stored is not None and '["Zhukov", "Georgy Zhukov"]' in stored.decode()
         assert "zhukov.:" not in stored.decode()  # the `wrong` entry equal to it is gone
         assert changes and all(c.new_score > c.old_score for c in changes)
         assert {c.reason for c in changes} == {
-            "regrade after key fix: accept 'Zhukov' (Zhukov is right)"
+            "regrade after key fix: accept 'Zhukov' as the answer shown (Zhukov is right)"
         }
         raised = {c.attempt_id for c in changes}
         owner = session.scalar(select(Attempt.user_id).where(Attempt.id == min(raised)))
@@ -112,7 +112,11 @@ def test_apply_through_the_web(
         f"learner{learners.index(owner):03d}@example.org"
     )
     results = learner.get(f"/attempts/{min(raised)}/results").get_data(as_text=True)
-    assert "regrade after key fix: accept" in results
+    # Said once: the kind, then the fix (not "regrade after key fix: regrade after …").
+    assert "(regrade after key fix, " in results and "accept &#39;Zhukov&#39;" in results
+    assert results.count("regrade after key fix") == 2  # the answer's line, the table
+    assert "Graded against the quiz as published on" in results
+    assert "; regraded on " in results and " after a key fix." in results
     # The new version is served: a new attempt is graded with it, the stale form is
     # refused, and the report moves on.
     late = make_learner(session, clock, "late@example.org")
@@ -140,6 +144,9 @@ def test_lowering_needs_a_confirmation(
     axis = _form(client.get(f"{base}/keys").get_data(as_text=True), "axis-multi")
     status, asked = _post(client, f"{base}/keys/apply", {**axis, "allow_lower": ["1"]})
     assert status == 200 and "Lower scores too?" in asked
+    # Worded for this page, and attempts numbered as learners count them.
+    assert "goes down if you confirm" in asked and "kept unless you allow it" not in asked
+    assert '<td data-label="Attempt">#1</td>' in asked
     with session.begin():
         assert session.scalars(select(ScoreChange)).all() == []  # nothing yet
     confirm = re.search(r"<form .*?Apply and lower these scores", asked, re.S)
@@ -153,6 +160,13 @@ def test_lowering_needs_a_confirmation(
     assert fields["confirm_lower"] == ["1"]
     status, done = _post(client, f"{base}/keys/apply", fields)
     assert status == 200 and "Key fixed: axis-multi" in done
+    # Learners by name with their email beside it, attempts by their number.
+    row = re.search(r"<tbody><tr><td>(.*?)</td><td>(.*?)</td>", done)
+    assert row is not None and row.group(2) == "#1"
+    name, email = re.fullmatch(
+        r'(.+) <span class="meta">(.+@example\.org)</span>', row.group(1)
+    ).groups()  # type: ignore[union-attr]
+    assert name and "@" not in name and email.startswith("learner")
     with session.begin():
         changes = session.scalars(select(ScoreChange)).all()
     assert any(c.new_score < c.old_score for c in changes)

@@ -4,6 +4,7 @@ pages: what they show, to whom, and their links."""
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,8 @@ def test_item_page_shows_versions_and_statistics(auth: AuthActions, world: dict[
     assert page.status_code == 200
     # The bundled course, then the tagged copy: two versions, the tag in the diff.
     assert "Version 2" in text and "Version 1" in text
-    assert "+  misconception: wrong-front" in text
+    # The diff line names the choice the tag was added to.
+    assert re.search(r"\+choices: \{text: Berlin, [^}]*misconception: wrong-front", text)
     assert "“berlin” ×2" in text and "33%" in text  # normalized, as on the analysis page
     assert teacher.get(f"{base}/no-such-question").status_code == 404
 
