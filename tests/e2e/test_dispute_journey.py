@@ -232,9 +232,11 @@ def test_refusals_and_a_decline(
     shot(teacher, "dispute-refused-decline")
     part(teacher.locator(".settle"), "dispute-refused-decline-form")
     problems += problems_of(teacher, "refused-decline")
-    teacher.fill("#reply", "Honshu is not north of Japan.")
+    # One very long "word" (a pasted address) must wrap, not widen either side's page.
+    teacher.fill("#reply", "Honshu is not north of Japan. See https://example.org/" + "a" * 400)
     follow(teacher, "button:has-text('Decline')")
     expect(teacher.locator(".settle")).to_contain_text("Honshu is not north of Japan.")
+    problems += problems_of(teacher, "declined-long-reply")
 
     noa.goto(results)
     card = noa.locator(f"#answer-{SAKHALIN}")
