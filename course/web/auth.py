@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
@@ -56,6 +58,34 @@ def pending_login() -> Login | None:
     if not isinstance(token, str) or login_manager._session_protection_failed():
         return None
     return Login(token, session_policy())
+
+
+class _Checked(Protocol):
+    """What a use case that checks the login in its own read returns."""
+
+    @property
+    def user(self) -> SessionUser | None: ...
+
+    @property
+    def logged_out(self) -> bool: ...
+
+
+_T = TypeVar("_T", bound=_Checked)
+
+
+def as_logged_in(submit: Callable[..., _T]) -> _T | None:
+    """Run ``submit(caller=...)``, a use case that checks this request's login in its own
+    read; when the session holds no valid login, flask-login's own way (a remember cookie)
+    and the use case again as that user. None: nobody is logged in."""
+    login = pending_login()
+    outcome = submit(caller=login) if login is not None else None
+    if outcome is not None and outcome.user is not None:
+        logged_in_as(outcome.user)
+    elif outcome is None or outcome.logged_out:
+        if not current_user.is_authenticated:
+            return None
+        outcome = submit(caller=current_user.id)
+    return outcome
 
 
 def logged_in_as(user: SessionUser) -> None:

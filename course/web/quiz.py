@@ -14,7 +14,7 @@ from course.review.rating import parse_confidence
 from course.services import attempts, disputes, misconceptions
 from course.services.views import AttemptView
 from course.web.answers import FormAnswers
-from course.web.auth import logged_in_as, pending_login
+from course.web.auth import as_logged_in, logged_in_as, pending_login
 from course.web.db import get_session
 from course.web.extensions import clock, fuzz, login_manager
 
@@ -96,7 +96,6 @@ def question_page(attempt_id: int, position: int) -> ResponseReturnValue:
 
 @bp.post("/attempts/<int:attempt_id>/questions/<int:position>")
 def answer(attempt_id: int, position: int) -> ResponseReturnValue:
-    login = pending_login()
     submit = partial(
         attempts.submit_answer,
         get_session(),
@@ -107,14 +106,9 @@ def answer(attempt_id: int, position: int) -> ResponseReturnValue:
         confidence=parse_confidence(request.form.get("confidence")),
         fuzz=fuzz(),
     )
-    outcome = submit(caller=login) if login is not None else None
-    if outcome is not None and outcome.user is not None:
-        logged_in_as(outcome.user)
-    elif outcome is None or outcome.logged_out:
-        # No valid login in the session: flask-login's own way (a remember cookie).
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()  # type: ignore[no-any-return]
-        outcome = submit(caller=current_user.id)
+    outcome = as_logged_in(submit)
+    if outcome is None:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
     if outcome.format_error or outcome.already_answered:
         view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
         question = next(q for q in view.questions if q.key == str(position))

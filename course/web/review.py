@@ -23,7 +23,7 @@ from course.inputs import parse_int
 from course.review.rating import Rating, parse_confidence
 from course.services import review_changes, reviews
 from course.web.answers import FormAnswers
-from course.web.auth import logged_in_as, pending_login
+from course.web.auth import as_logged_in, pending_login
 from course.web.db import get_session
 from course.web.extensions import clock, fuzz, login_manager
 
@@ -83,7 +83,6 @@ def answer(card_id: int) -> ResponseReturnValue:
     shown = session.get("review_shown") or [None, 0]
     now = clock().now()
     duration = int((now.timestamp() - shown[1]) * 1000) if shown[0] == card_id else 0
-    login = pending_login()
     submit = partial(
         reviews.answer,
         get_session(),
@@ -95,14 +94,9 @@ def answer(card_id: int) -> ResponseReturnValue:
         duration_ms=duration,
         fuzz=fuzz(),
     )
-    outcome = submit(caller=login) if login is not None else None
-    if outcome is not None and outcome.user is not None:
-        logged_in_as(outcome.user)
-    elif outcome is None or outcome.logged_out:
-        # No valid login in the session: flask-login's own way (a remember cookie).
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()  # type: ignore[no-any-return]
-        outcome = submit(caller=current_user.id)
+    outcome = as_logged_in(submit)
+    if outcome is None:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
     if outcome.stale:
         flash("You already answered that one; here is the next question.", "info")
         return redirect(url_for("review.queue"))
