@@ -70,6 +70,12 @@ def _engine(session: Session) -> Engine:
     return engine_of(session)  # the web binds its sessions to one connection per request
 
 
+def published_version(engine: Engine, course_id: str) -> int | None:
+    """The content version ``course_id`` serves now (None: no such course), in one
+    statement and without a session: what a cached page is checked against."""
+    return served_version(engine, course_id)
+
+
 def list_courses(session: Session) -> list[tuple[str, str]]:
     """(id, title) of every synced course, by title."""
     return [(cid, title) for cid, title, _ in served_courses(_engine(session))]

@@ -25,6 +25,12 @@ def init_app(app: Flask, engine: Engine | None = None) -> None:
     app.teardown_appcontext(_close)
 
 
+def get_engine() -> Engine:
+    """The app's engine, for the few reads that need no session (a page cache's check)."""
+    engine: Engine = current_app.extensions["course_engine"]
+    return engine
+
+
 def get_session() -> Session:
     """The request's session; created on first use, closed at teardown."""
     if "db_session" not in g:

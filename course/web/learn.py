@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from course.services import catalog, progress, reviews
 from course.web import charts, pages
-from course.web.db import get_session
+from course.web.db import get_engine, get_session
 from course.web.extensions import clock
 
 bp = Blueprint("learn", __name__)
@@ -36,6 +36,11 @@ def home() -> ResponseReturnValue:
 
 @bp.get("/courses/<course_id>/")
 def course_page(course_id: str) -> ResponseReturnValue:
+    hit = pages.cached_public(
+        ("course", course_id), catalog.published_version(get_engine(), course_id)
+    )
+    if hit is not None:
+        return hit
     view = progress.course_progress(get_session(), clock(), user_id(), course_id)
     return pages.render_public("course.html", ("course", course_id), view.version, course=view)
 
@@ -47,6 +52,11 @@ def course_redirect(course_id: str) -> ResponseReturnValue:
 
 @bp.get("/courses/<course_id>/lessons/<slug>")
 def lesson(course_id: str, slug: str) -> ResponseReturnValue:
+    hit = pages.cached_public(
+        ("lesson", course_id, slug), catalog.published_version(get_engine(), course_id)
+    )
+    if hit is not None:
+        return hit
     view = catalog.lesson_view(get_session(), course_id, slug)
     return pages.render_public(
         "lesson.html", ("lesson", course_id, slug), view.version, lesson=view

@@ -25,6 +25,22 @@ def shareable() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
+def cached_public(key: tuple[str, ...], version: int | None) -> Response | None:
+    """The page of ``key`` rendered from content ``version``, if an anonymous reader may
+    have it and it is kept; None: build the page (through :func:`render_public`).
+
+    Checked before the view opens a database session, so a hit costs one statement."""
+    if version is None or not shareable():
+        return None
+    cache: dict[tuple[str, ...], tuple[int, bytes]] = current_app.extensions.get(
+        "course_public_pages", {}
+    )
+    hit = cache.get((request.script_root, *key))
+    if hit is None or hit[0] != version:
+        return None
+    return Response(hit[1], mimetype="text/html")
+
+
 def render_public(
     template: str, key: tuple[str, ...], version: int, **context: Any
 ) -> str | Response:

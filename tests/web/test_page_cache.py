@@ -82,11 +82,20 @@ def test_anonymous_pages_are_rendered_once_per_version(
 ) -> None:
     first = {path: page(client, path) for path in (LESSON_PAGE, COURSE_PAGE)}
     other = app.test_client()  # another visitor
-    with renders(app) as rendered, statements(engine) as run:
-        again = {path: page(other, path) for path in (LESSON_PAGE, COURSE_PAGE)}
+    served: Engine = app.extensions["course_engine"]
+    checkouts: list[object] = []
+    listener = lambda *_: checkouts.append(1)  # noqa: E731
+    event.listen(served, "checkout", listener)
+    try:
+        with renders(app) as rendered, statements(engine) as run:
+            again = {path: page(other, path) for path in (LESSON_PAGE, COURSE_PAGE)}
+    finally:
+        event.remove(served, "checkout", listener)
     assert again == first
     assert rendered == []  # both pages came from the cache
     assert run == []  # and only the version check ran, outside the ORM
+    # One connection per page (the version check's): a hit opens no session of its own.
+    assert len(checkouts) == 2
 
 
 def test_a_logged_in_page_is_never_shared(app: Flask, client: FlaskClient) -> None:
