@@ -4,13 +4,10 @@ learner's cards yet always match the learner's own progress page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
@@ -24,26 +21,13 @@ from tests.factories import (
     make_class,
     make_instructor,
     make_learner,
+    statements,
     take_quiz,
 )
 
 ORDER = list(bundled_questions())
 LESSONS = ["pact-and-winter-war", "soviet-union-ww2"]
 QUIZZES = ["soviet-union-ww2-quiz"]
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        seen.append(sql)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
@@ -77,14 +61,14 @@ def test_overview_runs_the_same_queries_for_any_class_size(
     add_learner(session, clock, class_id, teacher, 0, wrong=3)
     assign(session, clock, teacher, class_id, "lesson", LESSONS[0])
     dashboard.overview(session, clock.now(), teacher, class_id)  # caches warm
-    with counted(engine) as small:
+    with statements(engine) as small:
         small_view = dashboard.overview(session, clock.now(), teacher, class_id)
 
     for n in range(1, 6):
         add_learner(session, clock, class_id, teacher, n, wrong=n)
     assign(session, clock, teacher, class_id, "lesson", LESSONS[1])
     assign(session, clock, teacher, class_id, "quiz", QUIZZES[0])
-    with counted(engine) as big:
+    with statements(engine) as big:
         big_view = dashboard.overview(session, clock.now(), teacher, class_id)
 
     assert (len(small_view.learners), len(small_view.columns)) == (1, 1)

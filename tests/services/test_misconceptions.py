@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
@@ -25,6 +24,7 @@ from tests.factories import (
     make_class,
     make_instructor,
     make_learner,
+    statements,
     tagged_root,
     take_quiz,
 )
@@ -213,19 +213,11 @@ def test_report_item_page_and_confusions_run_a_fixed_number_of_queries(
     assert isinstance(people, dict) and isinstance(attempts, dict)
 
     def count_queries() -> int:
-        seen: list[int] = []
-
-        def record(*_args: Any) -> None:
-            seen.append(1)
-
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with statements(engine) as seen:
             misconceptions.report(session, teacher, class_id)
             misconceptions.report(session, teacher, class_id, QUIZ)
             item_history(session, teacher, class_id, QUIZ, "spy-location")
             misconceptions.confusions(session, people["ben"].id, attempts["ben"])
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
         return len(seen)
 
     small = count_queries()

@@ -23,7 +23,7 @@ from course.services import authoring
 from course.settings import Settings
 from course.store.engine import make_engine
 from course.web.app import create_app
-from tests.factories import COURSE, REPO, AuthActions, make_class, make_instructor
+from tests.factories import COURSE, REPO, AuthActions, make_class, make_instructor, statements
 
 COURSE_PAGE = f"/courses/{COURSE}/"
 LESSON_FILE = "lessons/soviet-union-ww2.md"
@@ -54,21 +54,6 @@ def renders(app: Flask) -> Iterator[list[str]]:
         yield names
     finally:
         template_rendered.disconnect(record, app)
-
-
-@contextmanager
-def statements(engine: Engine) -> Iterator[list[str]]:
-    """The SQL statements run through SQLAlchemy meanwhile."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
-        seen.append(sql)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def page(client: FlaskClient, path: str) -> str:
