@@ -27,7 +27,13 @@ from course.review.rating import Confidence
 from course.services import answering, drafts, sessions
 from course.services import questions as qs
 from course.services.answering import CourseReview
-from course.services.audit import CurrentGrade, current_grades, history_views, regraded_at
+from course.services.audit import (
+    CurrentGrade,
+    current_grades,
+    history_views,
+    passes,
+    regraded_at,
+)
 from course.services.drafts import position_key
 from course.services.posted import Answers
 from course.services.sessions import Login, SessionUser
@@ -843,7 +849,7 @@ def _finish(session: Session, clock: Clock, loaded: _Loaded) -> None:
         grades[r.id].points if r.id in grades else r.points for r in loaded.responses.values()
     )
     max_points = sum(q.points for _rid, q in loaded.questions.values())
-    passed = max_points > 0 and points / max_points >= _settings(loaded.quiz).pass_mark - 1e-9
+    passed = passes(points, max_points, _settings(loaded.quiz).pass_mark)
     # Conditional update: of two concurrent submits only one moves the attempt.
     session.execute(
         update(Attempt)

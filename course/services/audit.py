@@ -43,6 +43,12 @@ def current_grades(changes: list[ScoreChange]) -> dict[int, CurrentGrade]:
     return grades
 
 
+def passes(points: float, max_points: float, pass_mark: float) -> bool:
+    """Does a total of ``points`` out of ``max_points`` reach the quiz's pass mark (a
+    share)? One rule for submitting, regrading and settling a dispute."""
+    return max_points > 0 and points / max_points >= pass_mark - 1e-9
+
+
 def regraded_at(changes: list[ScoreChange]) -> datetime | None:
     """When the newest regrade changed a score of these changes (None: never)."""
     return max(

@@ -401,9 +401,7 @@ def _retotal(session: Session, attempt_id: int) -> None:
     rows = session.scalars(select(Response).where(Response.attempt_id == attempt_id))
     attempt.points = sum(_grade(r, grades).points for r in rows)
     pass_mark = float(quiz.settings["pass_mark"])
-    attempt.passed = (
-        attempt.max_points > 0 and attempt.points / attempt.max_points >= pass_mark - 1e-9
-    )
+    attempt.passed = audit.passes(attempt.points, attempt.max_points, pass_mark)
 
 
 def _accept_for_everyone(

@@ -212,9 +212,7 @@ def _apply(
     for attempt in attempts.values():
         rows = session.scalars(select(Response).where(Response.attempt_id == attempt.id)).all()
         totals[attempt.id] = sum(new_points.get(r.id, _grade_of(r, current).points) for r in rows)
-        after = (
-            attempt.max_points > 0 and totals[attempt.id] / attempt.max_points >= pass_mark - 1e-9
-        )
+        after = audit.passes(totals[attempt.id], attempt.max_points, pass_mark)
         passed[attempt.id] = (attempt.passed, after)
     changes = [
         Change(
