@@ -6,7 +6,6 @@ the reason in the audit. Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,11 +19,10 @@ from sqlalchemy.orm import Session
 from course.clock import FixedClock
 from course.services import classes, throttle
 from course.services.limits import DISPUTES_PER_LEARNER
-from course.store.engine import make_engine, make_sessionmaker
+from course.store.engine import make_sessionmaker
 from course.store.users import Role
-from tests.e2e.pages import ARTIFACTS, TIMEOUT_MS, follow, new_page, shot
-from tests.factories import KEYS, PASSWORD, REPO, make_actor, make_class, take_quiz
-from tests.servers import course, free_port, instance_env, serve, stop
+from tests.e2e.pages import ARTIFACTS, TIMEOUT_MS, bundled_site, follow, new_page, shot
+from tests.factories import KEYS, PASSWORD, make_actor, make_class, take_quiz
 
 expect.set_options(timeout=TIMEOUT_MS)
 SAKHALIN = KEYS["sakhalin"]
@@ -40,21 +38,8 @@ AXE_OPTIONS = {
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
-    base = tmp_path_factory.mktemp("e2e-disputes")
-    content = base / "content"
-    for part in ("lessons", "quizzes", "media"):
-        shutil.copytree(REPO / part, content / part)
-    shutil.copy(REPO / "course.yaml", content / "course.yaml")
-    env = instance_env(base / "instance", content)
-    course(env, "init", "--no-demo")
-    engine = make_engine(f"sqlite:///{base / 'instance' / 'course.db'}")
-    port = free_port()
-    proc = serve(env, port, workers=2)
-    try:
-        yield f"http://127.0.0.1:{port}", engine
-    finally:
-        stop(proc)
-        engine.dispose()
+    with bundled_site(tmp_path_factory.mktemp("e2e-disputes"), workers=2) as site:
+        yield site
 
 
 def seed(engine: Engine) -> dict[str, int]:

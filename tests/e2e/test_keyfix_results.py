@@ -6,7 +6,6 @@ Screenshots go to test-artifacts/."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,33 +19,19 @@ from course.clock import FixedClock
 from course.grading.keyfix import FixKind, KeyFix
 from course.services import classes, keyfix
 from course.store.content import QuestionRow
-from course.store.engine import make_engine, make_sessionmaker
+from course.store.engine import make_sessionmaker
 from course.store.users import Role
-from tests.e2e.pages import TIMEOUT_MS, shot
+from tests.e2e.pages import TIMEOUT_MS, bundled_site, shot
 from tests.e2e.test_dispute_journey import log_in, part
-from tests.factories import COURSE, KEYS, QUIZ, REPO, make_actor, make_class, take_quiz
-from tests.servers import course, free_port, instance_env, serve, stop
+from tests.factories import COURSE, KEYS, QUIZ, make_actor, make_class, take_quiz
 
 expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
-    base = tmp_path_factory.mktemp("e2e-keyfix")
-    content = base / "content"
-    for folder in ("lessons", "quizzes", "media"):
-        shutil.copytree(REPO / folder, content / folder)
-    shutil.copy(REPO / "course.yaml", content / "course.yaml")
-    env = instance_env(base / "instance", content)
-    course(env, "init", "--no-demo")
-    engine = make_engine(f"sqlite:///{base / 'instance' / 'course.db'}")
-    port = free_port()
-    proc = serve(env, port, workers=1)
-    try:
-        yield f"http://127.0.0.1:{port}", engine
-    finally:
-        stop(proc)
-        engine.dispose()
+    with bundled_site(tmp_path_factory.mktemp("e2e-keyfix"), workers=1) as site:
+        yield site
 
 
 def seed_and_fix(engine: Engine) -> tuple[int, int]:
