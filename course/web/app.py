@@ -33,6 +33,7 @@ from course.web import (
     review,
     teach,
 )
+from course.web.cookie_session import VerifiedCookieSessions
 
 
 def _template_folder() -> Path:
@@ -74,6 +75,7 @@ def create_app(
         # with 0 (the default) a forged header is ignored and remote_addr is the peer.
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
+    app.session_interface = VerifiedCookieSessions()
     passwords.configure(settings.password_hash)
     db.init_app(app, engine)
     extensions.init_app(app, settings, clock)

@@ -2,18 +2,57 @@
 
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect, generate_csrf
+from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin
 
 from course.clock import Clock, SystemClock
 from course.services.sessions import SessionPolicy
 from course.settings import Settings
 
-csrf = CSRFProtect()
+
+class _SessionBoundCSRF(CSRFProtect):  # type: ignore[misc]
+    """flask-wtf's CSRF protection, recognising the signed tokens this worker knows.
+
+    With ``WTF_CSRF_TIME_LIMIT = None`` a signed token is valid exactly when it is a
+    signature of the session's raw token; the signed forms this worker issued (or has
+    verified before) for that raw token are kept in ``_SIGNED_TOKENS``, so a form sent
+    back with one of them needs no new signature check. Anything else goes through
+    flask-wtf's own check, and a token it accepts is remembered.
+    """
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        config = current_app.config
+        if (
+            request.method not in config["WTF_CSRF_METHODS"]
+            or config.get("WTF_CSRF_TIME_LIMIT", 3600) is not None
+            or config.get("WTF_CSRF_FIELD_NAME", "csrf_token") != "csrf_token"
+        ):
+            super().protect(apply_exemptions)
+            return
+        raw = session.get("csrf_token")
+        sent = self._get_csrf_token()
+        key = (current_app.secret_key or "", raw) if isinstance(raw, str) else None
+        known = _SIGNED_TOKENS.get(key) if key else None
+        if not (known and _same_token(known, sent)):
+            super().protect(apply_exemptions)  # raises (a 400) unless the token is good
+            if key and isinstance(sent, str) and g.get("csrf_valid"):
+                _remember(key, sent)
+            return
+        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:
+            # The same referrer rule as flask-wtf's for HTTPS.
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True
+
+
+csrf = _SessionBoundCSRF()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to continue."
@@ -56,11 +95,20 @@ def csrf_token() -> str:
     signed = _SIGNED_TOKENS.get(key)
     if signed is None:
         signed = str(generate_csrf())
-        if len(_SIGNED_TOKENS) >= SIGNED_TOKENS_KEPT:
-            _SIGNED_TOKENS.clear()  # safe with threads; re-signing is all it costs
-        _SIGNED_TOKENS[key] = signed
+        _remember(key, signed)
     g.csrf_token = signed
     return signed
+
+
+def _same_token(known: str, sent: object) -> bool:
+    # compare_digest takes only ASCII text; a forged token may be anything.
+    return isinstance(sent, str) and sent.isascii() and hmac.compare_digest(known, sent)
+
+
+def _remember(key: tuple[str | bytes, str], signed: str) -> None:
+    if len(_SIGNED_TOKENS) >= SIGNED_TOKENS_KEPT:
+        _SIGNED_TOKENS.clear()  # safe with threads; re-signing is all it costs
+    _SIGNED_TOKENS[key] = signed
 
 
 def init_app(app: Flask, settings: Settings, app_clock: Clock | None = None) -> None:
