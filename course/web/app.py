@@ -29,6 +29,7 @@ from course.web import (
     insight,
     interop,
     learn,
+    pages,
     quiz,
     review,
     teach,
@@ -70,6 +71,11 @@ def create_app(
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    db.init_app(app, engine)
+    # Cookieless readers of course and lesson pages are served before Flask runs.
+    app.wsgi_app = pages.PublicPages(  # type: ignore[method-assign]
+        app.wsgi_app, app.extensions["course_engine"]
+    )
     if settings.trusted_proxies:
         # Believe X-Forwarded-For/-Proto only as far as the configured proxies set them;
         # with 0 (the default) a forged header is ignored and remote_addr is the peer.
@@ -77,7 +83,6 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.session_interface = VerifiedCookieSessions()
     passwords.configure(settings.password_hash)
-    db.init_app(app, engine)
     extensions.init_app(app, settings, clock)
     errors.init_app(app)
     formatting.init_app(app)

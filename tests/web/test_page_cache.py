@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask, template_rendered
+from flask import Flask, request, request_started, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
@@ -153,3 +153,88 @@ def test_a_publish_on_one_host_is_served_by_the_other(
         assert "Extra questions on the war" in page(client, COURSE_PAGE)
     for host in hosts:
         host.extensions["course_engine"].dispose()
+
+
+@contextmanager
+def flask_runs(app: Flask) -> Iterator[list[str]]:
+    """The paths of the requests Flask itself handled meanwhile."""
+    paths: list[str] = []
+
+    def record(_sender: Flask, **_: Any) -> None:
+        paths.append(request.path)
+
+    request_started.connect(record, app)
+    try:
+        yield paths
+    finally:
+        request_started.disconnect(record, app)
+
+
+def _wsgi_get(app: Flask, path: str, **environ: str) -> tuple[str, dict[str, str], bytes]:
+    """A GET straight through the app's WSGI callable (no test client, no cookie jar)."""
+    from werkzeug.test import EnvironBuilder
+
+    built = EnvironBuilder(path=path, method="GET").get_environ()
+    built.update(environ)
+    started: list[tuple[str, list[tuple[str, str]]]] = []
+    body = b"".join(
+        app.wsgi_app(built, lambda status, headers, *_: started.append((status, headers)))
+    )
+    status, headers = started[-1]
+    return status, dict(headers), body
+
+
+def test_a_cookieless_reader_gets_the_kept_response_before_flask_runs(
+    app: Flask, engine: Engine
+) -> None:
+    """The whole response (status, headers, body) Flask gave is replayed without a
+    request context: no template, no session, no hook of Flask runs."""
+    status, headers, body = _wsgi_get(app, LESSON_PAGE)
+    assert status == "200 OK" and b"Log in" in body
+    with renders(app) as rendered, statements(engine) as run, flask_runs(app) as handled:
+        again = _wsgi_get(app, LESSON_PAGE)
+    assert again == (status, headers, body)
+    assert rendered == [] and run == [] and handled == []
+    assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert headers["Cache-Control"] == "no-store"
+    # A cookie of any kind, a query string or another method goes to Flask.
+    with flask_runs(app) as handled:
+        for extra in (
+            {"HTTP_COOKIE": "session=x"},
+            {"QUERY_STRING": "a=1"},
+            {"REQUEST_METHOD": "HEAD"},
+        ):
+            _wsgi_get(app, LESSON_PAGE, **extra)
+    assert handled == [LESSON_PAGE] * 3
+
+
+def test_a_kept_response_is_dropped_when_the_version_moves_or_the_check_fails(
+    app: Flask, client: FlaskClient, monkeypatch: Any
+) -> None:
+    from course.services import catalog
+
+    _wsgi_get(app, COURSE_PAGE)
+    real = catalog.published_version
+    monkeypatch.setattr(
+        catalog, "published_version", lambda engine, cid: (real(engine, cid) or 0) + 1
+    )
+    with flask_runs(app) as handled:
+        _wsgi_get(app, COURSE_PAGE)
+    assert handled == [COURSE_PAGE]  # a newer version: Flask built the page
+
+    def outage(*_: object) -> int:
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(catalog, "published_version", outage)
+    with flask_runs(app) as handled:
+        _wsgi_get(app, COURSE_PAGE)
+    assert handled == [COURSE_PAGE]  # the check failed: Flask answered
+
+
+def test_a_page_for_a_logged_in_reader_is_never_kept(app: Flask) -> None:
+    lea = AuthActions(app.test_client())
+    lea.signup("lea@example.org", display_name="Lea Reader")
+    assert "Lea Reader" in page(lea.client, LESSON_PAGE)
+    status, _headers, body = _wsgi_get(app, LESSON_PAGE)
+    assert status == "200 OK" and b"Lea Reader" not in body
+    assert b"Lea Reader" not in _wsgi_get(app, LESSON_PAGE)[2]
