@@ -369,6 +369,7 @@ class _Grid:
                 (self.lesson_dues if is_lesson else self.quiz_dues)[target] = a.due_at
         self.columns = tuple(columns)
         self.overdue = [now > column.due_at for column in columns]
+        self.overdue_total = sum(self.overdue)
         self.untouched = [_OVERDUE if late else _NOT_STARTED for late in self.overdue]
         self.rows: dict[int, list[Cell]] = {}
         self.resolved: dict[int, int] = {}  # cells past due that are not overdue, per learner
@@ -389,15 +390,11 @@ class _Grid:
             self._set(user, i, _OVERDUE if overdue else _IN_PROGRESS)
             return
         percent = round(best)
-        key = (
-            (CellState.PASSED, percent, bool(late))
-            if passed
-            else (
-                CellState.ATTEMPTED,
-                percent,
-                overdue,
-            )
-        )
+        key: tuple[CellState, int, bool]
+        if passed:
+            key = (CellState.PASSED, percent, bool(late))
+        else:  # late: past the due date without a pass
+            key = (CellState.ATTEMPTED, percent, overdue)
         self._set(user, i, self.shared.get(key) or self.shared.setdefault(key, Cell(*key)))
         score = self.scores.get(user)
         if score is None:
@@ -417,7 +414,7 @@ class _Grid:
     def row(self, user: int) -> tuple[list[Cell], int, list[int]]:
         """The learner's cells, how many are overdue, and [sum, count] of the scores."""
         cells = self.rows.get(user) or self.untouched.copy()
-        overdue = sum(self.overdue) - self.resolved.get(user, 0)
+        overdue = self.overdue_total - self.resolved.get(user, 0)
         return cells, overdue, self.scores.get(user, [0, 0])
 
 
