@@ -13,6 +13,7 @@ Run: ``.venv/bin/python bench/dashboard.py [--repeat 5] [--learners 5,20]`` (a q
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -255,6 +256,7 @@ def main() -> None:
             f"overview statements: {queries[small_n]} ({small_n} learners), "
             f"{queries[big_n]} ({big_n} learners)"
         )
+        print("load average (1, 5, 15 min): " + ", ".join(f"{n:.2f}" for n in os.getloadavg()))
         assert queries[small_n] == queries[big_n], "the overview's statements grew with the class"
         engine.dispose()
 

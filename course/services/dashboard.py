@@ -18,10 +18,11 @@ from sqlalchemy import (
     Select,
     case,
     func,
+    literal,
     select,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from course.errors import NotFound
 from course.formatting import format_percent
@@ -36,6 +37,7 @@ from course.services.views import ScoreChangeView
 from course.store import review as review_store
 from course.store.attempts import Attempt, AttemptStatus, LessonRead, Response
 from course.store.audit import ScoreChange, changes_for_attempts
+from course.store.base import UTCDateTime
 from course.store.classes import Assignment, AssignmentKind, Membership
 from course.store.content import CourseRow, LessonRow, QuestionRow, QuizRow
 from course.store.engine import engine_of, read_only
@@ -70,7 +72,7 @@ class CellState(enum.StrEnum):
         return self in (CellState.DONE, CellState.PASSED)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One learner × assignment: what they did."""
 
@@ -88,7 +90,7 @@ class AssignmentColumn:
     due_at: datetime
 
 
-@dataclass
+@dataclass(slots=True)
 class LearnerRow:
     user_id: int
     name: str
@@ -146,10 +148,10 @@ def overview(
     """The class at a glance: learners × assignments, activity, review health, risks.
 
     A fixed number of queries whatever the class size, aggregated in SQL: per learner ×
-    quiz the attempts started, the best score and whether it was passed; per learner ×
-    assignment only the late ones; per learner the last activity. Predicted recall and
-    the other card figures are computed once per learner's cards and kept while the
-    cards, the learner's day and the content stay the same (``_memories``).
+    lesson whether it was read (late or not), per learner × quiz the best score, whether
+    it was passed (late or not), per learner the last activity. Predicted recall and the
+    other card figures are computed once per learner's cards and kept while the cards,
+    the learner's day and the content stay the same (``_memories``).
     """
     with session.begin():
         read_only(session)
@@ -184,69 +186,62 @@ def overview(
             key=lambda quiz: quiz[1],
         )
         quiz_ids = [quiz[0] for quiz in quizzes]
-        reads = conn.execute(
-            select(LessonRead.user_id, LessonRead.lesson_id).where(
+        grid = _Grid(assignments, lessons, quizzes, now)
+        # Completion as the progress page counts it (``progress.lesson_steps``): the
+        # steps done (current lessons read; quizzes of current lessons submitted, and
+        # passed) over the steps there are (each lesson: read it; each of its quizzes:
+        # submit, pass). The rows are used as they are read, in batches (``_BATCHES``).
+        counted = {q.id for _lid, slug, _title in lessons for q in quizzes_of.get(slug, [])}
+        steps_done: dict[int, int] = defaultdict(int)
+        for user, lesson, late in conn.execute(
+            select(
+                LessonRead.user_id,
+                LessonRead.lesson_id,
+                _late(LessonRead.read_at, LessonRead.lesson_id, grid.lesson_dues),
+            ).where(
                 LessonRead.user_id.in_(in_class),
                 LessonRead.lesson_id.in_([lesson.id for lesson in lessons]),
-            )
-        ).all()
-        standings = conn.execute(_quiz_standings(in_class, quiz_ids)).all()
-        late = {(u, a) for u, a in conn.execute(_late_cells(class_id, row.course_id, in_class))}
-        activity: dict[int, datetime] = {}
-        for u, at in conn.execute(_last_activity(in_class, quiz_ids)):
-            activity[u] = at
+            ),
+            execution_options=_BATCHES,
+        ):
+            steps_done[user] += 1
+            grid.read(user, lesson, late)
+        for user, quiz, best, passed, late in conn.execute(
+            _quiz_standings(in_class, quiz_ids, grid.quiz_dues), execution_options=_BATCHES
+        ):
+            if best is not None and quiz in counted:
+                steps_done[user] += 1 + passed
+            grid.attempted(user, quiz, best, passed, late)
+        activity: dict[int, datetime] = dict(conn.execute(_last_activity(in_class, quiz_ids)).all())
         memories = _memories(session, now, row.course_id, course.version_id, members)
         teacher_zone = session.scalar(select(User.timezone).where(User.id == actor.id))
         questions_total = progress.question_total(session, quiz_ids)
-    lesson_by_slug = {slug: (lid, title) for lid, slug, title in lessons}
-    quiz_by_slug = {slug: (qid, title) for qid, slug, title, _lesson in quizzes}
-    columns = tuple(
-        AssignmentColumn(
-            a.id,
-            a.kind,
-            a.target_slug,
-            (lesson_by_slug if a.kind is AssignmentKind.LESSON else quiz_by_slug).get(
-                a.target_slug, (0, a.target_slug)
-            )[1],
-            a.due_at,
+    steps = len(lessons) + 2 * len(counted)
+    by_lesson: dict[str, list[_Part]] = defaultdict(list)
+    learners = []
+    for member in members:
+        uid = member.id
+        cells, overdue, percents = grid.row(uid)
+        cards = memories.get(uid, _NO_CARDS)
+        for part in cards.lessons:
+            by_lesson[part[0]].append(part)
+        learner = LearnerRow(
+            uid,
+            member.display_name,
+            member.email,
+            cells=cells,
+            last_active=activity.get(uid),
+            backlog=cards.due_today,
+            retention=cards.recall_tomorrow,
+            mean_percent=round(percents[0] / percents[1]) if percents[1] else None,
+            learned=cards.learned,
+            completion=100 * steps_done[uid] // steps if steps else 0,
         )
-        for a in assignments
-    )
-    read_set = {(u, lesson) for u, lesson in reads}
-    standing = {(u, q): (started, best, passed) for u, q, started, best, passed in standings}
-    counted = {q.id for _lid, slug, _title in lessons for q in quizzes_of.get(slug, [])}
-    steps_done: dict[int, int] = defaultdict(int)
-    for u, _lesson in read_set:  # reads of current lessons only (queried so)
-        steps_done[u] += 1
-    for (u, q), (_started, best, passed) in standing.items():
-        if q in counted and best is not None:  # submitted, and passed
-            steps_done[u] += 1 + bool(passed)
-    targets = [
-        (
-            column.kind is AssignmentKind.LESSON,
-            column.id,
-            (lesson_by_slug if column.kind is AssignmentKind.LESSON else quiz_by_slug).get(
-                column.slug, (0, "")
-            )[0],
-            now > column.due_at,
-        )
-        for column in columns
-    ]
-    lesson_memories: dict[str, list[Memory]] = defaultdict(list)
-    figures = _Figures(
-        targets,
-        read_set,
-        late,
-        standing,
-        memories,
-        activity,
-        steps_done,
-        len(lessons) + 2 * len(counted),
-    )
-    learners = [figures.row(member, now, lesson_memories) for member in members]
+        learner.risks = _risks(learner, overdue, now)
+        learners.append(learner)
     key = _sort_key(sort if sort in SORTS else "name")
     learners.sort(key=key)
-    retention_rows = _class_recall(lesson_memories, [(slug, title) for _, slug, title in lessons])
+    retention_rows = _class_recall(by_lesson, [(slug, title) for _, slug, title in lessons])
     return Overview(
         class_id,
         row.name,
@@ -254,7 +249,7 @@ def overview(
         course.title,
         row.join_code,
         row.joining_open,
-        columns,
+        grid.columns,
         tuple(learners),
         tuple((slug, title) for _id, slug, title in lessons),
         tuple((slug, title) for _id, slug, title, _lesson in quizzes),
@@ -264,76 +259,60 @@ def overview(
     )
 
 
+# The class's reads and quiz standings (thousands of rows) are fetched and used in
+# batches: all held at once, they made Python's garbage collector promote tens of
+# thousands of objects and run a full collection every second or third overview (about
+# 40 ms each for 500 learners).
+_BATCHES = {"yield_per": 1000}
+
+
 def _submitted() -> ColumnElement[bool]:
     """An attempt that counts for scores (as on the progress page): submitted, with
     points to score."""
     return Attempt.submitted_at.is_not(None) & (Attempt.max_points != 0)
 
 
-def _quiz_standings(in_class: Select[int], quiz_ids: list[int]) -> Executable:
-    """Per learner × quiz: attempts started, the best score in percent (None: none
-    submitted; rounded as the progress page rounds, ``round(100 * points / max)``, in
-    Python) and whether one passed."""
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 where ``condition`` holds, else 0 (NULL counts as false)."""
+    return case((condition, 1), else_=0)
+
+
+def _late(
+    moment: ColumnElement[Any] | QueryableAttribute[Any],
+    target: QueryableAttribute[int],
+    dues: dict[int, datetime],
+) -> ColumnElement[int]:
+    """1 if ``moment`` is after the due date of the lesson or quiz id ``target``'s
+    assignment, else 0 (and for one not assigned): compared in SQL for every learner at
+    once, with the due dates the overview read."""
+    if not dues:
+        return literal(0)
+    due = case({t: literal(at, UTCDateTime()) for t, at in dues.items()}, value=target)
+    return _flag(moment > due)
+
+
+def _quiz_standings(
+    in_class: Select[Any], quiz_ids: list[int], dues: dict[int, datetime]
+) -> Executable:
+    """Per learner × quiz started: the best score in percent (None: none submitted;
+    rounded as the progress page rounds, ``round(100 * points / max)``, in Python),
+    whether one passed (0 or 1) and whether it was first passed after its due date."""
+    passing = _submitted() & Attempt.passed.is_(True)
+    first_pass = func.min(case((passing, Attempt.submitted_at)))
     return (
         select(
             Attempt.user_id,
             Attempt.quiz_id,
-            func.count(),
             func.max(case((_submitted(), 100.0 * Attempt.points / Attempt.max_points))),
-            func.max(case((_submitted() & Attempt.passed.is_(True), 1), else_=0)),
+            func.max(_flag(passing)),
+            _late(first_pass, Attempt.quiz_id, dues),
         )
         .where(Attempt.user_id.in_(in_class), Attempt.quiz_id.in_(quiz_ids))
         .group_by(Attempt.user_id, Attempt.quiz_id)
     )
 
 
-def _late_cells(class_id: int, course_id: str, in_class: Select[int]) -> Executable:
-    """(learner, assignment) of every cell done after its due date: a lesson read, or a
-    quiz first passed, after it."""
-    lesson_late = (
-        select(LessonRead.user_id, Assignment.id)
-        .join(LessonRow, LessonRow.id == LessonRead.lesson_id)
-        .join(
-            Assignment,
-            (Assignment.class_id == class_id)
-            & (Assignment.kind == AssignmentKind.LESSON)
-            & (Assignment.target_slug == LessonRow.slug),
-        )
-        .where(
-            LessonRead.user_id.in_(in_class),
-            LessonRow.course_id == course_id,
-            LessonRow.retired_at.is_(None),
-            LessonRead.read_at > Assignment.due_at,
-        )
-    )
-    first_pass = (
-        select(
-            Attempt.user_id,
-            QuizRow.slug,
-            func.min(Attempt.submitted_at).label("first"),
-        )
-        .join(QuizRow, QuizRow.id == Attempt.quiz_id)
-        .where(
-            Attempt.user_id.in_(in_class),
-            QuizRow.course_id == course_id,
-            QuizRow.retired_at.is_(None),
-            _submitted(),
-            Attempt.passed.is_(True),
-        )
-        .group_by(Attempt.user_id, QuizRow.slug)
-        .subquery()
-    )
-    quiz_late = select(first_pass.c.user_id, Assignment.id).join(
-        Assignment,
-        (Assignment.class_id == class_id)
-        & (Assignment.kind == AssignmentKind.QUIZ)
-        & (Assignment.target_slug == first_pass.c.slug)
-        & (first_pass.c.first > Assignment.due_at),
-    )
-    return union_all(lesson_late, quiz_late)
-
-
-def _last_activity(in_class: Select[int], quiz_ids: list[int]) -> Executable:
+def _last_activity(in_class: Select[Any], quiz_ids: list[int]) -> Executable:
     """Per learner, the last attempt started or submitted, lesson read or review."""
     moments = union_all(
         select(
@@ -352,7 +331,6 @@ def _last_activity(in_class: Select[int], quiz_ids: list[int]) -> Executable:
     return select(moments.c.user_id, func.max(moments.c.at)).group_by(moments.c.user_id)
 
 
-_NO_CARDS: tuple[dict[str, Memory], Memory] = ({}, combine([]))
 _DONE = Cell(CellState.DONE)
 _DONE_LATE = Cell(CellState.DONE, late=True)
 _NOT_STARTED = Cell(CellState.NOT_STARTED)
@@ -360,80 +338,137 @@ _OVERDUE = Cell(CellState.OVERDUE, late=True)
 _IN_PROGRESS = Cell(CellState.IN_PROGRESS)
 
 
-def _quiz_cell(standing: tuple[int, float | None, int] | None, late: bool, overdue: bool) -> Cell:
-    """``standing``: (attempts started, best percent unrounded, passed) of the learner's
-    attempts at the quiz (None: none started); ``late``: first passed after the due date."""
-    if standing is None or standing[1] is None:
-        if overdue:
-            return _OVERDUE
-        return _IN_PROGRESS if standing is not None else _NOT_STARTED
-    best = round(standing[1])
-    if standing[2]:
-        return Cell(CellState.PASSED, best, late=late)
-    return Cell(CellState.ATTEMPTED, best, late=overdue)
+class _Grid:
+    """The overview's columns and cells, learner by learner. A learner's cells start
+    untouched (not started, or overdue past the due date); the lessons they read and
+    the quizzes they started mark the assigned ones. Cells are shared (one object per
+    state, score and late mark), not one per learner × assignment."""
 
+    def __init__(
+        self,
+        assignments: Sequence[Any],
+        lessons: Sequence[Any],
+        quizzes: Sequence[tuple[int, str, str, str]],
+        now: datetime,
+    ) -> None:
+        lesson_by_slug = {slug: (lid, title) for lid, slug, title in lessons}
+        quiz_by_slug = {slug: (qid, title) for qid, slug, title, _lesson in quizzes}
+        columns = []
+        self.lesson_column: dict[int, int] = {}  # lesson id: its column (one per target)
+        self.quiz_column: dict[int, int] = {}
+        self.lesson_dues: dict[int, datetime] = {}
+        self.quiz_dues: dict[int, datetime] = {}
+        for i, a in enumerate(assignments):
+            is_lesson = a.kind is AssignmentKind.LESSON
+            target, title = (lesson_by_slug if is_lesson else quiz_by_slug).get(
+                a.target_slug, (0, a.target_slug)
+            )
+            columns.append(AssignmentColumn(a.id, a.kind, a.target_slug, title, a.due_at))
+            if target:  # a current lesson or quiz
+                (self.lesson_column if is_lesson else self.quiz_column)[target] = i
+                (self.lesson_dues if is_lesson else self.quiz_dues)[target] = a.due_at
+        self.columns = tuple(columns)
+        self.overdue = [now > column.due_at for column in columns]
+        self.overdue_total = sum(self.overdue)
+        self.untouched = [_OVERDUE if late else _NOT_STARTED for late in self.overdue]
+        self.rows: dict[int, list[Cell]] = {}
+        self.resolved: dict[int, int] = {}  # cells past due that are not overdue, per learner
+        self.scores: dict[int, list[int]] = {}  # [sum, count] of the scores shown
+        self.shared: dict[tuple[CellState, int, bool], Cell] = {}
 
-@dataclass(frozen=True)
-class _Figures:
-    """What the class's queries returned, to build one learner's row from."""
+    def read(self, user: int, lesson: int, late: int) -> None:
+        i = self.lesson_column.get(lesson)
+        if i is not None:
+            self._set(user, i, _DONE_LATE if late else _DONE)
 
-    # Per column: a lesson?, assignment id, lesson or quiz id, past its due date?
-    targets: list[tuple[bool, int, int, bool]]
-    reads: set[tuple[int, int]]  # (learner, lesson id)
-    late: set[tuple[int, int]]  # (learner, assignment id)
-    standing: dict[tuple[int, int], tuple[int, float | None, int]]  # (learner, quiz id)
-    memories: dict[int, tuple[dict[str, Memory], Memory]]  # per lesson, in all
-    activity: dict[int, datetime]
-    # Completion as the progress page counts it (``progress.lesson_steps``): per learner
-    # the steps done (lessons read; quizzes submitted, and passed), over the steps there
-    # are (each lesson: read it; each of its quizzes: submit, pass).
-    steps_done: dict[int, int]
-    steps: int
+    def attempted(self, user: int, quiz: int, best: float | None, passed: int, late: int) -> None:
+        i = self.quiz_column.get(quiz)
+        if i is None:
+            return
+        overdue = self.overdue[i]
+        if best is None:  # started, nothing submitted
+            self._set(user, i, _OVERDUE if overdue else _IN_PROGRESS)
+            return
+        percent = round(best)
+        key: tuple[CellState, int, bool]
+        if passed:
+            key = (CellState.PASSED, percent, bool(late))
+        else:  # late: past the due date without a pass
+            key = (CellState.ATTEMPTED, percent, overdue)
+        self._set(user, i, self.shared.get(key) or self.shared.setdefault(key, Cell(*key)))
+        score = self.scores.get(user)
+        if score is None:
+            self.scores[user] = [percent, 1]
+        else:
+            score[0] += percent
+            score[1] += 1
 
-    def row(self, member: Any, now: datetime, by_lesson: dict[str, list[Memory]]) -> LearnerRow:
-        uid = member.id
-        learner = LearnerRow(uid, member.display_name, member.email)
-        cells, percents = learner.cells, []
-        reads, late, standing = self.reads, self.late, self.standing
-        for is_lesson, assignment, target, overdue in self.targets:  # 25,000 cells for 500
-            if is_lesson:
-                if (uid, target) in reads:
-                    cells.append(_DONE_LATE if (uid, assignment) in late else _DONE)
-                else:
-                    cells.append(_OVERDUE if overdue else _NOT_STARTED)
-                continue
-            cell = _quiz_cell(standing.get((uid, target)), (uid, assignment) in late, overdue)
-            cells.append(cell)
-            if cell.percent is not None:
-                percents.append(cell.percent)
-        mine, memory = self.memories.get(uid, _NO_CARDS)
-        for slug, part in mine.items():
-            by_lesson[slug].append(part)
-        learner.backlog = memory.due_today
-        learner.retention = memory.recall_tomorrow
-        learner.learned = memory.learned
-        learner.completion = 100 * self.steps_done.get(uid, 0) // self.steps if self.steps else 0
-        learner.last_active = self.activity.get(uid)
-        learner.mean_percent = round(sum(percents) / len(percents)) if percents else None
-        learner.risks = _risks(learner, now)
-        return learner
+    def _set(self, user: int, i: int, cell: Cell) -> None:
+        cells = self.rows.get(user)
+        if cells is None:
+            cells = self.rows[user] = self.untouched.copy()
+        cells[i] = cell
+        if self.overdue[i] and cell is not _OVERDUE:
+            self.resolved[user] = self.resolved.get(user, 0) + 1
+
+    def row(self, user: int) -> tuple[list[Cell], int, list[int]]:
+        """The learner's cells, how many are overdue, and [sum, count] of the scores."""
+        cells = self.rows.get(user) or self.untouched.copy()
+        overdue = self.overdue_total - self.resolved.get(user, 0)
+        return cells, overdue, self.scores.get(user, [0, 0])
 
 
 # --- Predicted recall, once per learner's cards ---------------------------------------
 
-# A learner's card figures per lesson, kept per database and process while nothing they
-# depend on changes: the cards (checked by an aggregate on every overview), the
-# learner's day and zone, the content version and the FSRS parameters.
+
+# A learner's recall in one lesson, as ``combine`` weighs it: (mean recall × cards, cards)
+_Term = tuple[float | None, int]
+
+
+@dataclass(frozen=True, slots=True)
+class _CardFigures:
+    """A learner's card figures (``course.review.memory``), as the overview shows them."""
+
+    due_today: int
+    learned: int
+    recall_tomorrow: float | None
+    # Per lesson with cards: its slug and the terms of recall tomorrow and in 7 days, from
+    # which the class's recall per lesson is combined.
+    lessons: tuple[tuple[str, _Term, _Term], ...]
+
+
+def _card_figures(by_lesson: dict[str, Memory]) -> _CardFigures:
+    memory = combine(list(by_lesson.values()))
+    return _CardFigures(
+        memory.due_today,
+        memory.learned,
+        memory.recall_tomorrow,
+        tuple(
+            (slug, _term(part.recall[0], part.cards), _term(part.recall[1], part.cards))
+            for slug, part in by_lesson.items()
+        ),
+    )
+
+
+def _term(recall: float | None, cards: int) -> _Term:
+    return (None if recall is None else recall * cards, cards)
+
+
+_NO_CARDS = _card_figures({})
+
+# A learner's card figures, kept per database and process while nothing they depend on
+# changes: the cards (checked by an aggregate on every overview), the learner's day and
+# zone, the content version and the FSRS parameters.
 MAX_MEMORIES = 100_000
-_Kept = tuple[Any, tuple[dict[str, Memory], Memory]]  # (what it depends on, figures)
+_Kept = tuple[Any, _CardFigures]  # (what it depends on, figures)
 _MEMORIES: WeakKeyDictionary[Engine, dict[tuple[str, int], _Kept]] = WeakKeyDictionary()
 
 
 def _memories(
     session: Session, now: datetime, course_id: str, version: int, members: Sequence[Any]
-) -> dict[int, tuple[dict[str, Memory], Memory]]:
-    """Per learner, ``summarize_groups`` of their active cards in the course per lesson,
-    and those combined.
+) -> dict[int, _CardFigures]:
+    """Per learner with active cards in the course, ``summarize_groups`` of them per
+    lesson, and those combined.
 
     Two queries whatever the class size: an aggregate per learner (cards, their ids,
     newest review, latest due date, summed stability) tells whose cards changed since
@@ -446,8 +481,9 @@ def _memories(
     params = tuple(review_store.course_parameters(session, course_id) or DEFAULT_PARAMETERS)
     ids = [m.id for m in members]
     zones = {m.id: m.timezone or "UTC" for m in members}
+    days = {zone: learner_day(now, zone) for zone in set(zones.values())}
     marks = {
-        user: (zones[user], learner_day(now, zones[user]), version, params, tuple(rest))
+        user: (zones[user], days[zones[user]], version, params, tuple(rest))
         for user, *rest in session.execute(
             select(
                 ReviewCard.user_id,
@@ -468,9 +504,8 @@ def _memories(
     if len(cache) + len(stale) > MAX_MEMORIES:
         cache.clear()
     for user in stale:
-        zone = zones[user]
-        figures = summarize_groups(cards.get(user, {}), now, zone, params)
-        cache[(course_id, user)] = (marks[user], (figures, combine(list(figures.values()))))
+        figures = summarize_groups(cards.get(user, {}), now, zones[user], params)
+        cache[(course_id, user)] = (marks[user], _card_figures(figures))
     return {user: cache[(course_id, user)][1] for user in marks}
 
 
@@ -483,21 +518,29 @@ def _active_cards(user_ids: list[int], course_id: str) -> tuple[ColumnElement[bo
     )
 
 
+_Part = tuple[str, _Term, _Term]
+
+
 def _class_recall(
-    by_lesson: dict[str, list[Memory]], lessons: list[tuple[str, str]]
+    by_lesson: dict[str, list[_Part]], lessons: list[tuple[str, str]]
 ) -> tuple[tuple[str, float | None, float | None], ...]:
     """Per lesson, the class's mean predicted recall tomorrow and in 7 days (each learner
-    on their own day)."""
-    recall = {slug: combine(parts).recall for slug, parts in by_lesson.items()}
-    none: tuple[float | None, ...] = (None, None)
-    return tuple(
-        (title, recall.get(slug, none)[0], recall.get(slug, none)[1]) for slug, title in lessons
-    )
+    on their own day): ``combine`` of the learners' lesson figures, from their terms."""
+    result = []
+    for slug, title in lessons:
+        parts = by_lesson.get(slug, [])
+        result.append((title, _mean([p[1] for p in parts]), _mean([p[2] for p in parts])))
+    return tuple(result)
 
 
-def _risks(learner: LearnerRow, now: datetime) -> list[str]:
+def _mean(terms: list[_Term]) -> float | None:
+    """``combine``'s mean recall: the terms added up in order, over the cards."""
+    total = sum(cards for weighted, cards in terms if weighted is not None)
+    return sum(w for w, _ in terms if w is not None) / total if total else None
+
+
+def _risks(learner: LearnerRow, overdue: int, now: datetime) -> list[str]:
     risks = []
-    overdue = sum(1 for c in learner.cells if c.state is CellState.OVERDUE)
     if overdue:
         risks.append(f"{overdue} overdue assignment{'s' if overdue > 1 else ''}")
     if learner.mean_percent is not None and learner.mean_percent < LOW_SCORE * 100:

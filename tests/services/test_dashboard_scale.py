@@ -11,8 +11,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
-from course.services import classes, dashboard, progress
+from course.services import classes, dashboard, exports, progress
 from course.services.authz import Actor
+from course.services.dashboard import CellState
 from course.store.classes import AssignmentKind
 from tests.factories import (
     COURSE,
@@ -21,6 +22,7 @@ from tests.factories import (
     make_class,
     make_instructor,
     make_learner,
+    start_attempt,
     statements,
     take_quiz,
 )
@@ -38,12 +40,20 @@ def klass(session: Session, clock: FixedClock, synced: None) -> tuple[Actor, int
 
 
 def add_learner(
-    session: Session, clock: FixedClock, class_id: int, teacher: Actor, n: int, wrong: int
+    session: Session,
+    clock: FixedClock,
+    class_id: int,
+    teacher: Actor,
+    n: int,
+    wrong: int | None,
 ) -> Actor:
+    """A learner who joined the class and took the quiz with ``wrong`` questions wrong
+    (None: never submitted it)."""
     who = make_learner(session, clock, f"learner{n}@example.org")
     code = {c.id: c.join_code for c in classes.teaching(session, teacher)}[class_id]
     classes.join(session, clock, who, code)
-    take_quiz(session, clock, who.id, wrong=set(ORDER[:wrong]), fuzz=False)
+    if wrong is not None:
+        take_quiz(session, clock, who.id, wrong=set(ORDER[:wrong]), fuzz=False)
     return who
 
 
@@ -108,3 +118,81 @@ def test_overview_card_figures_match_the_learners_own_page_after_every_change(
     check()
     learners.append(add_learner(session, clock, class_id, teacher, 9, wrong=0))
     check()
+
+
+def test_overview_cells_match_the_learners_own_pages_and_the_due_dates(
+    session: Session, clock: FixedClock, klass: tuple[Actor, int]
+) -> None:
+    """Every cell shows what the learner's own progress page shows (read, best score,
+    passed), marked late or overdue against its due date; the gradebook says the same."""
+    teacher, class_id = klass
+    for kind, slug in (("lesson", LESSONS[0]), ("lesson", LESSONS[1]), ("quiz", QUIZZES[0])):
+        assign(session, clock, teacher, class_id, kind, slug)  # all due tomorrow
+    on_time = add_learner(session, clock, class_id, teacher, 0, wrong=0)
+    progress.mark_read(session, clock, on_time.id, COURSE, LESSONS[0])
+    clock.advance(timedelta(days=2))  # past the due date
+    late = add_learner(session, clock, class_id, teacher, 1, wrong=0)
+    progress.mark_read(session, clock, late.id, COURSE, LESSONS[0])
+    progress.mark_read(session, clock, late.id, COURSE, LESSONS[1])
+    failed = add_learner(session, clock, class_id, teacher, 2, wrong=len(ORDER))
+    started = add_learner(session, clock, class_id, teacher, 3, wrong=None)
+    start_attempt(session, clock, started.id)
+    idle = add_learner(session, clock, class_id, teacher, 4, wrong=None)
+
+    view = dashboard.overview(session, clock.now(), teacher, class_id)
+    assert [(c.kind.value, c.slug) for c in view.columns] == [
+        ("lesson", LESSONS[0]),
+        ("lesson", LESSONS[1]),
+        ("quiz", QUIZZES[0]),
+    ]
+    for row in view.learners:
+        own = progress.progress_at(session, clock.now(), row.user_id, COURSE)
+        read = {lesson.slug: lesson.read for lesson in own.lessons}
+        quizzes = {q.slug: q for lesson in own.lessons for q in lesson.quizzes}
+        for column, cell in zip(view.columns, row.cells, strict=True):
+            if column.kind is AssignmentKind.LESSON:
+                assert (cell.state is CellState.DONE) == read[column.slug]
+                assert cell.percent is None
+            else:
+                assert cell.percent == quizzes[column.slug].best_percent
+                assert (cell.state is CellState.PASSED) == quizzes[column.slug].passed
+        scores = [cell.percent for cell in row.cells if cell.percent is not None]
+        assert row.mean_percent == (round(sum(scores) / len(scores)) if scores else None)
+
+    done, passed, tried, overdue = (
+        CellState.DONE,
+        CellState.PASSED,
+        CellState.ATTEMPTED,
+        CellState.OVERDUE,
+    )
+    cells = {r.user_id: [(c.state, c.late) for c in r.cells] for r in view.learners}
+    assert cells[on_time.id] == [(done, False), (overdue, True), (passed, False)]
+    assert cells[late.id] == [(done, True), (done, True), (passed, True)]
+    assert cells[failed.id] == [(overdue, True), (overdue, True), (tried, True)]
+    assert cells[started.id] == [(overdue, True)] * 3  # started, not submitted, past due
+    assert cells[idle.id] == [(overdue, True)] * 3
+    risks = {r.user_id: r.risks for r in view.learners}
+    assert "1 overdue assignment" in risks[on_time.id]
+    assert not any("overdue" in risk for risk in risks[late.id])
+    assert "2 overdue assignments" in risks[failed.id]
+    assert "3 overdue assignments" in risks[idle.id]
+
+    csv = exports.gradebook(session, clock.now(), teacher, class_id).decode().splitlines()
+    by_email = {line.split(",")[1]: line.split(",")[2:] for line in csv[1:]}
+    assert by_email["learner1@example.org"] == [
+        "done (late)",
+        "",
+        "done (late)",
+        "",
+        "passed (late)",
+        "100",
+    ]
+    assert by_email["learner2@example.org"][:5] == ["overdue", "", "overdue", "", "attempted"]
+
+    clock.advance(timedelta(days=-3))  # before the due date: nothing is overdue yet
+    before = dashboard.overview(session, clock.now(), teacher, class_id)
+    early = {r.user_id: [(c.state, c.late) for c in r.cells] for r in before.learners}
+    untouched, in_progress = CellState.NOT_STARTED, CellState.IN_PROGRESS
+    assert early[idle.id] == [(untouched, False)] * 3
+    assert early[started.id] == [(untouched, False), (untouched, False), (in_progress, False)]
+    assert early[failed.id] == [(untouched, False), (untouched, False), (tried, False)]
