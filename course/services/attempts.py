@@ -607,11 +607,25 @@ def _write(
     if if_open:
         if not store.insert_response_if_open(session, planned.response):
             raise _Stale
+    elif planned.review is not None and _in_one_statement(session, planned.review):
+        review = planned.review
+        stored = store.insert_answer_with_review(
+            session, planned.response, review.card_id, review.expected_reps, review.card, review.log
+        )
+        if not stored:
+            raise _Stale
+        return replace(planned.outcome, user=checked.user)
     else:
         store.insert_response(session, planned.response)
     if planned.review is not None and answering.store_review(session, planned.review) is None:
         raise _Stale
     return replace(planned.outcome, user=checked.user)
+
+
+def _in_one_statement(session: Session, review: answering.PlannedReview) -> bool:
+    """Is the answer's write one statement (PostgreSQL; SQLite has no data-modifying
+    CTEs)? A card update needs the review count it was planned on."""
+    return not is_sqlite(session) and (review.card_id is None or review.expected_reps is not None)
 
 
 def _plan(

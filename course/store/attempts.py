@@ -23,14 +23,17 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
+    update,
 )
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.sql.dml import Insert, Update
 
 from course.content.model import QuizSettings
 from course.store.audit import ScoreChange
 from course.store.base import Base, UTCDateTime
 from course.store.content import ContentVersion, CourseRow, QuizRow
-from course.store.review import ReviewCard
+from course.store.review import ReviewCard, ReviewLog
 
 
 class AttemptStatus(enum.StrEnum):
@@ -305,6 +308,103 @@ def insert_response_if_open(session: Session, values: dict[str, Any]) -> bool:
     """Insert a response if its attempt is still open; False (nothing stored) if not."""
     result = session.connection().execute(_INSERT_RESPONSE_IF_OPEN, values)
     return bool(result.rowcount)
+
+
+# PostgreSQL writes an answer that feeds spaced review in one statement: the response
+# and the card (inserted, or updated only while it still has the reviews the answer was
+# planned on) as data-modifying CTEs, and the review log selected from both. When the
+# card moved, the log's SELECT finds no row and nothing comes back; the caller then rolls
+# back, which undoes the response too. One round trip instead of three.
+def _param(prefix: str, column: Any) -> Any:
+    return bindparam(f"{prefix}{column.name}", type_=column.type)
+
+
+def _filled(table: Any, values: dict[str, Any], skip: tuple[str, ...] = ("id",)) -> dict[str, Any]:
+    """Every column of ``table`` but ``skip``: the value given, else the column's own
+    (scalar) default, so the statement's columns never depend on what was given."""
+    filled = {}
+    for column in table.c:
+        if column.name in skip:
+            continue
+        if column.name in values:
+            filled[column.name] = values[column.name]
+        else:
+            default = column.default
+            filled[column.name] = default.arg if default is not None else None
+    return filled
+
+
+_ANSWER_WRITES: dict[tuple[str, ...] | None, Insert] = {}
+
+
+def _answer_write(updated: tuple[str, ...] | None) -> Insert:
+    """The one-statement write; ``updated``: the card columns an update sets (None: a
+    new card is inserted)."""
+    statement = _ANSWER_WRITES.get(updated)
+    if statement is not None:
+        return statement
+    responses, cards, logs = Response.__table__, ReviewCard.__table__, ReviewLog.__table__
+    answered = (
+        insert(Response)
+        .values({c.name: _param("r_", c) for c in responses.c if c.name != "id"})
+        .returning(Response.id)
+        .cte("answered")
+    )
+    if updated is None:
+        new = {c.name: _param("c_", c) for c in cards.c if c.name != "id"}
+        card: Insert | Update = insert(ReviewCard).values(new)
+    else:
+        card = (
+            update(ReviewCard)
+            .where(
+                ReviewCard.id == bindparam("c_id", type_=Integer),
+                ReviewCard.reps == bindparam("c_expected_reps", type_=Integer),
+            )
+            .values({name: _param("c_", cards.c[name]) for name in updated})
+        )
+    reviewed = card.returning(ReviewCard.id).cte("reviewed")
+    columns = [c for c in logs.c if c.name not in ("id", "card_id")]
+    source = (
+        select(reviewed.c.id, *(_param("l_", c) for c in columns))
+        .select_from(reviewed)
+        .join(answered, true())
+    )
+    statement = (
+        insert(ReviewLog)
+        .from_select(["card_id", *(c.name for c in columns)], source, include_defaults=False)
+        .returning(ReviewLog.id)
+        .add_cte(answered, reviewed)
+    )
+    _ANSWER_WRITES[updated] = statement
+    return statement
+
+
+def insert_answer_with_review(
+    session: Session,
+    response: dict[str, Any],
+    card_id: int | None,
+    expected_reps: int | None,
+    card: dict[str, Any],
+    log: dict[str, Any],
+) -> bool:
+    """PostgreSQL: store a response, its card and its review log in one statement.
+
+    False when the card no longer has ``expected_reps`` reviews: the response was
+    inserted all the same, so the caller must roll the transaction back. A card or
+    response created meanwhile raises IntegrityError (both pairs are unique).
+    """
+    params = {f"r_{k}": v for k, v in _filled(Response.__table__, response).items()}
+    params.update(
+        {f"l_{k}": v for k, v in _filled(ReviewLog.__table__, log, ("id", "card_id")).items()}
+    )
+    if card_id is None:
+        params.update({f"c_{k}": v for k, v in _filled(ReviewCard.__table__, card).items()})
+        statement = _answer_write(None)
+    else:
+        params.update({f"c_{k}": v for k, v in card.items()})
+        params["c_id"], params["c_expected_reps"] = card_id, expected_reps
+        statement = _answer_write(tuple(sorted(card)))
+    return session.connection().execute(statement, params).first() is not None
 
 
 # The attempt page in one read: the attempt, its quiz and its content version, then one
