@@ -570,26 +570,15 @@ def _answer_once(
     with session.begin():
         if read_first:
             read_only(session)
-        checked = _check_caller(session, now, caller)
-        planned: _Planned | AnswerOutcome
-        if checked.user is None and isinstance(caller, Login):
-            planned = AnswerOutcome(logged_out=True)
-        else:
-            user_id = checked.user.id if checked.user else caller
-            assert isinstance(user_id, int)
-            planned = _plan(session, now, user_id, attempt_id, position, answers, confidence, fuzz)
+        planned, checked = _plan(
+            session, now, caller, attempt_id, position, answers, confidence, fuzz
+        )
         if not read_first:
             return _write(session, now, checked, planned)
     if isinstance(planned, AnswerOutcome) and checked.upkeep is sessions.Upkeep.NONE:
         return replace(planned, user=checked.user)  # nothing to write
     with session.begin():
         return _write(session, now, checked, planned, if_open=True)
-
-
-def _check_caller(session: Session, now: datetime, caller: int | Login) -> sessions.Checked:
-    if isinstance(caller, Login):
-        return sessions.check(session, now, caller)
-    return sessions.Checked(None)
 
 
 def _write(
@@ -631,16 +620,49 @@ def _in_one_statement(session: Session, review: answering.PlannedReview) -> bool
 def _plan(
     session: Session,
     now: datetime,
-    user_id: int,
+    caller: int | Login,
     attempt_id: int,
     position: int,
     answers: Answers,
     confidence: Confidence | None,
     fuzz: bool,
-) -> _Planned | AnswerOutcome:
-    context = store.answer_context(session, attempt_id, position - 1)
+) -> tuple[_Planned | AnswerOutcome, sessions.Checked]:
+    """Read (the caller's login in the same statement), grade and schedule the answer;
+    what to write, and the login as checked."""
+    login_id = sessions.session_id(caller.token) if isinstance(caller, Login) else None
+    if isinstance(caller, Login) and login_id is None:
+        return AnswerOutcome(logged_out=True), sessions.Checked(None)
+    context = store.answer_context(session, attempt_id, position - 1, login_id)
+    checked = sessions.Checked(None)
+    if isinstance(caller, Login):
+        if context is not None:
+            checked = sessions.check_read(now, caller, context.login)
+        else:  # no such attempt: whether that is a 404 depends on the login
+            checked = sessions.check(session, now, caller)
+        if checked.user is None:
+            return AnswerOutcome(logged_out=True), checked
+        user_id = checked.user.id
+    else:
+        user_id = caller
     if context is None or context.attempt.user_id != user_id:
         raise NotFound("No such attempt.")
+    planned = _planned(
+        session, now, user_id, attempt_id, context, position, answers, confidence, fuzz
+    )
+    return planned, checked
+
+
+def _planned(
+    session: Session,
+    now: datetime,
+    user_id: int,
+    attempt_id: int,
+    context: store.AnswerContext,
+    position: int,
+    answers: Answers,
+    confidence: Confidence | None,
+    fuzz: bool,
+) -> _Planned | AnswerOutcome:
     attempt = context.attempt
     if attempt.settings.feedback is FeedbackMode.END:
         # Grading one answer now would show its feedback and the right answer early.

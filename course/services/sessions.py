@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from course.clock import Clock
 from course.inputs import parse_int
 from course.store.engine import read_only
-from course.store.users import Role, UserSession, session_user_row, touch_session
+from course.store.users import LoginRow, Role, UserSession, session_user_row, touch_session
 
 # last_seen_at is written at most this often per session (one UPDATE a minute, not
 # one per request).
@@ -114,11 +114,19 @@ class Checked:
 
 def check(session: Session, now: datetime, login: Login) -> Checked:
     """Resolve a login token inside the caller's (reading) transaction; no write."""
+    sid = session_id(login.token)
+    if sid is None:
+        return Checked(None)
+    return check_read(now, login, session_user_row(session, sid))
+
+
+def check_read(now: datetime, login: Login, row: LoginRow | None) -> Checked:
+    """:func:`check` on the login row the caller read itself (by ``session_id(token)``,
+    joined into one of its own statements); None: no such login."""
     parsed = _parse(login.token)
     if parsed is None:
         return Checked(None)
     sid, secret = parsed
-    row = session_user_row(session, sid)
     if row is None or not secrets.compare_digest(row.token_hash, _digest(secret)):
         return Checked(None)
     idle = login.policy.remember if row.remember else login.policy.idle

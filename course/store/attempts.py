@@ -34,6 +34,7 @@ from course.store.audit import ScoreChange
 from course.store.base import Base, UTCDateTime
 from course.store.content import ContentVersion, CourseRow, QuizRow
 from course.store.review import ReviewCard, ReviewLog
+from course.store.users import LOGIN_COLUMNS, LoginRow, User, UserSession
 
 
 class AttemptStatus(enum.StrEnum):
@@ -255,6 +256,15 @@ class CardRow(NamedTuple):
     suspended: Any
 
 
+# The same, with the caller's login (user_sessions joined to users) in the same row.
+_ANSWER_CONTEXT_WITH_LOGIN = _ANSWER_CONTEXT.add_columns(
+    *(column.label(f"login_{column.name}") for column in LOGIN_COLUMNS)
+).outerjoin(
+    UserSession.__table__.join(User.__table__, User.id == UserSession.user_id),
+    UserSession.id == bindparam("login_session_id"),
+)
+
+
 class AnswerContext(NamedTuple):
     """What an immediate answer reads, in one statement (see ``answer_context``)."""
 
@@ -262,26 +272,38 @@ class AnswerContext(NamedTuple):
     answered_id: int | None  # the response already given to this question
     last_answered_at: datetime | None
     card: CardRow | None
+    login: LoginRow | None = None  # the login asked for, when it exists
 
 
-def answer_context(session: Session, attempt_id: int, index: int) -> AnswerContext | None:
-    """The attempt and what answering its question at ``index`` (0-based) relies on."""
+def answer_context(
+    session: Session, attempt_id: int, index: int, login_id: int | None = None
+) -> AnswerContext | None:
+    """The attempt and what answering its question at ``index`` (0-based) relies on;
+    with ``login_id``, that login and its user in the same statement. None: no such
+    attempt (the login is then not read)."""
     if not 0 <= index < 2**31:
         index = 2**31 - 1  # out of any attempt's range: no question, no card
-    params = {"attempt_id": attempt_id, "index": index}
-    row = session.connection().execute(_ANSWER_CONTEXT, params).first()
+    params: dict[str, Any] = {"attempt_id": attempt_id, "index": index}
+    statement = _ANSWER_CONTEXT
+    if login_id is not None:
+        statement = _ANSWER_CONTEXT_WITH_LOGIN
+        params["login_session_id"] = login_id
+    row = session.connection().execute(statement, params).first()
     if row is None:
         return None
     values = list(row)
     fields = len(AttemptForAnswer._fields)
     attempt = values[:fields]
     attempt[6] = QuizSettings.from_json(attempt[6])
-    card = values[fields + 2 :]
+    card_end = fields + 2 + len(CardRow._fields)
+    card = values[fields + 2 : card_end]
+    login = values[card_end:]
     return AnswerContext(
         AttemptForAnswer(*attempt),
         values[fields],
         values[fields + 1],
         CardRow(*card) if card[0] is not None else None,
+        LoginRow(*login) if login and login[0] is not None else None,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -84,19 +84,36 @@ def count_admins(session: Session) -> int:
     )
 
 
+class LoginRow(NamedTuple):
+    """A login joined to its user: what every request needs to know of who asks."""
+
+    token_hash: str
+    remember: bool
+    created_at: datetime
+    last_seen_at: datetime
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    timezone: str
+
+
+LOGIN_COLUMNS = (
+    UserSession.token_hash,
+    UserSession.remember,
+    UserSession.created_at,
+    UserSession.last_seen_at,
+    User.id,
+    User.email,
+    User.display_name,
+    User.role,
+    User.timezone,
+)
+"""The columns of :class:`LoginRow`, in its order (for reads that join a login in)."""
+
 # What every request needs to know of its user: one prebuilt query by primary key.
 _SESSION_USER = (
-    select(
-        UserSession.token_hash,
-        UserSession.remember,
-        UserSession.created_at,
-        UserSession.last_seen_at,
-        User.id,
-        User.email,
-        User.display_name,
-        User.role,
-        User.timezone,
-    )
+    select(*LOGIN_COLUMNS)
     .join(User, User.id == UserSession.user_id)
     .where(UserSession.id == bindparam("session_id"))
 )
@@ -107,9 +124,10 @@ _TOUCH = (
 )
 
 
-def session_user_row(session: Session, session_id: int) -> Any:
+def session_user_row(session: Session, session_id: int) -> LoginRow | None:
     """The login ``session_id`` joined to its user, or ``None``."""
-    return session.connection().execute(_SESSION_USER, {"session_id": session_id}).first()
+    row = session.connection().execute(_SESSION_USER, {"session_id": session_id}).first()
+    return LoginRow(*row) if row is not None else None
 
 
 def touch_session(session: Session, session_id: int, now: datetime) -> None:
