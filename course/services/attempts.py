@@ -326,23 +326,33 @@ def attempt_page(session: Session, clock: Clock, login: Login, attempt_id: int) 
     answer: one transaction and two statements). The login's upkeep (last seen, at most
     once a minute) is written afterwards."""
     now = clock.now()
+    login_id = sessions.session_id(login.token)
+    if login_id is None:
+        return AttemptPage(logged_out=True)
     with session.begin():
         read_only(session)
-        checked = sessions.check(session, now, login)
-        view = _page_view(session, checked.user.id, attempt_id) if checked.user else None
+        found = store.attempt_page_rows(session, attempt_id, login_id)
+        if found is not None:
+            checked = sessions.check_read(now, login, found.login)
+        else:  # no such attempt: whether that is a 404 depends on the login
+            checked = sessions.check(session, now, login)
+        view = _page_view(session, checked.user.id, attempt_id, found) if checked.user else None
     if checked.upkeep is not sessions.Upkeep.NONE:
         with session.begin():
             sessions.keep_up(session, now, checked)
     return AttemptPage(view, checked.user, logged_out=checked.user is None)
 
 
-def _page_view(session: Session, user_id: int, attempt_id: int) -> AttemptView:
-    """The attempt page from one read (store.attempt_page_rows), plus its saved drafts
-    when it is an open end-of-quiz attempt."""
-    found = store.attempt_page_rows(session, attempt_id)
-    if found is None or found[0].user_id != user_id:
+def _page_view(
+    session: Session, user_id: int, attempt_id: int, found: store.PageRows | None = None
+) -> AttemptView:
+    """The attempt page from one read (store.attempt_page_rows, or ``found``: that read
+    done by the caller), plus its saved drafts when it is an open end-of-quiz attempt."""
+    if found is None:
+        found = store.attempt_page_rows(session, attempt_id)
+    if found is None or found.head.user_id != user_id:
         raise NotFound("No such attempt.")
-    first, rows = found
+    first, rows = found.head, found.rows
     settings = first.settings
     keys = {qid: position_key(i) for i, qid in enumerate(first.question_ids)}
     questions = qs.load_questions(session, first.question_ids, first.revision_ids, first.version_id)

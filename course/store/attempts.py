@@ -498,12 +498,42 @@ class PageHead(NamedTuple):
     synced_at: datetime | None
 
 
-def attempt_page_rows(session: Session, attempt_id: int) -> tuple[PageHead, list[Any]] | None:
-    """The attempt of :data:`_PAGE` and its (response, change) rows; None: no attempt."""
-    rows = list(session.connection().execute(_PAGE, {"attempt_id": attempt_id}))
+# The same, with the caller's login joined into every row (the page after each answer).
+_PAGE_WITH_LOGIN = _PAGE.add_columns(
+    *(column.label(f"login_{column.name}") for column in LOGIN_COLUMNS)
+).outerjoin(
+    UserSession.__table__.join(User.__table__, User.id == UserSession.user_id),
+    UserSession.id == bindparam("login_session_id"),
+)
+_PAGE_LOGIN = [f"login_{column.name}" for column in LOGIN_COLUMNS]
+
+
+class PageRows(NamedTuple):
+    """:func:`attempt_page_rows`'s answer."""
+
+    head: PageHead
+    rows: list[Any]  # one per (response, score change), NULLs where there are none
+    login: LoginRow | None  # the login asked for, when it exists
+
+
+def attempt_page_rows(
+    session: Session, attempt_id: int, login_id: int | None = None
+) -> PageRows | None:
+    """The attempt of :data:`_PAGE` and its (response, change) rows, with ``login_id``
+    that login and its user in the same statement; None: no attempt (and the login is
+    then not read)."""
+    params: dict[str, Any] = {"attempt_id": attempt_id}
+    statement = _PAGE
+    if login_id is not None:
+        statement = _PAGE_WITH_LOGIN
+        params["login_session_id"] = login_id
+    rows = list(session.connection().execute(statement, params))
     if not rows:
         return None
     first = rows[0]
+    login = None
+    if login_id is not None and first.login_token_hash is not None:
+        login = LoginRow(*(getattr(first, name) for name in _PAGE_LOGIN))
     head = PageHead(
         first.user_id,
         first.number,
@@ -520,4 +550,4 @@ def attempt_page_rows(session: Session, attempt_id: int) -> tuple[PageHead, list
         first.content_hash,
         first.synced_at,
     )
-    return head, rows
+    return PageRows(head, rows, login)
