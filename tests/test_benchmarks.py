@@ -142,3 +142,20 @@ def test_an_acknowledged_answer_missing_from_the_database_fails_the_suite(
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_the_in_process_answer_profile_runs() -> None:
+    """bench/answer_profile.py at a tiny size: it answers, checks every answer was
+    stored (302) and every page served (200), and prints its rows and parts."""
+    script = BENCH.parent / "answer_profile.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--answers", "20", "--learners", "20", "--parts"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    for row in ("bare Flask hello", "answer POST", "feedback GET", "whole answer"):
+        assert row in run.stdout, run.stdout
+    assert "answer read (login + context)" in run.stdout
