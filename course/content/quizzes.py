@@ -31,6 +31,7 @@ from course.content.texts import text_key
 from course.content.yamlsafe import Node, YamlError, decode, parse_recovering
 
 _QUESTION_TYPES = frozenset(t.value for t in QuestionType)
+_QUESTION_FIELDS = {qtype: COMMON_FIELDS + TYPE_FIELDS[qtype] for qtype in QuestionType}
 
 
 @dataclass
@@ -149,7 +150,7 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     qtype: QuestionType | None = None
     if type_node is not None and type_node.kind == "scalar" and type_node.value in _QUESTION_TYPES:
         qtype = QuestionType(type_node.value)
-    fields = COMMON_FIELDS + (TYPE_FIELDS[qtype] if qtype else ())
+    fields = _QUESTION_FIELDS[qtype] if qtype else COMMON_FIELDS
     id_node = node.get("id")
     what = f"question '{id_node.value}'" if id_node is not None else "question"
     if qtype is None:

@@ -17,9 +17,9 @@ says exactly what is wrong and where. Either way, not PyYAML's constructor, so:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast
 
 import yaml
 
@@ -47,8 +47,10 @@ class Node:
     # A comment right after a plain scalar on its line: YAML cut the value there
     # ("answer: C #sharp" is "C"), which the author may not have meant.
     comment: str | None = None
-    items: list[Node] = field(default_factory=list)
-    pairs: list[tuple[Node, Node]] = field(default_factory=list)
+    # Shared empty tuples by default: most nodes are scalars, and two fresh lists for
+    # each of them were a tenth of reading a big root. Readers only iterate these.
+    items: Sequence[Node] = ()
+    pairs: Sequence[tuple[Node, Node]] = ()
 
     def get(self, key: str) -> Node | None:
         for k, v in self.pairs:
@@ -194,8 +196,11 @@ class _Builder:
                         event.start_mark, f"nesting deeper than {MAX_DEPTH} levels (limit)"
                     )
                 line, col = self.pos(event.start_mark)
-                kind: NodeKind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-                new = Node(kind, line, col)
+                new = (
+                    Node("map", line, col, pairs=[])
+                    if isinstance(event, yaml.MappingStartEvent)
+                    else Node("seq", line, col, items=[])
+                )
                 if event.anchor:
                     self.anchors[event.anchor] = new
                 self._attach(stack, pending_key, new)
@@ -223,7 +228,7 @@ class _Builder:
             return
         parent = stack[-1]
         if parent.kind == "seq":
-            parent.items.append(node)
+            cast(list[Node], parent.items).append(node)
             return
         key = pending_key[-1]
         if key is None:
@@ -249,7 +254,7 @@ class _Builder:
                     )
             pending_key[-1] = node
         else:
-            parent.pairs.append((key, node))
+            cast(list[tuple[Node, Node]], parent.pairs).append((key, node))
             pending_key[-1] = None
 
 
@@ -345,30 +350,32 @@ def _compose(text: str, line_offset: int) -> Node | None:
     lines: list[str] = text.split("\n") if "#" in text else []
     hashed = {number for number, line in enumerate(lines) if "#" in line}
     comment_after = _Builder("", line_offset, lines).comment_after
-    scalar_node, sequence_node, new = yaml.ScalarNode, yaml.SequenceNode, Node
+    scalar_node, sequence_node, new, implicit = yaml.ScalarNode, yaml.SequenceNode, Node, _IMPLICIT
     seen = 0
+
+    # Hot: once per node of every file. Positional arguments, no per-node lists for
+    # scalars, and the line offset folded in once.
+    first_line = 1 + line_offset
 
     def copy(node: Any) -> Node:
         nonlocal seen
         seen += 1
-        if seen > limit or node.tag != _IMPLICIT:
+        if seen > limit or node.tag != implicit:
             raise _Unusual  # an alias (a node met twice) or an explicit tag
         mark = node.start_mark
         kind = node.__class__
         if kind is scalar_node:
-            plain = node.style in (None, "")
-            end = node.end_mark
-            return new(
-                "scalar",
-                mark.line + 1 + line_offset,
-                mark.column + 1,
-                node.value,
-                plain,
-                comment_after(end) if plain and end.line in hashed else None,
-            )
+            style = node.style
+            if style is None or style == "":
+                end = node.end_mark
+                comment = comment_after(end) if end.line in hashed else None
+                return new(
+                    "scalar", mark.line + first_line, mark.column + 1, node.value, True, comment
+                )
+            return new("scalar", mark.line + first_line, mark.column + 1, node.value)
         if kind is sequence_node:
             items = [copy(item) for item in node.value]
-            return new("seq", mark.line + 1 + line_offset, mark.column + 1, items=items)
+            return new("seq", mark.line + first_line, mark.column + 1, "", False, None, items)
         keys: set[str] = set()
         pairs = []
         for key, value in node.value:
@@ -376,7 +383,7 @@ def _compose(text: str, line_offset: int) -> Node | None:
                 raise _Unusual  # "mapping keys must be plain text", duplicate keys
             keys.add(key.value)
             pairs.append((copy(key), copy(value)))
-        return new("map", mark.line + 1 + line_offset, mark.column + 1, pairs=pairs)
+        return new("map", mark.line + first_line, mark.column + 1, "", False, None, (), pairs)
 
     root = copy(top)
     if seen != limit:
