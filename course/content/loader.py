@@ -214,7 +214,7 @@ def _load_quizzes(load: _Load, check_quiz: QuizCheck | None) -> None:
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Generator[None, None, None]:
+def gc_paused() -> Generator[None, None, None]:
     """Pause the cyclic garbage collector while a root is read.
 
     Reading allocates hundreds of thousands of short-lived objects (YAML nodes) next to
@@ -246,7 +246,7 @@ def load_root(
     Returns:
         The bundle and an empty report, or ``None`` and a report of every problem.
     """
-    with _gc_paused():
+    with gc_paused():
         return _load_root(root, check_quiz, media_root)
 
 
@@ -303,7 +303,7 @@ def root_digest(root: Path) -> tuple[str, str]:
     """
     report = Report()
     shown = str(root)
-    with _gc_paused():
+    with gc_paused():
         load = _Load(root, shown, report, _course_info(root, shown, report), root)
         _load_lessons(load)
         for _ in load.files("quizzes", QUIZ_SUFFIXES):
