@@ -216,37 +216,42 @@ def commit_versions(
         result = _apply(session, clock, published(bundle))
         revisions = store.revisions(session, course_id)
         now = clock.now()
-        stored = []
-        for version in versions:
-            stored.append((version.path, revisions.get(version.path, 0) + 1))
-            session.add(
-                ContentFile(
-                    course_id=course_id,
-                    path=version.path,
-                    revision=stored[-1][1],
-                    data=version.data,
-                    sha256="" if version.data is None else sha256(version.data),
-                    origin=version.origin,
-                    author_id=version.author_id,
-                    author=version.author[:200],
-                    created_at=now,
-                    message=version.message,
-                    version_id=result.version_id,
-                )
-            )
+        stored = [(v.path, revisions.get(v.path, 0) + 1) for v in versions]
+        # One executemany per table: nothing below reads these rows back as objects.
+        files = [
+            {
+                "course_id": course_id,
+                "path": version.path,
+                "revision": revision,
+                "data": version.data,
+                "sha256": "" if version.data is None else sha256(version.data),
+                "origin": version.origin,
+                "author_id": version.author_id,
+                "author": version.author[:200],
+                "created_at": now,
+                "message": version.message,
+                "version_id": result.version_id,
+            }
+            for version, (_, revision) in zip(versions, stored, strict=True)
+        ]
+        if files:
+            session.execute(insert(cast(Table, ContentFile.__table__)), files)
         if baselines is not None:
             known = store.baselines(session, course_id)
+            fresh: list[dict[str, Any]] = []
             for path, digest in baselines.items():
                 row = known.get(path)
                 if digest is None:
                     if row is not None:
                         session.delete(row)
                 elif row is None:
-                    session.add(
-                        DiskBaseline(course_id=course_id, path=path, sha256=digest, synced_at=now)
+                    fresh.append(
+                        {"course_id": course_id, "path": path, "sha256": digest, "synced_at": now}
                     )
                 else:
                     row.sha256, row.synced_at = digest, now
+            if fresh:
+                session.execute(insert(cast(Table, DiskBaseline.__table__)), fresh)
         session.flush()
     return dataclasses.replace(result, stored=tuple(stored), drafts=tuple(unpublished(bundle)))
 
