@@ -20,6 +20,7 @@ _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 _PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)\s*%")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:_\d+)*)?(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _WHOLE = re.compile(r"\d+")
+_DIGIT = re.compile(r"\d")
 
 _FEEDBACK_MODES = frozenset(m.value for m in FeedbackMode)
 _QUESTION_TYPES = frozenset(t.value for t in QuestionType)
@@ -123,7 +124,8 @@ def parse_bool(node: Node, name: str) -> bool:
 
 def parse_number(text: str, name: str) -> float:
     cleaned = text.strip()
-    if not _NUMBER.fullmatch(cleaned) or not any(ch.isdigit() for ch in cleaned):
+    # _NUMBER admits no other digit-like character than \d, so this is "any digit".
+    if not _NUMBER.fullmatch(cleaned) or not _DIGIT.search(cleaned):
         raise Invalid(f"'{name}' must be a number, not {text!r}")
     value = float(cleaned.replace("_", ""))
     if not math.isfinite(value):
@@ -139,7 +141,7 @@ def author_number(text: str, name: str) -> float:
     never turned silently into another value.
     """
     cleaned = text.strip()
-    if _NUMBER.fullmatch(cleaned) and any(ch.isdigit() for ch in cleaned):
+    if _NUMBER.fullmatch(cleaned) and _DIGIT.search(cleaned):
         return parse_number(cleaned, name)
     reading = read_number(cleaned)
     if reading is None:
@@ -166,8 +168,8 @@ def author_number(text: str, name: str) -> float:
 
 def _fraction(node: Node, name: str, allow_percent: bool = True) -> float:
     text = scalar_text(node, name)
-    percent = _PERCENT.fullmatch(text.strip())
-    value = float(percent.group(1)) / 100 if percent and allow_percent else parse_number(text, name)
+    percent = _PERCENT.fullmatch(text.strip()) if allow_percent else None
+    value = float(percent.group(1)) / 100 if percent else parse_number(text, name)
     if not 0 <= value <= 1:
         raise Invalid(f"'{name}' must be between 0 and 1 (or 0%–100%), not {text!r}")
     return value
