@@ -177,6 +177,10 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     coverage = example_coverage(reader.path, node, definition)
     if coverage is not None:
         result.warnings.append(coverage)
+    if values.get("type") != qtype.value:
+        # 'type' given twice (reported as a duplicate key): the keys were checked for the
+        # first, the value read is the last; a question of neither can be built.
+        return None
     return definition
 
 

@@ -127,7 +127,10 @@ def parse_number(text: str, name: str) -> float:
     # _NUMBER admits no other digit-like character than \d, so this is "any digit".
     if not _NUMBER.fullmatch(cleaned) or not _DIGIT.search(cleaned):
         raise Invalid(f"'{name}' must be a number, not {text!r}")
-    value = float(cleaned.replace("_", ""))
+    try:
+        value = float(cleaned.replace("_", ""))
+    except ValueError:  # an exponent without a mantissa: "e5"
+        raise Invalid(f"'{name}' must be a number, not {text!r}") from None
     if not math.isfinite(value):
         raise Invalid(f"'{name}' must be a finite number")
     return value
