@@ -325,13 +325,14 @@ def _examples(reader: Reader, node: Node) -> list[dict[str, Any]]:
         entries = [(k, v, k) for k, v in node.pairs]
     elif node.kind == "seq":
         for item in node.items:
-            if item.kind != "map" or item.get("response") is None:
+            response, score = _response_and_score(item)
+            if response is None:
                 reader.error(item, "an example is a mapping {response: ..., score: ...}")
                 continue
             for key, _ in item.pairs:
                 if key.value not in ("response", "score"):
                     reader.error(key, f"unknown key '{key.value}' in example; use response, score")
-            entries.append((item.get("response"), item.get("score"), item))  # type: ignore[arg-type]
+            entries.append((response, score, item))
     else:
         reader.error(
             node, "'examples' must be a list of {response, score} or a map response: score"
@@ -343,14 +344,28 @@ def _examples(reader: Reader, node: Node) -> list[dict[str, Any]]:
             reader.error(at, "example is missing 'score' (a number from 0 to 1)")
             continue
         try:
-            score = convert(score_node, Kind.SIMILARITY, "score")
+            value = convert(score_node, Kind.SIMILARITY, "score")
         except Invalid as exc:
             reader.error(score_node, str(exc))
             continue
         examples.append(
-            {"response": plain_data(response), "score": score, "line": at.line, "col": at.col}
+            {"response": plain_data(response), "score": value, "line": at.line, "col": at.col}
         )
     return examples
+
+
+def _response_and_score(item: Node) -> tuple[Node | None, Node | None]:
+    """An example mapping's response and score nodes (the first of a repeated key, as
+    :meth:`Node.get` gives), found in one pass."""
+    response: Node | None = None
+    score: Node | None = None
+    if item.kind == "map":
+        for key, value in item.pairs:
+            if key.value == "response":
+                response = value if response is None else response
+            elif key.value == "score":
+                score = value if score is None else score
+    return response, score
 
 
 def _wrong(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any]:
