@@ -178,6 +178,23 @@ def _fraction(node: Node, name: str, allow_percent: bool = True) -> float:
     return value
 
 
+# Example scores are a handful of texts ("1", "0", "0.5") written tens of thousands of
+# times in a big root: each text is read once. Only values read without a problem are
+# kept, and they do not depend on the key's name.
+_SIMILARITIES: dict[str, float] = {}
+
+
+def _similarity(node: Node, name: str) -> float:
+    if node.kind == "scalar" and not node.is_null:
+        known = _SIMILARITIES.get(node.value)
+        if known is not None:
+            return known
+    value = _fraction(node, name, allow_percent=False)
+    if len(_SIMILARITIES) < 1024:
+        _SIMILARITIES[node.value] = value
+    return value
+
+
 def _text_list(node: Node, name: str) -> list[str]:
     if node.kind != "seq":
         raise Invalid(f"'{name}' must be a list, e.g. [a, b]")
@@ -322,7 +339,7 @@ _CONVERTERS: dict[Kind, Callable[[Node, str], Any]] = {
     Kind.COUNT: _count,
     Kind.NON_NEGATIVE_INT: _whole,
     Kind.FRACTION: _fraction,
-    Kind.SIMILARITY: lambda node, name: _fraction(node, name, allow_percent=False),
+    Kind.SIMILARITY: _similarity,
     Kind.TOLERANCE: _tolerance,
     Kind.RANGE: _range,
     Kind.TEXT_OR_LIST: _text_or_list,
