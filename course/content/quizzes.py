@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,9 @@ from course.content.yamlsafe import Node, YamlError, decode, parse_recovering
 
 _QUESTION_TYPES = frozenset(t.value for t in QuestionType)
 _QUESTION_FIELDS = {qtype: COMMON_FIELDS + TYPE_FIELDS[qtype] for qtype in QuestionType}
+# A '#' after a blank after something else on its line: only there can a comment follow
+# (and cut) a value. Most files have none, and need no look for cut values.
+_AFTER_VALUE = re.compile(r"\S[ \t]+#")
 
 
 @dataclass
@@ -57,7 +61,7 @@ def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
     except YamlError as exc:
         return QuizRead(None, exc.problems)
     root, problems, broken = parse_recovering(path, text)
-    result = _read(path, root, problems, default_id)
+    result = _read(path, root, problems, default_id, _AFTER_VALUE.search(text) is not None)
     if broken:
         # Read past a syntax error to report the rest; a key on a blanked line would
         # be reported missing, and examples of a half-read question would mislead.
@@ -66,7 +70,13 @@ def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
     return result
 
 
-def _read(path: str, root: Node | None, problems: list[Diagnostic], default_id: str) -> QuizRead:
+def _read(
+    path: str,
+    root: Node | None,
+    problems: list[Diagnostic],
+    default_id: str,
+    comments_after_values: bool = True,
+) -> QuizRead:
     reader = Reader(path)
     reader.problems.extend(problems)
     if root is None:
@@ -84,7 +94,9 @@ def _read(path: str, root: Node | None, problems: list[Diagnostic], default_id: 
     if "lesson" in fields:
         result.lesson_ref = (values["lesson"], fields["lesson"][0])
     definitions = (
-        _questions(reader, fields["questions"][1], result) if "questions" in fields else []
+        _questions(reader, fields["questions"][1], result, comments_after_values)
+        if "questions" in fields
+        else []
     )
     pick = values.get("pick")
     published = [d for d in definitions if not d.get("draft")]
@@ -115,7 +127,9 @@ def _read(path: str, root: Node | None, problems: list[Diagnostic], default_id: 
     return result
 
 
-def _questions(reader: Reader, node: Node, result: QuizRead) -> list[dict[str, Any]]:
+def _questions(
+    reader: Reader, node: Node, result: QuizRead, comments_after_values: bool = True
+) -> list[dict[str, Any]]:
     if node.kind != "seq":
         reader.error(node, "'questions' must be a list of questions (each starting with '- id:')")
         return []
@@ -124,7 +138,7 @@ def _questions(reader: Reader, node: Node, result: QuizRead) -> list[dict[str, A
     definitions: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for item in node.items:
-        definition = _question(reader, item, result)
+        definition = _question(reader, item, result, comments_after_values)
         id_node = item.get("id") if item.kind == "map" else None
         qid = id_node.value if id_node is not None and id_node.kind == "scalar" else None
         if qid is not None and qid in seen:
@@ -142,7 +156,9 @@ def _questions(reader: Reader, node: Node, result: QuizRead) -> list[dict[str, A
     return definitions
 
 
-def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | None:
+def _question(
+    reader: Reader, node: Node, result: QuizRead, comments_after_values: bool = True
+) -> dict[str, Any] | None:
     if node.kind != "map":
         reader.error(node, "each question must be a mapping with id, type and prompt")
         return None
@@ -164,7 +180,8 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     values = {k: v for k, (_, v) in read.items()}
     if "section" in read and "id" in values:
         result.section_refs.append((values["section"], read["section"][0], values["id"]))
-    result.warnings.extend(cut_values(reader.path, node, qtype))
+    if comments_after_values:  # else no value can have been cut by a comment
+        result.warnings.extend(cut_values(reader.path, node, qtype))
     definition: dict[str, Any] = {k: v for k, v in values.items() if k != "examples"}
     if "examples" in read:
         definition["examples"] = _examples(reader, read["examples"][1])
