@@ -10,7 +10,9 @@ under new quiz ids, with the bundled lessons), then times, interleaved round by 
 - ``course sync`` into a fresh database (migrations are applied before the clock starts);
 - a re-sync of the same, unchanged root into that database.
 
-Medians of the rounds are printed, each as a ratio to the baseline's median.
+Medians of the rounds are printed, each as a ratio to the baseline's median, in wall-clock
+time and in the process's CPU time (less disturbed by other work on a shared machine,
+though not immune to it), with the load average at the end.
 
     .venv/bin/python bench/content_load.py              # 10,000 questions, 5 rounds, SQLite
     .venv/bin/python bench/content_load.py --quick      # 500 questions, 1 round (CI)
@@ -140,19 +142,27 @@ class Databases:
         admin.dispose()
 
 
-def timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
+CPU: dict[str, list[float]] = {}  # process CPU time of each measurement, beside wall clock
+
+
+def timed(fn: Callable[[], object], name: str = "") -> float:
+    """Wall-clock seconds of ``fn()``; its CPU seconds go to ``CPU[name]``."""
+    started, cpu = time.perf_counter(), time.process_time()
     fn()
+    if name:
+        CPU.setdefault(name, []).append(time.process_time() - cpu)
     return time.perf_counter() - started
 
 
-def sync_rounds(root: Path, databases: Databases, expected: int) -> tuple[float, float]:
+def sync_rounds(root: Path, databases: Databases, expected: int, name: str) -> tuple[float, float]:
     """One fresh sync and one unchanged re-sync; the row count is checked."""
     engine = make_engine(databases.fresh())
     sessions = make_sessionmaker(engine)
     try:
-        first = timed(lambda: sync_root(sessions(), SystemClock(), root))
-        again = timed(lambda: sync_root(sessions(), SystemClock(), root))
+        first = timed(lambda: sync_root(sessions(), SystemClock(), root), f"sync, fresh {name}")
+        again = timed(
+            lambda: sync_root(sessions(), SystemClock(), root), f"re-sync unchanged, {name}"
+        )
         with engine.connect() as conn:
             stored = conn.scalar(select(func.count()).select_from(QuestionRow))
         if stored != expected:
@@ -184,29 +194,40 @@ def main() -> None:
         try:
             for _ in range(rounds):
                 # Interleaved: every round times the baseline next to each measurement.
-                times.setdefault("baseline", []).append(timed(lambda: plain_load(root)))
+                times.setdefault("baseline", []).append(timed(lambda: plain_load(root), "baseline"))
                 times.setdefault("  part: libyaml compose only", []).append(
-                    timed(lambda: compose_only(root))
+                    timed(lambda: compose_only(root), "  part: libyaml compose only")
                 )
                 times.setdefault("  part: yamlsafe (nodes)", []).append(
-                    timed(lambda: read_yaml(root))
+                    timed(lambda: read_yaml(root), "  part: yamlsafe (nodes)")
                 )
-                times.setdefault("validate", []).append(timed(lambda: validate(root)))
+                times.setdefault("validate", []).append(timed(lambda: validate(root), "validate"))
                 for name, databases in backends:
-                    first, again = sync_rounds(root, databases, written)
+                    first, again = sync_rounds(root, databases, written, name)
                     times.setdefault(f"sync, fresh {name}", []).append(first)
                     times.setdefault(f"re-sync unchanged, {name}", []).append(again)
-                times["baseline"].append(timed(lambda: plain_load(root)))
+                times["baseline"].append(timed(lambda: plain_load(root), "baseline"))
         finally:
             for _, databases in backends:
                 databases.drop_all()
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     base = statistics.median(times["baseline"])
-    print(f"baseline (plain yaml.load with CSafeLoader of the same files): {base * 1000:.0f} ms")
+    cpu_base = statistics.median(CPU["baseline"])
+    print(f"load average at the end: {load} (1, 5, 15 min)")
+    print(
+        f"baseline (plain yaml.load with CSafeLoader of the same files): {base * 1000:.0f} ms"
+        f" wall, {cpu_base * 1000:.0f} ms CPU"
+    )
+    print(f"{'':<32}{'wall':>8}  {'x base':>6}  {'CPU':>8}  {'x base':>6}")
     for name, values in times.items():
         if name == "baseline":
             continue
         median = statistics.median(values)
-        print(f"{name:<32}{median * 1000:8.0f} ms  {median / base:5.2f} x baseline")
+        cpu = statistics.median(CPU[name])
+        print(
+            f"{name:<32}{median * 1000:6.0f} ms  {median / base:6.2f}"
+            f"  {cpu * 1000:6.0f} ms  {cpu / cpu_base:6.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ decide what to do with that; this module never guesses silently.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -127,17 +128,22 @@ def _clean(text: str) -> str:
     return value.rstrip(".!").strip()
 
 
-def _unit_forms(unit: str | None) -> list[str]:
-    """The question's unit as learners may write it: as given, singular, abbreviated."""
+@functools.lru_cache(maxsize=256)
+def _unit_forms(unit: str | None) -> tuple[str, ...]:
+    """The question's unit as learners may write it: as given, singular, abbreviated.
+
+    Cached: every number answer to a question (and every authored example that
+    ``course validate`` grades) asks again for the same few units.
+    """
     if not unit or not unit.strip():
-        return []
+        return ()
     base = _clean(unit)
     forms = {base, base.replace(" ", "")}
     if base.endswith("s") and len(base) > 2:
         forms.add(base[:-1])
     abbreviated = re.sub(r"\b(north|south|east|west)\b", lambda m: m.group(1)[0], base)
     forms.update({abbreviated, abbreviated.replace(" ", "")})
-    return sorted((f for f in forms if f), key=len, reverse=True)
+    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
 
 
 def _strip_unit(value: str, unit: str | None) -> str:

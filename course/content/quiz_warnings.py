@@ -64,14 +64,19 @@ def cut_values(path: str, node: Node, qtype: QuestionType) -> list[Diagnostic]:
 
 def example_coverage(path: str, node: Node, definition: dict[str, Any]) -> Diagnostic | None:
     """Warn when a question's examples do not try both a right and a wrong response."""
-    scores = [e["score"] for e in definition.get("examples", [])]
-    missing = []
-    if not any(s >= 1 for s in scores):
-        missing.append("a right response (score 1)")
-    if not any(s < 1 for s in scores):
-        missing.append("a wrong one (score below 1)")
-    if not missing:
+    right = wrong = False
+    for example in definition.get("examples", ()):
+        if example["score"] >= 1:
+            right = True
+        else:
+            wrong = True
+    if right and wrong:
         return None
+    missing = []
+    if not right:
+        missing.append("a right response (score 1)")
+    if not wrong:
+        missing.append("a wrong one (score below 1)")
     at = node.get("examples") or node.get("id") or node
     qid = definition.get("id", "?")
     return Diagnostic(

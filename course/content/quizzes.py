@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,10 @@ from course.content.texts import text_key
 from course.content.yamlsafe import Node, YamlError, decode, parse_recovering
 
 _QUESTION_TYPES = frozenset(t.value for t in QuestionType)
+_QUESTION_FIELDS = {qtype: COMMON_FIELDS + TYPE_FIELDS[qtype] for qtype in QuestionType}
+# A '#' after a blank after something else on its line: only there can a comment follow
+# (and cut) a value. Most files have none, and need no look for cut values.
+_AFTER_VALUE = re.compile(r"\S[ \t]+#")
 
 
 @dataclass
@@ -56,7 +61,7 @@ def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
     except YamlError as exc:
         return QuizRead(None, exc.problems)
     root, problems, broken = parse_recovering(path, text)
-    result = _read(path, root, problems, default_id)
+    result = _read(path, root, problems, default_id, _AFTER_VALUE.search(text) is not None)
     if broken:
         # Read past a syntax error to report the rest; a key on a blanked line would
         # be reported missing, and examples of a half-read question would mislead.
@@ -65,7 +70,13 @@ def read_quiz(path: str, data: bytes, default_id: str) -> QuizRead:
     return result
 
 
-def _read(path: str, root: Node | None, problems: list[Diagnostic], default_id: str) -> QuizRead:
+def _read(
+    path: str,
+    root: Node | None,
+    problems: list[Diagnostic],
+    default_id: str,
+    comments_after_values: bool = True,
+) -> QuizRead:
     reader = Reader(path)
     reader.problems.extend(problems)
     if root is None:
@@ -83,7 +94,9 @@ def _read(path: str, root: Node | None, problems: list[Diagnostic], default_id: 
     if "lesson" in fields:
         result.lesson_ref = (values["lesson"], fields["lesson"][0])
     definitions = (
-        _questions(reader, fields["questions"][1], result) if "questions" in fields else []
+        _questions(reader, fields["questions"][1], result, comments_after_values)
+        if "questions" in fields
+        else []
     )
     pick = values.get("pick")
     published = [d for d in definitions if not d.get("draft")]
@@ -114,7 +127,9 @@ def _read(path: str, root: Node | None, problems: list[Diagnostic], default_id: 
     return result
 
 
-def _questions(reader: Reader, node: Node, result: QuizRead) -> list[dict[str, Any]]:
+def _questions(
+    reader: Reader, node: Node, result: QuizRead, comments_after_values: bool = True
+) -> list[dict[str, Any]]:
     if node.kind != "seq":
         reader.error(node, "'questions' must be a list of questions (each starting with '- id:')")
         return []
@@ -123,7 +138,7 @@ def _questions(reader: Reader, node: Node, result: QuizRead) -> list[dict[str, A
     definitions: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for item in node.items:
-        definition = _question(reader, item, result)
+        definition = _question(reader, item, result, comments_after_values)
         id_node = item.get("id") if item.kind == "map" else None
         qid = id_node.value if id_node is not None and id_node.kind == "scalar" else None
         if qid is not None and qid in seen:
@@ -141,7 +156,9 @@ def _questions(reader: Reader, node: Node, result: QuizRead) -> list[dict[str, A
     return definitions
 
 
-def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | None:
+def _question(
+    reader: Reader, node: Node, result: QuizRead, comments_after_values: bool = True
+) -> dict[str, Any] | None:
     if node.kind != "map":
         reader.error(node, "each question must be a mapping with id, type and prompt")
         return None
@@ -149,7 +166,7 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     qtype: QuestionType | None = None
     if type_node is not None and type_node.kind == "scalar" and type_node.value in _QUESTION_TYPES:
         qtype = QuestionType(type_node.value)
-    fields = COMMON_FIELDS + (TYPE_FIELDS[qtype] if qtype else ())
+    fields = _QUESTION_FIELDS[qtype] if qtype else COMMON_FIELDS
     id_node = node.get("id")
     what = f"question '{id_node.value}'" if id_node is not None else "question"
     if qtype is None:
@@ -163,7 +180,8 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     values = {k: v for k, (_, v) in read.items()}
     if "section" in read and "id" in values:
         result.section_refs.append((values["section"], read["section"][0], values["id"]))
-    result.warnings.extend(cut_values(reader.path, node, qtype))
+    if comments_after_values:  # else no value can have been cut by a comment
+        result.warnings.extend(cut_values(reader.path, node, qtype))
     definition: dict[str, Any] = {k: v for k, v in values.items() if k != "examples"}
     if "examples" in read:
         definition["examples"] = _examples(reader, read["examples"][1])
@@ -176,6 +194,10 @@ def _question(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any] | 
     coverage = example_coverage(reader.path, node, definition)
     if coverage is not None:
         result.warnings.append(coverage)
+    if values.get("type") != qtype.value:
+        # 'type' given twice (reported as a duplicate key): the keys were checked for the
+        # first, the value read is the last; a question of neither can be built.
+        return None
     return definition
 
 
@@ -320,13 +342,14 @@ def _examples(reader: Reader, node: Node) -> list[dict[str, Any]]:
         entries = [(k, v, k) for k, v in node.pairs]
     elif node.kind == "seq":
         for item in node.items:
-            if item.kind != "map" or item.get("response") is None:
+            response, score = _response_and_score(item)
+            if response is None:
                 reader.error(item, "an example is a mapping {response: ..., score: ...}")
                 continue
             for key, _ in item.pairs:
                 if key.value not in ("response", "score"):
                     reader.error(key, f"unknown key '{key.value}' in example; use response, score")
-            entries.append((item.get("response"), item.get("score"), item))  # type: ignore[arg-type]
+            entries.append((response, score, item))
     else:
         reader.error(
             node, "'examples' must be a list of {response, score} or a map response: score"
@@ -338,14 +361,28 @@ def _examples(reader: Reader, node: Node) -> list[dict[str, Any]]:
             reader.error(at, "example is missing 'score' (a number from 0 to 1)")
             continue
         try:
-            score = convert(score_node, Kind.SIMILARITY, "score")
+            value = convert(score_node, Kind.SIMILARITY, "score")
         except Invalid as exc:
             reader.error(score_node, str(exc))
             continue
         examples.append(
-            {"response": plain_data(response), "score": score, "line": at.line, "col": at.col}
+            {"response": plain_data(response), "score": value, "line": at.line, "col": at.col}
         )
     return examples
+
+
+def _response_and_score(item: Node) -> tuple[Node | None, Node | None]:
+    """An example mapping's response and score nodes (the first of a repeated key, as
+    :meth:`Node.get` gives), found in one pass."""
+    response: Node | None = None
+    score: Node | None = None
+    if item.kind == "map":
+        for key, value in item.pairs:
+            if key.value == "response":
+                response = value if response is None else response
+            elif key.value == "score":
+                score = value if score is None else score
+    return response, score
 
 
 def _wrong(reader: Reader, node: Node, result: QuizRead) -> dict[str, Any]:

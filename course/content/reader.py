@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from course.content.diagnostics import Diagnostic
@@ -18,8 +19,9 @@ _BOOLS = {"true": True, "false": False}
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 _PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)\s*%")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:_\d+)*)?(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_WHOLE = re.compile(r"\d+")
+_DIGIT = re.compile(r"\d")
 
-_NOTHING = object()
 _FEEDBACK_MODES = frozenset(m.value for m in FeedbackMode)
 _QUESTION_TYPES = frozenset(t.value for t in QuestionType)
 
@@ -45,28 +47,40 @@ class Reader:
         if node.kind != "map":
             self.error(node, f"{what} must be a mapping of key: value")
             return None
-        by_name = {f.name: f for f in fields}
+        by_name, required = _table(fields)
         result: dict[str, tuple[Node, Any]] = {}
         for key, value in node.pairs:
-            spec = by_name.get(key.value)
+            name = key.value
+            spec = by_name.get(name)
             if spec is None:
-                self.error(key, unknown_key_message(key.value, list(by_name), what))
+                self.error(key, unknown_key_message(name, list(by_name), what))
                 continue
-            converted = self.convert(value, spec)
-            if converted is not _NOTHING:
-                result[key.value] = (value, converted)
-        present = {k.value for k, _ in node.pairs}
-        for spec in fields:
-            if spec.required and spec.name not in present:
-                self.error(node, f"{what} is missing required key '{spec.name}'")
+            try:
+                result[name] = (value, _CONVERTERS[spec.kind](value, name))
+            except Invalid as exc:
+                self.error(value, str(exc))
+        if required:
+            present = {k.value for k, _ in node.pairs}
+            for name in required:
+                if name not in present:
+                    self.error(node, f"{what} is missing required key '{name}'")
         return result
 
-    def convert(self, node: Node, spec: Field) -> Any:
-        try:
-            return convert(node, spec.kind, spec.name)
-        except Invalid as exc:
-            self.error(node, str(exc))
-            return _NOTHING
+
+# Field tables by identity: the same few tuples are read some ten thousand times in a
+# big root. The tuple is kept in the entry, so its id cannot be reused by another.
+_TABLES: dict[int, tuple[tuple[Field, ...], dict[str, Field], tuple[str, ...]]] = {}
+
+
+def _table(fields: tuple[Field, ...]) -> tuple[dict[str, Field], tuple[str, ...]]:
+    """The fields by name, and the names of the required ones (in order)."""
+    entry = _TABLES.get(id(fields))
+    if entry is None or entry[0] is not fields:
+        if len(_TABLES) > 256:  # tuples built on the fly: do not grow without bound
+            _TABLES.clear()
+        entry = (fields, {f.name: f for f in fields}, tuple(f.name for f in fields if f.required))
+        _TABLES[id(fields)] = entry
+    return entry[1], entry[2]
 
 
 def default_id_problem(path: str, values: dict[str, Any], default_id: str) -> Diagnostic | None:
@@ -110,9 +124,13 @@ def parse_bool(node: Node, name: str) -> bool:
 
 def parse_number(text: str, name: str) -> float:
     cleaned = text.strip()
-    if not _NUMBER.fullmatch(cleaned) or not any(ch.isdigit() for ch in cleaned):
+    # _NUMBER admits no other digit-like character than \d, so this is "any digit".
+    if not _NUMBER.fullmatch(cleaned) or not _DIGIT.search(cleaned):
         raise Invalid(f"'{name}' must be a number, not {text!r}")
-    value = float(cleaned.replace("_", ""))
+    try:
+        value = float(cleaned.replace("_", ""))
+    except ValueError:  # an exponent without a mantissa: "e5"
+        raise Invalid(f"'{name}' must be a number, not {text!r}") from None
     if not math.isfinite(value):
         raise Invalid(f"'{name}' must be a finite number")
     return value
@@ -126,7 +144,7 @@ def author_number(text: str, name: str) -> float:
     never turned silently into another value.
     """
     cleaned = text.strip()
-    if _NUMBER.fullmatch(cleaned) and any(ch.isdigit() for ch in cleaned):
+    if _NUMBER.fullmatch(cleaned) and _DIGIT.search(cleaned):
         return parse_number(cleaned, name)
     reading = read_number(cleaned)
     if reading is None:
@@ -153,10 +171,27 @@ def author_number(text: str, name: str) -> float:
 
 def _fraction(node: Node, name: str, allow_percent: bool = True) -> float:
     text = scalar_text(node, name)
-    percent = _PERCENT.fullmatch(text.strip())
-    value = float(percent.group(1)) / 100 if percent and allow_percent else parse_number(text, name)
+    percent = _PERCENT.fullmatch(text.strip()) if allow_percent else None
+    value = float(percent.group(1)) / 100 if percent else parse_number(text, name)
     if not 0 <= value <= 1:
         raise Invalid(f"'{name}' must be between 0 and 1 (or 0%–100%), not {text!r}")
+    return value
+
+
+# Example scores are a handful of texts ("1", "0", "0.5") written tens of thousands of
+# times in a big root: each text is read once. Only values read without a problem are
+# kept, and they do not depend on the key's name.
+_SIMILARITIES: dict[str, float] = {}
+
+
+def _similarity(node: Node, name: str) -> float:
+    if node.kind == "scalar" and not node.is_null:
+        known = _SIMILARITIES.get(node.value)
+        if known is not None:
+            return known
+    value = _fraction(node, name, allow_percent=False)
+    if len(_SIMILARITIES) < 1024:
+        _SIMILARITIES[node.value] = value
     return value
 
 
@@ -202,82 +237,126 @@ def plain_data(node: Node) -> Any:
     return node.value
 
 
-def convert(node: Node, kind: Kind, name: str) -> Any:  # noqa: C901, PLR0915 - a branch per kind
+def _id(node: Node, name: str) -> str:
+    text = scalar_text(node, name)
+    if not ID_PATTERN.fullmatch(text):
+        raise Invalid(
+            f"'{name}' {text!r} is not a slug: use letters, digits, - and _ "
+            "(at most 100, starting with a letter or digit)"
+        )
+    return text
+
+
+def _positive_number(node: Node, name: str) -> float:
+    value = parse_number(scalar_text(node, name), name)
+    if value <= 0:
+        raise Invalid(f"'{name}' must be greater than 0")
+    return value
+
+
+def _whole(node: Node, name: str) -> int:
+    text = scalar_text(node, name)
+    if not _WHOLE.fullmatch(text.strip()):
+        raise Invalid(f"'{name}' must be a whole number, not {text!r}")
+    return int(text)
+
+
+def _count(node: Node, name: str) -> int:
+    value = _whole(node, name)
+    if value < 1:
+        raise Invalid(f"'{name}' must be at least 1")
+    return value
+
+
+def _tolerance(node: Node, name: str) -> dict[str, Any]:
+    text = scalar_text(node, name)
+    percent = _PERCENT.fullmatch(text.strip())
+    value = float(percent.group(1)) if percent else author_number(text, name)
+    if value < 0:
+        raise Invalid(f"'{name}' must not be negative")
+    return {"value": value, "relative": bool(percent)}
+
+
+def _range(node: Node, name: str) -> list[float]:
+    if node.kind != "seq" or len(node.items) != 2:
+        raise Invalid(f"'{name}' must be a list of two numbers: [min, max]")
+    low, high = (author_number(scalar_text(i, name), name) for i in node.items)
+    if low > high:
+        raise Invalid(f"'{name}' minimum {low:g} is above its maximum {high:g}")
+    return [low, high]
+
+
+def _text_or_list(node: Node, name: str) -> list[str]:
+    if node.kind == "seq":
+        return _text_list(node, name)
+    return [scalar_text(node, name)]
+
+
+def _date_list(node: Node, name: str) -> list[str]:
+    if node.kind != "seq":
+        raise Invalid(f"'{name}' must be a list of dates, e.g. [1945-08-08]")
+    return [_date(i, name) for i in node.items]
+
+
+def _text_map(node: Node, name: str) -> dict[str, str]:
+    if node.kind != "map":
+        raise Invalid(f"'{name}' must be a mapping of text: text")
+    return {k.value: scalar_text(v, f"{name}.{k.value}") for k, v in node.pairs}
+
+
+def _feedback_mode(node: Node, name: str) -> str:
+    text = scalar_text(node, name)
+    if text not in _FEEDBACK_MODES:
+        raise Invalid(f"'{name}' must be 'immediate' or 'end', not {text!r}")
+    return text
+
+
+def _question_type(node: Node, name: str) -> str:
+    text = scalar_text(node, name)
+    if text not in _QUESTION_TYPES:
+        close = difflib.get_close_matches(text, [t.value for t in QuestionType], n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise Invalid(
+            f"unknown question type {text!r}{hint} (known: "
+            f"{', '.join(t.value for t in QuestionType)})"
+        )
+    return text
+
+
+def _structured(node: Node, name: str) -> Node:
+    return node  # read by the quiz reader, which knows the context
+
+
+# One reader per kind, looked up once per key: reading a big root converts some
+# hundred thousand values, and a chain of comparisons per value was a tenth of it.
+_CONVERTERS: dict[Kind, Callable[[Node, str], Any]] = {
+    Kind.ID: _id,
+    Kind.TEXT: scalar_text,
+    Kind.MARKDOWN: scalar_text,
+    Kind.BOOL: parse_bool,
+    Kind.NUMBER: lambda node, name: author_number(scalar_text(node, name), name),
+    Kind.POSITIVE_NUMBER: _positive_number,
+    Kind.COUNT: _count,
+    Kind.NON_NEGATIVE_INT: _whole,
+    Kind.FRACTION: _fraction,
+    Kind.SIMILARITY: _similarity,
+    Kind.TOLERANCE: _tolerance,
+    Kind.RANGE: _range,
+    Kind.TEXT_OR_LIST: _text_or_list,
+    Kind.TEXT_LIST: _text_list,
+    Kind.DATE: _date,
+    Kind.DATE_LIST: _date_list,
+    Kind.TEXT_MAP: _text_map,
+    Kind.FEEDBACK_MODE: _feedback_mode,
+    Kind.QUESTION_TYPE: _question_type,
+    Kind.CHOICES: _structured,
+    Kind.EXAMPLES: _structured,
+    Kind.QUESTIONS: _structured,
+    Kind.WRONG: _structured,
+}
+assert set(_CONVERTERS) == set(Kind), "every kind has a reader"
+
+
+def convert(node: Node, kind: Kind, name: str) -> Any:
     """Convert ``node`` by ``kind``; raises :class:`Invalid` with a fix-it message."""
-    match kind:
-        case Kind.ID:
-            text = scalar_text(node, name)
-            if not ID_PATTERN.fullmatch(text):
-                raise Invalid(
-                    f"'{name}' {text!r} is not a slug: use letters, digits, - and _ "
-                    "(at most 100, starting with a letter or digit)"
-                )
-            return text
-        case Kind.TEXT | Kind.MARKDOWN:
-            return scalar_text(node, name)
-        case Kind.BOOL:
-            return parse_bool(node, name)
-        case Kind.NUMBER:
-            return author_number(scalar_text(node, name), name)
-        case Kind.POSITIVE_NUMBER:
-            value = parse_number(scalar_text(node, name), name)
-            if value <= 0:
-                raise Invalid(f"'{name}' must be greater than 0")
-            return value
-        case Kind.COUNT | Kind.NON_NEGATIVE_INT:
-            text = scalar_text(node, name)
-            if not re.fullmatch(r"\d+", text.strip()):
-                raise Invalid(f"'{name}' must be a whole number, not {text!r}")
-            value = int(text)
-            if kind is Kind.COUNT and value < 1:
-                raise Invalid(f"'{name}' must be at least 1")
-            return value
-        case Kind.FRACTION | Kind.SIMILARITY:
-            return _fraction(node, name, allow_percent=kind is Kind.FRACTION)
-        case Kind.TOLERANCE:
-            text = scalar_text(node, name)
-            percent = _PERCENT.fullmatch(text.strip())
-            value = float(percent.group(1)) if percent else author_number(text, name)
-            if value < 0:
-                raise Invalid(f"'{name}' must not be negative")
-            return {"value": value, "relative": bool(percent)}
-        case Kind.RANGE:
-            if node.kind != "seq" or len(node.items) != 2:
-                raise Invalid(f"'{name}' must be a list of two numbers: [min, max]")
-            low, high = (author_number(scalar_text(i, name), name) for i in node.items)
-            if low > high:
-                raise Invalid(f"'{name}' minimum {low:g} is above its maximum {high:g}")
-            return [low, high]
-        case Kind.TEXT_OR_LIST:
-            if node.kind == "seq":
-                return _text_list(node, name)
-            return [scalar_text(node, name)]
-        case Kind.TEXT_LIST:
-            return _text_list(node, name)
-        case Kind.DATE:
-            return _date(node, name)
-        case Kind.DATE_LIST:
-            if node.kind != "seq":
-                raise Invalid(f"'{name}' must be a list of dates, e.g. [1945-08-08]")
-            return [_date(i, name) for i in node.items]
-        case Kind.TEXT_MAP:
-            if node.kind != "map":
-                raise Invalid(f"'{name}' must be a mapping of text: text")
-            return {k.value: scalar_text(v, f"{name}.{k.value}") for k, v in node.pairs}
-        case Kind.FEEDBACK_MODE:
-            text = scalar_text(node, name)
-            if text not in _FEEDBACK_MODES:
-                raise Invalid(f"'{name}' must be 'immediate' or 'end', not {text!r}")
-            return text
-        case Kind.QUESTION_TYPE:
-            text = scalar_text(node, name)
-            if text not in _QUESTION_TYPES:
-                close = difflib.get_close_matches(text, [t.value for t in QuestionType], n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
-                raise Invalid(
-                    f"unknown question type {text!r}{hint} (known: "
-                    f"{', '.join(t.value for t in QuestionType)})"
-                )
-            return text
-        case Kind.CHOICES | Kind.EXAMPLES | Kind.QUESTIONS | Kind.WRONG:
-            return node  # structured: read by the quiz reader, which knows the context
+    return _CONVERTERS[kind](node, name)

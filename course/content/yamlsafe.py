@@ -17,9 +17,9 @@ says exactly what is wrong and where. Either way, not PyYAML's constructor, so:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, cast
 
 import yaml
 
@@ -47,8 +47,10 @@ class Node:
     # A comment right after a plain scalar on its line: YAML cut the value there
     # ("answer: C #sharp" is "C"), which the author may not have meant.
     comment: str | None = None
-    items: list[Node] = field(default_factory=list)
-    pairs: list[tuple[Node, Node]] = field(default_factory=list)
+    # Shared empty tuples by default: most nodes are scalars, and two fresh lists for
+    # each of them were a tenth of reading a big root. Readers only iterate these.
+    items: Sequence[Node] = ()
+    pairs: Sequence[tuple[Node, Node]] = ()
 
     def get(self, key: str) -> Node | None:
         for k, v in self.pairs:
@@ -194,8 +196,11 @@ class _Builder:
                         event.start_mark, f"nesting deeper than {MAX_DEPTH} levels (limit)"
                     )
                 line, col = self.pos(event.start_mark)
-                kind: NodeKind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-                new = Node(kind, line, col)
+                new = (
+                    Node("map", line, col, pairs=[])
+                    if isinstance(event, yaml.MappingStartEvent)
+                    else Node("seq", line, col, items=[])
+                )
                 if event.anchor:
                     self.anchors[event.anchor] = new
                 self._attach(stack, pending_key, new)
@@ -223,7 +228,7 @@ class _Builder:
             return
         parent = stack[-1]
         if parent.kind == "seq":
-            parent.items.append(node)
+            cast(list[Node], parent.items).append(node)
             return
         key = pending_key[-1]
         if key is None:
@@ -249,7 +254,7 @@ class _Builder:
                     )
             pending_key[-1] = node
         else:
-            parent.pairs.append((key, node))
+            cast(list[tuple[Node, Node]], parent.pairs).append((key, node))
             pending_key[-1] = None
 
 
@@ -341,47 +346,79 @@ def _compose(text: str, line_offset: int) -> Node | None:
         loader.dispose()
     if top is None:
         return None
-    limit = loader.resolved
+    # An alias is a node met twice; the composer resolved each node once, so an alias
+    # makes the tree bigger than that count. Only a text with '&' can hold an anchor.
+    # Checked before copying: an alias may even hold its own parent ("&a [*a]").
+    if "&" in text and _size(top) != loader.resolved:
+        raise _Unusual
+    return _copier(text, line_offset)(top)
+
+
+def _copier(text: str, line_offset: int) -> Callable[[Any], Node]:
+    """A function that copies a composed tree without aliases into :class:`Node` objects."""
     lines: list[str] = text.split("\n") if "#" in text else []
     hashed = {number for number, line in enumerate(lines) if "#" in line}
     comment_after = _Builder("", line_offset, lines).comment_after
-    scalar_node, sequence_node, new = yaml.ScalarNode, yaml.SequenceNode, Node
-    seen = 0
+    scalar_node, sequence_node, new, implicit = yaml.ScalarNode, yaml.SequenceNode, Node, _IMPLICIT
+    first_line = 1 + line_offset
+
+    # Hot: once per node of every file, so scalars (most nodes) are built by a direct
+    # call with positional arguments and no per-node lists.
+    def scalar(node: Any) -> Node:
+        if node.tag != implicit:
+            raise _Unusual  # an explicit tag
+        mark = node.start_mark
+        style = node.style
+        if style is None or style == "":
+            end = node.end_mark
+            comment = comment_after(end) if end.line in hashed else None
+            return new("scalar", mark.line + first_line, mark.column + 1, node.value, True, comment)
+        return new("scalar", mark.line + first_line, mark.column + 1, node.value)
 
     def copy(node: Any) -> Node:
-        nonlocal seen
-        seen += 1
-        if seen > limit or node.tag != _IMPLICIT:
-            raise _Unusual  # an alias (a node met twice) or an explicit tag
-        mark = node.start_mark
         kind = node.__class__
         if kind is scalar_node:
-            plain = node.style in (None, "")
-            end = node.end_mark
-            return new(
-                "scalar",
-                mark.line + 1 + line_offset,
-                mark.column + 1,
-                node.value,
-                plain,
-                comment_after(end) if plain and end.line in hashed else None,
-            )
+            return scalar(node)
+        if node.tag != implicit:
+            raise _Unusual  # an explicit tag
+        mark = node.start_mark
         if kind is sequence_node:
-            items = [copy(item) for item in node.value]
-            return new("seq", mark.line + 1 + line_offset, mark.column + 1, items=items)
+            items = [
+                scalar(item) if item.__class__ is scalar_node else copy(item) for item in node.value
+            ]
+            return new("seq", mark.line + first_line, mark.column + 1, "", False, None, items)
         keys: set[str] = set()
         pairs = []
         for key, value in node.value:
             if key.__class__ is not scalar_node or key.value in keys:
                 raise _Unusual  # "mapping keys must be plain text", duplicate keys
             keys.add(key.value)
-            pairs.append((copy(key), copy(value)))
-        return new("map", mark.line + 1 + line_offset, mark.column + 1, pairs=pairs)
+            pairs.append(
+                (scalar(key), scalar(value) if value.__class__ is scalar_node else copy(value))
+            )
+        return new("map", mark.line + first_line, mark.column + 1, "", False, None, (), pairs)
 
-    root = copy(top)
-    if seen != limit:
-        raise _Unusual
-    return root
+    return copy
+
+
+def _size(top: Any) -> int:
+    """Nodes of a composed tree, each alias counted again (without descending twice)."""
+    count = 0
+    stack = [top]
+    entered: set[int] = set()
+    while stack:
+        node = stack.pop()
+        count += 1
+        if node.__class__ is yaml.ScalarNode or id(node) in entered:
+            continue
+        entered.add(id(node))
+        if node.__class__ is yaml.SequenceNode:
+            stack.extend(node.value)
+        else:
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+    return count
 
 
 def parse(path: str, text: str, line_offset: int = 0) -> tuple[Node | None, list[Diagnostic]]:

@@ -28,6 +28,7 @@ from course.content.diagnostics import Diagnostic, Report
 from course.content.loader import (
     QUIZ_SUFFIXES,
     course_id_of,
+    gc_paused,
     load_root,
     published,
     root_digest,
@@ -215,37 +216,42 @@ def commit_versions(
         result = _apply(session, clock, published(bundle))
         revisions = store.revisions(session, course_id)
         now = clock.now()
-        stored = []
-        for version in versions:
-            stored.append((version.path, revisions.get(version.path, 0) + 1))
-            session.add(
-                ContentFile(
-                    course_id=course_id,
-                    path=version.path,
-                    revision=stored[-1][1],
-                    data=version.data,
-                    sha256="" if version.data is None else sha256(version.data),
-                    origin=version.origin,
-                    author_id=version.author_id,
-                    author=version.author[:200],
-                    created_at=now,
-                    message=version.message,
-                    version_id=result.version_id,
-                )
-            )
+        stored = [(v.path, revisions.get(v.path, 0) + 1) for v in versions]
+        # One executemany per table: nothing below reads these rows back as objects.
+        files = [
+            {
+                "course_id": course_id,
+                "path": version.path,
+                "revision": revision,
+                "data": version.data,
+                "sha256": "" if version.data is None else sha256(version.data),
+                "origin": version.origin,
+                "author_id": version.author_id,
+                "author": version.author[:200],
+                "created_at": now,
+                "message": version.message,
+                "version_id": result.version_id,
+            }
+            for version, (_, revision) in zip(versions, stored, strict=True)
+        ]
+        if files:
+            session.execute(insert(cast(Table, ContentFile.__table__)), files)
         if baselines is not None:
             known = store.baselines(session, course_id)
+            fresh: list[dict[str, Any]] = []
             for path, digest in baselines.items():
                 row = known.get(path)
                 if digest is None:
                     if row is not None:
                         session.delete(row)
                 elif row is None:
-                    session.add(
-                        DiskBaseline(course_id=course_id, path=path, sha256=digest, synced_at=now)
+                    fresh.append(
+                        {"course_id": course_id, "path": path, "sha256": digest, "synced_at": now}
                     )
                 else:
                     row.sha256, row.synced_at = digest, now
+            if fresh:
+                session.execute(insert(cast(Table, DiskBaseline.__table__)), fresh)
         session.flush()
     return dataclasses.replace(result, stored=tuple(stored), drafts=tuple(unpublished(bundle)))
 
@@ -344,6 +350,15 @@ def sync_root(
         Conflict: files changed on both sides (``prefer`` REFUSE), or a publish landed
             meanwhile.
     """
+    # The collector stays paused through the writes too: the bundle just read is young,
+    # and each collection the inserts triggered walked all of it.
+    with gc_paused():
+        return _sync_root(session, clock, root, prefer, author)
+
+
+def _sync_root(
+    session: Session, clock: Clock, root: Path, prefer: Prefer, author: str
+) -> SyncResult:
     disk = disk_files(root)
     unchanged = _unchanged(session, root, disk)
     if unchanged is not None:
@@ -511,7 +526,7 @@ def _sync_quizzes(
         for question in rows:
             questions.setdefault(question.quiz_id, {})[question.slug] = question
     fresh = [quiz for quiz in bundle.quizzes if quiz.id not in existing]
-    ids = _insert_returning_ids(
+    quiz_ids = _insert_many_ids(
         session,
         QuizRow,
         [
@@ -525,8 +540,8 @@ def _sync_quizzes(
             }
             for quiz in fresh
         ],
+        QuizRow.course_id == course_id,
     )
-    quiz_ids = {quiz.id: quiz_id for quiz, quiz_id in zip(fresh, ids, strict=True)}
     counts.added += len(fresh)
     for quiz in bundle.quizzes:
         row = existing.pop(quiz.id, None)
@@ -552,13 +567,12 @@ def _sync_quizzes(
             revisions,
         )
     session.flush()
-    ids = _insert_returning_ids(session, QuestionRow, new_questions)
-    revisions.extend(
-        {"question_id": question_id, "version_id": version_id, "definition": row["definition"]}
-        for question_id, row in zip(ids, new_questions, strict=True)
-    )
-    if revisions:
+    if new_questions:
+        session.execute(insert(cast(Table, QuestionRow.__table__)), new_questions)
+    if revisions:  # changed questions: their new definitions
         session.execute(insert(cast(Table, QuestionRevision.__table__)), revisions)
+    if new_questions:
+        _first_revisions(session, course_id, version_id)
     for row in existing.values():
         if row.retired_at is None:
             row.retired_at = clock.now()
@@ -567,19 +581,45 @@ def _sync_quizzes(
                 question.retired_at = question.retired_at or clock.now()
 
 
-def _insert_returning_ids(session: Session, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` in one bulk statement; their new ids, in the order given.
+def _insert_many_ids(
+    session: Session, model: Any, rows: list[dict[str, Any]], scope: Any
+) -> dict[str, int]:
+    """Insert ``rows`` in one executemany; the ids of the rows in ``scope``, by slug.
 
-    A Core insert on the table: the ORM's per-row bookkeeping is not needed for rows
-    that are not used as objects afterwards.
+    ``INSERT … RETURNING`` that keeps the order of the rows is one statement per row on
+    SQLite; a plain executemany and one query for the ids are much cheaper.
     """
-    if not rows:
-        return []
-    table = model.__table__
-    inserted = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    if rows:
+        session.execute(insert(model.__table__), rows)
+    return {
+        slug: int(row_id)
+        for slug, row_id in session.execute(select(model.slug, model.id).where(scope))
+    }
+
+
+def _first_revisions(session: Session, course_id: str, version_id: int) -> None:
+    """The first revision of each question inserted in this version, copied in the
+    database from its row (its definition is not encoded as JSON a second time).
+
+    A question inserted now is the only kind in the course without any revision: every
+    other one got its first revision when it was inserted, and a changed one got its new
+    revision above.
+    """
+    table = cast(Table, QuestionRevision.__table__)
+    has_revision = select(QuestionRevision.id).where(QuestionRevision.question_id == QuestionRow.id)
+    new_rows = (
+        select(QuestionRow.id, QuestionRow.version_id, QuestionRow.definition)
+        .join(QuizRow, QuizRow.id == QuestionRow.quiz_id)
+        .where(
+            QuizRow.course_id == course_id,
+            QuestionRow.version_id == version_id,
+            ~has_revision.exists(),
+        )
+        .order_by(QuestionRow.id)
     )
-    return [int(row_id) for row_id in inserted.scalars()]
+    session.execute(
+        insert(table).from_select(["question_id", "version_id", "definition"], new_rows)
+    )
 
 
 def _sync_questions(

@@ -161,6 +161,18 @@ CUT_CASES = [
         "pairs",
     ),
     (
+        "answer, a tab before the comment",
+        """
+        - id: a
+          type: text
+          prompt: Which language?
+          answer: C\t#sharp
+          examples: {"C": 1, "Java": 0}
+        """,
+        (7, 13),
+        "answer",
+    ),
+    (
         "regex item",
         """
         - id: a

@@ -132,3 +132,44 @@ def test_unchanged_root_with_drafts_still_names_them(
     first = sync_root(session, clock, root)
     again = sync_root(session, clock, root)
     assert first.drafts and again.drafts == first.drafts and not again.changed
+
+
+def revisions_by_question(session: Session) -> dict[int, list[tuple[int, dict[str, object]]]]:
+    with session.begin():
+        found: dict[int, list[tuple[int, dict[str, object]]]] = {}
+        for rev in session.scalars(select(QuestionRevision).order_by(QuestionRevision.id)):
+            found.setdefault(rev.question_id, []).append((rev.version_id, rev.definition))
+        return found
+
+
+def test_each_question_has_its_definitions_as_revisions(
+    session: Session, clock: FixedClock, root: Path
+) -> None:
+    """Bulk inserts: a new question (in a new or an existing quiz) gets exactly one first
+    revision, its stored definition; a changed one gets one more; others none."""
+    first = sync_root(session, clock, root)
+    revisions = revisions_by_question(session)
+    with session.begin():
+        rows = {q.slug: (q.id, q.definition) for q in session.scalars(select(QuestionRow))}
+    assert len(revisions) == len(rows)
+    for question_id, definition in rows.values():
+        assert revisions[question_id] == [(first.version_id, definition)]
+    text = quiz_file(root).read_text(encoding="utf-8")
+    start = text.index("  - id: why-remember")
+    added = text[start:].replace("id: why-remember", "id: why-remember-again", 1)
+    edited = text.replace("When did the USSR invade", "In which month did the USSR invade")
+    quiz_file(root).write_text(edited + added, encoding="utf-8")
+    second = sync_root(session, clock, root)
+    assert second.changed
+    revisions = revisions_by_question(session)
+    with session.begin():
+        now = {q.slug: (q.id, q.definition) for q in session.scalars(select(QuestionRow))}
+    assert set(now) == {*rows, "why-remember-again"}
+    for slug, (question_id, definition) in now.items():
+        if slug == "why-remember-again":
+            expected = [(second.version_id, definition)]
+        elif slug == "manchuria-invasion":
+            expected = [(first.version_id, rows[slug][1]), (second.version_id, definition)]
+        else:
+            expected = [(first.version_id, definition)]
+        assert revisions[question_id] == expected, slug
