@@ -7,6 +7,7 @@ cannot be probed.
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 from dataclasses import dataclass, field, replace
@@ -370,7 +371,7 @@ def _page_view(
                 row.new_score,
                 row.new_points,
                 row.change_max_points,
-                row.change_feedback,
+                _decoded(row.change_feedback),
                 row.revision_id or (before.revision_id if before else None),
             )
             if row.kind is ChangeKind.REGRADE and abs(row.new_score - row.old_score) > 1e-9:
@@ -411,7 +412,7 @@ def _page_view(
     answers = Lazy(
         {
             keys[qid]: partial(
-                qs.graded_view,
+                _graded_view,
                 _graded_against(questions[qid][1], grades.get(row.response_id), regraded),
                 keys[qid],
                 *_current(row, grades.get(row.response_id)),
@@ -449,7 +450,28 @@ def _page_view(
 
 def _first_grade(row: Any) -> CurrentGrade:
     """The grade an answer earned when it was given (no change since)."""
-    return CurrentGrade(row.score, row.points, row.max_points, row.feedback)
+    return CurrentGrade(row.score, row.points, row.max_points, _decoded(row.feedback))
+
+
+def _decoded(feedback: Any) -> Any:
+    """Feedback as the attempt page's read gives it (JSON text) decoded."""
+    return json.loads(feedback) if isinstance(feedback, str) else feedback
+
+
+def _graded_view(
+    question: AnyQuestion,
+    key: str,
+    score: float,
+    points: float,
+    max_points: float,
+    response_text: str,
+    feedback: Any,
+) -> AnswerView:
+    """:func:`qs.graded_view` with the stored feedback decoded only now (the page shows
+    one answer's feedback; the others are never decoded)."""
+    return qs.graded_view(
+        question, key, score, points, max_points, response_text, _decoded(feedback)
+    )
 
 
 def _graded_against(
@@ -461,8 +483,9 @@ def _graded_against(
     return regraded.get(grade.revision_id, question)
 
 
-def _current(row: Any, grade: CurrentGrade | None) -> tuple[float, float, float, str, list[Any]]:
-    """A response's score, points, max points, text and feedback after its newest change."""
+def _current(row: Any, grade: CurrentGrade | None) -> tuple[float, float, float, str, Any]:
+    """A response's score, points, max points, text and feedback (as read: JSON text,
+    or decoded) after its newest change."""
     if grade is None:
         return row.score, row.points, row.max_points, row.response_text, row.feedback
     return grade.score, grade.points, grade.max_points, row.response_text, grade.feedback

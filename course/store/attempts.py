@@ -455,7 +455,8 @@ _PAGE = (
         Response.points,
         Response.max_points,
         Response.response_text,
-        Response.feedback,
+        # Read as text: only the answer the page shows needs its feedback decoded.
+        cast(Response.feedback, Text).label("feedback"),
         ScoreChange.id.label("change_id"),
         ScoreChange.kind,
         ScoreChange.actor,
@@ -466,7 +467,7 @@ _PAGE = (
         ScoreChange.new_points,
         ScoreChange.max_points.label("change_max_points"),
         ScoreChange.reason,
-        ScoreChange.feedback.label("change_feedback"),
+        cast(ScoreChange.feedback, Text).label("change_feedback"),
         ScoreChange.revision_id,
     )
     .select_from(Attempt)
