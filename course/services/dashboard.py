@@ -74,11 +74,23 @@ class CellState(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """One learner × assignment: what they did."""
+    """One learner × assignment: what they did. ``late``: done after the due date;
+    ``overdue``: past the due date and not done (not read, or no passing attempt), as
+    the learner's own page says."""
 
     state: CellState
     percent: int | None = None
     late: bool = False
+    overdue: bool = False
+
+    @property
+    def mark(self) -> str:
+        """ "late" or "overdue" shown beside the state, when the state does not say it."""
+        if self.late:
+            return "late"
+        if self.overdue and self.state is not CellState.OVERDUE:
+            return "overdue"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -334,7 +346,7 @@ def _last_activity(in_class: Select[Any], quiz_ids: list[int]) -> Executable:
 _DONE = Cell(CellState.DONE)
 _DONE_LATE = Cell(CellState.DONE, late=True)
 _NOT_STARTED = Cell(CellState.NOT_STARTED)
-_OVERDUE = Cell(CellState.OVERDUE, late=True)
+_OVERDUE = Cell(CellState.OVERDUE, overdue=True)
 _IN_PROGRESS = Cell(CellState.IN_PROGRESS)
 
 
@@ -374,7 +386,7 @@ class _Grid:
         self.rows: dict[int, list[Cell]] = {}
         self.resolved: dict[int, int] = {}  # cells past due that are not overdue, per learner
         self.scores: dict[int, list[int]] = {}  # [sum, count] of the scores shown
-        self.shared: dict[tuple[CellState, int, bool], Cell] = {}
+        self.shared: dict[tuple[CellState, int, bool, bool], Cell] = {}
 
     def read(self, user: int, lesson: int, late: int) -> None:
         i = self.lesson_column.get(lesson)
@@ -390,11 +402,11 @@ class _Grid:
             self._set(user, i, _OVERDUE if overdue else _IN_PROGRESS)
             return
         percent = round(best)
-        key: tuple[CellState, int, bool]
+        key: tuple[CellState, int, bool, bool]
         if passed:
-            key = (CellState.PASSED, percent, bool(late))
-        else:  # late: past the due date without a pass
-            key = (CellState.ATTEMPTED, percent, overdue)
+            key = (CellState.PASSED, percent, bool(late), False)
+        else:  # overdue: past the due date without a pass
+            key = (CellState.ATTEMPTED, percent, False, overdue)
         self._set(user, i, self.shared.get(key) or self.shared.setdefault(key, Cell(*key)))
         score = self.scores.get(user)
         if score is None:
@@ -408,7 +420,7 @@ class _Grid:
         if cells is None:
             cells = self.rows[user] = self.untouched.copy()
         cells[i] = cell
-        if self.overdue[i] and cell is not _OVERDUE:
+        if self.overdue[i] and not cell.overdue:
             self.resolved[user] = self.resolved.get(user, 0) + 1
 
     def row(self, user: int) -> tuple[list[Cell], int, list[int]]:

@@ -50,7 +50,7 @@ def gradebook(
     for learner in view.learners:
         row: list[object] = [learner.name, learner.email]
         for cell in learner.cells:
-            status = cell.state.value + (" (late)" if cell.late and cell.state.finished else "")
+            status = cell.state.value + (f" ({cell.mark})" if cell.mark else "")
             row += [status, "" if cell.percent is None else cell.percent]
         rows.append(row)
     return _csv(rows, bom)

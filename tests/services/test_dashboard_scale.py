@@ -165,17 +165,24 @@ def test_overview_cells_match_the_learners_own_pages_and_the_due_dates(
         CellState.ATTEMPTED,
         CellState.OVERDUE,
     )
-    cells = {r.user_id: [(c.state, c.late) for c in r.cells] for r in view.learners}
-    assert cells[on_time.id] == [(done, False), (overdue, True), (passed, False)]
-    assert cells[late.id] == [(done, True), (done, True), (passed, True)]
-    assert cells[failed.id] == [(overdue, True), (overdue, True), (tried, True)]
-    assert cells[started.id] == [(overdue, True)] * 3  # started, not submitted, past due
-    assert cells[idle.id] == [(overdue, True)] * 3
+    # (state, the mark beside it): "late" is done after the due date; "overdue" is not
+    # done (not read, or no passing attempt) past it, as on the learner's own page.
+    cells = {r.user_id: [(c.state, c.mark) for c in r.cells] for r in view.learners}
+    assert cells[on_time.id] == [(done, ""), (overdue, ""), (passed, "")]
+    assert cells[late.id] == [(done, "late"), (done, "late"), (passed, "late")]
+    assert cells[failed.id] == [(overdue, ""), (overdue, ""), (tried, "overdue")]
+    assert cells[started.id] == [(overdue, "")] * 3  # started, not submitted, past due
+    assert cells[idle.id] == [(overdue, "")] * 3
     risks = {r.user_id: r.risks for r in view.learners}
     assert "1 overdue assignment" in risks[on_time.id]
     assert not any("overdue" in risk for risk in risks[late.id])
-    assert "2 overdue assignments" in risks[failed.id]
+    assert "3 overdue assignments" in risks[failed.id]  # the failed quiz too
     assert "3 overdue assignments" in risks[idle.id]
+    # Each learner's own list of assignments counts the same ones overdue.
+    for who in (on_time, late, failed, started, idle):
+        own = sum(a.label == "overdue" for a in classes.learner_assignments(session, clock, who))
+        said = " ".join(risks[who.id])
+        assert f"{own} overdue assignment" in said if own else "overdue" not in said
 
     csv = exports.gradebook(session, clock.now(), teacher, class_id).decode().splitlines()
     by_email = {line.split(",")[1]: line.split(",")[2:] for line in csv[1:]}
@@ -187,7 +194,13 @@ def test_overview_cells_match_the_learners_own_pages_and_the_due_dates(
         "passed (late)",
         "100",
     ]
-    assert by_email["learner2@example.org"][:5] == ["overdue", "", "overdue", "", "attempted"]
+    assert by_email["learner2@example.org"][:5] == [
+        "overdue",
+        "",
+        "overdue",
+        "",
+        "attempted (overdue)",
+    ]
 
     clock.advance(timedelta(days=-3))  # before the due date: nothing is overdue yet
     before = dashboard.overview(session, clock.now(), teacher, class_id)
