@@ -77,6 +77,12 @@ def log_in(page: Any, server: str, email: str) -> None:
     follow(page, "main button[type=submit]")
 
 
+# The elements reaching past the window, to name the culprit of a too wide page.
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .slice(-4).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''))"""
+
+
 def check_page(page: Any, name: str) -> list[str]:
     """What is wrong with the loaded page: axe violations, h1 count, skip link, width."""
     problems = []
@@ -91,7 +97,8 @@ def check_page(page: Any, name: str) -> list[str]:
     width = page.evaluate("document.documentElement.scrollWidth")
     viewport = page.viewport_size["width"]
     if width > viewport:
-        problems.append(f"{name}: {width} px wide in a {viewport} px window")
+        wide = page.evaluate(WIDEST)
+        problems.append(f"{name}: {width} px wide in a {viewport} px window, from {wide}")
     return problems
 
 
@@ -117,6 +124,12 @@ def world(server: str, browser: Any) -> dict[str, str]:
     teacher.select_option("#target", "quiz:soviet-union-ww2-quiz")
     teacher.fill("#due", "2030-01-01T18:00")
     follow(teacher, "button:has-text('Assign')")
+    # Every lesson too, one past due: a wide grid must scroll inside its box, not the page.
+    options = teacher.locator("#target option").evaluate_all("os => os.map(o => o.value)")
+    for i, target in enumerate(o for o in options if o.startswith("lesson:")):
+        teacher.select_option("#target", target)
+        teacher.fill("#due", "2020-01-01T18:00" if i == 0 else f"2030-01-0{i + 1}T18:00")
+        follow(teacher, "button:has-text('Assign')")
     learner = new_page(browser, viewport={"width": 1200, "height": 900})
     learner.goto(server + "/signup")
     learner.fill("#display_name", "Pupil")
