@@ -488,20 +488,24 @@ def _sync_lessons(
     }
     for position, lesson in enumerate(bundle.lessons, start=1):
         row = existing.pop(lesson.id, None)
+        values = {
+            "title": lesson.title,
+            "position": lesson.order or position,
+            "minutes": lesson.minutes,
+            "html": lesson.html,
+            "toc": [[h.level, h.text, h.anchor] for h in lesson.headings],
+            "source": dict(lesson.source),
+            "retired_at": None,
+        }
         if row is None:
             row = LessonRow(course_id=bundle.course.id, slug=lesson.id)
             session.add(row)
             counts.added += 1
-        else:
-            counts.updated += 1
-        row.title = lesson.title
-        row.position = lesson.order or position
-        row.minutes = lesson.minutes
-        row.html = lesson.html
-        row.toc = [[h.level, h.text, h.anchor] for h in lesson.headings]
-        row.source = dict(lesson.source)
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            counts.updated += 1  # a lesson is "updated" only when something of it changed
+        for name, value in values.items():
+            setattr(row, name, value)
         row.version_id = version_id
-        row.retired_at = None
     for row in existing.values():
         if row.retired_at is None:
             row.retired_at = clock.now()

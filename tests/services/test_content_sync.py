@@ -173,3 +173,16 @@ def test_each_question_has_its_definitions_as_revisions(
         else:
             expected = [(first.version_id, definition)]
         assert revisions[question_id] == expected, slug
+
+
+def test_updated_counts_only_what_changed(session: Session, clock: FixedClock, root: Path) -> None:
+    """A publish reports what it changed: one lesson edited is "1 updated", whatever
+    the course's other lessons and questions (a fresh-eyes tester saw "6 updated" for
+    any one-file publish)."""
+    sync_root(session, clock, root)
+    lesson = sorted((root / "lessons").glob("*.md"))[0]
+    text = lesson.read_text(encoding="utf-8")
+    lesson.write_text(text + "\nOne more sentence, added by the test.\n", encoding="utf-8")
+    result = sync_root(session, clock, root)
+    assert result.changed
+    assert (result.added, result.updated, result.retired) == (0, 1, 0)
