@@ -40,7 +40,7 @@ def test_review_after_quiz(
     finish_quiz(client)
     clock.advance(timedelta(days=4))
     page = client.get("/review").get_data(as_text=True)
-    assert "due today" in page and 'name="reps"' in page
+    assert "ready now" in page and 'name="reps"' in page
     assert "correct" not in page.lower()  # no answer leaks into the review form either
     reviewed = 0
     while (match := re.search(r'action="/review/(\d+)"', page)) is not None:
