@@ -186,11 +186,25 @@ def http_error(exc: HTTPException) -> Response:
             "The form had expired or was sent from another page. Reload the page "
             "and try again; nothing was saved."
         )
+        if request.method == "POST" and "_user_id" not in session and not _anonymous_form():
+            # The usual cause: logged out (or the login ended) in another tab.
+            message += (
+                " You are not logged in in this browser any more (perhaps you logged "
+                "out in another tab): log in, then send it again."
+            )
     elif status == 413:
         security_event("upload_refused", status=413, length=request.content_length)
         if exc.description and "the limit is" in exc.description:
             message = f"{message} {exc.description}"
     return render_error(status, message)
+
+
+# Forms that are sent without a login: their refusal says nothing about logging in.
+_ANONYMOUS_FORMS = {"auth.login", "auth.signup", "auth.logout"}
+
+
+def _anonymous_form() -> bool:
+    return request.endpoint in _ANONYMOUS_FORMS
 
 
 def database_error(exc: DBAPIError) -> Response:

@@ -284,3 +284,28 @@ def test_the_answer_path_checks_the_login_itself_and_as_strictly(
     )
     assert refused.status_code == 302 and "/login" in refused.headers["Location"]
     assert session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def test_an_answer_sent_after_logging_out_in_another_tab_says_so(app: Flask, ada: str) -> None:
+    """The quiz tab's form still carries the old CSRF token; the refusal says that the
+    browser is logged out, not only that the form expired (a fresh-eyes tester lost an
+    answer to the bare "expired" message)."""
+    from tests.factories import QUIZ_PAGE, answer_path, attempt_id_from, bundled_questions
+
+    client = app.test_client()
+    login(client, ada)
+    auth = AuthActions(client)
+    attempt = attempt_id_from(
+        auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE).headers["Location"]
+    )
+    token = auth.csrf(f"/attempts/{attempt}")
+    logout(client)  # in another tab of the same browser
+    slug, _question = next(iter(bundled_questions().items()))
+    page = client.post(answer_path(attempt, slug), data={"answer": "x", "csrf_token": token})
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert "The form had expired" in text and "not logged in in this browser" in text
+    # A login form refused for its token says nothing about logging in again.
+    refused = app.test_client().post("/login", data={"email": ada, "password": PASSWORD})
+    assert refused.status_code == 400
+    assert "not logged in" not in refused.get_data(as_text=True)
