@@ -35,7 +35,9 @@ _QUESTION_TYPES = frozenset(t.value for t in QuestionType)
 _QUESTION_FIELDS = {qtype: COMMON_FIELDS + TYPE_FIELDS[qtype] for qtype in QuestionType}
 # A '#' after a blank after something else on its line: only there can a comment follow
 # (and cut) a value. Most files have none, and need no look for cut values.
-_AFTER_VALUE = re.compile(r"\S[ \t]+#")
+# "Something else" is anything YAML does not count as a blank or a line break: a
+# no-break or other Unicode space is part of the value (Python's \S would skip it).
+_AFTER_VALUE = re.compile("[^ \t\r\n\x85\u2028\u2029][ \t]+#")
 
 
 @dataclass

@@ -230,6 +230,23 @@ def test_comment_cutting_answer_is_explained_with_the_quoted_fix(tmp_path: Path)
     )
 
 
+@pytest.mark.parametrize("space", ["\u00a0", "\u3000", "\u2003", "\u202f"])
+def test_a_comment_after_a_unicode_space_still_warns(tmp_path: Path, space: str) -> None:
+    """YAML keeps a no-break (or other Unicode) space in the value, so ' #' after it
+    still starts a comment that cuts the value (a fresh-eyes differential test found
+    the quick pre-check skipping such files)."""
+    body = f"""
+    - id: a
+      type: text
+      prompt: Which language?
+      answer: C{space} #sharp
+      examples: {{"C{space}": 1, "Java": 0}}
+    """
+    _, report = load(tmp_path, quiz(body))
+    cut = [w for w in report.warnings if "starts a comment" in w.message]
+    assert [(w.line, w.col) for w in cut] == [(7, 13)], report.warning_lines()
+
+
 def test_comments_elsewhere_or_after_quoted_values_do_not_warn(tmp_path: Path) -> None:
     body = """
     - id: a # the first
