@@ -27,10 +27,7 @@ class ExampleError(Exception):
 
 def _ids_by_text(options: tuple[Option, ...]) -> dict[str, str]:
     """Option text → id; the first option of a text wins, as a scan in order would."""
-    ids: dict[str, str] = {}
-    for option in options:
-        ids.setdefault(option.text, option.id)
-    return ids
+    return {option.text: option.id for option in reversed(options)}
 
 
 def _id_for(ids: dict[str, str], text: Any) -> str:
