@@ -96,6 +96,8 @@ _UNDERSCORES = re.compile(r"\d+(?:_\d+)+(?:\.\d+)?")
 _ONE_DOT_GROUP = re.compile(r"[1-9]\d{0,2}\.\d{3}")
 _DOT_GROUPS = re.compile(r"\d{1,3}(?:\.\d{3}){2,}(?:,\d+)?|\d{1,3}(?:\.\d{3})+,\d+")
 _DECIMAL_COMMA = re.compile(r"\d+,(?:\d{1,2}|\d{4,})")
+_WHITESPACE = re.compile(r"\s+")
+_SHORT_SCALE = re.compile(r"([\d.,]+)\s*(k|m|mn|mln|bn|b)")
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ class Reading:
 
 def _clean(text: str) -> str:
     value = unicodedata.normalize("NFKC", text).replace("\u2212", "-").lower()
-    value = re.sub(r"\s+", " ", value).strip()
+    value = _WHITESPACE.sub(" ", value).strip()
     return value.rstrip(".!").strip()
 
 
@@ -266,7 +268,7 @@ def _unsigned(value: str) -> Reading | None:
         multiplier = _SCALES[words[-1]]
         value = " ".join(words[:-1])
     else:
-        short = re.fullmatch(r"([\d.,]+)\s*(k|m|mn|mln|bn|b)", value)
+        short = _SHORT_SCALE.fullmatch(value)
         if short:
             multiplier = _SCALES[short.group(2)]
             value = short.group(1)

@@ -6,8 +6,15 @@ from bisect import bisect_left
 from typing import Any
 
 from course.content.model import MatchQuestion, OrderQuestion
-from course.grading.common import MAX_ITEMS, ids_of, make_grade
-from course.grading.result import Feedback, FeedbackKind, FormatError, Grade, ResponseRejected
+from course.grading.common import MAX_ITEMS, clamp, ids_of, make_grade
+from course.grading.result import (
+    Feedback,
+    FeedbackKind,
+    FormatError,
+    Grade,
+    ResponseRejected,
+    Scorer,
+)
 
 
 def longest_increasing(values: list[int]) -> int:
@@ -47,6 +54,20 @@ def grade_order(question: OrderQuestion, ids: list[str]) -> Grade:
     return make_grade(question, in_order / total, feedback, " → ".join(text[i] for i in ids))
 
 
+def order_scorer(question: OrderQuestion) -> Scorer:
+    """:func:`parse_order` then the score of :func:`grade_order`, without feedback."""
+    position = {item.id: i for i, item in enumerate(question.items)}
+    total = len(question.items)
+
+    def score(raw: Any) -> float | FormatError:
+        ids = parse_order(question, raw)
+        if isinstance(ids, FormatError):
+            return ids
+        return clamp(longest_increasing([position[i] for i in ids]) / total)
+
+    return score
+
+
 def parse_match(question: MatchQuestion, raw: Any) -> dict[str, str] | FormatError:
     if not isinstance(raw, dict) or len(raw) > MAX_ITEMS:
         raise ResponseRejected("a match answer maps each left item to a right option")
@@ -78,3 +99,17 @@ def grade_match(question: MatchQuestion, answer: dict[str, str]) -> Grade:
         f"{left_text[o.id]} → {right_text[answer[o.id]]}" for o in question.lefts if o.id in answer
     )
     return make_grade(question, right / total, feedback, shown)
+
+
+def match_scorer(question: MatchQuestion) -> Scorer:
+    """:func:`parse_match` then the score of :func:`grade_match`, without feedback."""
+    pairs = question.pairs
+    total = len(pairs)
+
+    def score(raw: Any) -> float | FormatError:
+        answer = parse_match(question, raw)
+        if isinstance(answer, FormatError):
+            return answer
+        return clamp(sum(1 for left, target in pairs if answer.get(left) == target) / total)
+
+    return score

@@ -39,6 +39,11 @@ def ids_of(raw: Any, options: tuple[Option, ...], what: str) -> list[str]:
     return list(raw)
 
 
+def clamp(score: float) -> float:
+    """A score kept within [0, 1], as every grade and every score-only result has it."""
+    return min(1.0, max(0.0, score))
+
+
 def make_grade(
     question: Question,
     score: float,
@@ -46,7 +51,7 @@ def make_grade(
     response_text: str,
 ) -> Grade:
     """Clamp the score, compute points, and lead with a verdict."""
-    score = min(1.0, max(0.0, score))
+    score = clamp(score)
     if score >= 1.0:
         verdict = Feedback(FeedbackKind.CORRECT, "Correct.")
     elif score > 0:

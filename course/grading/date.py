@@ -9,7 +9,7 @@ from typing import Any
 from course.content.model import DateQuestion, PartialDate
 from course.grading.common import make_grade, text_of
 from course.grading.normalize import AmbiguousDate, format_date, parse_date
-from course.grading.result import Feedback, FeedbackKind, FormatError, Grade
+from course.grading.result import Feedback, FeedbackKind, FormatError, Grade, Scorer
 
 
 def parse(_question: DateQuestion, raw: Any) -> PartialDate | FormatError:
@@ -66,6 +66,37 @@ def grade(question: DateQuestion, given: PartialDate) -> Grade:
             format_date(given),
         )
     return make_grade(question, 0.0, [], format_date(given))
+
+
+def scorer(question: DateQuestion) -> Scorer:
+    """:func:`parse` then the score of :func:`grade`, without feedback or the date's text.
+
+    The accepted dates are cut to their precision once; a response agrees with one when
+    it is at least as precise and its fields agree that far (:func:`same_at_precision`).
+    """
+    targets = [
+        (t.precision, (t.year, t.month, t.day)[: t.precision], t)
+        for t in (question.answer, *question.accept)
+    ]
+    days = question.tolerance_days
+    year = question.answer.year
+
+    def score(raw: Any) -> float | FormatError:
+        given = parse(question, raw)
+        if isinstance(given, FormatError):
+            return given
+        precision = given.precision
+        fields = (given.year, given.month, given.day)
+        for needed, prefix, target in targets:
+            if (precision >= needed and fields[:needed] == prefix) or (
+                days > 0 and _within_days(target, given, days)
+            ):
+                return 1.0
+        if question.partial and given.year == year:
+            return 0.5
+        return 0.0
+
+    return score
 
 
 def _ambiguous(text: str) -> str:

@@ -57,10 +57,18 @@ class AmbiguousDate(Exception):
     """A date like 08/09/1945 that reads differently in different countries."""
 
 
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in(year: int, month: int) -> int:
+    """``calendar.monthrange(year, month)[1]`` without working out the weekday."""
+    return _MONTH_DAYS[month] + (month == 2 and calendar.isleap(year))
+
+
 def _valid(year: int, month: int | None, day: int | None) -> PartialDate | None:
     if month is not None and not 1 <= month <= 12:
         return None
-    if day is not None and (month is None or not 1 <= day <= calendar.monthrange(year, month)[1]):
+    if day is not None and (month is None or not 1 <= day <= _days_in(year, month)):
         return None
     return PartialDate(year, month, day)
 

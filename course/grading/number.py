@@ -9,7 +9,7 @@ from course.content.model import NumberQuestion
 from course.content.numbers import read_number
 from course.formatting import format_number
 from course.grading.common import make_grade, text_of
-from course.grading.result import FormatError, Grade
+from course.grading.result import FormatError, Grade, Scorer
 
 
 def _target(question: NumberQuestion) -> float:
@@ -64,3 +64,15 @@ def accepts(question: NumberQuestion, value: float) -> bool:
 def grade(question: NumberQuestion, value: float) -> Grade:
     shown = format_number(value) + (f" {question.unit}" if question.unit else "")
     return make_grade(question, 1.0 if accepts(question, value) else 0.0, [], shown)
+
+
+def scorer(question: NumberQuestion) -> Scorer:
+    """:func:`parse` then the score of :func:`grade`, without the response's text."""
+
+    def score(raw: Any) -> float | FormatError:
+        value = parse(question, raw)
+        if isinstance(value, FormatError):
+            return value
+        return 1.0 if accepts(question, value) else 0.0
+
+    return score

@@ -19,7 +19,7 @@ from course.content.model import (
 from course.formatting import format_number
 from course.grading import arrange, choices, date, number, text
 from course.grading.normalize import format_date
-from course.grading.result import FormatError, Grade
+from course.grading.result import FormatError, Grade, Scorer
 
 
 def grade_response(question: AnyQuestion, raw: Any) -> Grade | FormatError:
@@ -69,6 +69,38 @@ def grade_response(question: AnyQuestion, raw: Any) -> Grade | FormatError:
         case ClozeQuestion():
             blanks = text.parse_cloze(question, raw)
             return blanks if isinstance(blanks, FormatError) else text.grade_cloze(question, blanks)
+        case _:
+            assert_never(question)
+
+
+def scorer_for(question: AnyQuestion) -> Scorer:
+    """The score :func:`grade_response` gives, prepared once for many responses.
+
+    For callers that compare only the score (``course validate`` grading a question's
+    authored examples): no feedback or response text is built, and what depends on the
+    question alone (normalized answers, option lookups) is worked out once. The scorer
+    returns the same score, the same FormatError, and raises ResponseRejected with the
+    same message, as :func:`grade_response` for that question and raw response.
+    """
+    match question:
+        case ChoiceQuestion():
+            return choices.choice_scorer(question)
+        case MultiChoiceQuestion():
+            return choices.multi_scorer(question)
+        case TrueFalseQuestion():
+            return choices.true_false_scorer(question)
+        case TextQuestion():
+            return text.text_scorer(question)
+        case NumberQuestion():
+            return number.scorer(question)
+        case DateQuestion():
+            return date.scorer(question)
+        case OrderQuestion():
+            return arrange.order_scorer(question)
+        case MatchQuestion():
+            return arrange.match_scorer(question)
+        case ClozeQuestion():
+            return text.cloze_scorer(question)
         case _:
             assert_never(question)
 

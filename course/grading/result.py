@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 class FeedbackKind(enum.StrEnum):
@@ -58,3 +60,10 @@ class FormatError:
 
 class ResponseRejected(Exception):
     """A forged or malformed response (unknown ids, wrong shapes, oversized input)."""
+
+
+# A question's grader reduced to its score, prepared once per question for callers that
+# compare only the score (``course validate`` grading authored examples): raw response →
+# the score :func:`course.grading.registry.grade_response` gives, or its FormatError. It
+# raises ResponseRejected where grade_response does, with the same message.
+Scorer = Callable[[Any], float | FormatError]

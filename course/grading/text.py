@@ -10,9 +10,16 @@ from rapidfuzz import fuzz
 
 from course.content.model import ClozeQuestion, TextMatcher, TextQuestion, WrongAnswer
 from course.content.patterns import full_match
-from course.grading.common import MAX_ITEMS, make_grade, text_of
+from course.grading.common import MAX_ITEMS, clamp, make_grade, text_of
 from course.grading.normalize import contains_words, text_key
-from course.grading.result import Feedback, FeedbackKind, FormatError, Grade, ResponseRejected
+from course.grading.result import (
+    Feedback,
+    FeedbackKind,
+    FormatError,
+    Grade,
+    ResponseRejected,
+    Scorer,
+)
 
 
 class Match(enum.Enum):
@@ -26,30 +33,47 @@ def regex_matches(pattern: str, text: str, case_sensitive: bool) -> bool:
     return bool(full_match(pattern, text, case_sensitive))
 
 
+class PreparedMatcher:
+    """A matcher with its accepted answers normalized once, to compare many responses
+    (see :func:`match_text`, which prepares one for a single response)."""
+
+    __slots__ = ("accepted", "matcher", "wrong")
+
+    def __init__(self, matcher: TextMatcher, wrong: tuple[str, ...] = ()) -> None:
+        self.matcher = matcher
+        self.wrong = wrong
+        self.accepted = [text_key(a, matcher.case_sensitive) for a in matcher.answers]
+
+    def match(self, response: str) -> Match:
+        """Compare one typed response with the accepted answers."""
+        matcher = self.matcher
+        given = text_key(response, matcher.case_sensitive)
+        if given and given in self.accepted:
+            return Match.EXACT
+        # Regexes, whole words and the fuzzy ratio only when no answer matched exactly.
+        stripped = response.strip()
+        if any(regex_matches(p, stripped, matcher.case_sensitive) for p in matcher.regex):
+            return Match.EXACT
+        if (
+            matcher.extra_words
+            and any(contains_words(response, a, matcher.case_sensitive) for a in matcher.answers)
+            and not any(contains_words(response, w, matcher.case_sensitive) for w in self.wrong)
+        ):
+            return Match.EXACT
+        if matcher.fuzzy is not None and given:
+            best = max((fuzz.ratio(given, a) / 100 for a in self.accepted), default=0.0)
+            if best >= matcher.fuzzy:
+                return Match.NEAR
+        return Match.NONE
+
+
 def match_text(matcher: TextMatcher, response: str, wrong: tuple[str, ...] = ()) -> Match:
     """Compare one typed response with a matcher's accepted answers.
 
     ``wrong`` are the question's known wrong answers: with ``extra_words`` a response
     that holds an accepted answer is still wrong when it also holds one of them.
     """
-    given = text_key(response, matcher.case_sensitive)
-    accepted = [text_key(a, matcher.case_sensitive) for a in matcher.answers]
-    if given and given in accepted:
-        return Match.EXACT
-    stripped = response.strip()
-    if any(regex_matches(p, stripped, matcher.case_sensitive) for p in matcher.regex):
-        return Match.EXACT
-    if (
-        matcher.extra_words
-        and any(contains_words(response, a, matcher.case_sensitive) for a in matcher.answers)
-        and not any(contains_words(response, w, matcher.case_sensitive) for w in wrong)
-    ):
-        return Match.EXACT
-    if matcher.fuzzy is not None and given:
-        best = max((fuzz.ratio(given, a) / 100 for a in accepted), default=0.0)
-        if best >= matcher.fuzzy:
-            return Match.NEAR
-    return Match.NONE
+    return PreparedMatcher(matcher, wrong).match(response)
 
 
 def known_wrong(question: TextQuestion, response: str) -> WrongAnswer | None:
@@ -96,6 +120,20 @@ def grade_text(question: TextQuestion, response: str) -> Grade:
     return replace(grade, misconception=misconception) if misconception else grade
 
 
+def text_scorer(question: TextQuestion) -> Scorer:
+    """:func:`parse_text` then the score of :func:`grade_text`, without feedback: the
+    accepted answers are normalized once for every response scored."""
+    prepared = PreparedMatcher(question.matcher, tuple(w.text for w in question.wrong))
+
+    def score(raw: Any) -> float | FormatError:
+        typed = parse_text(question, raw)
+        if isinstance(typed, FormatError):
+            return typed
+        return 0.0 if prepared.match(typed) is Match.NONE else 1.0
+
+    return score
+
+
 def parse_cloze(question: ClozeQuestion, raw: Any) -> list[str] | FormatError:
     if isinstance(raw, str):
         raw = [raw]
@@ -129,3 +167,18 @@ def grade_cloze(question: ClozeQuestion, answers: list[str]) -> Grade:
     return make_grade(
         question, right / len(results), feedback, " / ".join(a.strip() for a in answers)
     )
+
+
+def cloze_scorer(question: ClozeQuestion) -> Scorer:
+    """:func:`parse_cloze` then the score of :func:`grade_cloze`, without feedback."""
+    prepared = [PreparedMatcher(m) for m in question.blanks]
+
+    def score(raw: Any) -> float | FormatError:
+        answers = parse_cloze(question, raw)
+        if isinstance(answers, FormatError):
+            return answers
+        results = [p.match(a) for p, a in zip(prepared, answers, strict=True)]
+        right = sum(1 for r in results if r is not Match.NONE)
+        return clamp(right / len(results))
+
+    return score
