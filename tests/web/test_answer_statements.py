@@ -86,6 +86,20 @@ def _answer(client: FlaskClient, token: str, attempt: int, index: int) -> Any:
     )
 
 
+def _second_attempt(auth: AuthActions, client: FlaskClient) -> tuple[int, str]:
+    """A learner who answered every question once (so each has a card) and submitted,
+    with a second attempt started: its id and a CSRF token."""
+    attempt = _start(auth)
+    token = auth.csrf(f"/attempts/{attempt}")
+    for index in range(len(QUESTIONS)):
+        assert _answer(client, token, attempt, index).status_code == 302
+    submitted = client.post(f"/attempts/{attempt}/submit", data={"csrf_token": token})
+    assert submitted.status_code == 302
+    again = auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE)
+    second = attempt_id_from(again.headers["Location"])
+    return second, auth.csrf(f"/attempts/{second}")
+
+
 def test_an_answer_is_one_read_and_three_writes(
     auth: AuthActions,
     client: FlaskClient,
@@ -115,15 +129,7 @@ def test_an_answer_is_one_read_and_three_writes(
 def test_an_answer_updating_a_known_card_costs_the_same(
     auth: AuthActions, client: FlaskClient, engine: Engine, session: Session
 ) -> None:
-    attempt = _start(auth)
-    token = auth.csrf(f"/attempts/{attempt}")
-    for index in range(len(QUESTIONS)):
-        assert _answer(client, token, attempt, index).status_code == 302
-    submitted = client.post(f"/attempts/{attempt}/submit", data={"csrf_token": token})
-    assert submitted.status_code == 302
-    again = auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE)
-    second = attempt_id_from(again.headers["Location"])
-    token = auth.csrf(f"/attempts/{second}")
+    second, token = _second_attempt(auth, client)
     with counting(engine) as counted:
         page = _answer(client, token, second, 0)
     assert page.status_code == 302
@@ -222,15 +228,7 @@ def test_a_card_reviewed_between_the_read_and_the_write_is_answered_again(
     transaction) and the answer is planned and stored again, once."""
     from course.store import attempts as store
 
-    attempt = _start(auth)
-    token = auth.csrf(f"/attempts/{attempt}")
-    for index in range(len(QUESTIONS)):
-        assert _answer(client, token, attempt, index).status_code == 302
-    submitted = client.post(f"/attempts/{attempt}/submit", data={"csrf_token": token})
-    assert submitted.status_code == 302
-    again = auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE)
-    second = attempt_id_from(again.headers["Location"])
-    token = auth.csrf(f"/attempts/{second}")
+    second, token = _second_attempt(auth, client)
     logs_before = session.scalar(select(func.count()).select_from(ReviewLog))
     session.rollback()  # SQLite: the test's session must not hold the write lock
     read = store.answer_context
