@@ -343,6 +343,15 @@ def edit(course_id: str, path: str) -> ResponseReturnValue:
             _typed(typed)
         data = text.replace("\r\n", "\n").encode()
         if request.form.get("action") == "publish":
+            if base is None:
+                # Without the version the editor opened, a newer version could be
+                # replaced unseen: refuse instead of skipping the check.
+                raise InvalidInput(
+                    "This form did not say which version of the file you started from, so "
+                    "it cannot check for changes made since. Nothing was published; your "
+                    "text is below. Open the editor again and paste it in.",
+                    field="base",
+                )
             try:
                 published = authoring.publish(
                     session, clock(), actor(), course_id, path, data, message, base_revision=base

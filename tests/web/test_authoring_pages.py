@@ -93,6 +93,14 @@ def test_saving_publishes_a_version_and_errors_keep_the_text(
     html = stale.get_data(as_text=True)
     assert stale.status_code == 409
     assert "changed since you opened it" in html and "An edit from an old tab." in textarea(html)
+    # A form without a usable base is refused too, never published over version 2 unseen.
+    for base in ("", "abc", "1x"):
+        blind = save(teacher, source + "\n\nA blind overwrite.\n", base=base)
+        assert blind.status_code == 400, base
+        assert "did not say which version" in blind.get_data(as_text=True)
+        assert "A blind overwrite." in textarea(blind.get_data(as_text=True))
+    assert "A blind overwrite." not in teacher.client.get(LESSON_PAGE).get_data(as_text=True)
+    assert 'name="base" value="2"' in teacher.client.get(EDIT).get_data(as_text=True)
 
 
 def test_history_diff_and_revert(teacher: AuthActions, root: Path) -> None:
