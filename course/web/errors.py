@@ -11,8 +11,19 @@ import logging
 import os
 import time
 import traceback
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import AnonymousUserMixin
 from sqlalchemy.exc import DataError, DBAPIError
 from werkzeug.exceptions import HTTPException
@@ -188,15 +199,25 @@ def http_error(exc: HTTPException) -> Response:
         )
         if request.method == "POST" and "_user_id" not in session and not _anonymous_form():
             # The usual cause: logged out (or the login ended) in another tab.
-            message += (
-                " You are not logged in in this browser any more (perhaps you logged "
-                "out in another tab): log in, then send it again."
+            message = (
+                "You are not logged in in this browser any more (perhaps you logged out "
+                "in another tab), so nothing of this form was saved. Log in, then send "
+                "it again."
             )
+            g.login_again = _login_url()
     elif status == 413:
         security_event("upload_refused", status=413, length=request.content_length)
         if exc.description and "the limit is" in exc.description:
             message = f"{message} {exc.description}"
     return render_error(status, message)
+
+
+def _login_url() -> str:
+    """The login page, coming back to the page the refused form was on (when that page
+    is on this site)."""
+    referrer = urlsplit(request.referrer or "")
+    back = referrer.path if referrer.netloc == request.host and referrer.path else None
+    return url_for("auth.login", next=back) if back else url_for("auth.login")
 
 
 # Forms that are sent without a login: their refusal says nothing about logging in.

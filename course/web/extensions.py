@@ -65,7 +65,14 @@ def _unauthorized() -> ResponseReturnValue:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     if best == "application/json":
         return jsonify(error="Please log in", status=401), 401
-    flash(login_manager.login_message, "info")
+    if request.method == "POST":
+        # A form sent after the login ended (idle, or ended elsewhere): say it was lost.
+        flash(
+            "Your login had ended, so what you sent was not saved. Log in, then send it again.",
+            "info",
+        )
+    else:
+        flash(login_manager.login_message, "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 

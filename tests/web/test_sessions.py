@@ -301,11 +301,38 @@ def test_an_answer_sent_after_logging_out_in_another_tab_says_so(app: Flask, ada
     token = auth.csrf(f"/attempts/{attempt}")
     logout(client)  # in another tab of the same browser
     slug, _question = next(iter(bundled_questions().items()))
-    page = client.post(answer_path(attempt, slug), data={"answer": "x", "csrf_token": token})
+    page = client.post(
+        answer_path(attempt, slug),
+        data={"answer": "x", "csrf_token": token},
+        headers={"Referer": f"http://localhost/attempts/{attempt}"},
+    )
     assert page.status_code == 400
     text = page.get_data(as_text=True)
-    assert "The form had expired" in text and "not logged in in this browser" in text
+    assert "not logged in in this browser" in text and "nothing of this form was saved" in text
+    assert "Reload the page" not in text  # one instruction, not two that contradict
+    assert f'href="/login?next=/attempts/{attempt}"' in text  # back to the quiz after
     # A login form refused for its token says nothing about logging in again.
     refused = app.test_client().post("/login", data={"email": ada, "password": PASSWORD})
     assert refused.status_code == 400
     assert "not logged in" not in refused.get_data(as_text=True)
+
+
+def test_an_answer_sent_after_the_login_idled_out_says_it_was_not_saved(
+    settings: Settings, engine: Engine, clock: FixedClock, ada: str
+) -> None:
+    from tests.factories import QUIZ_PAGE, answer_path, attempt_id_from, bundled_questions
+
+    app = create_app(settings, engine, clock)
+    client = app.test_client()
+    login(client, ada)
+    auth = AuthActions(client)
+    attempt = attempt_id_from(
+        auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE).headers["Location"]
+    )
+    token = auth.csrf(f"/attempts/{attempt}")
+    clock.advance(timedelta(minutes=settings.session_idle_minutes + 1))
+    slug, _question = next(iter(bundled_questions().items()))
+    sent = client.post(answer_path(attempt, slug), data={"answer": "x", "csrf_token": token})
+    assert sent.status_code == 302 and "/login" in sent.headers["Location"]
+    page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Your login had ended, so what you sent was not saved" in page
