@@ -168,10 +168,14 @@ def add_assignment(
     kind: AssignmentKind | None,
     slug: str,
     due_at: datetime,
-) -> None:
+) -> tuple[datetime, datetime] | None:
     """Assign a lesson or quiz of the class's course, due at ``due_at``: an aware
     moment, or a wall-clock time (naive) read in the instructor's own time zone, as the
-    instructor typed it into the form.
+    instructor typed it into the form. Assigning it again moves its due date.
+
+    Returns:
+        (the due date it had, the new one), both UTC, when it was assigned already;
+        None for a new assignment.
 
     Raises:
         InvalidInput: no kind (the form named none we know), an unknown slug, or a
@@ -211,17 +215,19 @@ def add_assignment(
             )
         )
         if current is not None:
+            before = current.due_at
             current.due_at = due_at  # re-assigning moves the due date
-        else:
-            session.add(
-                Assignment(
-                    class_id=class_id,
-                    kind=kind,
-                    target_slug=slug,
-                    due_at=due_at,
-                    created_at=clock.now(),
-                )
+            return before, due_at
+        session.add(
+            Assignment(
+                class_id=class_id,
+                kind=kind,
+                target_slug=slug,
+                due_at=due_at,
+                created_at=clock.now(),
             )
+        )
+        return None
 
 
 def wall_clock_to_utc(local: datetime, timezone: str) -> datetime:

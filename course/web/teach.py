@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from course.errors import Conflict, ContentInvalid, InvalidInput
+from course.formatting import format_when
 from course.grading.keyfix import FixKind, KeyFix
 from course.inputs import parse_int, scrub, unstorable
 from course.services import analysis, authoring, catalog, classes, dashboard, exports, keyfix
@@ -97,10 +98,15 @@ def assign(class_id: int) -> ResponseReturnValue:
         due = datetime.fromisoformat(request.form.get("due", ""))
     except ValueError as exc:
         raise InvalidInput("Give a due date and time, like 2026-12-01T18:00.", field="due") from exc
-    classes.add_assignment(
+    moved = classes.add_assignment(
         get_session(), clock(), actor(), class_id, classes.assignment_kind(kind), slug, due
     )
-    flash("Assigned.", "info")
+    if moved is None:
+        flash("Assigned.", "info")
+    else:  # it was assigned already: say that its due date moved
+        zone = current_user.user.timezone
+        old, new = (format_when(moment, zone) for moment in moved)
+        flash(f"It was assigned already: its due date moved from {old} to {new}.", "info")
     return redirect(url_for("teach.overview", class_id=class_id))
 
 

@@ -193,6 +193,15 @@ def test_join_link_and_assignments_page(app: Flask, world: dict[str, object]) ->
     assert assign.status_code == 302
     page = other.get("/classes").get_data(as_text=True)
     assert "Read: The war with Japan" in page and "overdue" in page
+    assert "Assigned." in teacher.get(assign.headers["Location"]).get_data(as_text=True)
+    again = AuthActions(teacher).post(
+        f"/teach/classes/{world['class_id']}/assignments",
+        {"target": "lesson:soviet-union-ww2", "due": "2026-04-02T10:00"},
+        token_from="/teach",
+    )
+    moved = teacher.get(again.headers["Location"]).get_data(as_text=True)
+    assert "It was assigned already: its due date moved from" in moved
+    assert "1 Mar" in moved and "2 Apr" in moved, moved
     bad = AuthActions(teacher).post(
         f"/teach/classes/{world['class_id']}/assignments",
         {"target": "lesson:nope", "due": "2026-03-01T10:00"},
