@@ -235,8 +235,8 @@ def _published_flash(published: authoring.Published) -> None:
         return
     flash(
         f"Published {published.path} as version {published.revision}: content "
-        f"{result.content_hash[:12]} ({result.added} added, {result.updated} updated, "
-        f"{result.retired} retired).",
+        f"{result.content_hash[:12]} (lessons, quizzes and questions: {result.added} "
+        f"added, {result.updated} updated, {result.retired} retired).",
         "info",
     )
     if result.drafts:
