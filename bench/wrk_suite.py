@@ -798,15 +798,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8, help="wrk -c (default 8)")
     parser.add_argument("--threads", type=int, default=1, help="wrk -t (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--learners", type=int, help="learners per database (default 100)")
+    parser.add_argument(
+        "--learners", type=int, help="learners per database (default 150; 48 with --quick)"
+    )
     parser.add_argument(
         "--rss-answers", type=int, help="answers before reading worker RSS (default 36000)"
     )
     parser.add_argument("--no-pages", action="store_true", help="skip the page rows")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
-    quick = {"duration": 1, "rounds": 1, "warmup": 0, "learners": 16, "rss_answers": 0}
-    full = {"duration": 5, "rounds": 3, "warmup": 2, "learners": 100, "rss_answers": 36000}
+    quick = {"duration": 1, "rounds": 1, "warmup": 0, "learners": 48, "rss_answers": 0}
+    full = {"duration": 5, "rounds": 3, "warmup": 2, "learners": 150, "rss_answers": 36000}
     for key, value in (quick if args.quick else full).items():
         if getattr(args, key) is None:
             setattr(args, key, value)
