@@ -277,7 +277,7 @@ def database(kind: str) -> Iterator[str | None]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--answers", type=int, default=3000, help="timed answers (3000)")
-    parser.add_argument("--learners", type=int, default=60, help="learners (60)")
+    parser.add_argument("--learners", type=int, default=120, help="learners (120)")
     parser.add_argument("--db", choices=["sqlite", "pg"], default="sqlite")
     parser.add_argument("--parts", action="store_true", help="also time the main parts")
     args = parser.parse_args()
