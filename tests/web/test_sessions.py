@@ -286,19 +286,25 @@ def test_the_answer_path_checks_the_login_itself_and_as_strictly(
     assert session.scalar(select(func.count()).select_from(Response)) == 1
 
 
+def _quiz_tab(client: FlaskClient, email: str) -> tuple[int, str]:
+    """``email`` logged in with a quiz attempt open: its id and the form's CSRF token."""
+    from tests.factories import QUIZ_PAGE, attempt_id_from
+
+    login(client, email)
+    auth = AuthActions(client)
+    started = auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE)
+    attempt = attempt_id_from(started.headers["Location"])
+    return attempt, auth.csrf(f"/attempts/{attempt}")
+
+
 def test_an_answer_sent_after_logging_out_in_another_tab_says_so(app: Flask, ada: str) -> None:
     """The quiz tab's form still carries the old CSRF token; the refusal says that the
     browser is logged out, not only that the form expired (a fresh-eyes tester lost an
     answer to the bare "expired" message)."""
-    from tests.factories import QUIZ_PAGE, answer_path, attempt_id_from, bundled_questions
+    from tests.factories import answer_path, bundled_questions
 
     client = app.test_client()
-    login(client, ada)
-    auth = AuthActions(client)
-    attempt = attempt_id_from(
-        auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE).headers["Location"]
-    )
-    token = auth.csrf(f"/attempts/{attempt}")
+    attempt, token = _quiz_tab(client, ada)
     logout(client)  # in another tab of the same browser
     slug, _question = next(iter(bundled_questions().items()))
     page = client.post(
@@ -320,16 +326,11 @@ def test_an_answer_sent_after_logging_out_in_another_tab_says_so(app: Flask, ada
 def test_an_answer_sent_after_the_login_idled_out_says_it_was_not_saved(
     settings: Settings, engine: Engine, clock: FixedClock, ada: str
 ) -> None:
-    from tests.factories import QUIZ_PAGE, answer_path, attempt_id_from, bundled_questions
+    from tests.factories import answer_path, bundled_questions
 
     app = create_app(settings, engine, clock)
     client = app.test_client()
-    login(client, ada)
-    auth = AuthActions(client)
-    attempt = attempt_id_from(
-        auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE).headers["Location"]
-    )
-    token = auth.csrf(f"/attempts/{attempt}")
+    attempt, token = _quiz_tab(client, ada)
     clock.advance(timedelta(minutes=settings.session_idle_minutes + 1))
     slug, _question = next(iter(bundled_questions().items()))
     sent = client.post(answer_path(attempt, slug), data={"answer": "x", "csrf_token": token})
