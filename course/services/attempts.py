@@ -412,7 +412,7 @@ def _page_view(
     answers = Lazy(
         {
             keys[qid]: partial(
-                _graded_view,
+                qs.graded_view,
                 _graded_against(questions[qid][1], grades.get(row.response_id), regraded),
                 keys[qid],
                 *_current(row, grades.get(row.response_id)),
@@ -456,22 +456,6 @@ def _first_grade(row: Any) -> CurrentGrade:
 def _decoded(feedback: Any) -> Any:
     """Feedback as the attempt page's read gives it (JSON text) decoded."""
     return json.loads(feedback) if isinstance(feedback, str) else feedback
-
-
-def _graded_view(
-    question: AnyQuestion,
-    key: str,
-    score: float,
-    points: float,
-    max_points: float,
-    response_text: str,
-    feedback: Any,
-) -> AnswerView:
-    """:func:`qs.graded_view` with the stored feedback decoded only now (the page shows
-    one answer's feedback; the others are never decoded)."""
-    return qs.graded_view(
-        question, key, score, points, max_points, response_text, _decoded(feedback)
-    )
 
 
 def _graded_against(

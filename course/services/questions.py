@@ -7,6 +7,7 @@ answer path does not re-parse or re-render Markdown.
 from __future__ import annotations
 
 import html
+import json
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -276,15 +277,18 @@ def graded_view(
     points: float,
     max_points: float,
     response_text: str,
-    feedback: list[dict[str, str]],
+    feedback: list[dict[str, str]] | str,
 ) -> AnswerView:
+    """An answer's view; ``feedback`` as stored, or its JSON text (decoded only here, so a
+    page that builds its answers lazily decodes only the one it shows)."""
+    items = json.loads(feedback) if isinstance(feedback, str) else feedback
     return AnswerView(
         key=key,
         score=score,
         points=points,
         max_points=max_points,
         response_text=response_text,
-        feedback=tuple(FeedbackView(f["kind"], _html(f["text"])) for f in feedback),
+        feedback=tuple(FeedbackView(f["kind"], _html(f["text"])) for f in items),
         correct_answer=correct_answer(question),
         explanation_html=_html(question.explanation) if question.explanation else None,
         section=question.section,
