@@ -215,7 +215,11 @@ def signup() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     _logout()
     flash("You are logged out.", "info")
-    return redirect(url_for("learn.home"))
+    response = redirect(url_for("learn.home"))
+    # What the browser keeps for this site (unsent answers in static/answer-keep.js)
+    # goes with the login: the next person at the computer starts clean.
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 def _account_page(status: int = 200, **forms: FlaskForm) -> ResponseReturnValue:
