@@ -11,7 +11,6 @@ import logging
 import os
 import time
 import traceback
-from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -22,7 +21,6 @@ from flask import (
     render_template,
     request,
     session,
-    url_for,
 )
 from flask_login import AnonymousUserMixin
 from sqlalchemy.exc import DataError, DBAPIError
@@ -31,6 +29,7 @@ from werkzeug.routing import IntegerConverter
 
 from course.errors import ContentInvalid, CourseError, NotFound, PermissionDenied, TooManyRequests
 from course.store.engine import StorageProblem, is_outage, storage_problem
+from course.web.extensions import login_url_back_to_form
 from course.web.guard import typed_back
 
 log = logging.getLogger("course.web")
@@ -204,20 +203,12 @@ def http_error(exc: HTTPException) -> Response:
                 "in another tab), so nothing of this form was saved. Log in, then send "
                 "it again."
             )
-            g.login_again = _login_url()
+            g.login_again = login_url_back_to_form()
     elif status == 413:
         security_event("upload_refused", status=413, length=request.content_length)
         if exc.description and "the limit is" in exc.description:
             message = f"{message} {exc.description}"
     return render_error(status, message)
-
-
-def _login_url() -> str:
-    """The login page, coming back to the page the refused form was on (when that page
-    is on this site)."""
-    referrer = urlsplit(request.referrer or "")
-    back = referrer.path if referrer.netloc == request.host and referrer.path else None
-    return url_for("auth.login", next=back) if back else url_for("auth.login")
 
 
 # Forms that are sent without a login: their refusal says nothing about logging in.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -66,14 +67,26 @@ def _unauthorized() -> ResponseReturnValue:
     if best == "application/json":
         return jsonify(error="Please log in", status=401), 401
     if request.method == "POST":
-        # A form sent after the login ended (idle, or ended elsewhere): say it was lost.
+        # A form sent after the login ended (idle, or ended elsewhere): say it was lost,
+        # and come back to the page the form was on (the form's own address may take
+        # only POSTs: coming back to it would be a 405).
         flash(
             "Your login had ended, so what you sent was not saved. Log in, then send it again.",
             "info",
         )
-    else:
-        flash(login_manager.login_message, "info")
+        return redirect(login_url_back_to_form())
+    flash(login_manager.login_message, "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def login_url_back_to_form() -> str:
+    """The login page, coming back to the page a refused form was on (when the browser
+    says which, and it is on this site; else the login goes to the home page)."""
+    referrer = urlsplit(request.referrer or "")
+    back = None
+    if referrer.netloc == request.host and referrer.path:
+        back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return url_for("auth.login", next=back) if back else url_for("auth.login")
 
 
 # A session's CSRF token in its signed form, per worker (bounded: cleared when full).

@@ -333,7 +333,46 @@ def test_an_answer_sent_after_the_login_idled_out_says_it_was_not_saved(
     attempt, token = _quiz_tab(client, ada)
     clock.advance(timedelta(minutes=settings.session_idle_minutes + 1))
     slug, _question = next(iter(bundled_questions().items()))
-    sent = client.post(answer_path(attempt, slug), data={"answer": "x", "csrf_token": token})
-    assert sent.status_code == 302 and "/login" in sent.headers["Location"]
+    sent = client.post(
+        answer_path(attempt, slug),
+        data={"answer": "x", "csrf_token": token},
+        headers={"Referer": f"http://localhost/attempts/{attempt}"},
+    )
+    # Back to the quiz page after logging in, not to the answer's POST-only address.
+    assert sent.status_code == 302
+    assert sent.headers["Location"] == f"/login?next=/attempts/{attempt}"
     page = client.get(sent.headers["Location"]).get_data(as_text=True)
     assert "Your login had ended, so what you sent was not saved" in page
+
+
+@pytest.mark.parametrize(
+    ("referrer", "login_at"),
+    [
+        ("http://localhost/review?x=1", "/login?next=/review?x%3D1"),
+        ("https://elsewhere.example/review", "/login"),  # another site: not followed
+        (None, "/login"),  # no referrer: the login goes to the home page
+    ],
+)
+def test_any_form_sent_after_the_login_ended_comes_back_to_a_page_after_login(
+    settings: Settings,
+    engine: Engine,
+    clock: FixedClock,
+    ada: str,
+    referrer: str | None,
+    login_at: str,
+) -> None:
+    """A POST-only address (the review answer, undo, submit) is never the page to come
+    back to: after logging in it would answer 405."""
+    app = create_app(settings, engine, clock)
+    client = app.test_client()
+    _attempt, token = _quiz_tab(client, ada)
+    clock.advance(timedelta(minutes=settings.session_idle_minutes + 1))
+    headers = {"Referer": referrer} if referrer else {}
+    sent = client.post("/review/undo", data={"csrf_token": token}, headers=headers)
+    assert sent.status_code == 302 and sent.headers["Location"] == login_at
+    client.get(login_at)
+    auth = AuthActions(client)
+    back = auth.post(login_at, {"email": ada, "password": PASSWORD}, token_from=login_at)
+    assert back.status_code == 302
+    assert back.headers["Location"] == ("/review?x=1" if "next" in login_at else "/")
+    assert client.get(back.headers["Location"]).status_code == 200
