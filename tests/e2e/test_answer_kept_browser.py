@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from course.store.engine import make_engine
+from course.store.review import ReviewCard
 from tests.e2e.pages import TIMEOUT_MS, follow, new_page, shot
 from tests.factories import COURSE, course_copy
 from tests.servers import course, free_port, instance_env, serve, stop
@@ -100,9 +102,27 @@ def test_answer_typed_while_the_login_ends_comes_back(site: dict[str, Any], brow
     expect(page.locator(".feedback")).to_contain_text("Your answer")
     assert kept_entries(page) == []
 
+    # The same on the review page: the card of question 1, made due as if days passed.
+    with site["engine"].begin() as connection:
+        connection.execute(update(ReviewCard).values(due=datetime(2001, 1, 1, tzinfo=UTC)))
+    page.goto(f"{base}/review")
+    page.fill("input[name^='q-']", "Sakhalin")
+    with site["engine"].begin() as connection:
+        connection.execute(text("DELETE FROM user_sessions"))
+    follow(page, "button:has-text('Check answer')")
+    expect(page.locator("body")).to_contain_text("what you sent was not saved")
+    log_in(page, "kim@example.org")
+    assert page.url == f"{base}/review"
+    expect(page.locator("#answer-kept")).to_be_visible()
+    expect(page.locator("input[name^='q-']")).to_have_value("Sakhalin")
+    follow(page, "button:has-text('Check answer')")
+    expect(page.locator(".feedback")).to_contain_text("Your answer")
+    assert kept_entries(page) == []
+    page.goto(attempt_url)
+
     # A choice is kept the same way, until the learner logs out: the next person at the
     # computer finds nothing of it, in the browser or on the page.
-    follow(page, "text=Next question")
+    expect(page.locator("h1")).to_have_text(re.compile("Question 2"))
     page.check("label:has-text('August') input")
     assert len(kept_entries(page)) == 1
     page.goto(f"{base}/account")
