@@ -150,12 +150,14 @@ def test_learner_journey(server: str, browser: Any) -> None:
     follow(page, "button:has-text('Start the quiz')")
     expect(page.locator("fieldset.question")).to_have_count(17)
     for question in QUESTIONS.values():
-        if question.id != "sakhalin":  # one left blank on purpose
+        if question.id != "north-of-japan":  # one left blank on purpose
             answer(page, question)
     page.fill(f'input[name="{field("manchuria-invasion")}"]', "08/09/1945")
     follow(page, "button:has-text('Submit answers')")
     expect(body).to_contain_text("could mean 8 September 1945 or 9 August 1945")
-    expect(page.locator(f'input[name="{field("kwantung-army")}"]')).to_have_value("Kwantung Army")
+    expect(page.locator(f'input[name="{field("manchuria-garrison")}"]')).to_have_value(
+        "Kwantung Army"
+    )
     page.fill(f'input[name="{field("manchuria-invasion")}"]', "9 August 1945")
     page.locator(f'input[name="{field("manchuria-invasion")}"]').dispatch_event("change")
     expect(page.locator("#save-status")).to_contain_text("Saved.")  # saved on change (fetch)
@@ -222,12 +224,12 @@ def test_instructor_journey(server: str, browser: Any) -> None:
     shot(learner, "12-learner-classes")
     follow(learner, "text=Pass the quiz")
     follow(learner, "button:has-text('Start the quiz')")
-    wrong = {"sakhalin", "parallel"}
+    wrong = {"north-of-japan", "parallel"}
     while learner.locator("button:has-text('Check answer')").count():
         key = learner.locator("fieldset.question").get_attribute("id").removeprefix("question-")
         qid = SLUG_AT[key]
         if qid in wrong:
-            learner.fill(f'input[name="q-{key}"]', "Hokkaido" if qid == "sakhalin" else "17")
+            learner.fill(f'input[name="q-{key}"]', "Hokkaido" if qid == "north-of-japan" else "17")
         else:
             answer(learner, QUESTIONS[qid])
         follow(learner, "button:has-text('Check answer')")

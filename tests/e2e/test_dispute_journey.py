@@ -25,7 +25,7 @@ from tests.e2e.pages import ARTIFACTS, TIMEOUT_MS, bundled_site, follow, new_pag
 from tests.factories import KEYS, PASSWORD, make_actor, make_class, take_quiz
 
 expect.set_options(timeout=TIMEOUT_MS)
-SAKHALIN = KEYS["sakhalin"]
+SAKHALIN = KEYS["north-of-japan"]
 PHONE = {"width": 390, "height": 844}
 AXE_OPTIONS = {
     "resultTypes": ["violations"],
@@ -63,7 +63,7 @@ def seed(engine: Engine) -> dict[str, int]:
         learner = make_actor(session, clock, email, Role.LEARNER, display_name=name)
         classes.join(session, clock, learner, code)
         attempts[name] = take_quiz(
-            session, clock, learner.id, answers={"sakhalin": typed}, fuzz=False
+            session, clock, learner.id, answers={"north-of-japan": typed}, fuzz=False
         )
         if name == "Ola":
             with session.begin():

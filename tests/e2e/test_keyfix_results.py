@@ -57,7 +57,7 @@ def seed_and_fix(engine: Engine) -> tuple[int, int]:
     war = KeyFix(FixKind.MARK_CHOICES, choices=("The Winter War",))
     keyfix.apply_fix(session, teacher, COURSE, ids["earlier-war"], war, now=later)
     sakhalin = KeyFix(FixKind.PREFER_TEXT, "Sakhalin Island")
-    keyfix.apply_fix(session, teacher, COURSE, ids["sakhalin"], sakhalin, now=later)
+    keyfix.apply_fix(session, teacher, COURSE, ids["north-of-japan"], sakhalin, now=later)
     session.close()
     return attempt, class_id
 
@@ -82,7 +82,7 @@ def test_results_and_item_page_after_key_fixes(served: tuple[str, Engine], brows
 
     teacher = log_in(browser, server, "teacher@example.org")
     base = f"{server}/teach/classes/{class_id}/quizzes/{QUIZ}/questions"
-    teacher.goto(f"{base}/sakhalin")
+    teacher.goto(f"{base}/north-of-japan")
     newest = teacher.locator(".card").first
     expect(newest).to_contain_text("also accepted: “Sakhalin”")
     expect(newest.locator("pre.diff")).to_contain_text("+answer: [Sakhalin Island, Sakhalin]")

@@ -62,7 +62,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             email = f"{name.split()[0].lower()}@example.org"
             learners[name] = make_learner(session, clock, email, display_name=name)
             classes.join(session, clock, learners[name], code)
-        answers = {"kwantung-army": army} if army else None
+        answers = {"manchuria-garrison": army} if army else None
         attempts[name] = take_quiz(session, clock, learners[name].id, wrong=wrong, answers=answers)
     session.close()
     engine.dispose()
@@ -109,7 +109,7 @@ def test_report_item_page_and_learner_confusion(browser: Any, site: dict[str, An
     shot(page, "51-misconception-report")
 
     with page.expect_navigation():
-        page.click("#candidates ~ section >> a:has-text('kwantung-army')")
+        page.click("#candidates ~ section >> a:has-text('manchuria-garrison')")
     expect(page.locator("h1")).to_contain_text("Which Japanese army")
     expect(page.locator("main")).to_contain_text("Version 1")
     expect(page.locator("table")).to_contain_text("“zhukov” ×3")

@@ -63,7 +63,7 @@ def seeded(session: Session, clock: FixedClock) -> tuple[int, int, int]:
     learner = make_learner(session, clock)
     class_id, code = make_class(session, clock, teacher)
     classes.join(session, clock, learner, code)
-    take_quiz(session, clock, learner.id, wrong=["sakhalin"])
+    take_quiz(session, clock, learner.id, wrong=["north-of-japan"])
     return learner.id, teacher.id, class_id
 
 

@@ -24,8 +24,8 @@ def answered(auth: AuthActions) -> int:
     attempt = attempt_id_from(start.headers["Location"])
     for qid, question in bundled_questions().items():
         data = form_answer(question)
-        if qid == "sakhalin":
-            data = {field("sakhalin"): "Hokkaido"}
+        if qid == "north-of-japan":
+            data = {field("north-of-japan"): "Hokkaido"}
         kim.post(answer_path(attempt, qid), data, token_from=f"/attempts/{attempt}")
     kim.post(f"/attempts/{attempt}/submit", {}, token_from="/")
     return attempt

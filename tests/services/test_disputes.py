@@ -35,7 +35,7 @@ from tests.factories import (
     take_quiz,
 )
 
-SAKHALIN = int(KEYS["sakhalin"])
+SAKHALIN = int(KEYS["north-of-japan"])
 
 
 @dataclass
@@ -63,9 +63,9 @@ def world(synced: None, session: Session, clock: FixedClock) -> World:
     make_class(session, clock, other_teacher, "7A")  # a class of the course, without them
     for learner in (kim, lea):
         classes.join(session, clock, learner, code)
-    kim_attempt = take_quiz(session, clock, kim.id, answers={"sakhalin": "Hokkaido"})
-    lea_attempt = take_quiz(session, clock, lea.id, answers={"sakhalin": "hokkaido "})
-    take_quiz(session, clock, outsider.id, answers={"sakhalin": "Honshu"})
+    kim_attempt = take_quiz(session, clock, kim.id, answers={"north-of-japan": "Hokkaido"})
+    lea_attempt = take_quiz(session, clock, lea.id, answers={"north-of-japan": "hokkaido "})
+    take_quiz(session, clock, outsider.id, answers={"north-of-japan": "Honshu"})
     return World(
         teacher, other_teacher, admin, kim, lea, outsider, class_id, kim_attempt, lea_attempt
     )
@@ -242,7 +242,7 @@ def test_every_dispute_of_an_answer_is_listed_on_both_sides(
 
 
 def test_what_cannot_be_disputed(world: World, session: Session, clock: FixedClock) -> None:
-    right = int(KEYS["kwantung-army"])
+    right = int(KEYS["manchuria-garrison"])
     with pytest.raises(Conflict, match="full credit"):
         disputes.open_dispute(session, clock.now(), world.kim, world.kim_attempt, right, "x")
     with pytest.raises(InvalidInput, match="few words"):
@@ -289,7 +289,7 @@ def test_who_may_do_what(world: World, session: Session, clock: FixedClock) -> N
     ]
     assert [i.id for i in dispute_views.inbox(session, world.admin).items] == [dispute_id]
     # A learner in no class: only administrators.
-    lone = take_quiz(session, clock, world.outsider.id, wrong=["sakhalin"])
+    lone = take_quiz(session, clock, world.outsider.id, wrong=["north-of-japan"])
     theirs = disputes.open_dispute(session, clock.now(), world.outsider, lone, SAKHALIN, "x")
     assert theirs not in [i.id for i in dispute_views.inbox(session, world.teacher).items]
     assert theirs in [i.id for i in dispute_views.inbox(session, world.admin).items]
@@ -364,7 +364,7 @@ def test_detail_shows_question_trace_and_similar_answers(
         session, clock.now(), world.kim, world.kim_attempt, SAKHALIN, "Close enough"
     )
     detail = dispute_views.detail(session, world.teacher, dispute_id)
-    question = bundled_questions()["sakhalin"]
+    question = bundled_questions()["north-of-japan"]
     assert detail.response_text == "Hokkaido" and detail.raw == '"Hokkaido"'
     assert detail.key == "Sakhalin" and not detail.key_changed
     assert question.prompt.split()[0] in detail.question.prompt_html

@@ -129,12 +129,17 @@ def test_overview_grid_late_and_risks(
 def test_item_analysis_hand_computed(
     session: Session, clock: FixedClock, klass: tuple[Actor, int]
 ) -> None:
-    """Four learners; 'sakhalin' right only for the two weakest (negative discrimination),
-    'kwantung-army' wrong for all with the same answer written two ways."""
+    """Four learners; 'north-of-japan' right only for the two weakest (negative discrimination),
+    'manchuria-garrison' wrong for all with the same answer written two ways."""
     teacher, class_id = klass
     people = [make_actor(session, clock, f"p{i}@example.org") for i in range(4)]
-    base = [q for q in ORDER if q not in ("sakhalin", "kwantung-army")]
-    plans = [set(base), set(base[:10]), {"sakhalin", *base[:6]}, {"sakhalin", *base[:2]}]
+    base = [q for q in ORDER if q not in ("north-of-japan", "manchuria-garrison")]
+    plans = [
+        set(base),
+        set(base[:10]),
+        {"north-of-japan", *base[:6]},
+        {"north-of-japan", *base[:2]},
+    ]
     for who, right in zip(people, plans, strict=True):
         join(session, clock, class_id, teacher, who)
         answer_quiz(
@@ -142,18 +147,18 @@ def test_item_analysis_hand_computed(
             clock,
             who,
             right,
-            {"kwantung-army": "Stalin." if who is people[0] else "stalin"},
+            {"manchuria-garrison": "Stalin." if who is people[0] else "stalin"},
         )
     result = analysis.analyse(session, teacher, class_id, QUIZ)
     items = {i.question: i for i in result.items}
-    sak = items["sakhalin"]
+    sak = items["north-of-japan"]
     assert sak.facility == pytest.approx(0.5)
     # item scores [0, 0, 1, 1]; rest of the test [15, 10⅙, 6⅙, 2⅙] (a reversed order
     # question keeps 1/6 credit). By hand: Σdxdy = −8.4167, Σdy² = 90.52, so
     # r = −8.4167 / √90.52 = −0.8846.
     assert sak.discrimination == pytest.approx(-0.8846, abs=1e-3)
     assert any("negative discrimination" in f for f in sak.flags)
-    kwa = items["kwantung-army"]
+    kwa = items["manchuria-garrison"]
     assert kwa.facility == 0 and kwa.wrong_answers == (("stalin", 4),)
     assert any("everyone got it wrong" in f for f in kwa.flags)
     assert any("“stalin” is given by 4 of 4" in f for f in kwa.flags)
@@ -184,7 +189,7 @@ def test_csv_exports_cell_by_cell(
         Role.LEARNER,
     )
     join(session, clock, class_id, teacher, evil)
-    answer_quiz(session, clock, evil, set(ORDER) - {"sakhalin"}, {"sakhalin": "+1-2"})
+    answer_quiz(session, clock, evil, set(ORDER) - {"north-of-japan"}, {"north-of-japan": "+1-2"})
     data = exports.gradebook(session, clock.now(), teacher, class_id, bom=True)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
@@ -194,7 +199,7 @@ def test_csv_exports_cell_by_cell(
     raw = list(csv.reader(io.StringIO(exports.responses(session, teacher, class_id).decode())))
     assert raw[0][:6] == ["email", "attempt", "attempt_number", "quiz", "question", "response"]
     assert len(raw) == 1 + 17
-    sakhalin = next(r for r in raw if r[4] == "sakhalin")
+    sakhalin = next(r for r in raw if r[4] == "north-of-japan")
     assert sakhalin[5] == "'+1-2" and sakhalin[6] == "0.0"
 
 

@@ -37,11 +37,11 @@ def test_statistics_per_revision_before_and_after_a_key_fix(
     for name in ("ann", "ben", "cy", "di"):
         learners[name] = make_learner(session, clock, f"{name}@example.org")
         classes.join(session, clock, learners[name], code)
-    hokkaido = {"sakhalin": "Hokkaido"}
+    hokkaido = {"north-of-japan": "Hokkaido"}
     take_quiz(session, clock, learners["ann"].id, answers=hokkaido)
     take_quiz(session, clock, learners["ben"].id, answers=hokkaido)
     take_quiz(session, clock, learners["cy"].id, wrong=["spy-location"])
-    before = item_history(session, teacher, class_id, QUIZ, "sakhalin")
+    before = item_history(session, teacher, class_id, QUIZ, "north-of-japan")
     assert len(before.revisions) == 1
     first = before.revisions[0]
     assert (first.number, first.answered, first.changes) == (1, 3, ())
@@ -53,8 +53,8 @@ def test_statistics_per_revision_before_and_after_a_key_fix(
     sync_root(session, clock, fixed_key_root(tmp_path))  # Hokkaido accepted from now on
     take_quiz(session, clock, learners["di"].id, answers=hokkaido)
     request = Request(AuditActor(SYSTEM_CLI), clock.now(), "Hokkaido accepted")
-    regrade(session, COURSE, QUIZ, "sakhalin", request=request)
-    after = item_history(session, teacher, class_id, QUIZ, "sakhalin")
+    regrade(session, COURSE, QUIZ, "north-of-japan", request=request)
+    after = item_history(session, teacher, class_id, QUIZ, "north-of-japan")
     old, new = after.revisions
     assert old.facility_then == pytest.approx(1 / 3) and old.facility_now == 1.0
     assert old.wrong_answers == ()
@@ -71,13 +71,13 @@ def test_item_page_authorization_and_unknown_items(
     with pytest.raises(NotFound):
         item_history(session, teacher, class_id, QUIZ, "no-such-question")
     with pytest.raises(NotFound):
-        item_history(session, teacher, class_id, "no-such-quiz", "sakhalin")
+        item_history(session, teacher, class_id, "no-such-quiz", "north-of-japan")
     other = make_instructor(session, clock, "other@example.org")
     with pytest.raises(NotFound):
-        item_history(session, other, class_id, QUIZ, "sakhalin")
+        item_history(session, other, class_id, QUIZ, "north-of-japan")
     learner: Actor = make_learner(session, clock)
     with pytest.raises(PermissionDenied):
-        item_history(session, learner, class_id, QUIZ, "sakhalin")
+        item_history(session, learner, class_id, QUIZ, "north-of-japan")
 
 
 def _fixed(text: str) -> str:
@@ -114,6 +114,6 @@ def test_item_diffs_read_as_the_author_wrote_them(
     year, _ = changes("korean-war-year")
     assert "-answer: 1950" in year and "+answer: 1951" in year
     assert not any(".0" in line for line in year)
-    sakhalin, accepted = changes("sakhalin")
+    sakhalin, accepted = changes("north-of-japan")
     assert "+answer: [Hokkaido, Sakhalin]" in sakhalin
     assert accepted == ("Hokkaido", "Sakhalin")

@@ -49,7 +49,7 @@ def seeded(session: Session, clock: FixedClock, tmp_path: Path) -> dict[str, obj
     attempts = {}
     for name, learner in people.items():
         wrong = ["spy-location"] if name in ("ann", "ben", "zed") else []
-        answers = {"kwantung-army": army[name]} if name in army else None
+        answers = {"manchuria-garrison": army[name]} if name in army else None
         attempts[name] = take_quiz(session, clock, learner.id, wrong=wrong, answers=answers)
     clock.advance(timedelta(days=7))
     attempts["ann-2"] = take_quiz(session, clock, people["ann"].id)
@@ -102,7 +102,7 @@ def test_untagged_frequent_wrong_answer_is_a_candidate_with_its_yaml(
     report = misconceptions.report(session, teacher, class_id, QUIZ)
     # "Zhukov" twice (Cy, Di: 2 of 5); tagged answers and single wrong answers are not.
     assert [(c.question, c.answer, c.learners, c.answered) for c in report.candidates] == [
-        ("kwantung-army", "Zhukov", 2, 5)
+        ("manchuria-garrison", "Zhukov", 2, 5)
     ]
     candidate = report.candidates[0]
     assert candidate.path == "quizzes/soviet-union-ww2.yaml"

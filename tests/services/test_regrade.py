@@ -44,7 +44,7 @@ def test_regrade_after_fixing_a_key(
         session,
         "ww2-soviet-union",
         "soviet-union-ww2-quiz",
-        "sakhalin",
+        "north-of-japan",
         dry_run=True,
         request=request,
     )
@@ -85,7 +85,7 @@ def test_regrade_cli(
     monkeypatch.setenv("COURSE_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", database_url)
     result = CliRunner().invoke(
-        main, ["regrade", "soviet-union-ww2-quiz", "--question", "sakhalin"]
+        main, ["regrade", "soviet-union-ww2-quiz", "--question", "north-of-japan"]
     )
     assert result.exit_code == 0, result.output
     assert "1 score(s) changed" in result.output
@@ -120,8 +120,8 @@ def test_mid_attempt_edit_keeps_the_started_version(
     newer = sync_root(session, clock, fixed_key_root(tmp_path))  # Hokkaido now accepted
     assert newer.content_hash != started
     page = auth.post(
-        answer_path(attempt, "sakhalin"),
-        {field("sakhalin"): "Hokkaido"},
+        answer_path(attempt, "north-of-japan"),
+        {field("north-of-japan"): "Hokkaido"},
         token_from=f"/attempts/{attempt}",
     )
     assert page.status_code == 302
@@ -143,8 +143,8 @@ def test_mid_attempt_edit_keeps_the_started_version(
     second = auth.post(f"{QUIZ}/start", {}, token_from=QUIZ)
     new = attempt_id_from(second.headers["Location"])
     auth.post(
-        answer_path(new, "sakhalin"),
-        {field("sakhalin"): "Hokkaido"},
+        answer_path(new, "north-of-japan"),
+        {field("north-of-japan"): "Hokkaido"},
         token_from=f"/attempts/{new}",
     )
     with session.begin():

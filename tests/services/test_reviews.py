@@ -42,7 +42,7 @@ def count(session: Session, model: type, **where: Any) -> int:
 
 def test_quiz_answers_become_cards(session: Session, clock: FixedClock, synced: None) -> None:
     user = make_user(session, clock, "r@example.org").id
-    take_quiz(session, clock, user, wrong={"sakhalin"})
+    take_quiz(session, clock, user, wrong={"north-of-japan"})
     assert count(session, ReviewCard) == 17
     assert count(session, ReviewLog, source="quiz") == 17
     with session.begin():
@@ -190,7 +190,7 @@ def test_retired_question_leaves_the_queue(
 
 def test_mastery_and_forecast(session: Session, clock: FixedClock, synced: None) -> None:
     user = make_user(session, clock, "r@example.org").id
-    take_quiz(session, clock, user, wrong={"sakhalin", "parallel"})
+    take_quiz(session, clock, user, wrong={"north-of-japan", "parallel"})
     clock.advance(timedelta(hours=1))
     result = reviews.mastery(session, clock.now(), user, COURSE)
     lesson = next(m for m in result.lessons if m.slug == "soviet-union-ww2")  # the quiz's

@@ -55,7 +55,7 @@ def test_regrade_appends_rows_and_keeps_the_response(
         session, clock, "teach@example.org", display_name="Ms T", role=Role.INSTRUCTOR
     )
     request = Request(ChangeActor("teach@example.org", teacher.id), clock.now(), "Key fixed")
-    regrade(session, COURSE, QUIZ, "sakhalin", request=request)
+    regrade(session, COURSE, QUIZ, "north-of-japan", request=request)
     with session.begin():
         response, after = _sakhalin_response(session, answered)
         assert after == before  # what the learner typed and its first grade: untouched
@@ -114,9 +114,9 @@ def test_learner_and_instructor_see_the_change(
     detail = dashboard.learner_detail(session, clock.now(), actor, class_id, kim_id)
     (attempt,) = detail.attempts
     assert [(c.key, c.actor, c.reason) for c in attempt.score_changes] == [
-        ("sakhalin", "system/cli", "Hokkaido is accepted too")
+        ("north-of-japan", "system/cli", "Hokkaido is accepted too")
     ]
-    line = next(r for r in attempt.responses if r.question == "sakhalin")
+    line = next(r for r in attempt.responses if r.question == "north-of-japan")
     assert (line.response_text, line.score) == ("Hokkaido", 1.0)
     csv = exports.responses(session, actor, class_id).decode()
     assert any(

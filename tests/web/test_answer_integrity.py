@@ -58,7 +58,7 @@ def test_no_slug_in_any_question_page_before_answering(
     client: FlaskClient, auth: AuthActions
 ) -> None:
     """THREATS 14 / issue 10 §6: forms and URLs carry opaque keys, never the slugs
-    (``kwantung-army``, ``sakhalin``, ``great-patriotic-war`` hint the answer)."""
+    (an id like ``kwantung-army`` for "Which army…?" would hint the answer)."""
     auth.signup()
     attempt = start(client)
     pages = 0
@@ -89,10 +89,10 @@ def test_no_slug_in_the_end_of_quiz_form(
     assert html.count("<fieldset") == 17
     assert slugs_in(html) == []
     # Saved answers come back under the same opaque names, still without a slug.
-    auth.post(f"/attempts/{attempt}/save", form_answer(QUESTIONS["sakhalin"]), "/")
+    auth.post(f"/attempts/{attempt}/save", form_answer(QUESTIONS["north-of-japan"]), "/")
     html = client.get(f"/attempts/{attempt}").get_data(as_text=True)
-    assert f'name="{field("sakhalin")}" value="Sakhalin"' in html
-    assert [s for s in slugs_in(html) if s != "sakhalin"] == []  # the learner typed it
+    assert f'name="{field("north-of-japan")}" value="Sakhalin"' in html
+    assert slugs_in(html) == []  # what the learner typed shares no text with an id
 
 
 def test_slug_urls_are_gone(client: FlaskClient, auth: AuthActions, session: Session) -> None:
@@ -100,7 +100,9 @@ def test_slug_urls_are_gone(client: FlaskClient, auth: AuthActions, session: Ses
     auth.signup()
     attempt = start(client)
     token = f"/attempts/{attempt}"
-    by_slug = auth.post(f"/attempts/{attempt}/questions/sakhalin", {"q-sakhalin": "x"}, token)
+    by_slug = auth.post(
+        f"/attempts/{attempt}/questions/north-of-japan", {"q-north-of-japan": "x"}, token
+    )
     assert by_slug.status_code == 404
     for position in ("0", "18", "99999"):
         outside = auth.post(f"/attempts/{attempt}/questions/{position}", {}, token)
@@ -149,8 +151,8 @@ def test_end_mode_refuses_answers_one_by_one(
     auth.signup()
     attempt = start(client, end_quiz)
     page = auth.post(
-        answer_path(attempt, "sakhalin"),
-        {field("sakhalin"): "Hokkaido"},
+        answer_path(attempt, "north-of-japan"),
+        {field("north-of-japan"): "Hokkaido"},
         f"/attempts/{attempt}",
     )
     assert page.status_code == 400
@@ -166,7 +168,7 @@ def test_save_without_javascript_restores_on_reload_and_elsewhere(
     AuthActions(laptop).signup("drafts@example.org")
     attempt = start(laptop, end_quiz)
     answers = {
-        **form_answer(QUESTIONS["kwantung-army"]),
+        **form_answer(QUESTIONS["manchuria-garrison"]),
         **form_answer(QUESTIONS["sequence"]),
         **form_answer(QUESTIONS["interned"]),
     }
@@ -174,7 +176,7 @@ def test_save_without_javascript_restores_on_reload_and_elsewhere(
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/attempts/{attempt}")
     page = laptop.get(f"/attempts/{attempt}").get_data(as_text=True)
     assert "Saved: 3 answers" in page
-    assert f'name="{field("kwantung-army")}" value="Kwantung Army"' in page
+    assert f'name="{field("manchuria-garrison")}" value="Kwantung Army"' in page
     assert re.search(r'<option value="1" selected>', page)  # an order position restored
     assert "Expected" not in page and 'class="feedback' not in page  # saved, not graded
     phone = app.test_client()  # another device: log in and find the same answers
@@ -184,9 +186,9 @@ def test_save_without_javascript_restores_on_reload_and_elsewhere(
         token_from="/login",
     )
     other = phone.get(f"/attempts/{attempt}").get_data(as_text=True)
-    assert f'name="{field("kwantung-army")}" value="Kwantung Army"' in other
+    assert f'name="{field("manchuria-garrison")}" value="Kwantung Army"' in other
     # Clearing a field and saving drops its draft; nothing is ever graded by saving.
-    cleared = {**answers, field("kwantung-army"): ""}
+    cleared = {**answers, field("manchuria-garrison"): ""}
     AuthActions(phone).post(f"/attempts/{attempt}/save", cleared, f"/attempts/{attempt}")
     with session.begin():
         assert session.scalar(select(func.count()).select_from(Response)) == 0
@@ -205,13 +207,16 @@ def test_save_with_javascript_returns_json_and_reveals_nothing(
     assert token is not None
     reply = client.post(
         f"/attempts/{attempt}/save",
-        data={**form_answer(QUESTIONS["sakhalin"], right=False), "csrf_token": token.group(1)},
+        data={
+            **form_answer(QUESTIONS["north-of-japan"], right=False),
+            "csrf_token": token.group(1),
+        },
         headers={"Accept": "application/json"},
     )
     assert reply.status_code == 200 and json.loads(reply.data) == {"saved": 1}
     no_token = client.post(
         f"/attempts/{attempt}/save",
-        data=form_answer(QUESTIONS["sakhalin"]),
+        data=form_answer(QUESTIONS["north-of-japan"]),
         headers={"Accept": "application/json"},
     )
     assert no_token.status_code == 400
@@ -222,12 +227,14 @@ def test_drafts_are_private_and_end_with_the_attempt(app: Flask, end_quiz: str) 
     AuthActions(owner).signup("owner@example.org")
     AuthActions(other).signup("other@example.org")
     attempt = start(owner, end_quiz)
-    AuthActions(owner).post(f"/attempts/{attempt}/save", form_answer(QUESTIONS["sakhalin"]), "/")
+    AuthActions(owner).post(
+        f"/attempts/{attempt}/save", form_answer(QUESTIONS["north-of-japan"]), "/"
+    )
     assert AuthActions(other).post(f"/attempts/{attempt}/save", {}, "/").status_code == 404
     assert other.get(f"/attempts/{attempt}").status_code == 404
     AuthActions(owner).post(f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, "/")
     late = AuthActions(owner).post(
-        f"/attempts/{attempt}/save", form_answer(QUESTIONS["sakhalin"]), "/"
+        f"/attempts/{attempt}/save", form_answer(QUESTIONS["north-of-japan"]), "/"
     )
     assert late.status_code == 409
 
@@ -239,18 +246,18 @@ def test_blanks_need_confirmation(
     attempt = start(client, end_quiz)
     answers: dict[str, object] = {}
     for slug, question in QUESTIONS.items():
-        if slug not in ("sakhalin", "sequence"):
+        if slug not in ("north-of-japan", "sequence"):
             answers.update(form_answer(question))
     ask = auth.post(f"/attempts/{attempt}/submit", answers, f"/attempts/{attempt}")
     page = ask.get_data(as_text=True)
     assert ask.status_code == 200 and "Submit with unanswered questions?" in page
-    assert f"Question {KEYS['sakhalin']}:" in page and f"Question {KEYS['sequence']}:" in page
+    assert f"Question {KEYS['north-of-japan']}:" in page and f"Question {KEYS['sequence']}:" in page
     assert "Submit anyway" in page and f'href="/attempts/{attempt}"' in page
     assert slugs_in(page) == []
     with session.begin():
         assert session.scalar(select(func.count()).select_from(Response)) == 0
     back = client.get(f"/attempts/{attempt}").get_data(as_text=True)  # "go back": all kept
-    assert f'name="{field("kwantung-army")}" value="Kwantung Army"' in back
+    assert f'name="{field("manchuria-garrison")}" value="Kwantung Army"' in back
     done = auth.post(f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, "/")
     assert done.status_code == 302 and done.headers["Location"].endswith("/results")
     results = client.get(done.headers["Location"]).get_data(as_text=True)

@@ -79,8 +79,8 @@ def test_finished_attempt_takes_no_more_answers(
     )
     auth.post(f"/attempts/{attempt}/submit", {}, f"/attempts/{attempt}")
     late = auth.post(
-        answer_path(attempt, "sakhalin"),
-        form_answer(QUESTIONS["sakhalin"]),
+        answer_path(attempt, "north-of-japan"),
+        form_answer(QUESTIONS["north-of-japan"]),
         f"/attempts/{attempt}/results",
     )
     assert late.status_code == 409 and "already submitted" in late.get_data(as_text=True)
@@ -98,9 +98,9 @@ def test_hidden_fields_are_never_trusted(
     attempt = start(client)
     clock.advance(timedelta(seconds=42))
     page = auth.post(
-        answer_path(attempt, "sakhalin"),
+        answer_path(attempt, "north-of-japan"),
         {
-            field("sakhalin"): "Hokkaido",  # wrong
+            field("north-of-japan"): "Hokkaido",  # wrong
             "score": "1",
             "points": "100",
             "max_points": "1",

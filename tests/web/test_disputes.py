@@ -24,7 +24,7 @@ from tests.factories import (
     take_quiz,
 )
 
-SAKHALIN = KEYS["sakhalin"]
+SAKHALIN = KEYS["north-of-japan"]
 
 
 def logged_in(app: Flask, email: str) -> FlaskClient:
@@ -42,9 +42,13 @@ def world(app: Flask, session: Session, clock: FixedClock) -> dict[str, int]:
     return {
         "class_id": class_id,
         "kim_id": kim.id,
-        "kim": take_quiz(session, clock, kim.id, answers={"sakhalin": "Hokkaido"}),
+        "kim": take_quiz(session, clock, kim.id, answers={"north-of-japan": "Hokkaido"}),
         "lea": take_quiz(
-            session, clock, lea.id, answers={"sakhalin": "<b>Kunashir</b>"}, wrong=["parallel"]
+            session,
+            clock,
+            lea.id,
+            answers={"north-of-japan": "<b>Kunashir</b>"},
+            wrong=["parallel"],
         ),
     }
 
@@ -82,7 +86,7 @@ def test_learner_disputes_and_sees_the_outcome(app: Flask, world: dict[str, int]
     assert "I think my answer should count" not in page
     again = dispute(kim, world["kim"], SAKHALIN, "Again")
     assert again.status_code == 409
-    right = dispute(kim, world["kim"], KEYS["kwantung-army"], "Full marks already")
+    right = dispute(kim, world["kim"], KEYS["manchuria-garrison"], "Full marks already")
     assert right.status_code == 409
     empty = dispute(kim, world["kim"], KEYS["parallel"], "   ")
     assert empty.status_code == 400

@@ -106,7 +106,7 @@ def test_points_to_two_decimals_and_no_content_hash(
         session,
         clock,
         learner,
-        wrong=("sakhalin", "parallel", "interned"),
+        wrong=("north-of-japan", "parallel", "interned"),
         answers={"manchuria-invasion": "August 1945"},
     )
     client = AuthActions(app.test_client()).login_as("learner@example.org")
@@ -128,8 +128,8 @@ def test_markdown_rendered_in_the_instructors_learner_view(
     start = learner.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE)
     attempt = attempt_id_from(start.headers["Location"])
     learner.post(
-        answer_path(attempt, "kwantung-army"),
-        {field("kwantung-army"): "the *Kwantung* Army <script>alert(1)</script>"},
+        answer_path(attempt, "manchuria-garrison"),
+        {field("manchuria-garrison"): "the *Kwantung* Army <script>alert(1)</script>"},
         token_from=f"/attempts/{attempt}",
     )
     teacher = AuthActions(app.test_client()).login_as("teacher@example.org")

@@ -76,14 +76,14 @@ def test_nul_in_a_text_answer_is_400_and_the_answer_is_shown_back(
     attempt = start_attempt(learner)
     token = AuthActions(learner).csrf(f"/attempts/{attempt}")
     page = learner.post(
-        f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
-        data={f"q-{KEYS['kwantung-army']}": "Kwantung\x00 Army", "csrf_token": token},
+        f"/attempts/{attempt}/questions/{KEYS['manchuria-garrison']}",
+        data={f"q-{KEYS['manchuria-garrison']}": "Kwantung\x00 Army", "csrf_token": token},
     )
     html = unescape(page.get_data(as_text=True))
     assert page.status_code == 400
-    assert "contains a NUL byte" in html and f"'q-{KEYS['kwantung-army']}'" in html
+    assert "contains a NUL byte" in html and f"'q-{KEYS['manchuria-garrison']}'" in html
     assert re.search(
-        rf'<textarea[^>]*name="q-{KEYS["kwantung-army"]}"[^>]*>Kwantung\ufffd Army<', html
+        rf'<textarea[^>]*name="q-{KEYS["manchuria-garrison"]}"[^>]*>Kwantung\ufffd Army<', html
     )
     assert 'name="csrf_token"' in html  # it can be sent again as it is
     assert responses(session) == 0
@@ -92,8 +92,8 @@ def test_nul_in_a_text_answer_is_400_and_the_answer_is_shown_back(
 def test_nul_in_cloze_blanks_and_class_names_is_400(app: Flask, learner: FlaskClient) -> None:
     attempt = start_attempt(learner)
     cloze = AuthActions(learner).post(
-        f"/attempts/{attempt}/questions/{KEYS['great-patriotic-war']}",
-        {f"q-{KEYS['great-patriotic-war']}-0": "Great\x00"},
+        f"/attempts/{attempt}/questions/{KEYS['soviet-name-for-war']}",
+        {f"q-{KEYS['soviet-name-for-war']}-0": "Great\x00"},
         token_from=f"/attempts/{attempt}",
     )
     assert cloze.status_code == 400
@@ -166,8 +166,8 @@ def test_oversized_answers_are_refused_before_grading(
     attempt = start_attempt(learner)
     token = AuthActions(learner).csrf(f"/attempts/{attempt}")
     page = learner.post(
-        f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
-        data={f"q-{KEYS['kwantung-army']}": "a" * 1_000_000, "csrf_token": token},
+        f"/attempts/{attempt}/questions/{KEYS['manchuria-garrison']}",
+        data={f"q-{KEYS['manchuria-garrison']}": "a" * 1_000_000, "csrf_token": token},
     )
     assert page.status_code == 400
     assert "the limit is 10,000" in page.get_data(as_text=True)
@@ -177,7 +177,7 @@ def test_oversized_answers_are_refused_before_grading(
     )
     assert many.status_code == 413 and "the limit is 1,000" in many.get_data(as_text=True)
     nested = learner.post(
-        f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
+        f"/attempts/{attempt}/questions/{KEYS['manchuria-garrison']}",
         data={"q[a][b][c][d]" * 50: "x", "csrf_token": token},
     )
     assert nested.status_code in (302, 400)
@@ -222,8 +222,8 @@ def test_security_events_are_one_line_without_secrets(
     attempt = start_attempt(learner)
     secret_answer = "my-secret-answer-text"
     learner.post(
-        f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
-        data={f"q-{KEYS['kwantung-army']}": secret_answer, "csrf_token": "forged"},
+        f"/attempts/{attempt}/questions/{KEYS['manchuria-garrison']}",
+        data={f"q-{KEYS['manchuria-garrison']}": secret_answer, "csrf_token": "forged"},
     )
     other = app.test_client()
     AuthActions(other).signup("other@example.org")

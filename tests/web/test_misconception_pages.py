@@ -40,7 +40,7 @@ def world(app: object, session: Session, clock: FixedClock, tmp_path: Path) -> d
         learner = make_learner(session, clock, f"{name}@example.org", display_name=name.title())
         classes.join(session, clock, learner, code)
         wrong = ["spy-location"] if name != "cy" else []
-        answers = {"kwantung-army": "Zhukov"} if name != "cy" else None
+        answers = {"manchuria-garrison": "Zhukov"} if name != "cy" else None
         ids[name] = learner.id
         ids[f"{name}-attempt"] = take_quiz(session, clock, learner.id, wrong=wrong, answers=answers)
     return ids
@@ -60,7 +60,7 @@ def test_report_page_lists_shares_holders_links_chart_and_yaml(
     assert f'href="{SPY_LINK}"' in text
     assert "<svg" in text and "week of" in text
     assert '"Zhukov": {misconception: zhukov}' in text  # the candidate's YAML
-    assert f"/teach/classes/{world['class']}/quizzes/{QUIZ}/questions/kwantung-army" in text
+    assert f"/teach/classes/{world['class']}/quizzes/{QUIZ}/questions/manchuria-garrison" in text
     whole = teacher.get(f"/teach/classes/{world['class']}/misconceptions")
     assert whole.status_code == 200 and "all quizzes" in whole.get_data(as_text=True)
     missing = teacher.get(f"/teach/classes/{world['class']}/quizzes/nope/misconceptions")
@@ -105,10 +105,12 @@ def test_typed_answers_are_shown_as_text_never_as_markup(
     for name in ("mal", "mel"):
         learner = make_learner(session, clock, f"{name}@example.org")
         classes.join(session, clock, learner, code)
-        take_quiz(session, clock, learner.id, answers={"kwantung-army": typed})
+        take_quiz(session, clock, learner.id, answers={"manchuria-garrison": typed})
     teacher = auth.login_as("teacher@example.org")
     report = teacher.get(f"/teach/classes/{world['class']}/quizzes/{QUIZ}/misconceptions")
-    item = teacher.get(f"/teach/classes/{world['class']}/quizzes/{QUIZ}/questions/kwantung-army")
+    item = teacher.get(
+        f"/teach/classes/{world['class']}/quizzes/{QUIZ}/questions/manchuria-garrison"
+    )
     assert "[prize](https://evil.example) &lt;b&gt;x&lt;/b&gt;" in report.get_data(as_text=True)
     assert "prize" in item.get_data(as_text=True)  # normalized, as on the analysis page
     for page in (report, item):

@@ -69,8 +69,8 @@ def test_logged_in_user_gets_the_503_page_and_recovers(
             assert "Log in" not in html  # it must not read as if the learner were logged out
             assert page.headers["Retry-After"] == "30"
         answer = client.post(
-            f"/attempts/{attempt}/questions/{KEYS['kwantung-army']}",
-            data={f"q-{KEYS['kwantung-army']}": "the Kwantung Army", "csrf_token": token},
+            f"/attempts/{attempt}/questions/{KEYS['manchuria-garrison']}",
+            data={f"q-{KEYS['manchuria-garrison']}": "the Kwantung Army", "csrf_token": token},
         )
         assert answer.status_code == 503
         assert "the Kwantung Army</textarea>" in unescape(answer.get_data(as_text=True))
@@ -86,9 +86,9 @@ def test_logged_in_user_gets_the_503_page_and_recovers(
 
 LONG = "Kwantung Army, the Japanese force in Manchuria. " * 38  # under the 2,000 limit
 QID = {
-    f"q-{KEYS['kwantung-army']}": "kwantung-army",
-    f"q-{KEYS['sakhalin']}": "sakhalin",
-    f"q-{KEYS['great-patriotic-war']}-0": "great-patriotic-war",
+    f"q-{KEYS['manchuria-garrison']}": "manchuria-garrison",
+    f"q-{KEYS['north-of-japan']}": "north-of-japan",
+    f"q-{KEYS['soviet-name-for-war']}-0": "soviet-name-for-war",
 }
 LONG_FIELDS = list(QID)
 
@@ -175,8 +175,8 @@ def test_read_only_database_is_cannot_save(
     use_engine(app, read_only)
     try:
         page = client.post(
-            f"/attempts/{attempt}/questions/{KEYS['sakhalin']}",
-            data={f"q-{KEYS['sakhalin']}": "Sakhalin", "csrf_token": token},
+            f"/attempts/{attempt}/questions/{KEYS['north-of-japan']}",
+            data={f"q-{KEYS['north-of-japan']}": "Sakhalin", "csrf_token": token},
         )
         html = page.get_data(as_text=True)
         assert page.status_code == 503 and "storage is read-only" in html

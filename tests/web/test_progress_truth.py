@@ -46,7 +46,7 @@ def _course_steps() -> int:
 
 
 COMPLETE = 200 // _course_steps()  # one lesson read and its quiz tried (rounded down)
-FIRST_WRONG = ("parallel", "sakhalin", "interned", "sequence", "death-toll")  # 12 of 17
+FIRST_WRONG = ("parallel", "north-of-japan", "interned", "sequence", "death-toll")  # 12 of 17
 SECOND_WRONG = ("parallel", "truce-began", "match-years", "korean-war-year")  # 13 of 17
 
 

@@ -245,7 +245,7 @@ def test_end_mode_one_form(
     with session.begin():
         assert session.scalar(select(func.count()).select_from(Response)) == 0
     answers[field("manchuria-invasion")] = "9 August 1945"
-    answers.pop(field("sakhalin"))  # left blank: scores 0
+    answers.pop(field("north-of-japan"))  # left blank: scores 0
     ask = auth.post(f"/attempts/{attempt}/submit", answers, token_from=f"/attempts/{attempt}")
     assert ask.status_code == 200 and "Submit anyway" in ask.get_data(as_text=True)
     done = auth.post(f"/attempts/{attempt}/submit", {"confirm_blanks": "1"}, token_from="/")

@@ -56,13 +56,13 @@ def world(app: Flask, session: Session, clock: FixedClock) -> dict[str, object]:
     class_id, code = make_class(session, clock, teacher, "9B", COURSE)
     classes.join(session, clock, Actor(people["learner"].id, Role.LEARNER), code)
     # A submitted attempt with two wrong answers, one of them disputed.
-    taken = take_quiz(session, clock, people["learner"].id, wrong=["sakhalin", "parallel"])
+    taken = take_quiz(session, clock, people["learner"].id, wrong=["north-of-japan", "parallel"])
     dispute = disputes.open_dispute(
         session,
         clock.now(),
         Actor(people["learner"].id, Role.LEARNER),
         taken,
-        int(KEYS["sakhalin"]),
+        int(KEYS["north-of-japan"]),
         "It should count",
     )
     learner = logged_in(app, "learner@example.org")
@@ -94,7 +94,7 @@ MATRIX = [
         [302, 403, 403, 200, 404, 200],
     ),
     (
-        "/teach/classes/{c}/quizzes/soviet-union-ww2-quiz/questions/sakhalin",
+        "/teach/classes/{c}/quizzes/soviet-union-ww2-quiz/questions/north-of-japan",
         [302, 403, 403, 200, 404, 200],
     ),
     # Content: the course's instructors (a class of it) and admins only.
@@ -278,8 +278,8 @@ def test_learner_detail_shows_answers_reviews_and_recall(
     learner = logged_in(app, "learner@example.org")
     attempt = world["attempt"]
     AuthActions(learner).post(
-        answer_path(str(attempt), "sakhalin"),
-        {field("sakhalin"): "<b>Hokkaido</b>"},
+        answer_path(str(attempt), "north-of-japan"),
+        {field("north-of-japan"): "<b>Hokkaido</b>"},
         token_from=f"/attempts/{attempt}",
     )
     teacher = logged_in(app, "teacher@example.org")
@@ -289,6 +289,6 @@ def test_learner_detail_shows_answers_reviews_and_recall(
     assert "&lt;b&gt;Hokkaido&lt;/b&gt;" in html and "<b>Hokkaido" not in html  # escaped
     assert "Predicted recall" in html and "Review history" in html
     assert re.search(
-        r'<td data-label="Question">sakhalin</td><td data-label="Rating">again</td>',
+        r'<td data-label="Question">north-of-japan</td><td data-label="Rating">again</td>',
         html.replace("\n", ""),
     )
