@@ -3,15 +3,17 @@ the app, its test client and CLI runner, an injected clock, and an auth helper."
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
@@ -57,9 +59,22 @@ def database_url(_template_db: str, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
+_WRITES = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|TRUNCATE)\b", re.I)
+_LOCKS = re.compile(r"\bFOR (UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)\b")
+
+
+def _readers_never_write(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    """On PostgreSQL a reader (store.engine.read_only) runs without a transaction, so a
+    write in it would be committed at once, whatever happens next: fail the test."""
+    if conn.info.get("course_reader") and (_WRITES.match(statement) or _LOCKS.search(statement)):
+        raise AssertionError(f"a read_only transaction wrote: {statement[:200]}")
+
+
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
+    if eng.dialect.name == "postgresql":
+        event.listen(eng, "before_cursor_execute", _readers_never_write)
     yield eng
     eng.dispose()
 

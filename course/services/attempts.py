@@ -52,7 +52,7 @@ from course.store import attempts as store
 from course.store.attempts import Attempt, AttemptStatus, Response
 from course.store.audit import ChangeKind, changes_for_attempts
 from course.store.content import ContentVersion, CourseRow, LessonRow, QuestionRow, QuizRow
-from course.store.engine import is_sqlite, read_only
+from course.store.engine import is_sqlite, read_only, statements_alone
 from course.store.review import ReviewSource
 
 
@@ -537,11 +537,12 @@ def submit_answer(
 
     This is the hot path: one read (the attempt, its settings, whether the question is
     answered, the card), grading and scheduling, then three writes (response, card,
-    review log). On SQLite the read, grading and scheduling run before the write lock is
-    taken, and the short write re-checks what they relied on (the attempt still open, the
-    question still unanswered, the card unchanged); if anything changed, the answer is
-    done again with everything under the lock. On PostgreSQL all of it is one
-    transaction, the attempt row share-locked against a concurrent submit.
+    review log). The read, grading and scheduling run first, outside any write lock or
+    transaction, and the short write re-checks what they relied on (the attempt still
+    open, the question still unanswered, the card unchanged); if anything changed, the
+    answer is done again in one transaction, the attempt row share-locked against a
+    concurrent submit. On PostgreSQL the read and the write are a statement each, with
+    no transaction around them (the write is all or nothing by itself): two round trips.
 
     Raises:
         NotFound: not the caller's attempt.
@@ -551,7 +552,7 @@ def submit_answer(
     """
     args = (clock, caller, attempt_id, position, answers, confidence, fuzz)
     try:
-        return _answer_once(session, *args, read_first=is_sqlite(session))
+        return _answer_once(session, *args, read_first=True)
     except (IntegrityError, _Stale):
         # The same answer arrived twice at once, or the card or attempt changed between
         # the read and the write: do it again; the first answer is the grade.
@@ -588,13 +589,15 @@ def _answer_once(
         if read_first:
             read_only(session)
         planned, checked = _plan(
-            session, now, caller, attempt_id, position, answers, confidence, fuzz
+            session, now, caller, attempt_id, position, answers, confidence, fuzz, read_first
         )
         if not read_first:
             return _write(session, now, checked, planned)
     if isinstance(planned, AnswerOutcome) and checked.upkeep is sessions.Upkeep.NONE:
         return replace(planned, user=checked.user)  # nothing to write
     with session.begin():
+        if isinstance(planned, AnswerOutcome) or _in_one_statement(session, planned.review):
+            statements_alone(session)
         return _write(session, now, checked, planned, if_open=True)
 
 
@@ -610,17 +613,18 @@ def _write(
     sessions.keep_up(session, now, checked)
     if isinstance(planned, AnswerOutcome):
         return replace(planned, user=checked.user)
-    if if_open:
-        if not store.insert_response_if_open(session, planned.response):
-            raise _Stale
-    elif planned.review is not None and _in_one_statement(session, planned.review):
-        review = planned.review
+    review = planned.review
+    if review is not None and _in_one_statement(session, review):
+        # One statement that checks the attempt is open and the card unchanged itself.
         stored = store.insert_answer_with_review(
             session, planned.response, review.card_id, review.expected_reps, review.card, review.log
         )
         if not stored:
             raise _Stale
         return replace(planned.outcome, user=checked.user)
+    if if_open:
+        if not store.insert_response_if_open(session, planned.response):
+            raise _Stale
     else:
         store.insert_response(session, planned.response)
     if planned.review is not None and answering.store_review(session, planned.review) is None:
@@ -628,9 +632,12 @@ def _write(
     return replace(planned.outcome, user=checked.user)
 
 
-def _in_one_statement(session: Session, review: answering.PlannedReview) -> bool:
+def _in_one_statement(session: Session, review: answering.PlannedReview | None) -> bool:
     """Is the answer's write one statement (PostgreSQL; SQLite has no data-modifying
-    CTEs)? A card update needs the review count it was planned on."""
+    CTEs)? A card update needs the review count it was planned on. An answer that feeds
+    no review is one statement on both (the response, if the attempt is still open)."""
+    if review is None:
+        return True
     return not is_sqlite(session) and (review.card_id is None or review.expected_reps is not None)
 
 
@@ -643,13 +650,15 @@ def _plan(
     answers: Answers,
     confidence: Confidence | None,
     fuzz: bool,
+    read_first: bool,
 ) -> tuple[_Planned | AnswerOutcome, sessions.Checked]:
     """Read (the caller's login in the same statement), grade and schedule the answer;
-    what to write, and the login as checked."""
+    what to write, and the login as checked. ``read_first``: a reader's read, without
+    the share lock on the attempt (the write checks the attempt instead)."""
     login_id = sessions.session_id(caller.token) if isinstance(caller, Login) else None
     if isinstance(caller, Login) and login_id is None:
         return AnswerOutcome(logged_out=True), sessions.Checked(None)
-    context = store.answer_context(session, attempt_id, position - 1, login_id)
+    context = store.answer_context(session, attempt_id, position - 1, login_id, lock=not read_first)
     checked = sessions.Checked(None)
     if isinstance(caller, Login):
         if context is not None:

@@ -166,7 +166,7 @@ def overview(
     the learner's day and the content stay the same (``_memories``).
     """
     with session.begin():
-        read_only(session)
+        read_only(session, batches=True)
         row = managed_class(session, actor, class_id)
         conn = session.connection()  # Core rows: the class's rows need no ORM identity map
         course = session.get(CourseRow, row.course_id)

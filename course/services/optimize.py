@@ -80,7 +80,7 @@ def optimize_course(
     except optimize.OptimizerUnavailable as exc:  # the installation, not the input
         raise CourseError(str(exc)) from exc
     with session.begin():
-        read_only(session)
+        read_only(session, batches=True)
         if session.get(CourseRow, course_id) is None:
             raise NotFound(f"No course '{course_id}'.", field="course")
         current = store.course_parameters(session, course_id)

@@ -204,9 +204,10 @@ def insert_response(session: Session, values: dict[str, Any]) -> None:
 # One read for an immediate answer: the attempt, its quiz's settings and its course's
 # review settings, whether the question at ``index`` is answered already, when the
 # attempt's last answer came, and the learner's card of that question (all NULL when
-# there is none). On PostgreSQL the attempt row is share-locked (FOR KEY SHARE, which
-# only FOR UPDATE waits for), so an end-of-attempt submit cannot finish the attempt
-# between this read and the answer's insert.
+# there is none). Read inside the answer's transaction on PostgreSQL, the attempt row is
+# share-locked (FOR KEY SHARE, which only FOR UPDATE waits for), so an end-of-attempt
+# submit cannot finish the attempt between this read and the answer's insert; read
+# first, without a transaction, the lock is left out and the write checks instead.
 _QUESTION_AT = Attempt.question_ids[bindparam("index", type_=JSON.JSONIntIndexType)].as_integer()
 _MINE = aliased(Response)
 _LAST_ANSWER = (
@@ -232,7 +233,6 @@ _ANSWER_CONTEXT = (
         (ReviewCard.user_id == Attempt.user_id) & (ReviewCard.question_id == _QUESTION_AT),
     )
     .where(Attempt.id == bindparam("attempt_id"))
-    .with_for_update(of=Attempt, read=True, key_share=True)
 )
 
 
@@ -263,6 +263,11 @@ _ANSWER_CONTEXT_WITH_LOGIN = _ANSWER_CONTEXT.add_columns(
     UserSession.__table__.join(User.__table__, User.id == UserSession.user_id),
     UserSession.id == bindparam("login_session_id"),
 )
+# Each with the attempt row share-locked, for a read inside the answer's transaction.
+_LOCKED = {
+    statement: statement.with_for_update(of=Attempt, read=True, key_share=True)
+    for statement in (_ANSWER_CONTEXT, _ANSWER_CONTEXT_WITH_LOGIN)
+}
 
 
 class AnswerContext(NamedTuple):
@@ -276,10 +281,16 @@ class AnswerContext(NamedTuple):
 
 
 def answer_context(
-    session: Session, attempt_id: int, index: int, login_id: int | None = None
+    session: Session,
+    attempt_id: int,
+    index: int,
+    login_id: int | None = None,
+    *,
+    lock: bool = True,
 ) -> AnswerContext | None:
     """The attempt and what answering its question at ``index`` (0-based) relies on;
-    with ``login_id``, that login and its user in the same statement. None: no such
+    with ``login_id``, that login and its user in the same statement; with ``lock``,
+    the attempt row share-locked (PostgreSQL) until the transaction ends. None: no such
     attempt (the login is then not read)."""
     if not 0 <= index < 2**31:
         index = 2**31 - 1  # out of any attempt's range: no question, no card
@@ -288,6 +299,8 @@ def answer_context(
     if login_id is not None:
         statement = _ANSWER_CONTEXT_WITH_LOGIN
         params["login_session_id"] = login_id
+    if lock:
+        statement = _LOCKED[statement]
     row = session.connection().execute(statement, params).first()
     if row is None:
         return None
@@ -308,9 +321,9 @@ def answer_context(
 
 
 # The same insert, but only while the attempt is open: the re-check of the short write
-# transaction that follows a read outside the write lock (SQLite). Plain parameters
-# in the SELECT list suit SQLite, which stores what it is given; it is not used on
-# PostgreSQL (which locks the attempt row in the read instead).
+# that follows a read done first. On PostgreSQL the attempt row is share-locked for the
+# statement, so a concurrent submit either waits for it or is seen by it (the typed
+# parameters are cast there; SQLite stores what it is given and has no row locks).
 _RESPONSE_COLUMNS = [c.name for c in Response.__table__.c if c.name != "id"]
 _OPEN_ATTEMPT = bindparam("attempt_id", type_=Integer)
 _INSERT_RESPONSE_IF_OPEN = insert(Response).from_select(
@@ -322,7 +335,13 @@ _INSERT_RESPONSE_IF_OPEN = insert(Response).from_select(
             else bindparam(name, type_=Response.__table__.c[name].type)
             for name in _RESPONSE_COLUMNS
         )
-    ).where(exists().where(Attempt.id == _OPEN_ATTEMPT, Attempt.status == AttemptStatus.OPEN)),
+    ).where(
+        exists(
+            select(Attempt.id)
+            .where(Attempt.id == _OPEN_ATTEMPT, Attempt.status == AttemptStatus.OPEN)
+            .with_for_update(read=True, key_share=True)
+        )
+    ),
 )
 
 
@@ -332,11 +351,12 @@ def insert_response_if_open(session: Session, values: dict[str, Any]) -> bool:
     return bool(result.rowcount)
 
 
-# PostgreSQL writes an answer that feeds spaced review in one statement: the response
-# and the card (inserted, or updated only while it still has the reviews the answer was
-# planned on) as data-modifying CTEs, and the review log selected from both. When the
-# card moved, the log's SELECT finds no row and nothing comes back; the caller then rolls
-# back, which undoes the response too. One round trip instead of three.
+# PostgreSQL writes an answer that feeds spaced review in one statement, all or nothing,
+# so it needs no transaction around it: the card (inserted, or updated only while it
+# still has the reviews the answer was planned on) only while the attempt is open (its
+# row share-locked for the statement, so a submit waits for it or it sees the submit),
+# the response only when the card was written, and the review log from both. When the
+# card moved or the attempt closed, nothing is written and nothing comes back.
 def _param(prefix: str, column: Any) -> Any:
     return bindparam(f"{prefix}{column.name}", type_=column.type)
 
@@ -366,25 +386,40 @@ def _answer_write(updated: tuple[str, ...] | None) -> Insert:
     if statement is not None:
         return statement
     responses, cards, logs = Response.__table__, ReviewCard.__table__, ReviewLog.__table__
-    answered = (
-        insert(Response)
-        .values({c.name: _param("r_", c) for c in responses.c if c.name != "id"})
-        .returning(Response.id)
-        .cte("answered")
+    open_attempt = exists(
+        select(Attempt.id)
+        .where(
+            Attempt.id == bindparam("r_attempt_id", type_=Integer),
+            Attempt.status == AttemptStatus.OPEN,
+        )
+        .with_for_update(read=True, key_share=True)
     )
     if updated is None:
-        new = {c.name: _param("c_", c) for c in cards.c if c.name != "id"}
-        card: Insert | Update = insert(ReviewCard).values(new)
+        new = [c for c in cards.c if c.name != "id"]
+        card: Insert | Update = insert(ReviewCard).from_select(
+            [c.name for c in new], select(*(_param("c_", c) for c in new)).where(open_attempt)
+        )
     else:
         card = (
             update(ReviewCard)
             .where(
                 ReviewCard.id == bindparam("c_id", type_=Integer),
                 ReviewCard.reps == bindparam("c_expected_reps", type_=Integer),
+                open_attempt,
             )
             .values({name: _param("c_", cards.c[name]) for name in updated})
         )
     reviewed = card.returning(ReviewCard.id).cte("reviewed")
+    given = [c for c in responses.c if c.name != "id"]
+    answered = (
+        insert(Response)
+        .from_select(
+            [c.name for c in given],
+            select(*(_param("r_", c) for c in given)).where(exists(select(reviewed.c.id))),
+        )
+        .returning(Response.id)
+        .cte("answered")
+    )
     columns = [c for c in logs.c if c.name not in ("id", "card_id")]
     source = (
         select(reviewed.c.id, *(_param("l_", c) for c in columns))
@@ -409,11 +444,12 @@ def insert_answer_with_review(
     card: dict[str, Any],
     log: dict[str, Any],
 ) -> bool:
-    """PostgreSQL: store a response, its card and its review log in one statement.
+    """PostgreSQL: store a response, its card and its review log in one statement, all
+    or nothing (it needs no transaction).
 
-    False when the card no longer has ``expected_reps`` reviews: the response was
-    inserted all the same, so the caller must roll the transaction back. A card or
-    response created meanwhile raises IntegrityError (both pairs are unique).
+    False, with nothing written, when the card no longer has ``expected_reps`` reviews
+    or the response's attempt is no longer open. A card or response created meanwhile
+    raises IntegrityError (both pairs are unique).
     """
     params = {f"r_{k}": v for k, v in _filled(Response.__table__, response).items()}
     params.update(

@@ -70,18 +70,35 @@ def _sqlite_pragmas(synchronous: str, dbapi_connection: Any, _record: Any) -> No
     cursor.close()
 
 
-# Set only while read_only() starts a transaction; the SQLite begin hook reads it.
-_READ_ONLY: ContextVar[bool] = ContextVar("course_read_only", default=False)
+# Set only while read_only() or statements_alone() starts a transaction; the begin hooks
+# read it: None for a writer, "read" for a reader, "stream" for a reader that fetches
+# rows in batches, "alone" for a writer whose every statement stands alone.
+_KIND: ContextVar[str | None] = ContextVar("course_transaction_kind", default=None)
+_READERS = ("read", "stream")
 
 
 def _sqlite_begin(conn: Connection) -> None:
     # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
     # timeout instead of failing with "database is locked" when one upgrades its lock.
     # Transactions marked read-only (see read_only) need no lock: WAL readers never wait.
-    if _READ_ONLY.get():
+    if _KIND.get() in _READERS:
         conn.exec_driver_sql("BEGIN")
     elif not _begin_immediate_soon(conn.connection.dbapi_connection):
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to the busy timeout
+
+
+def _postgres_begin(conn: Connection) -> None:
+    # psycopg runs in autocommit, so a transaction starts only here. A reader (see
+    # read_only) gets none: under READ COMMITTED, PostgreSQL's default, every statement
+    # sees its own snapshot inside a transaction too, so leaving BEGIN and COMMIT out
+    # changes no result and saves two round trips per read.
+    # A reader that fetches in batches (yield_per) needs one all the same: psycopg's
+    # server-side cursor lives in a transaction. Neither does a writer whose statements
+    # each stand alone (statements_alone).
+    kind = _KIND.get()
+    conn.info["course_reader"] = kind in _READERS  # the tests check readers never write
+    if kind not in ("read", "alone"):
+        conn.exec_driver_sql("BEGIN")
 
 
 # How long a writer polls for the write lock before it waits on SQLite's busy timeout,
@@ -149,7 +166,11 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL", **kwargs: Any) -> En
         return engine
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
+    # The driver never starts a transaction by itself; _postgres_begin does, for writers.
+    kwargs.setdefault("isolation_level", "AUTOCOMMIT")
     engine = create_engine(url, **kwargs)
+    if kwargs["isolation_level"] == "AUTOCOMMIT":
+        event.listen(engine, "begin", _postgres_begin)
     event.listen(engine, "checkout", _ping_if_idle)
     event.listen(engine, "checkin", _note_checkin)
     return engine
@@ -202,17 +223,34 @@ def is_sqlite(session: Session) -> bool:
     return engine_of(session).dialect.name == "sqlite"
 
 
-def read_only(session: Session) -> None:
+def read_only(session: Session, *, batches: bool = False) -> None:
     """Mark the session's new transaction as a reader: call first, right after begin().
 
     On SQLite it then starts without taking the write lock, so pages and the per-request
-    user lookup never queue behind writers. Elsewhere it changes nothing.
+    user lookup never queue behind writers. On PostgreSQL its statements run without a
+    transaction (no BEGIN, no COMMIT: each statement has its own snapshot either way
+    under READ COMMITTED), so a reader must not write, nor rely on a row lock it takes.
+    ``batches``: the reader fetches rows in batches (``yield_per``), which on PostgreSQL
+    takes a transaction.
     """
-    token = _READ_ONLY.set(True)
+    _start(session, "stream" if batches else "read")
+
+
+def statements_alone(session: Session) -> None:
+    """Mark the session's new transaction as a writer whose every statement stands
+    alone (each is all or nothing by itself, and none relies on another having run):
+    call first, right after begin(). On PostgreSQL its statements then run without a
+    transaction (no BEGIN, no COMMIT round trips); on SQLite it is an ordinary writer.
+    """
+    _start(session, "alone")
+
+
+def _start(session: Session, kind: str) -> None:
+    token = _KIND.set(kind)
     try:
         session.connection()
     finally:
-        _READ_ONLY.reset(token)
+        _KIND.reset(token)
 
 
 def sqlite_path(url: str) -> Path | None:
