@@ -34,8 +34,17 @@ cut off in flight when wrk stopped; anything else, any non-2xx status or a socke
 fails the run. A prepared pool that runs out makes the run start again larger.
 
 Printed: each rung's answers/s (median), ÷ hello, the step from the rung before (the
-ratio of the two ratios) and the worker time it adds per answer (workers × the
-difference of 1/rate, in µs), with the load average at the start and the end.
+ratio of the two ratios) and the time a worker spends per answer beyond the rung before
+(workers × the difference of 1/rate, in µs; waiting for the disk or the write lock
+included); then each run's row check, the commits per second this disk gives one writer
+alone before and after the rounds (SQLite commits one writer at a time, so with
+``synchronous=FULL`` that fsync rate bounds every rung with a database), and the load
+average at the start and the end (the machine may be shared).
+
+Two options separate the parts of the floor: ``--synchronous NORMAL`` takes the fsync per
+commit out (the CPU side of the stack), and ``--write-lock poll`` makes a writer poll for
+SQLite's write lock every 50-200 µs instead of SQLite's busy handler, which sleeps 1, 2,
+5, 10 ms… between tries (the project's store polls; the default is the bare stack).
 
 Run: ``.venv/bin/python bench/floor_ladder.py`` (about 4 minutes: 5 s runs, 3 rounds,
 2 workers); ``--quick`` for a smoke run (1 s runs, one round, under a minute; its
@@ -47,9 +56,11 @@ in time. Needs wrk (Debian: ``wrk``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -135,10 +146,12 @@ class Rung:
         return seen[0]
 
 
-def start_rung(name: str, tmp: Path, workers: int, learners: int) -> Rung:
+def start_rung(name: str, tmp: Path, args: argparse.Namespace) -> Rung:
     """The rung's database (fresh) and server; its learners logged in."""
+    workers, learners = args.workers, args.learners
     database = None if name == "post-nothing" else tmp / f"{name}.db"
-    command = [*LADDER, "--rung", name]
+    command = [*LADDER, "--rung", name, "--synchronous", args.synchronous]
+    command += ["--write-lock", args.write_lock]
     emails: list[str] = []
     if database is not None:
         emails = ladder_apps.create_database(database, learners, QUESTIONS)
@@ -151,6 +164,24 @@ def start_rung(name: str, tmp: Path, workers: int, learners: int) -> Rung:
     else:
         rung.log_in(emails)
     return rung
+
+
+def commit_rate(directory: Path, synchronous: str, seconds: float = 1.0) -> float:
+    """Commits per second of one writer alone on this disk (WAL, one-row transactions,
+    a kept connection): the ceiling the rungs' commits have, as SQLite commits one writer
+    at a time."""
+    path = directory / "commits.db"
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+        conn.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)")
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO t (v) VALUES ('x')")
+            conn.execute("COMMIT")
+            done += 1
+        return done / (time.perf_counter() - start)
 
 
 class Ladder:
@@ -236,7 +267,7 @@ def table(ladder: Ladder, workers: int) -> list[tuple[str, ...]]:
 
 
 def print_table(rows: list[tuple[str, ...]]) -> None:
-    header = ("rung", "answers/s", "÷ hello", "step", "worker µs/answer added")
+    header = ("rung", "answers/s", "÷ hello", "step", "µs/answer added × workers")
     lines = [header, *rows]
     widths = [max(len(r[k]) for r in lines) for k in range(len(header))]
     for i, row in enumerate(lines):
@@ -259,6 +290,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8, help="wrk -c (default 8)")
     parser.add_argument("--threads", type=int, default=1, help="wrk -t (default 1)")
     parser.add_argument("--workers", type=int, choices=(1, 2), default=2, help="default 2")
+    parser.add_argument(
+        "--synchronous",
+        choices=ladder_apps.SYNCHRONOUS,
+        default="FULL",
+        help="SQLite's synchronous for the rungs (default FULL, the project's default; "
+        "NORMAL takes the fsync per commit out)",
+    )
+    parser.add_argument(
+        "--write-lock",
+        choices=ladder_apps.WRITE_LOCKS,
+        default="busy-timeout",
+        help="how a rung waits for SQLite's write lock: SQLite's busy timeout (default, "
+        "the bare stack) or polling every 50-200 µs (as the project's store does)",
+    )
     args = parser.parse_args(argv)
     quick = {"duration": 1, "rounds": 1, "warmup": 0, "learners": 8}
     full = {"duration": 5, "rounds": 3, "warmup": 2, "learners": 40}
@@ -291,15 +336,17 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(hello)
             rungs = []
             for name in ladder_apps.RUNGS:
-                rung = start_rung(name, tmp, args.workers, args.learners)
+                rung = start_rung(name, tmp, args)
                 servers.append(rung.server)
                 rungs.append(rung)
             ladder = Ladder(hello, rungs, opts, tmp / "pool.tsv")
             say("warm-up")
             ladder.warm_up()
+            disk = [commit_rate(tmp, args.synchronous)]
             for i in range(args.rounds):
                 say(f"round {i + 1} of {args.rounds}")
                 ladder.round()
+            disk.append(commit_rate(tmp, args.synchronous))
         finally:
             for server in servers:
                 stop(server.proc)
@@ -307,10 +354,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nwrk -t{opts.threads} -c{opts.connections}, {opts.rounds} round(s) of "
         f"{opts.duration} s runs, interleaved; gunicorn as `course serve` "
-        f"(course.cli.server.run_gunicorn), {args.workers} worker(s) for every app.\n"
+        f"(course.cli.server.run_gunicorn), {args.workers} worker(s) for every app; "
+        f"SQLite synchronous={args.synchronous}, write lock: {args.write_lock}.\n"
         "Baseline: bench/hello_app.py (GET /). ÷ hello = median over rounds of the rung's "
         "answers/s ÷ the mean of the hello runs before and after it; step = ÷ hello over "
-        "the rung before's.\n"
+        "the rung before's; µs added = workers × (1/rate − 1/rate of the row above).\n"
     )
     print_table(table(ladder, args.workers))
     print()
@@ -321,6 +369,11 @@ def main(argv: list[str] | None = None) -> int:
                 f"{rung.stored_rows:,} stored ({rung.cut_off} cut off in flight at the "
                 "ends of runs): every run's rows match"
             )
+    print(
+        f"this disk, one writer alone, synchronous={args.synchronous}: "
+        f"{disk[0]:,.0f} commits/s before the rounds, {disk[1]:,.0f} after "
+        "(one-row transactions on a kept connection)"
+    )
     print(
         "load average (1, 5, 15 min): "
         f"{' '.join(f'{x:.2f}' for x in load_before)} at the start, "

@@ -14,8 +14,10 @@ project's answer path can be compared with what the same libraries do at least.
   ``BEGIN IMMEDIATE`` transaction inserts the response, inserts or updates the card and
   inserts the review log; the response is a small HTML feedback page (a Jinja template).
   The database is SQLite through the standard ``sqlite3`` module, one connection opened
-  per worker and kept (WAL, ``synchronous=FULL``, busy timeout, foreign keys on); reads
-  run outside any transaction (autocommit), so they never take the write lock.
+  per worker and kept (WAL, ``synchronous=FULL`` as the project's default, or NORMAL with
+  ``--synchronous``; busy timeout, foreign keys on); reads run outside any transaction
+  (autocommit), so they never take the write lock. ``--write-lock poll`` makes the
+  writer poll for the lock (:func:`begin_immediate`) instead of SQLite's busy handler.
 * ``sqlalchemy-core``: the same statements as SQLAlchemy 2 Core statements on ``Table``
   objects, through an ``Engine`` with a ``QueuePool``: a connection checked out per
   request (on first use) and returned at the end of it. The reads run in a deferred
@@ -37,10 +39,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hmac
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -85,6 +89,10 @@ RUNGS = ("post-nothing", "floor", "sqlalchemy-core", "sqlalchemy-orm")
 SECRET_KEY = "floor-ladder-bench-secret"
 PASSWORD = "ladder password"
 BUSY_TIMEOUT_MS = 15_000
+SYNCHRONOUS = ("FULL", "NORMAL")  # FULL: the project's default, an fsync per commit
+WRITE_LOCKS = ("busy-timeout", "poll")
+# Polling for the write lock: the first and the longest pause between tries.
+POLL_PAUSES = (50e-6, 200e-6)
 
 
 def answer_of(question_id: int) -> str:
@@ -253,13 +261,23 @@ _RAW_CARD_UPSERT = (
 _RAW_LOG = "INSERT INTO review_logs (user_id, question_id, rating, reviewed_at) VALUES (?, ?, ?, ?)"
 
 
-def _pragmas(dbapi_connection: sqlite3.Connection) -> None:
+@dataclass(frozen=True)
+class Database:
+    """A rung's SQLite file and how its connections commit and take the write lock."""
+
+    path: str
+    synchronous: str = "FULL"
+    write_lock: str = "busy-timeout"  # or "poll"
+
+
+def _pragmas(db: Database, dbapi_connection: sqlite3.Connection) -> None:
     dbapi_connection.isolation_level = None  # transactions are begun explicitly
+    busy_ms = 0 if db.write_lock == "poll" else BUSY_TIMEOUT_MS
     for pragma in (
         "journal_mode=WAL",
-        f"busy_timeout={BUSY_TIMEOUT_MS}",
+        f"busy_timeout={busy_ms}",
         "foreign_keys=ON",
-        "synchronous=FULL",
+        f"synchronous={db.synchronous}",
     ):
         dbapi_connection.execute(f"PRAGMA {pragma}")
 
@@ -267,16 +285,16 @@ def _pragmas(dbapi_connection: sqlite3.Connection) -> None:
 class RawStore:
     """The ``floor`` rung: plain SQL on a connection the worker opens once and keeps."""
 
-    def __init__(self, database: str) -> None:
-        self.database = database
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self._conn: sqlite3.Connection | None = None
         self._pid = 0
 
     def conn(self) -> sqlite3.Connection:
         # Opened in the worker, after gunicorn forked it (never shared across a fork).
         if self._conn is None or self._pid != os.getpid():
-            self._conn = sqlite3.connect(self.database, isolation_level=None)
-            _pragmas(self._conn)
+            self._conn = sqlite3.connect(self.db.path, isolation_level=None)
+            _pragmas(self.db, self._conn)
             self._pid = os.getpid()
         return self._conn
 
@@ -301,7 +319,7 @@ class RawStore:
         conn = self.conn()
         card, who, stamp = answer.card, (answer.user_id, answer.question_id), answer.at.isoformat()
         last = card.last_review.isoformat() if card.last_review else None
-        conn.execute("BEGIN IMMEDIATE")
+        begin_immediate(conn, self.db)
         try:
             conn.execute(_RAW_RESPONSE, (*who, answer.given, int(answer.correct), stamp))
             conn.execute(
@@ -326,6 +344,27 @@ class RawStore:
         """The connection stays open for the next request."""
 
 
+def begin_immediate(conn: sqlite3.Connection, db: Database) -> None:
+    """Take the write lock. With ``busy-timeout`` SQLite waits for it itself: its busy
+    handler sleeps 1, 2, 5, 10 ms… between tries, long next to the other worker's hold of
+    a few hundred microseconds. With ``poll`` (the connection's busy timeout is 0) the
+    lock is tried again every 50–200 µs, for as long as the busy timeout would wait."""
+    if db.write_lock != "poll":
+        conn.execute("BEGIN IMMEDIATE")
+        return
+    pause, give_up = POLL_PAUSES[0], time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() > give_up:
+                raise
+        time.sleep(pause)
+        pause = min(2 * pause, POLL_PAUSES[1])
+
+
 # --- SQLAlchemy: Core and ORM ------------------------------------------------------
 
 # Set while a write transaction begins: the engine's begin hook then takes the write lock.
@@ -341,18 +380,25 @@ def _write_lock() -> Iterator[None]:
         _IMMEDIATE.reset(token)
 
 
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    _pragmas(dbapi_connection)  # and pysqlite leaves BEGIN to the begin hook
+def _on_connect(db: Database, dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    _pragmas(db, dbapi_connection)  # and pysqlite leaves BEGIN to the begin hook
 
 
-def _on_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _IMMEDIATE.get() else "BEGIN")
+def _on_begin(db: Database, conn: Connection) -> None:
+    if not _IMMEDIATE.get():
+        conn.exec_driver_sql("BEGIN")
+    elif db.write_lock == "poll":
+        dbapi_connection = conn.connection.dbapi_connection
+        assert isinstance(dbapi_connection, sqlite3.Connection)
+        begin_immediate(dbapi_connection, db)
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(database: str) -> Engine:
-    engine = create_engine(f"sqlite:///{database}", poolclass=QueuePool)
-    event.listen(engine, "connect", _on_connect)
-    event.listen(engine, "begin", _on_begin)
+def make_engine(db: Database) -> Engine:
+    engine = create_engine(f"sqlite:///{db.path}", poolclass=QueuePool)
+    event.listen(engine, "connect", functools.partial(_on_connect, db))
+    event.listen(engine, "begin", functools.partial(_on_begin, db))
     return engine
 
 
@@ -426,8 +472,8 @@ def _card_row(found: Any) -> CardRow | None:
 class CoreStore:
     """The ``sqlalchemy-core`` rung: one pooled connection per request."""
 
-    def __init__(self, database: str) -> None:
-        self.engine = make_engine(database)
+    def __init__(self, db: Database) -> None:
+        self.engine = make_engine(db)
 
     def conn(self) -> Connection:
         conn: Connection | None = g.get("ladder_conn")
@@ -465,8 +511,8 @@ class CoreStore:
 class OrmStore:
     """The ``sqlalchemy-orm`` rung: an ORM session per request."""
 
-    def __init__(self, database: str) -> None:
-        self.sessions = sessionmaker(make_engine(database), expire_on_commit=False)
+    def __init__(self, db: Database) -> None:
+        self.sessions = sessionmaker(make_engine(db), expire_on_commit=False)
 
     def session(self) -> Session:
         session: Session | None = g.get("ladder_session")
@@ -500,7 +546,7 @@ class OrmStore:
             session.close()
 
 
-STORES: dict[str, Callable[[str], Store]] = {
+STORES: dict[str, Callable[[Database], Store]] = {
     "floor": RawStore,
     "sqlalchemy-core": CoreStore,
     "sqlalchemy-orm": OrmStore,
@@ -615,16 +661,18 @@ def answer_app(store: Store) -> Flask:
     return app
 
 
-def create_app(rung: str, database: str) -> Flask:
-    if rung == "post-nothing":
+def create_app(rung: str, db: Database | None) -> Flask:
+    if db is None:
         return post_nothing_app()
-    return answer_app(STORES[rung](database))
+    return answer_app(STORES[rung](db))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rung", choices=RUNGS, required=True)
     parser.add_argument("--database", help="the rung's SQLite file (not for post-nothing)")
+    parser.add_argument("--synchronous", choices=SYNCHRONOUS, default="FULL")
+    parser.add_argument("--write-lock", choices=WRITE_LOCKS, default="busy-timeout")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve")
     serve.add_argument("--host", default="127.0.0.1")
@@ -633,7 +681,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.rung != "post-nothing" and not args.database:
         parser.error(f"--rung {args.rung} needs --database")
-    app = create_app(args.rung, args.database or "")
+    db = None
+    if args.rung != "post-nothing":
+        db = Database(args.database, args.synchronous, args.write_lock)
+    app = create_app(args.rung, db)
     # The options are run_gunicorn's, as for the hello; only the app it loads is swapped.
     with mock.patch.object(server._Gunicorn, "load", lambda _self: app):
         server.run_gunicorn(args.host, args.port, args.workers)
