@@ -34,12 +34,12 @@ cut off in flight when wrk stopped; anything else, any non-2xx status or a socke
 fails the run. A prepared pool that runs out makes the run start again larger.
 
 Printed: each rung's answers/s (median), ÷ hello, the step from the rung before (the
-ratio of the two ratios) and the time a worker spends per answer beyond the rung before
+ratio of the two ratios), the time a worker spends per answer beyond the rung before
 (workers × the difference of 1/rate, in µs; waiting for the disk or the write lock
-included); then each run's row check, the commits per second this disk gives one writer
-alone before and after the rounds (SQLite commits one writer at a time, so with
-``synchronous=FULL`` that fsync rate bounds every rung with a database), and the load
-average at the start and the end (the machine may be shared).
+included) and ÷ hello in each round; then each run's row check, the commits per second
+this disk gives one writer alone before and after the rounds (SQLite commits one writer
+at a time, so with ``synchronous=FULL`` that fsync rate bounds every rung with a
+database), and the load average at the start and the end (the machine may be shared).
 
 Two options separate the parts of the floor: ``--synchronous NORMAL`` takes the fsync per
 commit out (the CPU side of the stack), and ``--write-lock poll`` makes a writer poll for
@@ -252,27 +252,29 @@ class Ladder:
 
 
 def table(ladder: Ladder, workers: int) -> list[tuple[str, ...]]:
-    """Rows: rung, answers/s, ÷ hello, step from the rung before, worker µs it adds."""
+    """Rows: rung, answers/s, ÷ hello, step from the rung before, worker µs it adds, and
+    ÷ hello in each round (how far apart the rounds were)."""
     hello = statistics.median(ladder.rates["hello"])
-    rows: list[tuple[str, ...]] = [("hello (GET /)", f"{hello:,.0f}", "1.000", "", "")]
+    rows: list[tuple[str, ...]] = [("hello (GET /)", f"{hello:,.0f}", "1.000", "", "", "")]
     prev_rate, prev_ratio = hello, 1.0
     for rung in ladder.rungs:
         rate = statistics.median(ladder.rates[rung.name])
         ratio = statistics.median(ladder.ratios[rung.name])
         added = workers * (1 / rate - 1 / prev_rate) * 1e6
         step = f"×{ratio / prev_ratio:.2f}"
-        rows.append((rung.name, f"{rate:,.0f}", f"{ratio:.3f}", step, f"{added:+,.0f}"))
+        rounds = " ".join(f"{r:.2f}" for r in ladder.ratios[rung.name])
+        rows.append((rung.name, f"{rate:,.0f}", f"{ratio:.3f}", step, f"{added:+,.0f}", rounds))
         prev_rate, prev_ratio = rate, ratio
     return rows
 
 
 def print_table(rows: list[tuple[str, ...]]) -> None:
-    header = ("rung", "answers/s", "÷ hello", "step", "µs/answer added × workers")
+    header = ("rung", "answers/s", "÷ hello", "step", "µs/answer added × workers", "rounds")
     lines = [header, *rows]
     widths = [max(len(r[k]) for r in lines) for k in range(len(header))]
     for i, row in enumerate(lines):
         cells = [
-            c.ljust(w) if k == 0 else c.rjust(w)
+            c.ljust(w) if k in (0, 5) else c.rjust(w)
             for k, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         print("  ".join(cells).rstrip())
