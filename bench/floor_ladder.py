@@ -34,9 +34,11 @@ cut off in flight when wrk stopped; anything else, any non-2xx status or a socke
 fails the run. A prepared pool that runs out makes the run start again larger.
 
 Printed: each rung's answers/s (median), ÷ hello, the step from the rung before (the
-ratio of the two ratios), the time a worker spends per answer beyond the rung before
-(workers × the difference of 1/rate, in µs; waiting for the disk or the write lock
-included) and ÷ hello in each round; then each run's row check, the commits per second
+ratio of the two ratios) and ÷ hello in each round; then the gunicorn workers' CPU time
+per answer (from /proc, over the run and until the server is idle) and hello's CPU
+time per request ÷ the rung's: on a shared machine the rates move with other people's
+load, the CPU time much less, and it leaves out what an answer waits for (the disk's
+fsync, the other worker's write lock). Then each run's row check, the commits per second
 this disk gives one writer alone before and after the rounds (SQLite commits one writer
 at a time, so with ``synchronous=FULL`` that fsync rate bounds every rung with a
 database), and the load average at the start and the end (the machine may be shared).
@@ -184,31 +186,51 @@ def commit_rate(directory: Path, synchronous: str, seconds: float = 1.0) -> floa
         return done / (time.perf_counter() - start)
 
 
+TICK_US = 1e6 / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Sample:
+    """One run: requests (or answers) per second, and the workers' CPU time per request."""
+
+    rate: float
+    cpu_us: float
+
+
 class Ladder:
     """The interleaved runs: hello, rung, hello, rung, …, hello."""
 
     def __init__(self, hello: Server, rungs: list[Rung], opts: Options, pool: Path) -> None:
         self.hello, self.rungs, self.opts, self.pool = hello, rungs, opts, pool
-        self.rates: dict[str, list[float]] = {}
-        self.ratios: dict[str, list[float]] = {}
+        self.samples: dict[str, list[Sample]] = {}
+        self.ratios: dict[str, list[float]] = {}  # rung ÷ hello per round, by rate
+        self.cpu_ratios: dict[str, list[float]] = {}  # hello's CPU per request ÷ the rung's
         self.best: dict[str, float] = {}  # the best rate seen per rung sizes its pools
 
-    def hello_rate(self, duration: int) -> float:
-        return wrk_suite.get_rate(self.hello.port, "/", duration, self.opts)
+    def hello_run(self, duration: int) -> Sample:
+        ticks = wrk_suite.worker_cpu_ticks(self.hello)
+        run = wrk_suite.wrk(self.hello.port, "get.lua", ["/"], duration, self.opts)
+        if run.count("ok") != run.count("responded") or not run.count("ok"):
+            raise BenchError(f"hello: statuses {run.statuses}")
+        cpu = (wrk_suite.worker_cpu_ticks(self.hello) - ticks) * TICK_US
+        return Sample(run.rate(run.count("ok")), cpu / run.count("responded"))
 
-    def rung_rate(self, rung: Rung, duration: int, hello: float) -> float:
-        """Acknowledged answers per second in one run, its rows checked."""
+    def rung_run(self, rung: Rung, duration: int, hello: float) -> Sample:
+        """One run of answers, its rows checked; a pool that ran out is run again larger."""
         size = math.ceil(1.5 * self.best.get(rung.name, hello) * duration)
         size += 4 * self.opts.connections
         for _ in range(RETRIES):
-            rate, exhausted = self._run(rung, size, duration)
+            ticks = wrk_suite.worker_cpu_ticks(rung.server)
+            rate, handled, exhausted = self._run(rung, size, duration)
+            cpu = (wrk_suite.worker_cpu_ticks(rung.server) - ticks) * TICK_US
             if not exhausted:
                 self.best[rung.name] = max(self.best.get(rung.name, 0.0), rate)
-                return rate
+                return Sample(rate, cpu / handled)
             size *= 2
         raise BenchError(f"{rung.name}: {size // 2} prepared answers ran out within {duration} s")
 
-    def _run(self, rung: Rung, size: int, duration: int) -> tuple[float, bool]:
+    def _run(self, rung: Rung, size: int, duration: int) -> tuple[float, int, bool]:
+        """(acknowledged answers per second, requests the workers handled, pool ran out)."""
         if rung.database is not None:
             answered = wrk_suite.answer_run(
                 rung,  # type: ignore[arg-type]  # answer_run needs prepare, stored, settle, key
@@ -222,59 +244,77 @@ class Ladder:
             rung.acknowledged += answered.acknowledged
             rung.stored_rows += answered.stored
             rung.cut_off += answered.cut_off
-            return answered.rate, answered.exhausted
+            return answered.rate, answered.stored, answered.exhausted
         rung.prepare(size, self.pool)
         args = [str(self.pool), "answer", str(self.opts.threads)]
         run = wrk_suite.wrk(rung.server.port, "answer.lua", args, duration, self.opts)
         if run.count("rejected") or run.count("redirects") or not run.count("ok"):
             raise BenchError(f"{rung.name}: statuses {run.statuses}\n{run.output}")
         rung.acknowledged += run.count("ok")
-        return run.rate(run.count("ok")), bool(run.count("exhausted"))
+        return run.rate(run.count("ok")), run.count("responded"), bool(run.count("exhausted"))
 
     def warm_up(self) -> None:
         if not self.opts.warmup:
             return
-        hello = self.hello_rate(self.opts.warmup)
+        hello = self.hello_run(self.opts.warmup)
         for rung in self.rungs:
-            self.rung_rate(rung, self.opts.warmup, hello)
+            self.rung_run(rung, self.opts.warmup, hello.rate)
         self.best.clear()
 
     def round(self) -> None:
-        before = self.hello_rate(self.opts.duration)
-        self.rates.setdefault("hello", []).append(before)
+        before = self.hello_run(self.opts.duration)
+        self.samples.setdefault("hello", []).append(before)
         for rung in self.rungs:
-            rate = self.rung_rate(rung, self.opts.duration, before)
-            after = self.hello_rate(self.opts.duration)
-            self.rates.setdefault("hello", []).append(after)
-            self.rates.setdefault(rung.name, []).append(rate)
-            self.ratios.setdefault(rung.name, []).append(rate / ((before + after) / 2))
+            sample = self.rung_run(rung, self.opts.duration, before.rate)
+            after = self.hello_run(self.opts.duration)
+            self.samples["hello"].append(after)
+            self.samples.setdefault(rung.name, []).append(sample)
+            hello_rate = (before.rate + after.rate) / 2
+            hello_cpu = (before.cpu_us + after.cpu_us) / 2
+            self.ratios.setdefault(rung.name, []).append(sample.rate / hello_rate)
+            self.cpu_ratios.setdefault(rung.name, []).append(hello_cpu / sample.cpu_us)
             before = after
 
+    def median(self, name: str, cpu: bool = False) -> float:
+        return statistics.median(s.cpu_us if cpu else s.rate for s in self.samples[name])
 
-def table(ladder: Ladder, workers: int) -> list[tuple[str, ...]]:
-    """Rows: rung, answers/s, ÷ hello, step from the rung before, worker µs it adds, and
-    ÷ hello in each round (how far apart the rounds were)."""
-    hello = statistics.median(ladder.rates["hello"])
-    rows: list[tuple[str, ...]] = [("hello (GET /)", f"{hello:,.0f}", "1.000", "", "", "")]
-    prev_rate, prev_ratio = hello, 1.0
+
+HEADER = ("rung", "answers/s", "÷ hello", "step", "rounds", "CPU µs/answer", "CPU ÷ hello")
+
+
+def table(ladder: Ladder) -> list[tuple[str, ...]]:
+    """One row per rung (after hello's): answers/s, ÷ hello and the step from the rung
+    before (by rate, medians over rounds), ÷ hello in each round, and the workers' CPU
+    time per answer with hello's CPU per request ÷ the rung's (the ratio a machine with
+    cores to spare and no waits would show)."""
+    hello_rate, hello_cpu = ladder.median("hello"), ladder.median("hello", cpu=True)
+    rows: list[tuple[str, ...]] = [
+        ("hello (GET /)", f"{hello_rate:,.0f}", "1.000", "", "", f"{hello_cpu:,.0f}", "1.000")
+    ]
+    prev_ratio = 1.0
     for rung in ladder.rungs:
-        rate = statistics.median(ladder.rates[rung.name])
         ratio = statistics.median(ladder.ratios[rung.name])
-        added = workers * (1 / rate - 1 / prev_rate) * 1e6
-        step = f"×{ratio / prev_ratio:.2f}"
-        rounds = " ".join(f"{r:.2f}" for r in ladder.ratios[rung.name])
-        rows.append((rung.name, f"{rate:,.0f}", f"{ratio:.3f}", step, f"{added:+,.0f}", rounds))
-        prev_rate, prev_ratio = rate, ratio
+        rows.append(
+            (
+                rung.name,
+                f"{ladder.median(rung.name):,.0f}",
+                f"{ratio:.3f}",
+                f"×{ratio / prev_ratio:.2f}",
+                " ".join(f"{r:.2f}" for r in ladder.ratios[rung.name]),
+                f"{ladder.median(rung.name, cpu=True):,.0f}",
+                f"{statistics.median(ladder.cpu_ratios[rung.name]):.3f}",
+            )
+        )
+        prev_ratio = ratio
     return rows
 
 
 def print_table(rows: list[tuple[str, ...]]) -> None:
-    header = ("rung", "answers/s", "÷ hello", "step", "µs/answer added × workers", "rounds")
-    lines = [header, *rows]
-    widths = [max(len(r[k]) for r in lines) for k in range(len(header))]
+    lines = [HEADER, *rows]
+    widths = [max(len(r[k]) for r in lines) for k in range(len(HEADER))]
     for i, row in enumerate(lines):
         cells = [
-            c.ljust(w) if k in (0, 5) else c.rjust(w)
+            c.ljust(w) if k in (0, 4) else c.rjust(w)
             for k, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         print("  ".join(cells).rstrip())
@@ -360,9 +400,11 @@ def main(argv: list[str] | None = None) -> int:
         f"SQLite synchronous={args.synchronous}, write lock: {args.write_lock}.\n"
         "Baseline: bench/hello_app.py (GET /). ÷ hello = median over rounds of the rung's "
         "answers/s ÷ the mean of the hello runs before and after it; step = ÷ hello over "
-        "the rung before's; µs added = workers × (1/rate − 1/rate of the row above).\n"
+        "the rung before's; rounds = each round's ÷ hello. CPU µs/answer: the workers' "
+        "CPU time (/proc) per request handled, median over rounds; CPU ÷ hello = hello's "
+        "CPU per request ÷ the rung's (waits for the disk and the write lock are not CPU).\n"
     )
-    print_table(table(ladder, args.workers))
+    print_table(table(ladder))
     print()
     for rung in rungs:
         if rung.database is not None:
