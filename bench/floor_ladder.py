@@ -48,7 +48,7 @@ commit out (the CPU side of the stack), and ``--write-lock poll`` makes a writer
 SQLite's write lock every 50-200 µs instead of SQLite's busy handler, which sleeps 1, 2,
 5, 10 ms… between tries (the project's store polls; the default is the bare stack).
 
-Run: ``.venv/bin/python bench/floor_ladder.py`` (about 4 minutes: 5 s runs, 3 rounds,
+Run: ``.venv/bin/python bench/floor_ladder.py`` (about 3 minutes: 5 s runs, 3 rounds,
 2 workers); ``--quick`` for a smoke run (1 s runs, one round, under a minute; its
 numbers prove only that it runs); ``--workers 1``, ``--duration``, ``--rounds``,
 ``--connections``, ``--learners`` to resize. Loopback only, free ports, every run bounded
