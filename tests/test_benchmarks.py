@@ -159,3 +159,31 @@ def test_the_in_process_answer_profile_runs() -> None:
     for row in ("bare Flask hello", "answer POST", "feedback GET", "whole answer"):
         assert row in run.stdout, run.stdout
     assert "answer read (login + context)" in run.stdout
+
+
+LADDER_RUNGS = ("post-nothing", "floor", "sqlalchemy-core", "sqlalchemy-orm")
+
+
+def test_the_floor_ladder_runs() -> None:
+    """bench/floor_ladder.py at its --quick size: every rung is served, answered (the
+    benchmark checks each run's rows itself and fails otherwise) and given a ratio to the
+    hello of the same run. No speed is asserted."""
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (Debian package wrk)")
+    script = BENCH.parent / "floor_ladder.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    rows = {line.split()[0]: line.split() for line in run.stdout.splitlines() if line.strip()}
+    for rung in LADDER_RUNGS:
+        assert rung in rows, run.stdout
+        # rung, answers/s, ÷ hello, step, each round's ÷ hello, CPU µs/answer, CPU ÷ hello
+        for ratio in (float(rows[rung][2]), float(rows[rung][-1])):
+            assert math.isfinite(ratio) and ratio > 0, rows[rung]
+    checked = [line.split(":")[0] for line in run.stdout.splitlines() if "rows match" in line]
+    assert checked == list(LADDER_RUNGS[1:]), run.stdout  # the rungs with a database

@@ -2,7 +2,8 @@
 --   wrk ... -s answer.lua http://127.0.0.1:PORT -- POOL MODE THREADS
 --
 -- POOL has one prepared answer per line: PATH <tab> COOKIE <tab> BODY (url-encoded form
--- with the learner's CSRF token), written by bench/wrk_suite.py for attempts it started.
+-- with the learner's CSRF token), written by bench/wrk_suite.py for attempts it started
+-- (and by bench/floor_ladder.py for its rungs, which answer with a 2xx feedback page).
 -- Thread k of THREADS sends the lines k, k + THREADS, ... once each, in order.
 --
 -- MODE "answer": POSTs only. MODE "whole": a learner's whole answer; each POST that is
@@ -38,7 +39,10 @@ function init(args)
             headers[k] = v
          end
          posts[#posts + 1] = wrk.format("POST", path, headers, body)
-         cookies[path:match("^/attempts/(%d+)/")] = cookie
+         local attempt = path:match("^/attempts/(%d+)/")
+         if attempt then -- other paths (bench/floor_ladder.py) are never redirected to
+            cookies[attempt] = cookie
+         end
       end
       i = i + 1
    end
