@@ -40,10 +40,11 @@ from course.services.drafts import position_key
 from course.services.limits import DISPUTES_PER_LEARNER
 from course.store.attempts import Attempt, AttemptStatus, Response
 from course.store.audit import ChangeKind, changes_for_attempts
+from course.store.classes import ClassRow, Membership
 from course.store.content import QuestionRevision, QuizRow
 from course.store.disputes import Dispute, DisputeStatus
 from course.store.engine import read_only
-from course.store.users import User
+from course.store.users import Role, User
 
 MAX_COMMENT = 500
 MAX_REPLY = 1_000
@@ -171,9 +172,33 @@ def for_attempt(session: Session, now: datetime, user_id: int, attempt_id: int) 
             and keys[r.question_id] not in declined
         )
         wait = throttle.refused_for(session, _limit_key(user_id), DISPUTES_PER_LEARNER, now)
-    return AttemptDisputes(
-        by_key, allowed, declined, limit_message(wait) if wait is not None else None
+        refused = limit_message(wait) if wait is not None else None
+        if allowed and refused is None:
+            quiz = session.get(QuizRow, attempt.quiz_id)
+            if quiz is not None and not _someone_answers(session, user_id, quiz.course_id):
+                refused = NOBODY_ANSWERS
+    return AttemptDisputes(by_key, allowed, declined, refused)
+
+
+# Said instead of the form when nobody could answer a dispute (see _someone_answers).
+NOBODY_ANSWERS = (
+    "Disputes go to the instructor of your class for this course, and you are not in one: "
+    "join your instructor's class (ask them for the join code), then you can send one."
+)
+
+
+def _someone_answers(session: Session, user_id: int, course_id: str) -> bool:
+    """Would anyone see this learner's dispute of ``course_id``? The instructor of a class
+    of that course the learner is in, or an administrator (who sees every dispute)."""
+    in_class = session.scalar(
+        select(Membership.id)
+        .join(ClassRow, ClassRow.id == Membership.class_id)
+        .where(Membership.user_id == user_id, ClassRow.course_id == course_id)
+        .limit(1)
     )
+    if in_class is not None:
+        return True
+    return session.scalar(select(User.id).where(User.role == Role.ADMIN).limit(1)) is not None
 
 
 def _limit_key(user_id: int) -> str:
@@ -218,12 +243,14 @@ def open_dispute(
             )
             _check_disputable(session, attempt, response)
             assert response is not None
+            quiz = session.get(QuizRow, attempt.quiz_id)
+            assert quiz is not None
+            if not _someone_answers(session, actor.id, quiz.course_id):
+                raise Conflict(NOBODY_ANSWERS)
             try:
                 throttle.take(session, _limit_key(actor.id), DISPUTES_PER_LEARNER, now)
             except TooManyRequests as exc:
                 raise TooManyRequests(limit_message(exc.retry_after), exc.retry_after) from exc
-            quiz = session.get(QuizRow, attempt.quiz_id)
-            assert quiz is not None
             dispute = Dispute(
                 response_id=response.id,
                 attempt_id=attempt.id,

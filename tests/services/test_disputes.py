@@ -378,3 +378,44 @@ def test_detail_shows_question_trace_and_similar_answers(
     everyone = dispute_views.detail(session, world.admin, dispute_id)
     assert everyone.others == 2
     assert {g.form for g in everyone.similar} == {"hokkaido", "honshu"}
+
+
+def test_a_learner_nobody_would_answer_is_told_so_instead_of_waiting_forever(
+    synced: None, session: Session, clock: FixedClock
+) -> None:
+    """A learner in no class of the course, on a site without an administrator: a dispute
+    would reach nobody (the inbox shows a class's instructor their learners' disputes),
+    so the form is not offered and sending one is refused with what to do. Joining a
+    class, or an administrator on the site, makes it possible."""
+    alone = make_learner(session, clock, "alone@example.org")
+    attempt = take_quiz(session, clock, alone.id, answers={"north-of-japan": "Honshu"})
+    seen = disputes.for_attempt(session, clock.now(), alone.id, attempt)
+    assert str(SAKHALIN) in seen.can_dispute
+    assert seen.limit_reached == disputes.NOBODY_ANSWERS
+    with pytest.raises(Conflict, match="join your instructor's class"):
+        disputes.open_dispute(session, clock.now(), alone, attempt, SAKHALIN, "Close enough")
+    with session.begin():
+        assert session.scalar(select(func.count()).select_from(Dispute)) == 0
+
+    teacher = make_instructor(session, clock, "teacher@example.org")
+    _class_id, code = make_class(session, clock, teacher)
+    classes.join(session, clock, alone, code)
+    assert disputes.for_attempt(session, clock.now(), alone.id, attempt).limit_reached is None
+    dispute_id = disputes.open_dispute(session, clock.now(), alone, attempt, SAKHALIN, "Close")
+    inbox = dispute_views.inbox(session, teacher)
+    assert [item.id for item in inbox.items] == [dispute_id]
+
+
+def test_an_administrator_answers_learners_in_no_class(
+    world: World, session: Session, clock: FixedClock
+) -> None:
+    outsiders = session.scalars(
+        select(Attempt.id).where(Attempt.user_id == world.outsider.id)
+    ).all()
+    session.rollback()
+    seen = disputes.for_attempt(session, clock.now(), world.outsider.id, outsiders[0])
+    assert seen.limit_reached is None
+    dispute_id = disputes.open_dispute(
+        session, clock.now(), world.outsider, outsiders[0], SAKHALIN, "Honshu is an island too"
+    )
+    assert dispute_id in [item.id for item in dispute_views.inbox(session, world.admin).items]
