@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from course.content.diagnostics import Diagnostic
 from course.content.model import FeedbackMode, PartialDate, QuestionType
@@ -21,6 +22,10 @@ _PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)\s*%")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:_\d+)*)?(?:\.\d+)?(?:[eE][-+]?\d+)?")
 _WHOLE = re.compile(r"\d+")
 _DIGIT = re.compile(r"\d")
+# Whitespace and control characters: browsers drop some of them inside a scheme
+# ("java\tscript:"), so an address holding any is refused outright.
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_WEB_SCHEMES = frozenset({"http", "https"})
 
 _FEEDBACK_MODES = frozenset(m.value for m in FeedbackMode)
 _QUESTION_TYPES = frozenset(t.value for t in QuestionType)
@@ -304,6 +309,30 @@ def _text_map(node: Node, name: str) -> dict[str, str]:
     return {k.value: scalar_text(v, f"{name}.{k.value}") for k, v in node.pairs}
 
 
+def _url(node: Node, name: str) -> str:
+    """An absolute http(s) address: it becomes a link's href on the lesson page, where
+    any other scheme (``javascript:``, ``data:``) would run or show the author's text
+    as a page, and a relative one would point into this site."""
+    text = scalar_text(node, name)
+    parts = urlsplit(text) if not _URL_UNSAFE.search(text) else None
+    if parts is not None and parts.scheme.lower() in _WEB_SCHEMES and parts.hostname:
+        return text
+    bare = text.removeprefix("//")
+    if parts is not None and not parts.scheme and "." in bare.split("/", 1)[0]:
+        fix = f"https://{bare}"  # a site's address without its scheme
+    else:
+        fix = "https://example.org/article"
+    raise Invalid(
+        f"'{name}' must be an absolute http:// or https:// address, not {text!r}; write e.g. {fix}"
+    )
+
+
+def _structured_source(node: Node, name: str) -> Node:
+    if node.kind != "map":
+        raise Invalid(f"'{name}' must be a mapping of title, publisher, url, author, date")
+    return node  # its keys are read by the lesson reader, each at its own position
+
+
 def _feedback_mode(node: Node, name: str) -> str:
     text = scalar_text(node, name)
     if text not in _FEEDBACK_MODES:
@@ -347,6 +376,8 @@ _CONVERTERS: dict[Kind, Callable[[Node, str], Any]] = {
     Kind.DATE: _date,
     Kind.DATE_LIST: _date_list,
     Kind.TEXT_MAP: _text_map,
+    Kind.URL: _url,
+    Kind.SOURCE: _structured_source,
     Kind.FEEDBACK_MODE: _feedback_mode,
     Kind.QUESTION_TYPE: _question_type,
     Kind.CHOICES: _structured,
