@@ -292,3 +292,50 @@ def test_bundled_course_is_valid() -> None:
     assert types == set(QuestionType)
     assert sum(len(q.questions) for q in bundle.quizzes) >= 15
     assert all(q.examples for quiz in bundle.quizzes for q in quiz.questions)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '"A [[]] B [[c]]"',
+            "q.yaml:7:11: cloze 'text' has an empty blank [[ ]] (blank 1 of 2); write its "
+            "answer inside: [[answer]]",
+        ),
+        (
+            '"A [[ | ]] B [[c]]"',
+            "q.yaml:7:11: cloze 'text' has an empty blank [[ ]] (blank 1 of 2)",
+        ),
+        (
+            '"A [[b]] and [[e"',
+            "q.yaml:7:11: cloze 'text' has '[[' with no closing ']]', at 'and [[e'; close "
+            "the blank: [[answer]]",
+        ),
+        ("A [[e", "q.yaml:7:11: cloze 'text' has '[[' with no closing ']]', at 'A [[e'"),
+        (
+            "A e]] and [[f]]",
+            "q.yaml:7:11: cloze 'text' has ']]' with no opening '[[', at 'A e]] and'",
+        ),
+        (
+            "|\n            A [[b\n            c]] and [[d]]",
+            "q.yaml:7:11: cloze 'text' has a blank that runs over a line break",
+        ),
+    ],
+)
+def test_cloze_blank_typos_are_errors(tmp_path: Path, text: str, expected: str) -> None:
+    found = errors(
+        tmp_path,
+        quiz(f"""
+        - id: a
+          type: cloze
+          prompt: P
+          text: {text}
+        """),
+    )
+    assert len(found) == 1 and found[0].split("/")[-1].startswith(expected), found
+
+
+def test_an_empty_blank_does_not_swallow_the_next(tmp_path: Path) -> None:
+    from course.content.model import split_cloze
+
+    assert split_cloze("A [[]] B [[c]]") == (("A ", " B ", ""), ((), ("c",)))
