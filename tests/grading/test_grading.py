@@ -283,3 +283,34 @@ def test_ambiguous_date() -> None:
 def test_normalize_text() -> None:
     assert normalize_text("  The  Great Patriotic-War!! ") == "great patrioticwar"
     assert normalize_text("Café") == "cafe"
+
+
+AUSTRIA = q(
+    type="text",
+    answer=["Austria"],
+    fuzzy=0.8,
+    wrong={"Australia": "That is the continent.", "Prussia": "Not a country by then."},
+)
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        ("Austria", 1.0),
+        ("Austira", 1.0),  # a typo of the answer, nearer to it than to any wrong one
+        ("Australia", 0.0),  # a known wrong answer is never a typo of the right one
+        ("australia!", 0.0),
+        ("Austalia", 0.0),  # nearer to the wrong answer than to the right one
+        ("Austrlia", 0.0),
+        ("Prusia", 0.0),
+    ],
+)
+def test_a_known_wrong_answer_beats_the_spelling_tolerance(response: str, expected: float) -> None:
+    assert score(AUSTRIA, response) == expected
+
+
+def test_a_known_wrong_answer_within_the_tolerance_gets_its_feedback() -> None:
+    grade = grade_response(AUSTRIA, to_raw(AUSTRIA, "Australia"))
+    assert isinstance(grade, Grade)
+    assert grade.score == 0.0
+    assert "That is the continent." in [f.text for f in grade.feedback]
