@@ -339,3 +339,17 @@ def test_an_empty_blank_does_not_swallow_the_next(tmp_path: Path) -> None:
     from course.content.model import split_cloze
 
     assert split_cloze("A [[]] B [[c]]") == (("A ", " B ", ""), ((), ("c",)))
+
+
+def test_a_wrong_answer_equal_to_the_answer_once_strokes_fold_is_an_error(tmp_path: Path) -> None:
+    found = errors(
+        tmp_path,
+        quiz("""
+        - id: a
+          type: text
+          prompt: P
+          answer: Łódź
+          wrong: {Lodz: no}
+        """),
+    )
+    assert any("wrong answer 'Lodz' is the accepted answer 'Łódź'" in f for f in found), found

@@ -314,3 +314,49 @@ def test_a_known_wrong_answer_within_the_tolerance_gets_its_feedback() -> None:
     assert isinstance(grade, Grade)
     assert grade.score == 0.0
     assert "That is the continent." in [f.text for f in grade.feedback]
+
+
+@pytest.mark.parametrize(
+    ("answer", "typed"),
+    [
+        ("Łódź", "Lodz"),
+        ("ŁÓDŹ", "lodz"),
+        ("Øresund", "Oresund"),
+        ("Đorđe", "Dorde"),
+        ("Ærø", "Aero"),
+        ("Kırıkkale", "Kirikkale"),
+        ("Straße", "Strasse"),
+        ("Œuvre", "oeuvre"),
+        ("Þingvellir", "Thingvellir"),
+        ("Ðakovo", "Dakovo"),
+        ("Wałęsa", "Walesa"),
+    ],
+)
+def test_strokes_and_ligatures_fold_like_accents(answer: str, typed: str) -> None:
+    # Either way round: the answer as the key, or as what the learner typed.
+    assert score(q(type="text", answer=[answer]), typed) == 1.0
+    assert score(q(type="text", answer=[typed]), answer) == 1.0
+    assert score(q(type="cloze", text=f"In [[{answer}]]."), [typed]) == 1.0
+    assert normalize_text(answer) == normalize_text(typed).lower()
+
+
+def test_folded_letters_keep_their_case_when_case_counts() -> None:
+    assert normalize_text("Ærø", case_sensitive=True) == "Aero"
+    assert normalize_text("ÆRØ", case_sensitive=True) == "AERO"
+    assert normalize_text("Łódź", case_sensitive=True) == "Lodz"
+    sensitive = q(type="text", answer=["Ærø"], case_sensitive=True)
+    assert score(sensitive, "Aero") == 1.0 and score(sensitive, "aero") == 0.0
+
+
+def test_folded_letters_apply_to_wrong_answers_and_whole_words() -> None:
+    question = q(
+        type="text",
+        answer=["Gdańsk"],
+        extra_words=True,
+        wrong={"Łódź": "Łódź is inland."},
+    )
+    assert score(question, "the city of Gdansk") == 1.0
+    assert score(question, "Gdansk or Lodz") == 0.0
+    grade = grade_response(question, to_raw(question, "Lodz"))
+    assert isinstance(grade, Grade)
+    assert "Łódź is inland." in [f.text for f in grade.feedback]
