@@ -21,12 +21,20 @@ from course.content.model import (
 )
 
 MIN_LETTERS = 4  # shorter words ("war", "the", "of") hint at nothing
-_WORD = re.compile(rf"[^\W\d_]{{{MIN_LETTERS},}}")
+MIN_DIGITS = 4  # a year or a count gives an answer away; "38" or "12" may be anything
+_WORD = re.compile(rf"[^\W\d_]{{{MIN_LETTERS},}}|\d{{{MIN_DIGITS},}}")
+_GROUPED = re.compile(r"(?<=\d)[,_ \u00a0\u202f](?=\d{3}(?!\d))")  # 27,000,000
 
 
 def words(text: str) -> set[str]:
-    """The words of at least four letters in ``text``, case-folded."""
-    return {w.casefold() for w in _WORD.findall(text)}
+    """The words of at least four letters and the numbers of at least four digits in
+    ``text`` (``27,000,000`` read as one number), case-folded."""
+    return {w.casefold() for w in _WORD.findall(_GROUPED.sub("", text))}
+
+
+def _number_text(value: float) -> str:
+    """A number as digits, never in exponent form (``27000000``, not ``2.7e+07``)."""
+    return str(int(value)) if value.is_integer() else f"{value:.10f}".rstrip("0")
 
 
 def answer_texts(question: AnyQuestion) -> list[str]:
@@ -37,7 +45,9 @@ def answer_texts(question: AnyQuestion) -> list[str]:
         case TextQuestion():
             return list(question.matcher.answers)
         case NumberQuestion():
-            return [f"{question.answer:g}"]
+            if question.range is not None:
+                return [_number_text(bound) for bound in question.range]
+            return [_number_text(question.answer)]
         case DateQuestion():
             return [str(d) for d in (question.answer, *question.accept)]
         case ClozeQuestion():
@@ -49,7 +59,8 @@ def answer_texts(question: AnyQuestion) -> list[str]:
 def id_hints(
     path: str, questions: tuple[AnyQuestion, ...], positions: dict[str, tuple[int, int]]
 ) -> list[Diagnostic]:
-    """One warning per question whose id contains a word of its own answer."""
+    """One warning per question whose id contains a word (or a number of four or more
+    digits) of its own answer."""
     found = []
     for question in questions:
         shared = words(question.id.replace("-", " ").replace("_", " ")) & {

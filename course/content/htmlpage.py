@@ -373,9 +373,14 @@ def read_html(html: str, url: str, lxml_html: Any) -> Page:
         lxml_html: the ``lxml.html`` module.
     """
     tree = lxml_html.document_fromstring(html)
-    address = url or _meta(tree, "og:url")
-    canonical = tree.xpath("//link[@rel='canonical']/@href")
-    address = address or (canonical[0] if canonical else "")
+    # The page's own address only when it is a full web address: the lesson's
+    # source.url must be one, so a relative or other link would fail validation.
+    canonical = [
+        found
+        for found in (_meta(tree, "og:url"), *tree.xpath("//link[@rel='canonical']/@href"))
+        if isinstance(found, str) and found.strip().lower().startswith(("http://", "https://"))
+    ]
+    address = url or (canonical[0].strip() if canonical else "")
     sites = _site_names(tree)
     title_el = _find_title(tree, sites)
     parts = _title_parts(tree)

@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from course.content.model import QuestionType
-from course.content.schema import COMMON_FIELDS, QUIZ_FIELDS, TYPE_FIELDS, Field, Kind
+from course.content.schema import (
+    COMMON_FIELDS,
+    QUIZ_FIELDS,
+    SOURCE_FIELDS,
+    TYPE_FIELDS,
+    Field,
+    Kind,
+)
 
 _TEXT: dict[str, Any] = {"type": ["string", "number", "boolean"]}
 _PERCENT = {"type": "string", "pattern": r"^\d+(\.\d+)?\s*%$"}
@@ -100,6 +107,14 @@ def kind_schema(kind: Kind) -> dict[str, Any]:  # noqa: C901 - one entry per kin
             return _choices()
         case Kind.TEXT_MAP:
             return {"type": "object", "additionalProperties": _TEXT}
+        case Kind.URL:
+            return {"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}
+        case Kind.SOURCE:
+            return {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {f.name: kind_schema(f.kind) for f in SOURCE_FIELDS},
+            }
         case Kind.EXAMPLES:
             return _examples()
         case Kind.WRONG:

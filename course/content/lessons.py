@@ -11,7 +11,7 @@ from course.content.diagnostics import Diagnostic
 from course.content.markdown import MEDIA_TYPES, render
 from course.content.model import Heading, Lesson
 from course.content.reader import Reader, default_id_problem
-from course.content.schema import LESSON_FIELDS
+from course.content.schema import LESSON_FIELDS, SOURCE_FIELDS
 from course.content.yamlsafe import YamlError, decode, parse_recovering
 
 WORDS_PER_MINUTE = 200
@@ -60,18 +60,7 @@ def read_lesson(
             Diagnostic(path, 1, 1, "lesson has no front matter; start it with ---, title: ..., ---")
         )
     else:
-        root, found, broken = parse_recovering(path, front, line_offset=1)
-        reader.problems.extend(found)
-        if root is None and not broken:
-            reader.problems.append(Diagnostic(path, 1, 1, "front matter is empty; add title: ..."))
-        elif root is not None:
-            before = len(reader.problems)
-            read = reader.mapping(root, LESSON_FIELDS, "lesson front matter")
-            values = {k: v for k, (_, v) in (read or {}).items()}
-            if broken:  # a key on a line blanked to read past a syntax error is not missing
-                reader.problems[before:] = [
-                    p for p in reader.problems[before:] if "missing required key" not in p.message
-                ]
+        values = _front_values(reader, front)
     bad_id = default_id_problem(path, values, default_id) if front is not None else None
     if bad_id is not None:
         reader.problems.append(bad_id)
@@ -136,6 +125,29 @@ def read_lesson(
         draft=bool(values.get("draft", False)),
     )
     return LessonRead(lesson, [], warnings)
+
+
+def _front_values(reader: Reader, front: str) -> dict[str, object]:
+    """The front matter's values; its problems go to ``reader``."""
+    path = reader.path
+    root, found, broken = parse_recovering(path, front, line_offset=1)
+    reader.problems.extend(found)
+    if root is None:
+        if not broken:
+            reader.problems.append(Diagnostic(path, 1, 1, "front matter is empty; add title: ..."))
+        return {}
+    before = len(reader.problems)
+    read = reader.mapping(root, LESSON_FIELDS, "lesson front matter")
+    values: dict[str, object] = {k: v for k, (_, v) in (read or {}).items()}
+    if read and "source" in read:
+        # Each key of the source at its own position, unknown ones with a suggestion.
+        source = reader.mapping(read["source"][1], SOURCE_FIELDS, "lesson 'source'")
+        values["source"] = {k: v for k, (_, v) in (source or {}).items()}
+    if broken:  # a key on a line blanked to read past a syntax error is not missing
+        reader.problems[before:] = [
+            p for p in reader.problems[before:] if "missing required key" not in p.message
+        ]
+    return values
 
 
 def _line_of(body: str, needle: str) -> int:

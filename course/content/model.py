@@ -198,7 +198,9 @@ AnyQuestion = (
     | ClozeQuestion
 )
 
-CLOZE_BLANK = re.compile(r"\[\[(.+?)\]\]")
+# A blank may be empty here (".*?", not ".+?"): "[[]]" is then one empty blank, which
+# the validator reports, instead of the start of a blank that runs to the next "]]".
+CLOZE_BLANK = re.compile(r"\[\[(.*?)\]\]")
 
 
 def split_cloze(text: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:

@@ -37,6 +37,8 @@ _QUESTION_FIELDS = {qtype: COMMON_FIELDS + TYPE_FIELDS[qtype] for qtype in Quest
 # (and cut) a value. Most files have none, and need no look for cut values.
 # "Something else" is anything YAML does not count as a blank or a line break: a
 # no-break or other Unicode space is part of the value (Python's \S would skip it).
+# A blank written over a line break: the blank pattern stops at line ends.
+_SPANNING_BLANK = re.compile(r"\[\[[^\n\]]*\n.*?\]\]", re.DOTALL)
 _AFTER_VALUE = re.compile("[^ \t\r\n\x85\u2028\u2029][ \t]+#")
 
 
@@ -263,15 +265,49 @@ def _type_rules(  # noqa: C901 - one branch per question type
                     )
         case QuestionType.CLOZE:
             if "text" in d:
-                _, blanks = split_cloze(d["text"])
-                if not blanks:
-                    reader.error(
-                        read["text"][0], "cloze 'text' has no blanks; mark them [[answer]]"
-                    )
-                elif any(not b for b in blanks):
-                    reader.error(read["text"][0], "cloze 'text' has an empty blank [[ ]]")
+                for message in cloze_problems(d["text"]):
+                    reader.error(read["text"][0], message)
         case QuestionType.TRUE_FALSE | QuestionType.DATE:
             pass
+
+
+def cloze_problems(text: str) -> list[str]:
+    """What is wrong with a cloze text's blanks: none, an empty one, or a ``[[`` or
+    ``]]`` left over once the blanks are taken out (a typo, shown to learners as is)."""
+    segments, blanks = split_cloze(text)
+    if not blanks and not any("[[" in s or "]]" in s for s in segments):
+        return ["cloze 'text' has no blanks; mark them [[answer]]"]
+    problems = [
+        f"cloze 'text' has an empty blank [[ ]] (blank {number} of {len(blanks)}); write "
+        "its answer inside: [[answer]]"
+        for number, blank in enumerate(blanks, start=1)
+        if not blank
+    ]
+    for segment in segments:
+        for spanning in _SPANNING_BLANK.findall(segment):
+            problems.append(
+                f"cloze 'text' has a blank that runs over a line break, {_near(spanning, 0)!r}; "
+                "keep each blank on one line: [[answer]]"
+            )
+        rest = _SPANNING_BLANK.sub(" ", segment)
+        at = rest.find("[[")
+        if at >= 0:
+            problems.append(
+                f"cloze 'text' has '[[' with no closing ']]', at {_near(rest, at)!r}; close "
+                "the blank: [[answer]]"
+            )
+        at = rest.find("]]")
+        if at >= 0:
+            problems.append(
+                f"cloze 'text' has ']]' with no opening '[[', at {_near(rest, at)!r}; open "
+                "the blank: [[answer]]"
+            )
+    return problems
+
+
+def _near(text: str, at: int) -> str:
+    """A few words around ``at``, to find the spot in a long text."""
+    return text[max(0, at - 15) : at + 20].strip()
 
 
 def _check_regex(reader: Reader, node: Node, pattern: str, d: dict[str, Any]) -> None:

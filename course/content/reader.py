@@ -7,6 +7,7 @@ import math
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from course.content.diagnostics import Diagnostic
 from course.content.model import FeedbackMode, PartialDate, QuestionType
@@ -19,15 +20,27 @@ _BOOLS = {"true": True, "false": False}
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}
 _PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)\s*%")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:_\d+)*)?(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_WHOLE = re.compile(r"\d+")
+_INTEGER = re.compile(r"[-+]?\d+")
 _DIGIT = re.compile(r"\d")
+# Whitespace and control characters: browsers drop some of them inside a scheme
+# ("java\tscript:"), so an address holding any is refused outright.
+_URL_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_WEB_SCHEMES = frozenset({"http", "https"})
 
 _FEEDBACK_MODES = frozenset(m.value for m in FeedbackMode)
 _QUESTION_TYPES = frozenset(t.value for t in QuestionType)
 
 
 class Invalid(Exception):
-    """Raised inside a conversion; the reader records it and moves on."""
+    """Raised inside a conversion; the reader records it and moves on.
+
+    ``at`` is the node the problem is in, when it is a part of the value being read
+    (one entry of a mapping): the problem is reported there, not at the value's start.
+    """
+
+    def __init__(self, message: str, at: Node | None = None) -> None:
+        super().__init__(message)
+        self.at = at
 
 
 class Reader:
@@ -58,7 +71,7 @@ class Reader:
             try:
                 result[name] = (value, _CONVERTERS[spec.kind](value, name))
             except Invalid as exc:
-                self.error(value, str(exc))
+                self.error(exc.at or value, str(exc))
         if required:
             present = {k.value for k, _ in node.pairs}
             for name in required:
@@ -114,6 +127,11 @@ def parse_bool(node: Node, name: str) -> bool:
     text = scalar_text(node, name)
     if node.plain and text.lower() in _BOOLS:
         return _BOOLS[text.lower()]
+    if text.lower() in _BOOLS:  # "true" in quotes: YAML reads it as text
+        raise Invalid(
+            f"'{name}' is the quoted text {text!r}; write {text.lower()} without quotes "
+            "(a quoted value is text, not true or false)"
+        )
     if text.lower() in _YAML11_BOOLS:
         raise Invalid(
             f"'{name}' is {text!r}; write true or false (YAML 1.1 yes/no/on/off is "
@@ -195,15 +213,23 @@ def _similarity(node: Node, name: str) -> float:
     return value
 
 
+def _at(node: Node, name: str) -> str:
+    """:func:`scalar_text` of one item of a list or mapping, its problem reported there."""
+    try:
+        return scalar_text(node, name)
+    except Invalid as exc:
+        raise Invalid(str(exc), node) from None
+
+
 def _text_list(node: Node, name: str) -> list[str]:
     if node.kind != "seq":
         raise Invalid(f"'{name}' must be a list, e.g. [a, b]")
-    values = [scalar_text(item, f"{name} item") for item in node.items]
-    seen: set[str] = set()
+    values = [_at(item, f"{name} item") for item in node.items]
+    seen: dict[str, int] = {}
     for item, value in zip(node.items, values, strict=True):
         if value in seen:
-            raise Invalid(f"'{name}' lists {value!r} twice (line {item.line})")
-        seen.add(value)
+            raise Invalid(f"'{name}' lists {value!r} twice (first at line {seen[value]})", item)
+        seen[value] = item.line
     return values
 
 
@@ -254,18 +280,24 @@ def _positive_number(node: Node, name: str) -> float:
     return value
 
 
-def _whole(node: Node, name: str) -> int:
+def _integer(node: Node, name: str, least: int) -> int:
+    """A whole number of at least ``least``; the message says which rule it breaks."""
     text = scalar_text(node, name)
-    if not _WHOLE.fullmatch(text.strip()):
-        raise Invalid(f"'{name}' must be a whole number, not {text!r}")
-    return int(text)
+    if not _INTEGER.fullmatch(text.strip()):
+        raise Invalid(f"'{name}' must be a whole number ({least} or more), not {text!r}")
+    value = int(text)
+    if value < least:
+        rule = "0 or more" if least == 0 else f"at least {least}"
+        raise Invalid(f"'{name}' must be {rule}, not {text.strip()}")
+    return value
+
+
+def _whole(node: Node, name: str) -> int:
+    return _integer(node, name, 0)
 
 
 def _count(node: Node, name: str) -> int:
-    value = _whole(node, name)
-    if value < 1:
-        raise Invalid(f"'{name}' must be at least 1")
-    return value
+    return _integer(node, name, 1)
 
 
 def _tolerance(node: Node, name: str) -> dict[str, Any]:
@@ -301,7 +333,31 @@ def _date_list(node: Node, name: str) -> list[str]:
 def _text_map(node: Node, name: str) -> dict[str, str]:
     if node.kind != "map":
         raise Invalid(f"'{name}' must be a mapping of text: text")
-    return {k.value: scalar_text(v, f"{name}.{k.value}") for k, v in node.pairs}
+    return {k.value: _at(v, f"{name}.{k.value}") for k, v in node.pairs}
+
+
+def _url(node: Node, name: str) -> str:
+    """An absolute http(s) address: it becomes a link's href on the lesson page, where
+    any other scheme (``javascript:``, ``data:``) would run or show the author's text
+    as a page, and a relative one would point into this site."""
+    text = scalar_text(node, name)
+    parts = urlsplit(text) if not _URL_UNSAFE.search(text) else None
+    if parts is not None and parts.scheme.lower() in _WEB_SCHEMES and parts.hostname:
+        return text
+    bare = text.removeprefix("//")
+    if parts is not None and not parts.scheme and "." in bare.split("/", 1)[0]:
+        fix = f"https://{bare}"  # a site's address without its scheme
+    else:
+        fix = "https://example.org/article"
+    raise Invalid(
+        f"'{name}' must be an absolute http:// or https:// address, not {text!r}; write e.g. {fix}"
+    )
+
+
+def _structured_source(node: Node, name: str) -> Node:
+    if node.kind != "map":
+        raise Invalid(f"'{name}' must be a mapping of title, publisher, url, author, date")
+    return node  # its keys are read by the lesson reader, each at its own position
 
 
 def _feedback_mode(node: Node, name: str) -> str:
@@ -347,6 +403,8 @@ _CONVERTERS: dict[Kind, Callable[[Node, str], Any]] = {
     Kind.DATE: _date,
     Kind.DATE_LIST: _date_list,
     Kind.TEXT_MAP: _text_map,
+    Kind.URL: _url,
+    Kind.SOURCE: _structured_source,
     Kind.FEEDBACK_MODE: _feedback_mode,
     Kind.QUESTION_TYPE: _question_type,
     Kind.CHOICES: _structured,

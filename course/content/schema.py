@@ -34,6 +34,8 @@ class Kind(enum.StrEnum):
     CHOICES = "choices"
     WRONG = "wrong"  # text → feedback, or text → {feedback, misconception}
     TEXT_MAP = "text_map"
+    URL = "url"  # an absolute http(s) address
+    SOURCE = "source"  # a lesson's attribution: SOURCE_FIELDS
     EXAMPLES = "examples"
     FEEDBACK_MODE = "feedback_mode"
     QUESTION_TYPE = "question_type"
@@ -182,12 +184,20 @@ LESSON_FIELDS: tuple[Field, ...] = (
     Field("title", Kind.TEXT, "Lesson title.", required=True),
     Field("order", Kind.NON_NEGATIVE_INT, "Position in the course."),
     Field("minutes", Kind.COUNT, "Reading time; computed when absent."),
-    Field("source", Kind.TEXT_MAP, "Attribution: title, publisher, url, author, date."),
+    Field("source", Kind.SOURCE, "Attribution: title, publisher, url, author, date."),
     Field(
         "draft",
         Kind.BOOL,
         "true: validated, shown to instructors as a draft, never published to learners.",
     ),
+)
+
+SOURCE_FIELDS: tuple[Field, ...] = (
+    Field("title", Kind.TEXT, "Title of the work the lesson was built from."),
+    Field("publisher", Kind.TEXT, "Who published it (a site's name, a press)."),
+    Field("url", Kind.URL, "Its address: an absolute http:// or https:// URL."),
+    Field("author", Kind.TEXT, "Who wrote it."),
+    Field("date", Kind.TEXT, "When it was published."),
 )
 
 CHOICE_FIELDS: tuple[Field, ...] = (

@@ -105,21 +105,52 @@ def decode(path: str, data: bytes, limit: int = MAX_FILE_BYTES) -> str:
 
 
 def _tab_problems(path: str, text: str, line_offset: int) -> list[Diagnostic]:
+    """Tabs used as indentation: YAML indents with spaces only.
+
+    A tab inside a scalar is text, not indentation: in a block scalar's lines after
+    their indentation (``prompt: |`` then ``  <TAB>indented(x)``), or where a quoted
+    scalar goes on to another line. Those are left alone; PyYAML reads them too.
+    """
     problems: list[Diagnostic] = []
     if "\t" not in text:
         return problems
-    for number, line in enumerate(text.splitlines(), start=1):
+    tabbed: list[tuple[int, int]] = []  # (line, column) from 0 of each line's first tab
+    for number, line in enumerate(_LINE_BREAK.split(text)):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
-            problems.append(
-                Diagnostic(
-                    path,
-                    number + line_offset,
-                    indent.index("\t") + 1,
-                    "tab character in indentation; YAML indents with spaces only",
-                )
+            tabbed.append((number, indent.index("\t")))
+    if not tabbed:
+        return problems
+    spans = _scalar_spans(text)
+    for number, column in tabbed:
+        if any(start < (number, column) < end for start, end in spans):
+            continue
+        problems.append(
+            Diagnostic(
+                path,
+                number + 1 + line_offset,
+                column + 1,
+                "tab character in indentation; YAML indents with spaces only",
             )
+        )
     return problems
+
+
+def _scalar_spans(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Where each scalar starts and ends, as (line, column) from 0, as far as the text
+    can be scanned (a tab the scanner refuses ends it: that tab is indentation)."""
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    try:
+        # PyYAML's own scanner, as the event reader that a document libyaml refuses
+        # falls back to: libyaml refuses a tab on a block scalar's first line (its
+        # indentation is then still being detected), which YAML and PyYAML allow.
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.ScalarToken):
+                start, end = token.start_mark, token.end_mark
+                spans.append(((start.line, start.column), (end.line, end.column)))
+    except yaml.YAMLError:
+        pass
+    return spans
 
 
 class _Builder:
@@ -459,6 +490,13 @@ def parse_events(
             # An unclosed quote or bracket is found only at the end: point at its start.
             mark = exc.context_mark
             message += " that starts here and is never closed"
+        if "tab character where an indentation space" in (exc.problem or ""):
+            # A block scalar whose first line starts with a tab after its indentation:
+            # libyaml cannot detect the indentation then. Saying it outright works.
+            message += (
+                "; a block scalar's first line cannot start with a tab: give the block's "
+                "indentation in its header (|2 for two spaces) or start it with another line"
+            )
         line, col = (mark.line + 1 + line_offset, mark.column + 1) if mark else (1, 1)
         cut = (
             _flow_comment(builder.lines, exc.context_mark)

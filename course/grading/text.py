@@ -37,12 +37,18 @@ class PreparedMatcher:
     """A matcher with its accepted answers normalized once, to compare many responses
     (see :func:`match_text`, which prepares one for a single response)."""
 
-    __slots__ = ("accepted", "matcher", "wrong")
+    __slots__ = ("accepted", "matcher", "wrong", "wrong_keys")
 
     def __init__(self, matcher: TextMatcher, wrong: tuple[str, ...] = ()) -> None:
         self.matcher = matcher
         self.wrong = wrong
         self.accepted = [text_key(a, matcher.case_sensitive) for a in matcher.answers]
+        # Only the spelling tolerance compares with the wrong answers' keys.
+        self.wrong_keys = (
+            [k for k in (text_key(w, matcher.case_sensitive) for w in wrong) if k]
+            if matcher.fuzzy is not None
+            else []
+        )
 
     def match(self, response: str) -> Match:
         """Compare one typed response with the accepted answers."""
@@ -61,10 +67,23 @@ class PreparedMatcher:
         ):
             return Match.EXACT
         if matcher.fuzzy is not None and given:
-            best = max((fuzz.ratio(given, a) / 100 for a in self.accepted), default=0.0)
-            if best >= matcher.fuzzy:
-                return Match.NEAR
+            return self._near(given, matcher.fuzzy)
         return Match.NONE
+
+    def _near(self, given: str, threshold: float) -> Match:
+        """The spelling tolerance, which a known wrong answer overrides.
+
+        ``wrong`` lists answers the author knows to be wrong, so one is never taken
+        for a misspelt right answer (``Australia`` for ``Austria`` at 0.8), nor is a
+        response at least as close to a wrong answer as to every accepted one: a typo
+        of ``Australia`` is not a typo of ``Austria``. Exact answers, regexes and
+        whole words are not affected (``extra_words`` has its own rule).
+        """
+        best = max((fuzz.ratio(given, a) / 100 for a in self.accepted), default=0.0)
+        if best < threshold or given in self.wrong_keys:
+            return Match.NONE
+        closest_wrong = max((fuzz.ratio(given, w) / 100 for w in self.wrong_keys), default=0.0)
+        return Match.NEAR if best > closest_wrong else Match.NONE
 
 
 def match_text(matcher: TextMatcher, response: str, wrong: tuple[str, ...] = ()) -> Match:

@@ -194,13 +194,15 @@ def matcher_steps(matcher: TextMatcher, typed: str, wrong: tuple[str, ...] = ())
     if matcher.fuzzy is not None and given:
         scored = [(fuzz.ratio(given, text_key(a, sensitive)) / 100, a) for a in matcher.answers]
         best, closest = max(scored, default=(0.0, ""))
-        steps.append(
-            Step(
-                "spelling tolerance",
-                f"closest {_q(closest)} at {best:.0%}; needs {matcher.fuzzy:.0%}",
-                _outcome(best >= matcher.fuzzy),
-            )
-        )
+        detail = f"closest {_q(closest)} at {best:.0%}; needs {matcher.fuzzy:.0%}"
+        ok = best >= matcher.fuzzy
+        keyed = [(text_key(w, sensitive), w) for w in wrong]
+        rivals = [(fuzz.ratio(given, k) / 100, w) for k, w in keyed if k]
+        near_wrong, rival = max(rivals, default=(0.0, ""))
+        if ok and near_wrong >= best:
+            detail += f", but the known wrong {_q(rival)} is as close or closer ({near_wrong:.0%})"
+            ok = False
+        steps.append(Step("spelling tolerance", detail, _outcome(ok)))
     return steps
 
 

@@ -750,7 +750,7 @@ def test_broken_lesson_does_not_make_its_quiz_say_it_is_missing(tmp_path: Path) 
     bundle, report = load(tmp_path, quiz(body), lesson="---\ntitle: L\nminutes: 0\n---\n")
     assert bundle is None
     assert messages(report) == [
-        "'minutes' must be at least 1",
+        "'minutes' must be at least 1, not 0",
         "'answer' must be true or false, not 'maybe'",
         "duplicate question id 'a' (first at line 4)",
     ]

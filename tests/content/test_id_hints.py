@@ -93,3 +93,61 @@ def test_validate_prints_warnings_and_strict_fails(tmp_path: Path) -> None:
     assert any("'great-patriotic-war' contains 'great', 'patriotic'" in line for line in lines)
     strict = runner.invoke(main, ["validate", "--strict", str(root)])
     assert strict.exit_code == 1 and "warning(s) found (--strict)" in strict.output
+
+
+NUMBERS = """\
+id: q
+title: T
+lesson: l
+questions:
+  - id: year-1945
+    type: number
+    prompt: In which year?
+    answer: 1945
+  - id: toll-27000000
+    type: number
+    prompt: How many died?
+    answer: "27,000,000"
+  - id: toll-20000000
+    type: number
+    prompt: How many died, at least?
+    range: [20000000, 27000000]
+  - id: invasion-1945
+    type: date
+    prompt: When?
+    answer: 1945-08-09
+  - id: answer-1418-days
+    type: text
+    prompt: How long?
+    answer: "1,418 days"
+  - id: parallel-38
+    type: number
+    prompt: Which parallel?
+    answer: 38
+  - id: step-1944
+    type: number
+    prompt: In which year (a number of the id that is not the answer)?
+    answer: 1945
+"""
+
+
+@pytest.mark.parametrize(
+    ("qid", "shared"),
+    [
+        ("year-1945", "'1945'"),
+        ("toll-27000000", "'27000000'"),
+        ("toll-20000000", "'20000000'"),
+        ("invasion-1945", "'1945'"),
+        ("answer-1418-days", "'1418', 'days'"),
+        ("parallel-38", None),  # fewer than four digits hint at nothing
+        ("step-1944", None),
+    ],
+)
+def test_id_numbers_of_a_number_or_date_answer_warn(qid: str, shared: str | None) -> None:
+    read = read_quiz("quizzes/q.yaml", NUMBERS.encode(), "q")
+    assert read.problems == []
+    found = [w.message for w in read.warnings if f"question id '{qid}'" in w.message]
+    if shared is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and f"contains {shared} from its own answer" in found[0], found

@@ -105,3 +105,60 @@ def test_bundled_lesson_credits_source() -> None:
     assert read.lesson is not None
     assert read.lesson.source["publisher"] == "The World War II Multimedia Database"
     assert "the-war-with-japan" in read.lesson.anchors
+
+
+def _source_problems(source: str) -> list[str]:
+    return lesson("Text.\n", front=f"title: T\nsource:\n{source}")[1]
+
+
+@pytest.mark.parametrize(
+    ("url", "fix"),
+    [
+        ('"javascript:alert(1)"', "https://example.org/article"),
+        ('"JavaScript:alert(1)"', "https://example.org/article"),
+        ('"data:text/html,x"', "https://example.org/article"),
+        ('"java\\tscript:alert(1)"', "https://example.org/article"),
+        ("/lessons/other", "https://example.org/article"),
+        ("www.example.org/page", "https://www.example.org/page"),
+        ("//www.example.org/page", "https://www.example.org/page"),
+        ("https://", "https://example.org/article"),
+        ("ftp://example.org/f", "https://example.org/article"),
+    ],
+)
+def test_source_url_must_be_an_absolute_web_address(url: str, fix: str) -> None:
+    problems = _source_problems(f"  title: x\n  url: {url}\n")
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("l.md:5:8: 'url' must be an absolute http:// or https://")
+    assert problems[0].endswith(f"write e.g. {fix}")
+
+
+@pytest.mark.parametrize("url", ["https://example.org/a?b=1#c", "HTTP://Example.org"])
+def test_source_url_accepts_web_addresses(url: str) -> None:
+    assert _source_problems(f"  url: {url}\n") == []
+
+
+def test_source_keys_are_the_documented_ones() -> None:
+    problems = _source_problems("  title: x\n  publsher: y\n  website: z\n")
+    assert problems == [
+        "l.md:5:3: unknown key 'publsher' in lesson 'source'; did you mean 'publisher'?",
+        "l.md:6:3: unknown key 'website' in lesson 'source'; known keys: "
+        "title, publisher, url, author, date",
+    ]
+    read = read_lesson(
+        "l.md",
+        b"---\ntitle: T\nsource: {title: a, publisher: b, url: 'https://x.org',"
+        b" author: c, date: '2019'}\n---\nText.\n",
+        "l",
+        lambda _p: True,
+    )
+    assert read.lesson is not None
+    assert read.lesson.source == {
+        "title": "a",
+        "publisher": "b",
+        "url": "https://x.org",
+        "author": "c",
+        "date": "2019",
+    }
+    assert _source_problems("  - a\n") == [
+        "l.md:4:3: 'source' must be a mapping of title, publisher, url, author, date"
+    ]

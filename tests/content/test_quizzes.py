@@ -292,3 +292,111 @@ def test_bundled_course_is_valid() -> None:
     assert types == set(QuestionType)
     assert sum(len(q.questions) for q in bundle.quizzes) >= 15
     assert all(q.examples for quiz in bundle.quizzes for q in quiz.questions)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '"A [[]] B [[c]]"',
+            "q.yaml:7:11: cloze 'text' has an empty blank [[ ]] (blank 1 of 2); write its "
+            "answer inside: [[answer]]",
+        ),
+        (
+            '"A [[ | ]] B [[c]]"',
+            "q.yaml:7:11: cloze 'text' has an empty blank [[ ]] (blank 1 of 2)",
+        ),
+        (
+            '"A [[b]] and [[e"',
+            "q.yaml:7:11: cloze 'text' has '[[' with no closing ']]', at 'and [[e'; close "
+            "the blank: [[answer]]",
+        ),
+        ("A [[e", "q.yaml:7:11: cloze 'text' has '[[' with no closing ']]', at 'A [[e'"),
+        (
+            "A e]] and [[f]]",
+            "q.yaml:7:11: cloze 'text' has ']]' with no opening '[[', at 'A e]] and'",
+        ),
+        (
+            "|\n            A [[b\n            c]] and [[d]]",
+            "q.yaml:7:11: cloze 'text' has a blank that runs over a line break",
+        ),
+    ],
+)
+def test_cloze_blank_typos_are_errors(tmp_path: Path, text: str, expected: str) -> None:
+    found = errors(
+        tmp_path,
+        quiz(f"""
+        - id: a
+          type: cloze
+          prompt: P
+          text: {text}
+        """),
+    )
+    assert len(found) == 1 and found[0].split("/")[-1].startswith(expected), found
+
+
+def test_an_empty_blank_does_not_swallow_the_next(tmp_path: Path) -> None:
+    from course.content.model import split_cloze
+
+    assert split_cloze("A [[]] B [[c]]") == (("A ", " B ", ""), ((), ("c",)))
+
+
+def test_a_wrong_answer_equal_to_the_answer_once_strokes_fold_is_an_error(tmp_path: Path) -> None:
+    found = errors(
+        tmp_path,
+        quiz("""
+        - id: a
+          type: text
+          prompt: P
+          answer: Łódź
+          wrong: {Lodz: no}
+        """),
+    )
+    assert any("wrong answer 'Lodz' is the accepted answer 'Łódź'" in f for f in found), found
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ('"true"', "q.yaml:7:13: 'answer' is the quoted text 'true'; write true without quotes"),
+        ("'False'", "q.yaml:7:13: 'answer' is the quoted text 'False'; write false without"),
+        ("maybe", "q.yaml:7:13: 'answer' must be true or false, not 'maybe'"),
+    ],
+)
+def test_a_quoted_boolean_says_to_unquote_it(tmp_path: Path, answer: str, expected: str) -> None:
+    found = errors(
+        tmp_path,
+        quiz(f"""
+        - id: a
+          type: true_false
+          prompt: P
+          answer: {answer}
+        """),
+    )
+    assert len(found) == 1 and found[0].split("/")[-1].startswith(expected), found
+
+
+def test_a_count_below_one_says_so(tmp_path: Path) -> None:
+    text = "title: T\nlesson: l\nattempts: -2\nquestions:\n- {id: a, type: true_false, "
+    found = errors(tmp_path, text + "prompt: P, answer: true}\n")
+    assert [f.split("/")[-1] for f in found] == [
+        "q.yaml:3:11: 'attempts' must be at least 1, not -2"
+    ]
+
+
+def test_a_list_item_problem_is_reported_at_the_item(tmp_path: Path) -> None:
+    found = errors(
+        tmp_path,
+        quiz("""
+        - id: a
+          type: order
+          prompt: P
+          items:
+            - one
+            - two
+            - one
+        """),
+    )
+    assert [f.split("/")[-1] for f in found] == [
+        "q.yaml:10:9: 'items' lists 'one' twice (first at line 8)"
+    ]

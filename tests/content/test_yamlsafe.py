@@ -72,3 +72,53 @@ def test_bom_crlf_and_non_utf8() -> None:
     assert root is not None and root.get("b").value == "x"  # type: ignore[union-attr]
     with pytest.raises(YamlError, match=r"q.yaml:2:1: file is not UTF-8 \(byte 0xe9"):
         decode("q.yaml", b"a: 1\nb: caf\xe9\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("prompt: |\n  Call it:\n  \tindented(x)\nb: 1\n", "Call it:\n\tindented(x)\n"),
+        ("prompt: |\n  a\n   \t b\n", "a\n \t b\n"),
+        ("prompt: >\n  a\n  \tb\n", "a\n\tb\n"),
+        ('prompt: "a\n\tb"\n', "a b"),
+        ("prompt: |2\n  \tfirst\n  x\n", "\tfirst\nx\n"),
+    ],
+)
+def test_a_tab_inside_a_scalar_is_text_not_indentation(text: str, value: str) -> None:
+    root, found = parse("q.yaml", text)
+    assert not found and root is not None
+    prompt = root.get("prompt")
+    assert prompt is not None and prompt.value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a:\n  b: |\n    x\n  \ty\n", "q.yaml:4:3: tab character in indentation"),
+        ("a: |\n  x\n\tb: 1\n", "q.yaml:3:1: tab character in indentation"),
+        ("a: x\n\ty\n", "q.yaml:2:1: tab character in indentation"),
+        ("a:\n  - x\n \t- y\n", "q.yaml:3:2: tab character in indentation"),
+        (
+            "prompt: |\n  \tfirst\n",
+            "q.yaml:2:3: YAML syntax error: found a tab character where an indentation space "
+            "is expected (while scanning a block scalar); a block scalar's first line cannot "
+            "start with a tab: give the block's indentation in its header (|2 for two spaces)",
+        ),
+    ],
+)
+def test_a_tab_as_indentation_is_refused(text: str, expected: str) -> None:
+    found = problems(text)
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_a_quiz_with_a_tab_in_a_block_prompt_validates() -> None:
+    from course.content.quizzes import read_quiz
+
+    data = (
+        "title: T\nlesson: l\nquestions:\n  - id: a\n    type: true_false\n    prompt: |\n"
+        "      What does this print?\n\n      \tindented(x)\n    answer: true\n"
+        "    examples: {'true': 1, 'false': 0}\n"
+    )
+    read = read_quiz("q.yaml", data.encode(), "q")
+    assert read.problems == [] and read.quiz is not None
+    assert read.quiz.questions[0].prompt.endswith("\n\tindented(x)\n")

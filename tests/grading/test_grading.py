@@ -283,3 +283,80 @@ def test_ambiguous_date() -> None:
 def test_normalize_text() -> None:
     assert normalize_text("  The  Great Patriotic-War!! ") == "great patrioticwar"
     assert normalize_text("Café") == "cafe"
+
+
+AUSTRIA = q(
+    type="text",
+    answer=["Austria"],
+    fuzzy=0.8,
+    wrong={"Australia": "That is the continent.", "Prussia": "Not a country by then."},
+)
+
+
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        ("Austria", 1.0),
+        ("Austira", 1.0),  # a typo of the answer, nearer to it than to any wrong one
+        ("Australia", 0.0),  # a known wrong answer is never a typo of the right one
+        ("australia!", 0.0),
+        ("Austalia", 0.0),  # nearer to the wrong answer than to the right one
+        ("Austrlia", 0.0),
+        ("Prusia", 0.0),
+    ],
+)
+def test_a_known_wrong_answer_beats_the_spelling_tolerance(response: str, expected: float) -> None:
+    assert score(AUSTRIA, response) == expected
+
+
+def test_a_known_wrong_answer_within_the_tolerance_gets_its_feedback() -> None:
+    grade = grade_response(AUSTRIA, to_raw(AUSTRIA, "Australia"))
+    assert isinstance(grade, Grade)
+    assert grade.score == 0.0
+    assert "That is the continent." in [f.text for f in grade.feedback]
+
+
+@pytest.mark.parametrize(
+    ("answer", "typed"),
+    [
+        ("Łódź", "Lodz"),
+        ("ŁÓDŹ", "lodz"),
+        ("Øresund", "Oresund"),
+        ("Đorđe", "Dorde"),
+        ("Ærø", "Aero"),
+        ("Kırıkkale", "Kirikkale"),
+        ("Straße", "Strasse"),
+        ("Œuvre", "oeuvre"),
+        ("Þingvellir", "Thingvellir"),
+        ("Ðakovo", "Dakovo"),
+        ("Wałęsa", "Walesa"),
+    ],
+)
+def test_strokes_and_ligatures_fold_like_accents(answer: str, typed: str) -> None:
+    # Either way round: the answer as the key, or as what the learner typed.
+    assert score(q(type="text", answer=[answer]), typed) == 1.0
+    assert score(q(type="text", answer=[typed]), answer) == 1.0
+    assert score(q(type="cloze", text=f"In [[{answer}]]."), [typed]) == 1.0
+    assert normalize_text(answer) == normalize_text(typed).lower()
+
+
+def test_folded_letters_keep_their_case_when_case_counts() -> None:
+    assert normalize_text("Ærø", case_sensitive=True) == "Aero"
+    assert normalize_text("ÆRØ", case_sensitive=True) == "AERO"
+    assert normalize_text("Łódź", case_sensitive=True) == "Lodz"
+    sensitive = q(type="text", answer=["Ærø"], case_sensitive=True)
+    assert score(sensitive, "Aero") == 1.0 and score(sensitive, "aero") == 0.0
+
+
+def test_folded_letters_apply_to_wrong_answers_and_whole_words() -> None:
+    question = q(
+        type="text",
+        answer=["Gdańsk"],
+        extra_words=True,
+        wrong={"Łódź": "Łódź is inland."},
+    )
+    assert score(question, "the city of Gdansk") == 1.0
+    assert score(question, "Gdansk or Lodz") == 0.0
+    grade = grade_response(question, to_raw(question, "Lodz"))
+    assert isinstance(grade, Grade)
+    assert "Łódź is inland." in [f.text for f in grade.feedback]

@@ -135,3 +135,12 @@ def test_group_key_groups_what_the_grader_reads_alike(
 ) -> None:
     question = q(**definition)
     assert group_key(question, a, a) == group_key(question, b, b)
+
+
+def test_trace_says_a_known_wrong_answer_beat_the_spelling_tolerance() -> None:
+    question = q(type="text", answer=["Austria"], fuzzy=0.8, wrong={"Australia": "No."})
+    trace = explain(question, "Australia")
+    assert trace.score == 0.0
+    tolerance = next(s for s in trace.steps if s.rule == "spelling tolerance")
+    assert tolerance.outcome is Outcome.FAILED
+    assert "known wrong “Australia” is as close or closer (100%)" in tolerance.compared
