@@ -104,12 +104,22 @@ def set_joining(session: Session, actor: Actor, class_id: int, is_open: bool) ->
         managed_class(session, actor, class_id).joining_open = is_open
 
 
-def remove_member(session: Session, actor: Actor, class_id: int, user_id: int) -> None:
+def remove_member(session: Session, actor: Actor, class_id: int, user_id: int) -> str | None:
+    """Take a learner out of a class; their name as the class showed it (None: they
+    were not in it, and nothing changed)."""
     with session.begin():
         managed_class(session, actor, class_id)
+        user = session.scalar(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.class_id == class_id, Membership.user_id == user_id)
+        )
+        if user is None:
+            return None
         session.execute(
             delete(Membership).where(Membership.class_id == class_id, Membership.user_id == user_id)
         )
+        return f"{user.display_name} ({user.email})" if user.display_name else user.email
 
 
 def join(session: Session, clock: Clock, actor: Actor, code: str) -> int:

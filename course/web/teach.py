@@ -85,8 +85,15 @@ def joining(class_id: int) -> ResponseReturnValue:
 
 @bp.post("/teach/classes/<int:class_id>/members/<int:user_id>/remove")
 def remove_member(class_id: int, user_id: int) -> ResponseReturnValue:
-    classes.remove_member(get_session(), actor(), class_id, user_id)
-    flash("Learner removed from the class.", "info")
+    removed = classes.remove_member(get_session(), actor(), class_id, user_id)
+    if removed is None:
+        flash("That learner was not in the class: nothing changed.", "info")
+    else:
+        flash(
+            f"{removed} was taken out of the class (their work is kept; they can join "
+            "again with the join code).",
+            "info",
+        )
     return redirect(url_for("teach.overview", class_id=class_id))
 
 

@@ -155,6 +155,13 @@ def world(server: str, browser: Any) -> dict[str, str]:
     results = learner.url
     learner.context.close()
     teacher.goto(overview)
+    # Seven assignments at a laptop's width: the grid scrolls in its box, but the
+    # learner column with its Remove button stays in view.
+    teacher.screenshot(path=str(ARTIFACTS / "class-overview-1200.png"), full_page=True)
+    grid = teacher.locator("table.grid").bounding_box()
+    actions = teacher.locator("table.grid button:has-text('Remove')").first.bounding_box()
+    assert grid is not None and actions is not None
+    assert actions["x"] + actions["width"] <= 1200, "the Remove button is off screen"
     learner_link = teacher.locator("a[href*='/learners/']").first.get_attribute("href")
     teacher.context.close()
     return {

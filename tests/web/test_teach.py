@@ -292,3 +292,24 @@ def test_learner_detail_shows_answers_reviews_and_recall(
         r'<td data-label="Question">north-of-japan</td><td data-label="Rating">again</td>',
         html.replace("\n", ""),
     )
+
+
+def test_removing_a_learner_names_who_left_and_keeps_their_work(
+    app: Flask, world: dict[str, object], session: Session
+) -> None:
+    teacher = logged_in(app, "teacher@example.org")
+    people = world["people"]
+    assert isinstance(people, dict)
+    path = f"/teach/classes/{world['class_id']}/members/{world['learner_id']}/remove"
+    removed = AuthActions(teacher).post(path, {}, token_from="/teach")
+    assert removed.status_code == 302
+    page = teacher.get(removed.headers["Location"]).get_data(as_text=True)
+    assert "learner (learner@example.org) was taken out of the class" in page
+    assert "learner@example.org</span>" not in page  # no longer in the class's table
+    again = AuthActions(teacher).post(path, {}, token_from="/teach")
+    assert "was not in the class: nothing changed" in teacher.get(
+        again.headers["Location"]
+    ).get_data(as_text=True)
+    learner = logged_in(app, "learner@example.org")
+    results = learner.get(f"/attempts/{world['taken']}/results")
+    assert results.status_code == 200  # their work stays theirs
