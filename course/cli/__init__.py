@@ -20,6 +20,7 @@ from course.cli.server import run_gunicorn
 from course.clock import SystemClock
 from course.content.jsonschema import quiz_schema
 from course.errors import ContentInvalid, CourseError
+from course.outputs import check_output, write_output
 from course.services import backup as backups
 from course.services.accounts import create_user
 from course.services.audit import Actor
@@ -84,6 +85,23 @@ def _undo_instance_on_failure() -> Iterator[None]:
 def _fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"course: {message}", err=True)
     sys.exit(code)
+
+
+def _check_output(path: Path, example: str) -> None:
+    """Refuse an output path that can never be written before doing the work."""
+    try:
+        check_output(path, example)
+    except CourseError as exc:
+        _fail(exc.message)
+
+
+def _write(path: Path, data: bytes | str, example: str) -> None:
+    """Write a command's output file (see course.outputs); a bad path ends the command
+    with one line."""
+    try:
+        write_output(path, data, example)
+    except CourseError as exc:
+        _fail(exc.message)
 
 
 def _database_failed(exc: DBAPIError) -> NoReturn:
@@ -466,9 +484,10 @@ def optimize_cmd(course_id: str | None, evaluate: bool) -> None:
 )
 def export_reviews(course_id: str | None, output: Path) -> None:
     """Write every review log of a course as CSV (for FSRS tools and your own analysis)."""
+    _check_output(output, "reviews.csv")
     with _database() as session:
         data = review_logs_csv(session, course_id or _only_course(session))
-    output.write_bytes(data)
+    _write(output, data, "reviews.csv")
     count = len(data.splitlines()) - 1
     click.echo(f"Wrote {count} review(s) to {output}")
 
@@ -542,7 +561,7 @@ def schema(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        _write(output, text, "quiz.schema.json")
         click.echo(f"Wrote {output}", err=True)
 
 
@@ -635,6 +654,9 @@ def import_moodle_xml_cmd(
 
 
 def _export_cmd(fmt: Format, quiz_id: str, root: Path, output: Path | None) -> None:
+    example = f"{quiz_id}.{'gift' if fmt is Format.GIFT else 'xml'}"
+    if output is not None:
+        _check_output(output, example)
     try:
         result = export_quiz(root, quiz_id, fmt)
     except CourseError as exc:
@@ -642,7 +664,7 @@ def _export_cmd(fmt: Format, quiz_id: str, root: Path, output: Path | None) -> N
     if output is None:
         click.echo(result.text, nl=False)
     else:
-        output.write_text(result.text, encoding="utf-8")
+        _write(output, result.text, example)
         click.echo(f"Wrote {output}", err=True)
     click.echo(result.report(), err=True)
 
@@ -694,7 +716,8 @@ def export_moodle_xml_cmd(quiz: str, root: Path, output: Path | None) -> None:
 )
 def export_anki(course_id: str | None, output: Path, base_url: str) -> None:
     """Write every current question of a course as an Anki deck (.apkg)."""
+    _check_output(output, "course.apkg")
     with _database() as session:
         deck = operator_course_deck(session, course_id or _only_course(session), base_url)
-    output.write_bytes(deck.data)
+    _write(output, deck.data, "course.apkg")
     click.echo(f"Wrote {deck.notes} note(s) to {output}")

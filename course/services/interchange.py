@@ -23,6 +23,7 @@ from course.errors import Conflict, InvalidInput, NotFound
 from course.interop import gift
 from course.interop.convert import Conversion, build_quiz
 from course.interop.source import SourceQuestion
+from course.outputs import check_output, write_output
 from course.services.authz import Actor, require_course_author
 from course.services.content_sync import validate_root
 from course.store.content import LessonRow
@@ -161,17 +162,16 @@ def import_file(
     if not conversion.quiz["questions"]:
         raise InvalidInput("no question could be imported:\n" + conversion.report())
     target = root / "quizzes" / f"{qid}.yaml"
+    check_output(target, f"{qid}.yaml")
     if target.exists() and not force:
         raise Conflict(f"{target} exists; use --force to overwrite it or --quiz for another id")
     if dry_run:
         return result
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(conversion.yaml(), encoding="utf-8")
+    write_output(target, conversion.yaml(), f"{qid}.yaml")
     result.quiz_path = target
     for name, content in sorted(conversion.media.items()):
         path = root / "media" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        write_output(path, content, name)
         result.media.append(path)
     _, report = validate_root(root)
     result.validation = report.lines()
