@@ -73,6 +73,16 @@ def _common_notes(q: AnyQuestion, notes: list[str], gift: bool) -> None:
         pass  # examples are regenerated on import from the answer key
 
 
+def _withheld(q: AnyQuestion, withheld: str | None) -> str | None:
+    """Why a question is not given out at all: drafts are never shown to learners, and
+    an exported file is re-imported as a published quiz (see docs/quiz-format.md)."""
+    if withheld:
+        return f"{withheld}, so it is never shown to learners"
+    if q.draft:
+        return "a draft (draft: true), never shown to learners"
+    return None
+
+
 def _unsupported(q: AnyQuestion) -> str | None:
     match q:
         case OrderQuestion():
@@ -138,12 +148,13 @@ def _number(value: float) -> str:
     return format(value, ".15g")
 
 
-def export_gift(quiz: Quiz) -> Export:
-    """Write a quiz as GIFT."""
+def export_gift(quiz: Quiz, withheld: str | None = None) -> Export:
+    """Write a quiz as GIFT, without its draft questions; ``withheld`` says why none of
+    its questions may go out (the quiz or its lesson is a draft)."""
     blocks = [f"// {quiz.title}\n// exported from course quiz '{quiz.id}' (lesson '{quiz.lesson}')"]
     result = Export("")
     for q in quiz.questions:
-        why = _unsupported(q)
+        why = _withheld(q, withheld) or _unsupported(q)
         try:
             if why:
                 raise _Skip(why)
@@ -259,15 +270,16 @@ def _cloze_escape(text: str) -> str:
     return out
 
 
-def export_moodle_xml(quiz: Quiz) -> Export:
-    """Write a quiz as Moodle XML (one category named after the quiz)."""
+def export_moodle_xml(quiz: Quiz, withheld: str | None = None) -> Export:
+    """Write a quiz as Moodle XML (one category named after the quiz), without its draft
+    questions; ``withheld`` as for :func:`export_gift`."""
     root = etree.Element("quiz")
     root.append(etree.Comment(f" exported from course quiz '{quiz.id}' "))
     category = _sub(root, "question", type="category")
     _sub(_sub(category, "category"), "text", f"$course$/top/{quiz.title or quiz.id}")
     result = Export("")
     for q in quiz.questions:
-        why = _unsupported(q)
+        why = _withheld(q, withheld) or _unsupported(q)
         if why:
             result.notes.append(f"{q.id} ({q.type.value}): not exported: {why}")
             continue

@@ -195,22 +195,42 @@ def find_quiz(root: Path, quiz_id: str) -> Quiz:
         InvalidInput: the root has problems (they are listed).
         NotFound: no quiz has that id.
     """
+    return _find_quiz(root, quiz_id)[0]
+
+
+def _find_quiz(root: Path, quiz_id: str) -> tuple[Quiz, ContentBundle]:
     bundle, report = validate_root(root)
     if bundle is None:
         raise InvalidInput("the content root has problems:\n" + "\n".join(report.lines()))
     for quiz in bundle.quizzes:
         if quiz.id == quiz_id:
-            return quiz
+            return quiz, bundle
     known = ", ".join(sorted(q.id for q in bundle.quizzes))
     raise NotFound(f"no quiz '{quiz_id}' in {root}; quizzes: {known}")
 
 
+def _withheld(quiz: Quiz, bundle: ContentBundle) -> str | None:
+    """Why no question of ``quiz`` is published, if so: the quiz or its lesson is a draft."""
+    if quiz.draft:
+        return "the quiz is a draft (draft: true)"
+    if any(les.id == quiz.lesson and les.draft for les in bundle.lessons):
+        return f"its lesson '{quiz.lesson}' is a draft (draft: true)"
+    return None
+
+
 def export_quiz(root: Path, quiz_id: str, fmt: Format) -> Export:
-    """A quiz of ``root`` written as GIFT or Moodle XML, with what could not be carried."""
-    quiz = find_quiz(root, quiz_id)
+    """A quiz of ``root`` written as GIFT or Moodle XML, with what could not be carried.
+
+    Only what learners are shown goes out: draft questions are left out, and all of a
+    draft quiz or of a quiz of a draft lesson, each named in the report.
+    """
+    quiz, bundle = _find_quiz(root, quiz_id)
     from course.interop.export import export_gift, export_moodle_xml  # lxml, when used
 
-    return export_gift(quiz) if fmt is Format.GIFT else export_moodle_xml(quiz)
+    withheld = _withheld(quiz, bundle)
+    if fmt is Format.GIFT:
+        return export_gift(quiz, withheld)
+    return export_moodle_xml(quiz, withheld)
 
 
 def format_for(filename: str) -> Format:
