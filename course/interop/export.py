@@ -114,6 +114,12 @@ def _text_notes(q: AnyQuestion, notes: list[str]) -> None:
         )
 
 
+def moodle_literal(answer: str) -> str:
+    """A typed answer as Moodle's short-answer matching must read it: there '*' is a
+    wildcard (any text), and '\\*' the character '*', so our literal '*' is escaped."""
+    return answer.replace("*", "\\*")
+
+
 # ---------------------------------------------------------------- GIFT
 
 
@@ -207,8 +213,11 @@ def _gift_answers(q: AnyQuestion, notes: list[str]) -> str:  # noqa: C901
                 raise _Skip("an answer holds '->', which GIFT reads as a matching pair")
             if q.matcher.case_sensitive:
                 notes.append(f"{q.id}: case-sensitive comparison is not carried by GIFT")
-            right = [f"={_gift_answer(a, True)}" for a in q.matcher.answers]
-            wrong = [f"=%0%{_gift_answer(w.text, False)}{_feedback(w.feedback)}" for w in q.wrong]
+            right = [f"={_gift_answer(moodle_literal(a), True)}" for a in q.matcher.answers]
+            wrong = [
+                f"=%0%{_gift_answer(moodle_literal(w.text), False)}{_feedback(w.feedback)}"
+                for w in q.wrong
+            ]
             return " ".join(right + wrong)
         case NumberQuestion():
             if q.unit:
@@ -234,7 +243,9 @@ def _gift_answers(q: AnyQuestion, notes: list[str]) -> str:  # noqa: C901
                 )
             if any("->" in a for a in q.blanks[0].answers):
                 raise _Skip("an answer holds '->', which GIFT reads as a matching pair")
-            return " ".join(f"={_gift_answer(a, True)}" for a in q.blanks[0].answers)
+            return " ".join(
+                f"={_gift_answer(moodle_literal(a), True)}" for a in q.blanks[0].answers
+            )
         case _:
             raise _Skip("no GIFT equivalent")
 
@@ -311,7 +322,9 @@ def _moodle_question(q: AnyQuestion, notes: list[str]) -> etree._Element:  # noq
         parts = [q.segments[0]]
         for blank, after in zip(q.blanks, q.segments[1:], strict=False):
             kind = "SHORTANSWER_C" if blank.case_sensitive else "SHORTANSWER"
-            answers = "~".join(f"={_cloze_escape(a)}" for a in blank.answers)
+            # Moodle unescapes only '\\}' and '\\#' in a blank, so '\\*' reaches its
+            # short-answer matching as written: the escape follows the cloze escaping.
+            answers = "~".join(f"={moodle_literal(_cloze_escape(a))}" for a in blank.answers)
             parts.append(f"{{1:{kind}:{answers}}}{after}")
         prompt = "".join(parts)
         if q.prompt.strip() != CLOZE_PROMPT:
@@ -343,9 +356,9 @@ def _moodle_question(q: AnyQuestion, notes: list[str]) -> etree._Element:  # noq
         case TextQuestion():
             _sub(element, "usecase", "1" if q.matcher.case_sensitive else "0")
             for a in q.matcher.answers:
-                _answer(element, "100", a, None, "moodle_auto_format")
+                _answer(element, "100", moodle_literal(a), None, "moodle_auto_format")
             for w in q.wrong:
-                _answer(element, "0", w.text, w.feedback, "moodle_auto_format")
+                _answer(element, "0", moodle_literal(w.text), w.feedback, "moodle_auto_format")
         case NumberQuestion():
             if q.range is not None:
                 low, high = q.range
