@@ -149,6 +149,8 @@ def main() -> None:
 
 def _print_init(result: Any) -> None:
     if result.sync is not None:
+        for line in result.sync.warnings:  # the first load is a sync: the same warnings
+            click.echo(line, err=True)
         click.echo(
             f"Loaded course '{result.sync.course_id}' (content {result.sync.content_hash[:12]})."
         )
@@ -292,6 +294,8 @@ def sync(root: Path | None, keep_web: bool, take_disk: bool) -> None:
     finally:
         session.close()
         engine.dispose()
+    for line in result.warnings:  # as `course validate` shows them; they fail nothing here
+        click.echo(line, err=True)
     for path in result.kept_web:
         click.echo(f"Kept the web version of {path}.")
     if not result.changed:
@@ -305,6 +309,12 @@ def sync(root: Path | None, keep_web: bool, take_disk: bool) -> None:
         )
     if result.drafts:
         click.echo(f"Not published (draft: true): {', '.join(result.drafts)}.")
+    if result.warnings:
+        click.echo(
+            f"{len(result.warnings)} warning(s), listed above: published all the same; "
+            "`course validate --strict` fails on them.",
+            err=True,
+        )
 
 
 @main.command("export-content")
