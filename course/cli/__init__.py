@@ -36,7 +36,13 @@ from course.services.regrade import regrade as regrade_quiz
 from course.services.setup import initialize
 from course.settings import Settings, SettingsError, display_url, from_env, instance_path
 from course.store.audit import SYSTEM_CLI
-from course.store.engine import StorageProblem, is_outage, make_engine, make_sessionmaker
+from course.store.engine import (
+    StorageProblem,
+    is_outage,
+    make_engine,
+    make_sessionmaker,
+    sqlite_path,
+)
 from course.store.engine import storage_problem as storage_problem_of
 from course.store.migrate import upgrade
 from course.store.users import Role
@@ -51,10 +57,28 @@ def _settings() -> Settings:
         sys.exit(2)
 
 
+def _require_database(database_url: str) -> None:
+    """Refuse a SQLite database file that does not exist yet: connecting would create an
+    empty one (and the instance folder around it), and the command would then fail on a
+    missing table. Only `course init` (or `serve`, `sync`, `db upgrade`) makes one."""
+    path = sqlite_path(database_url)
+    if path is not None and not path.exists():
+        _fail(
+            f"there is no database at {path}: run `course init` first to create it, or "
+            "point DATABASE_URL (or COURSE_INSTANCE) at the existing one"
+        )
+
+
 @contextmanager
 def _database() -> Iterator[Session]:
-    """A session on the configured database; errors end the command with one clear line."""
-    engine = make_engine(_settings().database_url)
+    """A session on an existing database; errors end the command with one clear line.
+
+    A command that needs a loaded course creates nothing when there is none: neither
+    the instance folder with its secret key, nor an empty SQLite file."""
+    with _undo_instance_on_failure():
+        database_url = _settings().database_url
+        _require_database(database_url)
+    engine = make_engine(database_url)
     session = make_sessionmaker(engine)()
     try:
         yield session
