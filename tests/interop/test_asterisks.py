@@ -102,6 +102,7 @@ def test_gift_escapes_the_asterisk_and_reads_it_back() -> None:
         ("Name it. {=w*v}", None, ["w.*v"]),  # Moodle's wildcard stays one
         ("Name it. {=w**v}", None, ["w.*v"]),  # a run of stars is one wildcard
         ("Name it. {=w\\\\*v}", "w*v", None),  # escaped: the character
+        ("Name it. {=w\\*v}", "w*v", None),  # GIFT keeps a lone backslash before '*': the same
         ("Name it. {=w\\\\*v =x*}", "w*v", ["x.*"]),
     ],
 )
