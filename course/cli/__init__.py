@@ -20,6 +20,7 @@ from course.cli.server import run_gunicorn
 from course.clock import SystemClock
 from course.content.jsonschema import quiz_schema
 from course.errors import ContentInvalid, CourseError
+from course.outputs import check_output, write_output
 from course.services import backup as backups
 from course.services.accounts import create_user
 from course.services.audit import Actor
@@ -35,7 +36,13 @@ from course.services.regrade import regrade as regrade_quiz
 from course.services.setup import initialize
 from course.settings import Settings, SettingsError, display_url, from_env, instance_path
 from course.store.audit import SYSTEM_CLI
-from course.store.engine import StorageProblem, is_outage, make_engine, make_sessionmaker
+from course.store.engine import (
+    StorageProblem,
+    is_outage,
+    make_engine,
+    make_sessionmaker,
+    sqlite_path,
+)
 from course.store.engine import storage_problem as storage_problem_of
 from course.store.migrate import upgrade
 from course.store.users import Role
@@ -50,10 +57,28 @@ def _settings() -> Settings:
         sys.exit(2)
 
 
+def _require_database(database_url: str) -> None:
+    """Refuse a SQLite database file that does not exist yet: connecting would create an
+    empty one (and the instance folder around it), and the command would then fail on a
+    missing table. Only `course init` (or `serve`, `sync`, `db upgrade`) makes one."""
+    path = sqlite_path(database_url)
+    if path is not None and not path.exists():
+        _fail(
+            f"there is no database at {path}: run `course init` first to create it, or "
+            "point DATABASE_URL (or COURSE_INSTANCE) at the existing one"
+        )
+
+
 @contextmanager
 def _database() -> Iterator[Session]:
-    """A session on the configured database; errors end the command with one clear line."""
-    engine = make_engine(_settings().database_url)
+    """A session on an existing database; errors end the command with one clear line.
+
+    A command that needs a loaded course creates nothing when there is none: neither
+    the instance folder with its secret key, nor an empty SQLite file."""
+    with _undo_instance_on_failure():
+        database_url = _settings().database_url
+        _require_database(database_url)
+    engine = make_engine(database_url)
     session = make_sessionmaker(engine)()
     try:
         yield session
@@ -84,6 +109,23 @@ def _undo_instance_on_failure() -> Iterator[None]:
 def _fail(message: str, code: int = 1) -> NoReturn:
     click.echo(f"course: {message}", err=True)
     sys.exit(code)
+
+
+def _check_output(path: Path, example: str) -> None:
+    """Refuse an output path that can never be written before doing the work."""
+    try:
+        check_output(path, example)
+    except CourseError as exc:
+        _fail(exc.message)
+
+
+def _write(path: Path, data: bytes | str, example: str) -> None:
+    """Write a command's output file (see course.outputs); a bad path ends the command
+    with one line."""
+    try:
+        write_output(path, data, example)
+    except CourseError as exc:
+        _fail(exc.message)
 
 
 def _database_failed(exc: DBAPIError) -> NoReturn:
@@ -131,6 +173,8 @@ def main() -> None:
 
 def _print_init(result: Any) -> None:
     if result.sync is not None:
+        for line in result.sync.warnings:  # the first load is a sync: the same warnings
+            click.echo(line, err=True)
         click.echo(
             f"Loaded course '{result.sync.course_id}' (content {result.sync.content_hash[:12]})."
         )
@@ -274,6 +318,8 @@ def sync(root: Path | None, keep_web: bool, take_disk: bool) -> None:
     finally:
         session.close()
         engine.dispose()
+    for line in result.warnings:  # as `course validate` shows them; they fail nothing here
+        click.echo(line, err=True)
     for path in result.kept_web:
         click.echo(f"Kept the web version of {path}.")
     if not result.changed:
@@ -287,6 +333,12 @@ def sync(root: Path | None, keep_web: bool, take_disk: bool) -> None:
         )
     if result.drafts:
         click.echo(f"Not published (draft: true): {', '.join(result.drafts)}.")
+    if result.warnings:
+        click.echo(
+            f"{len(result.warnings)} warning(s), listed above: published all the same; "
+            "`course validate --strict` fails on them.",
+            err=True,
+        )
 
 
 @main.command("export-content")
@@ -466,9 +518,10 @@ def optimize_cmd(course_id: str | None, evaluate: bool) -> None:
 )
 def export_reviews(course_id: str | None, output: Path) -> None:
     """Write every review log of a course as CSV (for FSRS tools and your own analysis)."""
+    _check_output(output, "reviews.csv")
     with _database() as session:
         data = review_logs_csv(session, course_id or _only_course(session))
-    output.write_bytes(data)
+    _write(output, data, "reviews.csv")
     count = len(data.splitlines()) - 1
     click.echo(f"Wrote {count} review(s) to {output}")
 
@@ -542,7 +595,7 @@ def schema(output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        _write(output, text, "quiz.schema.json")
         click.echo(f"Wrote {output}", err=True)
 
 
@@ -635,6 +688,9 @@ def import_moodle_xml_cmd(
 
 
 def _export_cmd(fmt: Format, quiz_id: str, root: Path, output: Path | None) -> None:
+    example = f"{quiz_id}.{'gift' if fmt is Format.GIFT else 'xml'}"
+    if output is not None:
+        _check_output(output, example)
     try:
         result = export_quiz(root, quiz_id, fmt)
     except CourseError as exc:
@@ -642,7 +698,7 @@ def _export_cmd(fmt: Format, quiz_id: str, root: Path, output: Path | None) -> N
     if output is None:
         click.echo(result.text, nl=False)
     else:
-        output.write_text(result.text, encoding="utf-8")
+        _write(output, result.text, example)
         click.echo(f"Wrote {output}", err=True)
     click.echo(result.report(), err=True)
 
@@ -694,7 +750,8 @@ def export_moodle_xml_cmd(quiz: str, root: Path, output: Path | None) -> None:
 )
 def export_anki(course_id: str | None, output: Path, base_url: str) -> None:
     """Write every current question of a course as an Anki deck (.apkg)."""
+    _check_output(output, "course.apkg")
     with _database() as session:
         deck = operator_course_deck(session, course_id or _only_course(session), base_url)
-    output.write_bytes(deck.data)
+    _write(output, deck.data, "course.apkg")
     click.echo(f"Wrote {deck.notes} note(s) to {output}")

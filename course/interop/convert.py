@@ -309,11 +309,27 @@ def _true_false(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
         d["explanation"] = "\n\n".join([p for p in [d.get("explanation", "")] if p] + parts)
 
 
-_WILD = re.compile(r"\*")
+# Moodle's short-answer rule (qtype_shortanswer): a run of '*' not preceded by a
+# backslash is a wildcard, and '\*' is the character '*' itself.
+_WILD = re.compile(r"(?<!\\)\*+")
+
+
+def _literal_parts(text: str) -> list[str]:
+    """The literal pieces of a short answer around its wildcards (one piece: none)."""
+    return [part.replace("\\*", "*") for part in _WILD.split(text)]
+
+
+def _is_wild(text: str) -> bool:
+    return len(_literal_parts(text)) > 1
+
+
+def _literal(text: str) -> str:
+    """A short answer without wildcards, its escaped '\\*' read as '*'."""
+    return _literal_parts(text)[0]
 
 
 def _wildcard_regex(text: str) -> str:
-    return ".*".join(re.escape(part) for part in text.split("*"))
+    return ".*".join(re.escape(part) for part in _literal_parts(text))
 
 
 @dataclass
@@ -329,10 +345,10 @@ class _Typed:
 def _right_answers(answers: list[SourceAnswer], typed: _Typed, entry: Entry) -> None:
     for answer in answers:
         text = to_plain(answer.text)
-        if "*" in text:
+        if _is_wild(text):
             typed.regexes.append(_wildcard_regex(text))
         else:
-            typed.accepted.append(text)
+            typed.accepted.append(_literal(text))
         if answer.feedback:
             entry.approximate(
                 _feedback_note(
@@ -349,12 +365,13 @@ def _other_answers(
     same = {normalize_text(a, case_sensitive) for a in typed.accepted}
     for answer in answers:
         text = to_plain(answer.text)
+        wild, text = _is_wild(text), _literal(text)
         if answer.weight > 0:
             entry.approximate(
                 f"answer {text!r} earned {answer.weight:.0%} in the source; a text question "
                 "has no partial credit, so here it earns 0"
             )
-        if "*" in text:
+        if wild:
             if answer.feedback:
                 entry.approximate(
                     _feedback_note(answer, "(for any other answer) has no equivalent; left out")
@@ -539,8 +556,9 @@ def _cloze(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
                 f"blank {n} is {blank.kind.value}; cloze blanks here are typed text, so "
                 "embedded choices and numbers have no equivalent"
             )
-        accepted = [to_plain(a.text) for a in blank.answers if a.weight >= FULL]
-        if not accepted or not _cloze_safe(accepted) or any("*" in a for a in accepted):
+        full = [to_plain(a.text) for a in blank.answers if a.weight >= FULL]
+        accepted = [_literal(a) for a in full]
+        if not accepted or not _cloze_safe(accepted) or any(_is_wild(a) for a in full):
             raise _Dropped(f"blank {n} has no plain answer worth 100%")
         for a in blank.answers:
             if 0 < a.weight < FULL:
@@ -556,7 +574,11 @@ def _cloze(q: SourceQuestion, d: dict[str, Any], entry: Entry) -> None:
             d["case_sensitive"] = True
         blanks.append("[[" + "|".join(accepted) + "]]")
         rights.append(accepted[0])
-        zero = [to_plain(a.text) for a in blank.answers if a.weight <= 0 and "*" not in a.text.text]
+        zero = [
+            _literal(to_plain(a.text))
+            for a in blank.answers
+            if a.weight <= 0 and not _is_wild(to_plain(a.text))
+        ]
         wrongs.append(zero[0] if zero else _not_answer(accepted))
     text = pieces[0]
     for blank_text, piece in zip(blanks, pieces[1:], strict=False):

@@ -73,6 +73,16 @@ def _common_notes(q: AnyQuestion, notes: list[str], gift: bool) -> None:
         pass  # examples are regenerated on import from the answer key
 
 
+def _withheld(q: AnyQuestion, withheld: str | None) -> str | None:
+    """Why a question is not given out at all: drafts are never shown to learners, and
+    an exported file is re-imported as a published quiz (see docs/quiz-format.md)."""
+    if withheld:
+        return f"{withheld}, so it is never shown to learners"
+    if q.draft:
+        return "a draft (draft: true), never shown to learners"
+    return None
+
+
 def _unsupported(q: AnyQuestion) -> str | None:
     match q:
         case OrderQuestion():
@@ -102,6 +112,12 @@ def _text_notes(q: AnyQuestion, notes: list[str]) -> None:
             f"{q.id}: Moodle compares typed answers exactly (case aside); here punctuation, "
             "spacing, accents and a leading 'the' are ignored too"
         )
+
+
+def moodle_literal(answer: str) -> str:
+    """A typed answer as Moodle's short-answer matching must read it: there '*' is a
+    wildcard (any text), and '\\*' the character '*', so our literal '*' is escaped."""
+    return answer.replace("*", "\\*")
 
 
 # ---------------------------------------------------------------- GIFT
@@ -138,12 +154,13 @@ def _number(value: float) -> str:
     return format(value, ".15g")
 
 
-def export_gift(quiz: Quiz) -> Export:
-    """Write a quiz as GIFT."""
+def export_gift(quiz: Quiz, withheld: str | None = None) -> Export:
+    """Write a quiz as GIFT, without its draft questions; ``withheld`` says why none of
+    its questions may go out (the quiz or its lesson is a draft)."""
     blocks = [f"// {quiz.title}\n// exported from course quiz '{quiz.id}' (lesson '{quiz.lesson}')"]
     result = Export("")
     for q in quiz.questions:
-        why = _unsupported(q)
+        why = _withheld(q, withheld) or _unsupported(q)
         try:
             if why:
                 raise _Skip(why)
@@ -196,8 +213,11 @@ def _gift_answers(q: AnyQuestion, notes: list[str]) -> str:  # noqa: C901
                 raise _Skip("an answer holds '->', which GIFT reads as a matching pair")
             if q.matcher.case_sensitive:
                 notes.append(f"{q.id}: case-sensitive comparison is not carried by GIFT")
-            right = [f"={_gift_answer(a, True)}" for a in q.matcher.answers]
-            wrong = [f"=%0%{_gift_answer(w.text, False)}{_feedback(w.feedback)}" for w in q.wrong]
+            right = [f"={_gift_answer(moodle_literal(a), True)}" for a in q.matcher.answers]
+            wrong = [
+                f"=%0%{_gift_answer(moodle_literal(w.text), False)}{_feedback(w.feedback)}"
+                for w in q.wrong
+            ]
             return " ".join(right + wrong)
         case NumberQuestion():
             if q.unit:
@@ -223,7 +243,9 @@ def _gift_answers(q: AnyQuestion, notes: list[str]) -> str:  # noqa: C901
                 )
             if any("->" in a for a in q.blanks[0].answers):
                 raise _Skip("an answer holds '->', which GIFT reads as a matching pair")
-            return " ".join(f"={_gift_answer(a, True)}" for a in q.blanks[0].answers)
+            return " ".join(
+                f"={_gift_answer(moodle_literal(a), True)}" for a in q.blanks[0].answers
+            )
         case _:
             raise _Skip("no GIFT equivalent")
 
@@ -259,15 +281,16 @@ def _cloze_escape(text: str) -> str:
     return out
 
 
-def export_moodle_xml(quiz: Quiz) -> Export:
-    """Write a quiz as Moodle XML (one category named after the quiz)."""
+def export_moodle_xml(quiz: Quiz, withheld: str | None = None) -> Export:
+    """Write a quiz as Moodle XML (one category named after the quiz), without its draft
+    questions; ``withheld`` as for :func:`export_gift`."""
     root = etree.Element("quiz")
     root.append(etree.Comment(f" exported from course quiz '{quiz.id}' "))
     category = _sub(root, "question", type="category")
     _sub(_sub(category, "category"), "text", f"$course$/top/{quiz.title or quiz.id}")
     result = Export("")
     for q in quiz.questions:
-        why = _unsupported(q)
+        why = _withheld(q, withheld) or _unsupported(q)
         if why:
             result.notes.append(f"{q.id} ({q.type.value}): not exported: {why}")
             continue
@@ -299,7 +322,9 @@ def _moodle_question(q: AnyQuestion, notes: list[str]) -> etree._Element:  # noq
         parts = [q.segments[0]]
         for blank, after in zip(q.blanks, q.segments[1:], strict=False):
             kind = "SHORTANSWER_C" if blank.case_sensitive else "SHORTANSWER"
-            answers = "~".join(f"={_cloze_escape(a)}" for a in blank.answers)
+            # Moodle unescapes only '\\}' and '\\#' in a blank, so '\\*' reaches its
+            # short-answer matching as written: the escape follows the cloze escaping.
+            answers = "~".join(f"={moodle_literal(_cloze_escape(a))}" for a in blank.answers)
             parts.append(f"{{1:{kind}:{answers}}}{after}")
         prompt = "".join(parts)
         if q.prompt.strip() != CLOZE_PROMPT:
@@ -331,9 +356,9 @@ def _moodle_question(q: AnyQuestion, notes: list[str]) -> etree._Element:  # noq
         case TextQuestion():
             _sub(element, "usecase", "1" if q.matcher.case_sensitive else "0")
             for a in q.matcher.answers:
-                _answer(element, "100", a, None, "moodle_auto_format")
+                _answer(element, "100", moodle_literal(a), None, "moodle_auto_format")
             for w in q.wrong:
-                _answer(element, "0", w.text, w.feedback, "moodle_auto_format")
+                _answer(element, "0", moodle_literal(w.text), w.feedback, "moodle_auto_format")
         case NumberQuestion():
             if q.range is not None:
                 low, high = q.range

@@ -344,7 +344,9 @@ def _split_unescaped(text: str, sep: str) -> list[str]:
 
 
 def _unescape(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
+    """Cloze escapes resolved, but '\\*' kept: in a short-answer blank it is the character
+    '*', not a wildcard, which the conversion reads (Moodle's rule)."""
+    return re.sub(r"\\(.)", lambda m: m.group(0) if m.group(1) == "*" else m.group(1), text)
 
 
 def _cloze(q: SourceQuestion) -> None:

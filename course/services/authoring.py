@@ -31,6 +31,7 @@ from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput, N
 from course.grading.examples import SCORE_TOLERANCE, ExampleError, check_examples, to_raw
 from course.grading.registry import correct_answer, grade_response
 from course.grading.result import FormatError, ResponseRejected
+from course.outputs import check_folder, check_output, make_parents, unwritable, write_output
 from course.services.authz import Actor, require_course_author
 from course.services.catalog import LessonView, QuizLink
 from course.services.content_sync import (
@@ -62,8 +63,11 @@ def import_lesson(
     force: bool = False,
 ) -> Path:
     """Write ``<root>/lessons/<slug>.md`` from an article; see :func:`import_article`."""
+    check_folder(root / "lessons")  # a file where a folder must be
     try:
         return import_article(source, root / "lessons", url, title, publisher, force)
+    except OSError as exc:  # the lesson (or lessons/) cannot be written
+        raise unwritable(Path(exc.filename or root / "lessons"), exc) from exc
     except ExtractorUnavailable as exc:  # the installation, not the input, is at fault
         raise CourseError(str(exc)) from exc
     except ArticleImportError as exc:
@@ -119,10 +123,10 @@ def draft_quiz(
     if not kept or not _passes(lesson.id, lesson.title, kept):
         raise InvalidInput(f"no sentence of {lesson_path} suggested a question")
     target = output or lesson_path.parent.parent / "quizzes" / f"{lesson.id}-draft.yaml"
+    check_output(target, f"{lesson.id}-draft.yaml")  # a folder is no file to overwrite
     if target.exists() and not force:
         raise Conflict(f"{target} exists; use --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(render(lesson.id, lesson.title, kept, lesson_path.name), encoding="utf-8")
+    write_output(target, render(lesson.id, lesson.title, kept, lesson_path.name))
     return DraftResult(target, len(kept), len(proposed) - len(kept))
 
 
@@ -646,14 +650,18 @@ def export_content(session: Session, clock: Clock, course_id: str, target: Path)
     returns the number of files written. For the operator (`course export-content`)."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise Conflict(f"{target} exists and is not an empty folder; choose a new one.")
+    check_folder(target)  # a file among its parents: refused before the work
     files = _export_files(session, clock, course_id)
     for rel, item in files.items():
         path = target / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(item, Path):
-            shutil.copyfile(item, path)
-        else:
-            path.write_bytes(item)
+        make_parents(path)
+        try:
+            if isinstance(item, Path):
+                shutil.copyfile(item, path)
+            else:
+                path.write_bytes(item)
+        except OSError as exc:  # unwritable, a special file system, a full disk
+            raise unwritable(path, exc) from exc
     return len(files)
 
 

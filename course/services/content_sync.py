@@ -73,6 +73,9 @@ class SyncResult:
     # (path, version number) of each file version this publish stored.
     stored: tuple[tuple[str, int], ...] = ()
     drafts: tuple[str, ...] = ()  # validated but not published (draft: true)
+    # The validator's warnings (``path:line:col: warning: message``) on what was
+    # published; empty when nothing had changed, so nothing was validated again.
+    warnings: tuple[str, ...] = ()
 
 
 class Superseded(Conflict):
@@ -381,7 +384,12 @@ def _sync_root(
             header = f"(the disk files merged with the web versions of {kept})"
             raise ContentInvalid([header, *report.lines()])
     result = commit_versions(session, clock, bundle, merge.versions, head, merge.baselines)
-    return dataclasses.replace(result, kept_web=merge.kept_web, from_disk=merge.from_disk)
+    return dataclasses.replace(
+        result,
+        kept_web=merge.kept_web,
+        from_disk=merge.from_disk,
+        warnings=tuple(report.warning_lines()),
+    )
 
 
 # Text that could make a file a draft, or hide the word: an escape in a double-quoted

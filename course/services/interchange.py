@@ -8,6 +8,7 @@ overwriting without ``force``, and validates the whole root afterwards.
 from __future__ import annotations
 
 import enum
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,11 +21,13 @@ from course.content.markdown import slugify
 from course.content.model import ContentBundle, Quiz
 from course.content.reader import ID_PATTERN
 from course.errors import Conflict, InvalidInput, NotFound
+from course.grading.examples import check_examples
 from course.interop import gift
 from course.interop.convert import Conversion, build_quiz
 from course.interop.source import SourceQuestion
+from course.outputs import check_output, write_output
 from course.services.authz import Actor, require_course_author
-from course.services.content_sync import validate_root
+from course.services.content_sync import disk_files, validate_root
 from course.store.content import LessonRow
 from course.store.engine import read_only
 
@@ -103,8 +106,16 @@ def _lesson_for(root: Path, lesson: str | None, quiz_id: str | None = None) -> s
 def _pick_lesson(known: set[str], lesson: str | None, where: str) -> str:
     """The lesson a converted quiz belongs to: the one named, or the only one there is."""
     if lesson:
-        if known and lesson not in known:
-            raise NotFound(f"no lesson '{lesson}' in {where}; lessons: {', '.join(sorted(known))}")
+        if lesson not in known:  # the quiz would fail validation: refused before writing
+            raise NotFound(
+                f"no lesson '{lesson}' in {where}; "
+                + (
+                    f"lessons: {', '.join(sorted(known))}"
+                    if known
+                    else "it has no lesson yet: add the lesson first (e.g. `course "
+                    "import-article`), then import the quiz"
+                )
+            )
         return lesson
     if len(known) == 1:
         return next(iter(known))
@@ -161,21 +172,51 @@ def import_file(
     if not conversion.quiz["questions"]:
         raise InvalidInput("no question could be imported:\n" + conversion.report())
     target = root / "quizzes" / f"{qid}.yaml"
+    check_output(target, f"{qid}.yaml")
     if target.exists() and not force:
         raise Conflict(f"{target} exists; use --force to overwrite it or --quiz for another id")
+    _check_in_root(root, f"quizzes/{qid}.yaml", conversion.yaml())
     if dry_run:
         return result
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(conversion.yaml(), encoding="utf-8")
+    write_output(target, conversion.yaml(), f"{qid}.yaml")
     result.quiz_path = target
     for name, content in sorted(conversion.media.items()):
         path = root / "media" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content)
+        write_output(path, content, name)
         result.media.append(path)
     _, report = validate_root(root)
     result.validation = report.lines()
     return result
+
+
+def _check_in_root(root: Path, rel: str, text: str) -> None:
+    """Validate the root with the quiz added, before writing it: each question passed on
+    its own, but the root decides the rest (its lesson exists under that id, its quiz
+    id is not taken…). A problem the quiz adds refuses the import, so the file written
+    always passes `course validate`; problems the root had already are its own,
+    reported after writing as before.
+
+    Raises:
+        InvalidInput: adding the quiz would add problems to the root (listed).
+    """
+    files = disk_files(root)
+    with tempfile.TemporaryDirectory(prefix="course-import-") as tmp:
+        copy = Path(tmp) / (root.resolve().name or "course")
+        for path, data in files.items():
+            (copy / path).parent.mkdir(parents=True, exist_ok=True)
+            (copy / path).write_bytes(data)
+        copy.mkdir(exist_ok=True)
+        _, before = load_root(copy, check_examples, media_root=root)
+        (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+        (copy / rel).write_text(text, encoding="utf-8")
+        _, after = load_root(copy, check_examples, media_root=root)
+    known = set(before.lines())
+    added = [line.replace(str(copy), str(root)) for line in after.lines() if line not in known]
+    if added:
+        raise InvalidInput(
+            f"the converted quiz would not pass `course validate` in {root}, so nothing "
+            "was written:\n" + "\n".join(added)
+        )
 
 
 def _check_slug(value: str, what: str, option: str) -> None:
@@ -195,22 +236,42 @@ def find_quiz(root: Path, quiz_id: str) -> Quiz:
         InvalidInput: the root has problems (they are listed).
         NotFound: no quiz has that id.
     """
+    return _find_quiz(root, quiz_id)[0]
+
+
+def _find_quiz(root: Path, quiz_id: str) -> tuple[Quiz, ContentBundle]:
     bundle, report = validate_root(root)
     if bundle is None:
         raise InvalidInput("the content root has problems:\n" + "\n".join(report.lines()))
     for quiz in bundle.quizzes:
         if quiz.id == quiz_id:
-            return quiz
+            return quiz, bundle
     known = ", ".join(sorted(q.id for q in bundle.quizzes))
     raise NotFound(f"no quiz '{quiz_id}' in {root}; quizzes: {known}")
 
 
+def _withheld(quiz: Quiz, bundle: ContentBundle) -> str | None:
+    """Why no question of ``quiz`` is published, if so: the quiz or its lesson is a draft."""
+    if quiz.draft:
+        return "the quiz is a draft (draft: true)"
+    if any(les.id == quiz.lesson and les.draft for les in bundle.lessons):
+        return f"its lesson '{quiz.lesson}' is a draft (draft: true)"
+    return None
+
+
 def export_quiz(root: Path, quiz_id: str, fmt: Format) -> Export:
-    """A quiz of ``root`` written as GIFT or Moodle XML, with what could not be carried."""
-    quiz = find_quiz(root, quiz_id)
+    """A quiz of ``root`` written as GIFT or Moodle XML, with what could not be carried.
+
+    Only what learners are shown goes out: draft questions are left out, and all of a
+    draft quiz or of a quiz of a draft lesson, each named in the report.
+    """
+    quiz, bundle = _find_quiz(root, quiz_id)
     from course.interop.export import export_gift, export_moodle_xml  # lxml, when used
 
-    return export_gift(quiz) if fmt is Format.GIFT else export_moodle_xml(quiz)
+    withheld = _withheld(quiz, bundle)
+    if fmt is Format.GIFT:
+        return export_gift(quiz, withheld)
+    return export_moodle_xml(quiz, withheld)
 
 
 def format_for(filename: str) -> Format:

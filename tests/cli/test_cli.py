@@ -128,3 +128,49 @@ def test_validate_a_file_checks_its_root(runner: CliRunner, tmp_path: Path) -> N
     assert lone.exit_code == 1 and "pass the content root folder" in lone.output
     missing = runner.invoke(main, ["validate", str(tmp_path / "nope")])
     assert missing.exit_code == 1 and "content root is not a folder" in missing.output
+
+
+WARNED_QUESTION = """
+  - id: language-name
+    type: text
+    prompt: Which language?
+    answer: C #sharp
+    section: The war with Japan
+    examples:
+      "C": 1
+      "D": 0
+"""
+
+
+def warned_copy(tmp_path: Path) -> Path:
+    """The bundled course plus a question with two warnings: a key cut by a comment and
+    a section written as its heading's text."""
+    root = tmp_path / "warned"
+    for folder in ("lessons", "quizzes", "media"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copy(REPO / "course.yaml", root / "course.yaml")
+    quiz = root / "quizzes" / "soviet-union-ww2.yaml"
+    quiz.write_text(quiz.read_text(encoding="utf-8") + WARNED_QUESTION, encoding="utf-8")
+    return root
+
+
+def test_sync_and_init_show_the_warnings_without_failing(runner: CliRunner, tmp_path: Path) -> None:
+    root = warned_copy(tmp_path)
+    quiz = f"{root}/quizzes/soviet-union-ww2.yaml"
+    assert runner.invoke(main, ["init", "--no-demo"]).exit_code == 0
+    synced = runner.invoke(main, ["sync", str(root)])
+    assert synced.exit_code == 0, synced.output
+    assert "Synced course" in synced.stdout
+    warnings = [line for line in synced.stderr.splitlines() if ": warning: " in line]
+    assert len(warnings) == 2, synced.stderr
+    assert warnings[0].startswith(f"{quiz}:") and "'answer' value is read as 'C'" in warnings[0]
+    assert "is a heading's text, not its anchor" in warnings[1]
+    assert "2 warning(s)" in synced.stderr
+    assert runner.invoke(main, ["validate", str(root)]).output.count(": warning: ") == 2
+
+    fresh = tmp_path / "fresh"
+    runner.env = {"COURSE_CONTENT": str(root), "COURSE_INSTANCE": str(fresh)}
+    runner.env["DATABASE_URL"] = f"sqlite:///{fresh / 'course.db'}"
+    first = runner.invoke(main, ["init", "--no-demo"])  # the first load is a sync too
+    assert first.exit_code == 0, first.output
+    assert first.stderr.count(": warning: ") == 2, first.stderr

@@ -127,3 +127,46 @@ def test_an_unreachable_database_exits_2(tmp_path: Path) -> None:
     result = run(tmp_path, f"sqlite:///{missing}", "db", "upgrade")
     assert result.exit_code == 2
     one_clear_line(result, "cannot reach the database")
+
+
+NEEDS_A_DATABASE = [
+    ["regrade", "some-quiz"],
+    ["export-anki", "-o", "deck.apkg"],
+    ["export-content", "out"],
+    ["export-reviews", "-o", "reviews.csv"],
+    ["optimize", "--evaluate"],
+    ["create-user", "kim@example.org", "--password", "a long enough password"],
+]
+
+
+@pytest.mark.parametrize("args", NEEDS_A_DATABASE, ids=lambda a: a[0])
+def test_no_database_yet_creates_nothing(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a folder never initialized, a command that needs the course says to run
+    `course init` and leaves no instance folder, secret key or empty database behind."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("DATABASE_URL", "COURSE_INSTANCE", "COURSE_CONTENT", "SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert result.output == (
+        f"course: there is no database at {tmp_path.resolve() / 'instance' / 'course.db'}: "
+        "run `course init` first to create it, or point DATABASE_URL (or COURSE_INSTANCE) "
+        "at the existing one\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_instance_without_its_database_keeps_its_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "secret_key").write_text("k" * 64)
+    monkeypatch.setenv("COURSE_INSTANCE", str(instance))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["regrade", "q"])
+    assert result.exit_code == 1 and "run `course init` first" in result.output
+    assert sorted(p.name for p in instance.iterdir()) == ["secret_key"]
