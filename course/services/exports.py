@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from course.services.authz import Actor, managed_class
 from course.services.dashboard import overview
+from course.services.personal_data import LOG_COLUMNS, fsrs_csv
 from course.store.attempts import Attempt, Response
 from course.store.audit import latest_changes
 from course.store.classes import Membership
@@ -141,27 +142,16 @@ def responses(session: Session, actor: Actor, class_id: int, bom: bool = False) 
 
 
 def review_logs(session: Session, course_id: str) -> bytes:
-    """Every review of a course (for `course export-reviews`): the columns FSRS optimizers
-    read — card, rating (1–4), review time, duration — plus learner, source and score."""
+    """Every review of a course (for `course export-reviews`) in the FSRS optimizer's
+    layout (``personal_data.fsrs_csv``: card_id, review_time in ms, review_rating,
+    review_state, review_duration), then learner, source and score."""
     with session.begin():
         read_only(session)
         rows = session.execute(
-            select(
-                ReviewLog.card_id,
-                ReviewLog.user_id,
-                ReviewLog.rating,
-                ReviewLog.reviewed_at,
-                ReviewLog.duration_ms,
-                ReviewLog.source,
-                ReviewLog.score,
-            )
+            select(*LOG_COLUMNS, ReviewLog.user_id, ReviewLog.source, ReviewLog.score)
             .where(ReviewLog.course_id == course_id)
             .order_by(ReviewLog.card_id, ReviewLog.reviewed_at)
         ).all()
-    out: list[list[object]] = [
-        ["card_id", "user_id", "rating", "review_time", "review_duration", "source", "score"]
-    ]
-    out += [
-        [c, u, r, at.isoformat(), ms, src, round(score, 4)] for c, u, r, at, ms, src, score in rows
-    ]
-    return _csv(out, bom=False)
+    return fsrs_csv(
+        [(*row[:-1], round(row[-1], 4)) for row in rows], ("user_id", "source", "score")
+    )

@@ -263,26 +263,26 @@ def user_data(session: Session, clock: Clock, actor: Actor) -> dict[str, Any]:
     }
 
 
-def _fsrs_csv(rows: list[Any], with_user: bool) -> bytes:
+def fsrs_csv(rows: list[Any], extra: tuple[str, ...] = ()) -> bytes:
     """Review logs in the FSRS optimizer's layout: card_id, review_time (ms since the
     epoch), review_rating (1–4), review_state (the card's state before the review: 0
     New for its first review, else 1 Learning, 2 Review, 3 Relearning as each log row
-    keeps it; blank for rows written before the state was kept), review_duration (ms)."""
+    keeps it; blank for rows written before the state was kept), review_duration (ms),
+    then the ``extra`` columns. Each row: card id, rating, time, duration, the state
+    before, then the extra values; rows ordered by card, then time."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FSRS_COLUMNS + (["user_id"] if with_user else []))
+    writer.writerow(FSRS_COLUMNS + list(extra))
     seen: set[int] = set()
-    for card_id, user_id, rating, at, duration, before in rows:
+    for card_id, rating, at, duration, before, *more in rows:
         state = (before if before is not None else "") if card_id in seen else 0
         seen.add(card_id)
-        line = [card_id, int(at.timestamp() * 1000), rating, state, duration]
-        writer.writerow(line + ([user_id] if with_user else []))
+        writer.writerow([card_id, int(at.timestamp() * 1000), rating, state, duration, *more])
     return out.getvalue().encode("utf-8")
 
 
-_LOG_COLUMNS = (
+LOG_COLUMNS = (
     ReviewLog.card_id,
-    ReviewLog.user_id,
     ReviewLog.rating,
     ReviewLog.reviewed_at,
     ReviewLog.duration_ms,
@@ -295,11 +295,11 @@ def user_review_csv(session: Session, actor: Actor) -> bytes:
     with session.begin():
         read_only(session)
         rows = session.execute(
-            select(*_LOG_COLUMNS)
+            select(*LOG_COLUMNS)
             .where(ReviewLog.user_id == actor.id)
             .order_by(ReviewLog.card_id, ReviewLog.reviewed_at)
         ).all()
-    return _fsrs_csv(list(rows), with_user=False)
+    return fsrs_csv(list(rows))
 
 
 def class_data(session: Session, clock: Clock, actor: Actor, class_id: int) -> dict[str, Any]:
@@ -350,8 +350,8 @@ def class_review_csv(session: Session, actor: Actor, class_id: int) -> bytes:
         row = managed_class(session, actor, class_id)
         members = select(Membership.user_id).where(Membership.class_id == class_id)
         rows = session.execute(
-            select(*_LOG_COLUMNS)
+            select(*LOG_COLUMNS, ReviewLog.user_id)
             .where(ReviewLog.user_id.in_(members), ReviewLog.course_id == row.course_id)
             .order_by(ReviewLog.card_id, ReviewLog.reviewed_at)
         ).all()
-    return _fsrs_csv(list(rows), with_user=True)
+    return fsrs_csv(list(rows), ("user_id",))

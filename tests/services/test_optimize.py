@@ -243,8 +243,20 @@ def test_export_reviews_cli(
     result = CliRunner().invoke(main, ["export-reviews", "-o", str(out)])
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
-    assert rows[0][:5] == ["card_id", "user_id", "rating", "review_time", "review_duration"]
+    # The FSRS optimizer's layout (as the learners' and classes' downloads), then extras.
+    assert rows[0] == [
+        "card_id",
+        "review_time",
+        "review_rating",
+        "review_state",
+        "review_duration",
+        "user_id",
+        "source",
+        "score",
+    ]
     assert len(rows) == 1 + reviews and {r[2] for r in rows[1:]} <= {"1", "2", "3", "4"}
+    assert all(r[1].isdigit() and int(r[1]) > 1_500_000_000_000 for r in rows[1:])  # ms
+    assert rows[1][3] == "0"  # a card's first review is from the New state
 
 
 def test_default_parameters_are_what_the_app_schedules_with() -> None:
