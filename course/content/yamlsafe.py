@@ -510,6 +510,25 @@ def parse_events(
             raise YamlError(
                 [*builder.problems, Diagnostic(path, line, col, message)], [exc.context_mark.line]
             ) from exc
+        opened = exc.context_mark
+        if (
+            opened is not None
+            and exc.problem_mark is not None
+            and "flow" in (exc.context or "")
+            and exc.problem_mark.line > opened.line
+        ):
+            # A [ or { left open swallows the lines after it: one error where it opened,
+            # and reading on from the next line, instead of one error per line after.
+            bracket = "[" if "sequence" in (exc.context or "") else "{"
+            message = (
+                f"YAML syntax error: the '{bracket}' opened here is never closed "
+                f"({exc.problem}); close it, or quote the value if the bracket is part of "
+                "the text"
+            )
+            line, col = opened.line + 1 + line_offset, opened.column + 1
+            raise YamlError(
+                [*builder.problems, Diagnostic(path, line, col, message)], [opened.line]
+            ) from exc
         # Lines to blank to read on: where the error was found, then where the
         # construct it was in began (an unclosed quote is found only at the end).
         skip = [m.line for m in (exc.problem_mark, exc.context_mark) if m is not None]

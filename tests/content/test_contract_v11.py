@@ -794,3 +794,27 @@ def test_wrong_answer_equal_to_an_accepted_one_is_an_error(tmp_path: Path) -> No
         "spacing are ignored, so learners giving it get full marks; remove it from 'wrong' or "
         "from 'answer'",
     ]
+
+
+def test_an_unclosed_bracket_is_one_error_where_it_opened(tmp_path: Path) -> None:
+    """A [ left open swallows the lines after it: reported once, at the bracket, and the
+    later questions' own problems still found (a tester saw 14 identical errors, one per
+    following line, and none of the real ones after)."""
+    text = """title: T
+lesson: l
+questions:
+  - id: a
+    type: text
+    prompt: [unclosed
+    answer: x
+  - id: b
+    type: text
+    promt: Hello
+    answer: y
+"""
+    bundle, report = load(tmp_path, text)
+    assert bundle is None
+    syntax = [d for d in report.problems if d.message.startswith("YAML syntax error")]
+    assert [(d.line, d.col) for d in syntax] == [(6, 13)]
+    assert "the '[' opened here is never closed" in syntax[0].message
+    assert any("unknown key 'promt'" in m for m in messages(report))
