@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from course.content.diagnostics import Diagnostic
 from course.content.markdown import MEDIA_TYPES, render
@@ -23,6 +24,9 @@ class LessonRead:
     lesson: Lesson | None
     problems: list[Diagnostic]
     warnings: list[Diagnostic] = field(default_factory=list)
+    # A lesson with problems, as far as it could be read (its id, headings): only for
+    # checking what quizzes say about it, so its problems do not hide theirs.
+    partial: Lesson | None = None
 
 
 def reading_minutes(markdown: str) -> int:
@@ -107,11 +111,23 @@ def read_lesson(
         )
         for src in dict.fromkeys(env.external_images)
     ]
-    if reader.problems or "title" not in values:
+    if "title" not in values:
         return LessonRead(None, reader.problems, warnings)
+    try:
+        lesson = _lesson(path, values, default_id, body, html, env)
+    except (TypeError, ValueError):  # a field its own problem already reports
+        return LessonRead(None, reader.problems, warnings)
+    if reader.problems:
+        return LessonRead(None, reader.problems, warnings, partial=lesson)
+    return LessonRead(lesson, [], warnings)
+
+
+def _lesson(
+    path: str, values: dict[str, object], default_id: str, body: str, html: str, env: Any
+) -> Lesson:
     source = values.get("source") or {}
     assert isinstance(source, dict)
-    lesson = Lesson(
+    return Lesson(
         id=str(values.get("id", default_id)),
         title=str(values["title"]),
         order=int(values.get("order", 0)),  # type: ignore[call-overload]
@@ -124,7 +140,6 @@ def read_lesson(
         media=tuple(dict.fromkeys(env.media)),
         draft=bool(values.get("draft", False)),
     )
-    return LessonRead(lesson, [], warnings)
 
 
 def _front_values(reader: Reader, front: str) -> dict[str, object]:

@@ -149,6 +149,7 @@ class _Load:
     quizzes: dict[str, Quiz] = field(default_factory=dict)
     media: set[str] = field(default_factory=set)
     broken_lessons: set[str] = field(default_factory=set)  # file stems of lessons with errors
+    partial_lessons: dict[str, Lesson] = field(default_factory=dict)  # those, as far as read
 
     def files(self, folder: str, suffixes: tuple[str, ...]) -> Iterator[tuple[Path, str, bytes]]:
         """(path, display path, bytes) of each readable file, each added to the hash."""
@@ -170,6 +171,9 @@ def _load_lessons(load: _Load) -> None:
         lesson = read.lesson
         if lesson is None:
             load.broken_lessons.add(path.stem)
+            if read.partial is not None:  # quizzes' sections are still checked against it
+                load.broken_lessons.add(read.partial.id)
+                load.partial_lessons.setdefault(read.partial.id, read.partial)
             continue
         if lesson.id in load.lessons:
             other = load.lessons[lesson.id].path
@@ -187,9 +191,13 @@ def _load_quizzes(load: _Load, check_quiz: QuizCheck | None) -> None:
         if check_quiz is not None and read.partial is not None:
             load.report.extend(check_quiz(display, read.partial))
         lesson_ref = read.lesson_ref
+        known = load.lessons
         if lesson_ref is not None and lesson_ref[0] in load.broken_lessons:
-            lesson_ref = None  # its own errors are reported; "does not exist" would mislead
-        anchors = _check_refs(display, lesson_ref, read.section_refs, load.lessons, load.report)
+            if lesson_ref[0] in load.partial_lessons:  # its headings still check sections
+                known = {**load.lessons, lesson_ref[0]: load.partial_lessons[lesson_ref[0]]}
+            else:
+                lesson_ref = None  # its own errors are reported; "does not exist" would mislead
+        anchors = _check_refs(display, lesson_ref, read.section_refs, known, load.report)
         _check_misconceptions(display, read.misconception_refs, load.course, load.report)
         quiz = _with_sections(read.quiz, anchors) if read.quiz is not None else None
         lesson = load.lessons.get(read.lesson_ref[0]) if read.lesson_ref else None

@@ -818,3 +818,31 @@ questions:
     assert [(d.line, d.col) for d in syntax] == [(6, 13)]
     assert "the '[' opened here is never closed" in syntax[0].message
     assert any("unknown key 'promt'" in m for m in messages(report))
+
+
+def test_a_lesson_with_problems_still_checks_its_quizzes_sections(tmp_path: Path) -> None:
+    """A missing image in the lesson is its own error; the quiz's sections are still
+    checked against the lesson's headings (they were silently skipped)."""
+    lesson = "---\ntitle: L\n---\n## Free fall\nThings fall.\n![map](media/none.png)\n"
+    text = quiz(
+        """
+        - id: a
+          type: true_false
+          prompt: P
+          answer: true
+          section: Fre fall
+        - id: b
+          type: true_false
+          prompt: P
+          answer: true
+          section: Free fall
+        """
+    )
+    bundle, report = load(tmp_path, text, lesson=lesson)
+    assert bundle is None
+    assert any("media file 'media/none.png' does not exist" in m for m in messages(report))
+    assert any(
+        "section 'Fre fall' is not a heading anchor of lesson 'l'" in m for m in messages(report)
+    )
+    assert any("section 'Free fall' is a heading's text" in m for m in warnings(report))
+    assert not any("does not exist (lessons" in m for m in messages(report))
