@@ -19,7 +19,14 @@ from course.content.model import (
 )
 from course.content.patterns import REGEX_TIMEOUT_SECONDS, compiled, slow_input
 from course.content.quiz_warnings import cut_values, example_coverage
-from course.content.reader import Invalid, Reader, convert, default_id_problem, plain_data
+from course.content.reader import (
+    MERGE_KEY_MESSAGE,
+    Invalid,
+    Reader,
+    convert,
+    default_id_problem,
+    plain_data,
+)
 from course.content.schema import (
     CHOICE_FIELDS,
     COMMON_FIELDS,
@@ -174,7 +181,9 @@ def _question(
     id_node = node.get("id")
     what = f"question '{id_node.value}'" if id_node is not None else "question"
     if qtype is None:
-        # Report the type problem but skip type-specific key checks, which would be noise.
+        # Report the type problem but skip type-specific key checks, which would be noise
+        # (a merge key, which may be what hides the type, is still named).
+        _report_merge_keys(reader, node)
         reader.mapping(_only(node, COMMON_FIELDS), COMMON_FIELDS, what)
         return None
     before = len(reader.problems)
@@ -203,6 +212,12 @@ def _question(
         # first, the value read is the last; a question of neither can be built.
         return None
     return definition
+
+
+def _report_merge_keys(reader: Reader, node: Node) -> None:
+    for key, _value in node.pairs:
+        if key.value == "<<":
+            reader.error(key, MERGE_KEY_MESSAGE)
 
 
 def _only(node: Node, fields: tuple[Any, ...]) -> Node:

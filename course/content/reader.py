@@ -109,7 +109,15 @@ def default_id_problem(path: str, values: dict[str, Any], default_id: str) -> Di
     )
 
 
+MERGE_KEY_MESSAGE = (
+    "YAML merge keys ('<<: *name') are not supported: write the keys out in each mapping "
+    "(an anchor and alias, &name and *name, can still repeat a whole value)"
+)
+
+
 def unknown_key_message(key: str, known: list[str], what: str) -> str:
+    if key == "<<":
+        return MERGE_KEY_MESSAGE
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(known)}"
     return f"unknown key '{key}' in {what}{hint}"

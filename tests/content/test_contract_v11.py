@@ -846,3 +846,20 @@ def test_a_lesson_with_problems_still_checks_its_quizzes_sections(tmp_path: Path
     )
     assert any("section 'Free fall' is a heading's text" in m for m in warnings(report))
     assert not any("does not exist (lessons" in m for m in messages(report))
+
+
+def test_a_yaml_merge_key_is_named_not_dropped(tmp_path: Path) -> None:
+    text = quiz(
+        """
+        - &base
+          id: a
+          type: true_false
+          prompt: P
+          answer: true
+        - <<: *base
+          id: b
+        """
+    )
+    bundle, report = load(tmp_path, text)
+    assert bundle is None
+    assert any("YAML merge keys ('<<: *name') are not supported" in m for m in messages(report))
