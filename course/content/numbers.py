@@ -130,6 +130,9 @@ def _clean(text: str) -> str:
     return value.rstrip(".!").strip()
 
 
+_PERCENT_FORMS = frozenset({"%", "percent", "per cent", "pct"})
+
+
 @functools.lru_cache(maxsize=256)
 def _unit_forms(unit: str | None) -> tuple[str, ...]:
     """The question's unit as learners may write it: as given, singular, abbreviated.
@@ -145,6 +148,8 @@ def _unit_forms(unit: str | None) -> tuple[str, ...]:
         forms.add(base[:-1])
     abbreviated = re.sub(r"\b(north|south|east|west)\b", lambda m: m.group(1)[0], base)
     forms.update({abbreviated, abbreviated.replace(" ", "")})
+    if base in _PERCENT_FORMS:  # "40 percent" where the unit is "%", and the other way
+        forms.update(_PERCENT_FORMS)
     return tuple(sorted((f for f in forms if f), key=len, reverse=True))
 
 

@@ -217,3 +217,11 @@ def test_reading_reports_hedges() -> None:
 )
 def test_not_numbers(text: str) -> None:
     assert read_number(text) is None
+
+
+@pytest.mark.parametrize("typed", ["40%", "40 percent", "40 per cent", "40 pct", "40percent"])
+@pytest.mark.parametrize("unit", ["%", "percent"])
+def test_a_percentage_reads_however_the_sign_is_written(typed: str, unit: str) -> None:
+    """draft-quiz turns "about 40 percent" into unit '%': learners write it either way."""
+    reading = read_number(typed, unit)
+    assert reading is not None and reading.value == 40.0
