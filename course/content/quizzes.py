@@ -26,6 +26,7 @@ from course.content.reader import (
     convert,
     default_id_problem,
     plain_data,
+    unknown_key_message,
 )
 from course.content.schema import (
     CHOICE_FIELDS,
@@ -388,6 +389,22 @@ def _choices(
     return choices
 
 
+_EXAMPLE = ["response", "score"]
+
+
+def _no_response(reader: Reader, item: Node) -> None:
+    """An example without a response: a misspelt key is named, else the shape is."""
+    keys = [k for k, _ in item.pairs] if item.kind == "map" else []
+    if not keys:
+        reader.error(item, "an example is a mapping {response: ..., score: ...}")
+        return
+    for key in keys:
+        if key.value not in _EXAMPLE:
+            reader.error(key, unknown_key_message(key.value, _EXAMPLE, "example"))
+    if all(k.value != "response" for k in keys):
+        reader.error(item, "an example needs 'response' (and 'score')")
+
+
 def _examples(reader: Reader, node: Node) -> list[dict[str, Any]]:
     """Examples as a list of {response, score} or a map response → score."""
     entries: list[tuple[Node, Node | None, Node]] = []  # (response node, score node, at)
@@ -397,7 +414,7 @@ def _examples(reader: Reader, node: Node) -> list[dict[str, Any]]:
         for item in node.items:
             response, score = _response_and_score(item)
             if response is None:
-                reader.error(item, "an example is a mapping {response: ..., score: ...}")
+                _no_response(reader, item)
                 continue
             for key, _ in item.pairs:
                 if key.value not in ("response", "score"):

@@ -863,3 +863,20 @@ def test_a_yaml_merge_key_is_named_not_dropped(tmp_path: Path) -> None:
     bundle, report = load(tmp_path, text)
     assert bundle is None
     assert any("YAML merge keys ('<<: *name') are not supported" in m for m in messages(report))
+
+
+def test_a_misspelt_example_key_is_named(tmp_path: Path) -> None:
+    text = quiz(
+        """
+        - id: a
+          type: text
+          prompt: P
+          answer: x
+          examples:
+            - {respone: x, score: 1}
+            - {response: y, score: 0}
+        """
+    )
+    _bundle, report = load(tmp_path, text)
+    assert "unknown key 'respone' in example; did you mean 'response'?" in messages(report)
+    assert not any("an example is a mapping" in m for m in messages(report))
