@@ -77,15 +77,17 @@ class SubmitOutcome:
 
     ``errors`` (key → message): answers that could not be read; ``blanks``: keys of
     unanswered questions the learner has not yet confirmed leaving blank. Either way
-    nothing was graded and the attempt stays open (what was typed is saved).
+    nothing was graded and the attempt stays open (what was typed is saved). ``stale``:
+    the form was shown before another tab saved; nothing was saved or graded.
     """
 
     errors: dict[str, str] = field(default_factory=dict)
     blanks: tuple[str, ...] = ()
+    stale: bool = False  # the form's saved answers changed elsewhere: nothing was taken
 
     @property
     def submitted(self) -> bool:
-        return not self.errors and not self.blanks
+        return not self.errors and not self.blanks and not self.stale
 
 
 def _settings(quiz: QuizRow) -> QuizSettings:
@@ -758,24 +760,40 @@ def _elapsed_ms(since: datetime, now: datetime) -> int:
 
 
 def save_answers(
-    session: Session, clock: Clock, user_id: int, attempt_id: int, answers: Answers
-) -> int:
+    session: Session,
+    clock: Clock,
+    user_id: int,
+    attempt_id: int,
+    answers: Answers,
+    revision: str | None = None,
+) -> drafts.Saved:
     """Keep what the learner has typed in an end-of-quiz attempt, ungraded.
 
+    ``revision``: the drafts' revision the posting form was shown with (see
+    :func:`drafts.revision`). Every save posts the whole form, so a tab left open while
+    another tab saved would otherwise replace the other tab's answers with its own.
+
     Returns:
-        How many questions have a saved answer.
+        How many questions have a saved answer, and the drafts' new revision.
 
     Raises:
         NotFound: not the caller's attempt.
         Conflict: the attempt is already submitted.
+        drafts.StaleDrafts: ``revision`` is not the drafts' current one; nothing saved.
         InvalidInput: the quiz gives feedback per question (nothing to save).
     """
     with session.begin():
         attempt = drafts.open_attempt_for_save(session, user_id, attempt_id)
-        return _save(session, clock, attempt, answers)
+        return _save(session, clock, attempt, answers, revision)
 
 
-def _save(session: Session, clock: Clock, attempt: Attempt, answers: Answers) -> int:
+def _save(
+    session: Session,
+    clock: Clock,
+    attempt: Attempt,
+    answers: Answers,
+    revision: str | None = None,
+) -> drafts.Saved:
     quiz = session.get(QuizRow, attempt.quiz_id)
     assert quiz is not None
     if _settings(quiz).feedback is not FeedbackMode.END:
@@ -790,7 +808,7 @@ def _save(session: Session, clock: Clock, attempt: Attempt, answers: Answers) ->
         for qid in attempt.question_ids
         if qid in questions and qid not in answered
     ]
-    return drafts.save(session, clock.now(), attempt, pending, answers)
+    return drafts.save(session, clock.now(), attempt, pending, answers, revision)
 
 
 def submit_attempt(
@@ -801,6 +819,7 @@ def submit_attempt(
     answers: Answers | None = None,
     fuzz: bool = True,
     confirm_blanks: bool = False,
+    revision: str | None = None,
 ) -> SubmitOutcome:
     """Finish an attempt; in an end-of-quiz attempt grade every answer first.
 
@@ -810,7 +829,9 @@ def submit_attempt(
     nothing is saved and what was saved is graded. Unanswered questions are left blank
     only once the learner confirms. Submitting a submitted attempt (double click,
     second tab) changes nothing. An end-of-quiz attempt needs ``answers`` (the reader
-    of its drafts); a quiz with feedback per question does not.
+    of its drafts); a quiz with feedback per question does not. ``revision``: as for
+    :func:`save_answers`; a form whose drafts changed since it was shown submits
+    nothing (``stale``), so a stale tab cannot grade away another tab's answers.
 
     Raises:
         NotFound: not the caller's attempt.
@@ -822,7 +843,9 @@ def submit_attempt(
                 attempt = drafts.open_attempt_for_save(session, user_id, attempt_id)
                 quiz = session.get(QuizRow, attempt.quiz_id)
                 if quiz is not None and _settings(quiz).feedback is FeedbackMode.END:
-                    _save(session, clock, attempt, answers)
+                    _save(session, clock, attempt, answers, revision)
+        except drafts.StaleDrafts:
+            return SubmitOutcome(stale=True)
         except Conflict:
             return SubmitOutcome()  # already submitted: the results are the answer
     try:
