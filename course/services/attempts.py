@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,7 @@ class AnswerOutcome:
     already_answered: bool = False
     user: SessionUser | None = None  # the caller, when it was given as a login
     logged_out: bool = False  # the login given was not valid: nothing was done
+    finished: bool = False  # that was the last answer: the attempt is now submitted
 
 
 @dataclass(frozen=True)
@@ -562,6 +563,50 @@ def submit_answer(
         return _answer_once(session, *args, read_first=False)
     except _Stale:
         raise Conflict("Your answer crossed another change; please send it again.") from None
+
+
+def answer_question(
+    session: Session,
+    clock: Clock,
+    caller: int | Login,
+    attempt_id: int,
+    position: int,
+    answers: Answers,
+    confidence: Confidence | None = None,
+    fuzz: bool = True,
+) -> AnswerOutcome:
+    """Answer a question as :func:`submit_answer` does; when that was the attempt's last
+    unanswered question, also finish the attempt (``finished``).
+
+    Every answer of an immediate-feedback attempt is graded as it is given, so once all
+    are answered nothing is left to do in it; left open, it counted nowhere (the course
+    page said "not started", the class dashboard 0 % and overdue) until the learner
+    found a button that did not say it finished anything. The attempt limit is not
+    affected (an open attempt already counts against it).
+    """
+    outcome = submit_answer(session, clock, caller, attempt_id, position, answers, confidence, fuzz)
+    if outcome.answer is None or outcome.already_answered or outcome.logged_out:
+        return outcome
+    user_id = outcome.user.id if outcome.user is not None else caller
+    assert isinstance(user_id, int)
+    if not _all_answered(session, user_id, attempt_id):
+        return outcome
+    return replace(outcome, finished=submit_attempt(session, clock, user_id, attempt_id).submitted)
+
+
+def _all_answered(session: Session, user_id: int, attempt_id: int) -> bool:
+    """Is the caller's open immediate-feedback attempt answered through (one short read)?"""
+    with session.begin():
+        read_only(session)
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is None or attempt.user_id != user_id:
+            return False
+        if attempt.status is not AttemptStatus.OPEN:
+            return False
+        answered = session.scalar(
+            select(func.count()).select_from(Response).where(Response.attempt_id == attempt_id)
+        )
+        return (answered or 0) >= len(attempt.question_ids)
 
 
 @dataclass(frozen=True)

@@ -66,13 +66,22 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
     view = _own_attempt(attempt_id)
     if view is None:
         return login_manager.unauthorized()  # type: ignore[no-any-return]
+    shown = request.args.get("answered")
     if not view.open:
+        if view.feedback_mode != "end" and shown and shown in view.answers:
+            # The last answer finished the attempt: its feedback, then the results.
+            return render_template(
+                "attempt_question.html",
+                attempt=view,
+                question=next(q for q in view.questions if q.key == shown),
+                answer=view.answers[shown],
+                error=None,
+            )
         return redirect(url_for("quiz.results", attempt_id=attempt_id))
     if view.feedback_mode == "end":
         return render_template(
             "attempt_form.html", attempt=view, errors={}, values=MultiDict(view.drafts)
         )
-    shown = request.args.get("answered")
     if shown and shown in view.answers:
         question = next(q for q in view.questions if q.key == shown)
         return render_template(
@@ -97,7 +106,7 @@ def question_page(attempt_id: int, position: int) -> ResponseReturnValue:
 @bp.post("/attempts/<int:attempt_id>/questions/<int:position>")
 def answer(attempt_id: int, position: int) -> ResponseReturnValue:
     submit = partial(
-        attempts.submit_answer,
+        attempts.answer_question,
         get_session(),
         clock(),
         attempt_id=attempt_id,
