@@ -202,7 +202,8 @@ def signup() -> ResponseReturnValue:
                 form.timezone.data or "UTC",
             )
         except (InvalidInput, Conflict) as exc:
-            target = form.password if exc.field == "password" else form.email
+            targets = {"password": form.password, "display_name": form.display_name}
+            target = targets.get(exc.field or "", form.email)
             target.errors.append(exc.message)
             return render_template("signup.html", form=form), exc.status
         _login(user)
