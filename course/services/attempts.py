@@ -591,7 +591,8 @@ def answer_question(
     assert isinstance(user_id, int)
     if not _all_answered(session, user_id, attempt_id):
         return outcome
-    return replace(outcome, finished=submit_attempt(session, clock, user_id, attempt_id).submitted)
+    finished = submit_attempt(session, clock, user_id, attempt_id, fuzz=fuzz)
+    return replace(outcome, finished=finished.submitted)
 
 
 def _all_answered(session: Session, user_id: int, attempt_id: int) -> bool:
