@@ -574,9 +574,17 @@ def answer_question(
     answers: Answers,
     confidence: Confidence | None = None,
     fuzz: bool = True,
+    *,
+    maybe_last: bool = False,
 ) -> AnswerOutcome:
     """Answer a question as :func:`submit_answer` does; when that was the attempt's last
     unanswered question, also finish the attempt (``finished``).
+
+    ``maybe_last``: the page the answer came from showed it as the last one left. Only
+    then is completion checked (one short read, which decides; the hint only saves the
+    other answers that read: the answer path's cost is counted). An attempt completed
+    without the hint (answers from two tabs out of order) stays open, and its page
+    offers to finish it.
 
     Every answer of an immediate-feedback attempt is graded as it is given, so once all
     are answered nothing is left to do in it; left open, it counted nowhere (the course
@@ -585,7 +593,7 @@ def answer_question(
     affected (an open attempt already counts against it).
     """
     outcome = submit_answer(session, clock, caller, attempt_id, position, answers, confidence, fuzz)
-    if outcome.answer is None or outcome.already_answered or outcome.logged_out:
+    if not maybe_last or outcome.answer is None or outcome.already_answered:
         return outcome
     user_id = outcome.user.id if outcome.user is not None else caller
     assert isinstance(user_id, int)

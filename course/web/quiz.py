@@ -114,6 +114,7 @@ def answer(attempt_id: int, position: int) -> ResponseReturnValue:
         answers=FormAnswers.of(request.form),
         confidence=parse_confidence(request.form.get("confidence")),
         fuzz=fuzz(),
+        maybe_last=request.form.get("last") == "1",
     )
     outcome = as_logged_in(submit)
     if outcome is None:

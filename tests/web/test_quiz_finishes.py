@@ -30,12 +30,17 @@ FINISH = "Finish the quiz and see my results"
 
 
 def _answer_all(client: FlaskClient, auth: AuthActions, attempt: int) -> str:
-    """Answer every question through the pages; the last answer's redirect target."""
+    """Answer every question through its page, posting what the page's form carries;
+    the last answer's redirect target."""
     location = ""
-    for slug, question in QUESTIONS.items():
+    for n, (slug, question) in enumerate(QUESTIONS.items(), start=1):
+        page = client.get(f"/attempts/{attempt}").get_data(as_text=True)
+        assert f'action="/attempts/{attempt}/questions/{KEYS[slug]}"' in page
+        last = 'name="last" value="1"' in page
+        assert last == (n == len(QUESTIONS))  # only the last question's form says so
         posted = auth.post(
             f"/attempts/{attempt}/questions/{KEYS[slug]}",
-            form_answer(question),
+            {**form_answer(question), **({"last": "1"} if last else {})},
             token_from=f"/attempts/{attempt}",
         )
         assert posted.status_code == 302, posted.get_data(as_text=True)
@@ -63,6 +68,19 @@ def test_the_last_answer_finishes_the_attempt(
     assert FINISH not in html
     course = client.get(f"/courses/{COURSE}/").get_data(as_text=True)
     assert "best 100%" in course  # counted without pressing anything
+    # A forged "last" on an attempt not answered through finishes nothing.
+    second = attempt_id_from(
+        auth.post(f"{QUIZ_PAGE}/start", {}, token_from=QUIZ_PAGE).headers["Location"]
+    )
+    slug, question = next(iter(QUESTIONS.items()))
+    auth.post(
+        f"/attempts/{second}/questions/{KEYS[slug]}",
+        {**form_answer(question), "last": "1"},
+        token_from=f"/attempts/{second}",
+    )
+    with session.begin():
+        opened = session.get(Attempt, second)
+        assert opened is not None and opened.status is AttemptStatus.OPEN
     # Finishing again (a stale "Finish" button) changes nothing and shows the results.
     again = auth.post(f"/attempts/{attempt}/submit", {}, token_from=f"/attempts/{attempt}/results")
     assert again.status_code == 302 and again.headers["Location"].endswith("/results")
