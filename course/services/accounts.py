@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import Clock
 from course.errors import Conflict, InvalidInput, NotFound
+from course.inputs import bidi_control
 from course.services import passwords, personal_data, sessions, throttle
 from course.services.authz import Actor, require_admin
 from course.services.limits import (
@@ -80,6 +81,22 @@ def check_password_rules(password: str, email: str, name: str = "") -> None:
     check_rules(password, normalize_email(email), name)
 
 
+def check_display_name(display_name: str) -> None:
+    """Refuse a name with a bidirectional control character: shown in class lists,
+    dashboards and disputes, "Ivan\u202e..." would read as a different name there.
+
+    Raises:
+        InvalidInput: about the ``display_name`` field.
+    """
+    code = bidi_control(display_name)
+    if code:
+        raise InvalidInput(
+            f"Your name contains an invisible direction-control character ({code}), which "
+            "can make it show as another name. Type it again without that character.",
+            field="display_name",
+        )
+
+
 def check_email(email: str) -> str:
     """The normalized address, or :class:`InvalidInput` saying what a valid one is."""
     value = normalize_email(email)
@@ -108,6 +125,7 @@ def create_user(
         Conflict: an account with this email exists.
     """
     address = check_email(email)
+    check_display_name(display_name)
     check_password_rules(password, address, display_name)
     name = (display_name.strip() or address.split("@")[0])[:80]
     # Hashed before looking the email up, so a taken email costs the same time.

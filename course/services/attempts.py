@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -69,6 +69,7 @@ class AnswerOutcome:
     already_answered: bool = False
     user: SessionUser | None = None  # the caller, when it was given as a login
     logged_out: bool = False  # the login given was not valid: nothing was done
+    finished: bool = False  # that was the last answer: the attempt is now submitted
 
 
 @dataclass(frozen=True)
@@ -77,15 +78,17 @@ class SubmitOutcome:
 
     ``errors`` (key → message): answers that could not be read; ``blanks``: keys of
     unanswered questions the learner has not yet confirmed leaving blank. Either way
-    nothing was graded and the attempt stays open (what was typed is saved).
+    nothing was graded and the attempt stays open (what was typed is saved). ``stale``:
+    the form was shown before another tab saved; nothing was saved or graded.
     """
 
     errors: dict[str, str] = field(default_factory=dict)
     blanks: tuple[str, ...] = ()
+    stale: bool = False  # the form's saved answers changed elsewhere: nothing was taken
 
     @property
     def submitted(self) -> bool:
-        return not self.errors and not self.blanks
+        return not self.errors and not self.blanks and not self.stale
 
 
 def _settings(quiz: QuizRow) -> QuizSettings:
@@ -563,6 +566,59 @@ def submit_answer(
         raise Conflict("Your answer crossed another change; please send it again.") from None
 
 
+def answer_question(
+    session: Session,
+    clock: Clock,
+    caller: int | Login,
+    attempt_id: int,
+    position: int,
+    answers: Answers,
+    confidence: Confidence | None = None,
+    fuzz: bool = True,
+    *,
+    maybe_last: bool = False,
+) -> AnswerOutcome:
+    """Answer a question as :func:`submit_answer` does; when that was the attempt's last
+    unanswered question, also finish the attempt (``finished``).
+
+    ``maybe_last``: the page the answer came from showed it as the last one left. Only
+    then is completion checked (one short read, which decides; the hint only saves the
+    other answers that read: the answer path's cost is counted). An attempt completed
+    without the hint (answers from two tabs out of order) stays open, and its page
+    offers to finish it.
+
+    Every answer of an immediate-feedback attempt is graded as it is given, so once all
+    are answered nothing is left to do in it; left open, it counted nowhere (the course
+    page said "not started", the class dashboard 0 % and overdue) until the learner
+    found a button that did not say it finished anything. The attempt limit is not
+    affected (an open attempt already counts against it).
+    """
+    outcome = submit_answer(session, clock, caller, attempt_id, position, answers, confidence, fuzz)
+    if not maybe_last or outcome.answer is None or outcome.already_answered:
+        return outcome
+    user_id = outcome.user.id if outcome.user is not None else caller
+    assert isinstance(user_id, int)
+    if not _all_answered(session, user_id, attempt_id):
+        return outcome
+    finished = submit_attempt(session, clock, user_id, attempt_id, fuzz=fuzz)
+    return replace(outcome, finished=finished.submitted)
+
+
+def _all_answered(session: Session, user_id: int, attempt_id: int) -> bool:
+    """Is the caller's open immediate-feedback attempt answered through (one short read)?"""
+    with session.begin():
+        read_only(session)
+        attempt = session.get(Attempt, attempt_id)
+        if attempt is None or attempt.user_id != user_id:
+            return False
+        if attempt.status is not AttemptStatus.OPEN:
+            return False
+        answered = session.scalar(
+            select(func.count()).select_from(Response).where(Response.attempt_id == attempt_id)
+        )
+        return (answered or 0) >= len(attempt.question_ids)
+
+
 @dataclass(frozen=True)
 class _Planned:
     """An answer graded and scheduled, waiting to be written."""
@@ -767,24 +823,40 @@ def _elapsed_ms(since: datetime, now: datetime) -> int:
 
 
 def save_answers(
-    session: Session, clock: Clock, user_id: int, attempt_id: int, answers: Answers
-) -> int:
+    session: Session,
+    clock: Clock,
+    user_id: int,
+    attempt_id: int,
+    answers: Answers,
+    revision: str | None = None,
+) -> drafts.Saved:
     """Keep what the learner has typed in an end-of-quiz attempt, ungraded.
 
+    ``revision``: the drafts' revision the posting form was shown with (see
+    :func:`drafts.revision`). Every save posts the whole form, so a tab left open while
+    another tab saved would otherwise replace the other tab's answers with its own.
+
     Returns:
-        How many questions have a saved answer.
+        How many questions have a saved answer, and the drafts' new revision.
 
     Raises:
         NotFound: not the caller's attempt.
         Conflict: the attempt is already submitted.
+        drafts.StaleDrafts: ``revision`` is not the drafts' current one; nothing saved.
         InvalidInput: the quiz gives feedback per question (nothing to save).
     """
     with session.begin():
         attempt = drafts.open_attempt_for_save(session, user_id, attempt_id)
-        return _save(session, clock, attempt, answers)
+        return _save(session, clock, attempt, answers, revision)
 
 
-def _save(session: Session, clock: Clock, attempt: Attempt, answers: Answers) -> int:
+def _save(
+    session: Session,
+    clock: Clock,
+    attempt: Attempt,
+    answers: Answers,
+    revision: str | None = None,
+) -> drafts.Saved:
     quiz = session.get(QuizRow, attempt.quiz_id)
     assert quiz is not None
     if _settings(quiz).feedback is not FeedbackMode.END:
@@ -799,7 +871,7 @@ def _save(session: Session, clock: Clock, attempt: Attempt, answers: Answers) ->
         for qid in attempt.question_ids
         if qid in questions and qid not in answered
     ]
-    return drafts.save(session, clock.now(), attempt, pending, answers)
+    return drafts.save(session, clock.now(), attempt, pending, answers, revision)
 
 
 def submit_attempt(
@@ -810,6 +882,7 @@ def submit_attempt(
     answers: Answers | None = None,
     fuzz: bool = True,
     confirm_blanks: bool = False,
+    revision: str | None = None,
 ) -> SubmitOutcome:
     """Finish an attempt; in an end-of-quiz attempt grade every answer first.
 
@@ -819,7 +892,9 @@ def submit_attempt(
     nothing is saved and what was saved is graded. Unanswered questions are left blank
     only once the learner confirms. Submitting a submitted attempt (double click,
     second tab) changes nothing. An end-of-quiz attempt needs ``answers`` (the reader
-    of its drafts); a quiz with feedback per question does not.
+    of its drafts); a quiz with feedback per question does not. ``revision``: as for
+    :func:`save_answers`; a form whose drafts changed since it was shown submits
+    nothing (``stale``), so a stale tab cannot grade away another tab's answers.
 
     Raises:
         NotFound: not the caller's attempt.
@@ -831,7 +906,9 @@ def submit_attempt(
                 attempt = drafts.open_attempt_for_save(session, user_id, attempt_id)
                 quiz = session.get(QuizRow, attempt.quiz_id)
                 if quiz is not None and _settings(quiz).feedback is FeedbackMode.END:
-                    _save(session, clock, attempt, answers)
+                    _save(session, clock, attempt, answers, revision)
+        except drafts.StaleDrafts:
+            return SubmitOutcome(stale=True)
         except Conflict:
             return SubmitOutcome()  # already submitted: the results are the answer
     try:

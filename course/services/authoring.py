@@ -28,6 +28,7 @@ from course.content.quizzes import read_quiz
 from course.content.reader import Invalid, parse_bool
 from course.content.yamlsafe import Node, YamlError, decode, parse
 from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput, NotFound
+from course.formatting import format_when
 from course.grading.examples import SCORE_TOLERANCE, ExampleError, check_examples, to_raw
 from course.grading.registry import correct_answer, grade_response
 from course.grading.result import FormatError, ResponseRejected
@@ -297,10 +298,13 @@ def _unchanged(session: Session, course_id: str) -> SyncResult:
         return SyncResult(course_id, version.id, version.content_hash, changed=False)
 
 
-def _author_label(session: Session, actor: Actor) -> str:
+def _author_label(session: Session, actor: Actor) -> tuple[str, str]:
+    """The actor as a file version names its author, and the zone they read times in."""
     with session.begin():
         user = session.get(User, actor.id)
-        return user.email if user is not None else f"user {actor.id}"
+        if user is None:
+            return f"user {actor.id}", "UTC"
+        return user.email, user.timezone
 
 
 def _store(
@@ -319,7 +323,7 @@ def _store(
         raise InvalidInput(
             f"Keep the message under {MAX_MESSAGE_CHARS} characters.", field="message"
         )
-    label = _author_label(session, actor)
+    label, reader_zone = _author_label(session, actor)
     for _ in range(5):
         state = _current(session, clock, course_id)
         rel = rel_of(state)
@@ -328,7 +332,7 @@ def _store(
         row = state.files.get(rel)
         now_revision = row.revision if row is not None else 0
         if base_revision is not None and base_revision != now_revision:
-            who = f" by {row.author} at {row.created_at:%Y-%m-%d %H:%M} UTC" if row else ""
+            who = f" by {row.author}, {format_when(row.created_at, reader_zone)}" if row else ""
             raise Conflict(
                 f"{rel} changed since you opened it (version {base_revision} then, "
                 f"{now_revision} now{who}). Your text is below, not saved: compare it "

@@ -153,6 +153,14 @@ class AttemptView:
         return next((q for q in self.questions if q.key not in self.answers), None)
 
     @property
+    def drafts_revision(self) -> str:
+        """The revision of ``drafts`` that the end-of-quiz form carries, so a save from
+        a tab that another tab has since saved over is refused, not taken."""
+        from course.services.drafts import revision  # drafts imports the store
+
+        return revision(self.drafts)
+
+    @property
     def answered(self) -> int:
         return len(self.answers)
 

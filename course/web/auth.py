@@ -202,7 +202,8 @@ def signup() -> ResponseReturnValue:
                 form.timezone.data or "UTC",
             )
         except (InvalidInput, Conflict) as exc:
-            target = form.password if exc.field == "password" else form.email
+            targets = {"password": form.password, "display_name": form.display_name}
+            target = targets.get(exc.field or "", form.email)
             target.errors.append(exc.message)
             return render_template("signup.html", form=form), exc.status
         _login(user)
@@ -269,10 +270,10 @@ def email() -> ResponseReturnValue:
         address = accounts.change_email(
             get_session(), clock(), current_user.id, form.current.data, form.email.data
         )
-    except InvalidInput as exc:
+    except (InvalidInput, Conflict) as exc:  # a wrong password; an address already taken
         target = form.current if exc.field == "current" else form.email
         target.errors.append(exc.message)
-        return _account_page(400, email_form=form)
+        return _account_page(exc.status, email_form=form)
     flash(f"Your email is now {address}; log in with it from now on.", "info")
     return redirect(url_for("auth.account"))
 

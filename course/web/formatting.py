@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request, url_for
+from datetime import datetime
+
+from flask import Flask, g, has_request_context, request, url_for
 from markupsafe import Markup
 
 from course.content.markdown import render_html, render_inline
@@ -27,6 +29,31 @@ def markdown_inline(text: str | None) -> Markup:
     return Markup(render_inline(text or ""))  # noqa: S704 - the renderer escapes raw HTML
 
 
+def reader_zone() -> str:
+    """The zone the logged-in reader sees times in (UTC otherwise). Only a user already
+    loaded for this request is read, so a page rendered during a database outage (an
+    error page) never needs the database for it."""
+    if not has_request_context():
+        return "UTC"
+    user = g.get("_login_user")
+    return getattr(getattr(user, "user", None), "timezone", None) or "UTC"
+
+
+def when(moment: datetime | None, timezone: str | None = None, *, year: bool = True) -> str:
+    """``format_when`` in ``timezone``, or in the reader's zone when none is given.
+
+    A macro imported from another template does not see the page's context, so
+    ``when(viewer_tz)`` there passed an undefined (falsy) zone and the time came out in
+    UTC on pages otherwise in the reader's zone; the reader's zone is the default here.
+    """
+    return format_when(moment, timezone or reader_zone(), year=year)
+
+
+def day(moment: datetime | None, timezone: str | None = None) -> str:
+    """``format_day`` in ``timezone``, or in the reader's zone (see :func:`when`)."""
+    return format_day(moment, timezone or reader_zone())
+
+
 _FIXED_URLS: dict[tuple[str, str, str | None], str] = {}
 
 
@@ -48,8 +75,8 @@ def init_app(app: Flask) -> None:
         number=format_number,
         points=format_points,
         percent=format_percent,
-        when=format_when,
-        day=format_day,
+        when=when,
+        day=day,
         markdown=markdown,
         markdown_inline=markdown_inline,
     )
@@ -58,8 +85,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _viewer_timezone() -> dict[str, str]:
-        """``viewer_tz``: the zone the logged-in reader sees times in (UTC otherwise).
-        Only a user already loaded for this request is read, so a page rendered during
-        a database outage (an error page) never needs the database for it."""
-        user = g.get("_login_user")
-        return {"viewer_tz": getattr(getattr(user, "user", None), "timezone", None) or "UTC"}
+        """``viewer_tz``: the zone the logged-in reader sees times in (UTC otherwise)."""
+        return {"viewer_tz": reader_zone()}

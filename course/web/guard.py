@@ -1,7 +1,9 @@
 """One gate for hostile input, before any view runs: every path segment, query argument,
 form field and file name is checked for what no column can store (NUL bytes, lone
 surrogates) and for lengths no column holds; ids in paths are ASCII digits in the
-columns' range (anything else is a 404, never an overflow).
+columns' range (anything else is a 404, never an overflow). Form fields are also refused
+when they carry a bidirectional control character (text that would show to others as
+something other than what it is).
 
 Views keep their own meaning checks; this only refuses what could never be valid.
 """
@@ -15,13 +17,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map
 
 from course.errors import InvalidInput, NotFound
-from course.inputs import MAX_ID, scrub, unstorable
+from course.inputs import MAX_ID, bidi_control, scrub, unstorable
 
 # Longest value of any form field. Free-text answers are stored whole; 10,000 characters
 # is several pages of typing, and anything longer is refused before grading.
 FIELD_MAX = 10_000
 # Fields that legitimately carry a whole file (the request size limit still applies).
 LARGE_FIELDS = {("teach.author", "text")}
+# Fields whose form checks bidirectional controls itself, to show the error beside the
+# field (the service refuses them too, for every other caller).
+CHECKED_BY_FORM = {("auth.signup", "display_name")}
 # Most values one form may carry (the largest real form, end-of-quiz, has well under 200;
 # Werkzeug's MAX_FORM_PARTS counts only multipart bodies).
 FORM_VALUES_MAX = 1_000
@@ -80,7 +85,10 @@ def check_request() -> None:
             f"The form had {len(values):,} values; the limit is {FORM_VALUES_MAX:,}."
         )
     for key, value in values:
-        _check_field("form", key, value, None if (endpoint, key) in LARGE_FIELDS else FIELD_MAX)
+        large = (endpoint, key) in LARGE_FIELDS
+        _check_field("form", key, value, None if large else FIELD_MAX)
+        if not large and not _secret(key) and (endpoint, key) not in CHECKED_BY_FORM:
+            _check_bidi(key, value)
     for key, upload in request.files.items(multi=True):
         _check_field("upload", key, upload.filename or "", SEGMENT_MAX)
 
@@ -97,6 +105,19 @@ def _check_field(where: str, key: str, value: str, limit: int | None) -> None:
         raise InvalidInput(
             f"The {where} field {_label(key)} is {len(value):,} characters long; the limit is "
             f"{limit:,}. Shorten it and send again; nothing was saved."
+        )
+
+
+def _check_bidi(key: str, value: str) -> None:
+    """Refuse a form value with a bidirectional control (names, disputes, replies, class
+    names, answers: all are shown to other people). A file's whole text (an authored
+    lesson) is left to content validation, a password is never shown."""
+    code = bidi_control(value)
+    if code:
+        raise InvalidInput(
+            f"The form field {_label(key)} contains an invisible direction-control character "
+            f"({code}), which can make text show as something other than what was typed. "
+            "Remove it and send again; nothing was saved."
         )
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from course.review.rating import parse_confidence
-from course.services import attempts, disputes, misconceptions
+from course.services import attempts, disputes, drafts, misconceptions
 from course.services.views import AttemptView
 from course.web.answers import FormAnswers
 from course.web.auth import as_logged_in, logged_in_as, pending_login
@@ -66,13 +66,22 @@ def attempt(attempt_id: int) -> ResponseReturnValue:
     view = _own_attempt(attempt_id)
     if view is None:
         return login_manager.unauthorized()  # type: ignore[no-any-return]
+    shown = request.args.get("answered")
     if not view.open:
+        if view.feedback_mode != "end" and shown and shown in view.answers:
+            # The last answer finished the attempt: its feedback, then the results.
+            return render_template(
+                "attempt_question.html",
+                attempt=view,
+                question=next(q for q in view.questions if q.key == shown),
+                answer=view.answers[shown],
+                error=None,
+            )
         return redirect(url_for("quiz.results", attempt_id=attempt_id))
     if view.feedback_mode == "end":
         return render_template(
             "attempt_form.html", attempt=view, errors={}, values=MultiDict(view.drafts)
         )
-    shown = request.args.get("answered")
     if shown and shown in view.answers:
         question = next(q for q in view.questions if q.key == shown)
         return render_template(
@@ -97,7 +106,7 @@ def question_page(attempt_id: int, position: int) -> ResponseReturnValue:
 @bp.post("/attempts/<int:attempt_id>/questions/<int:position>")
 def answer(attempt_id: int, position: int) -> ResponseReturnValue:
     submit = partial(
-        attempts.submit_answer,
+        attempts.answer_question,
         get_session(),
         clock(),
         attempt_id=attempt_id,
@@ -105,6 +114,7 @@ def answer(attempt_id: int, position: int) -> ResponseReturnValue:
         answers=FormAnswers.of(request.form),
         confidence=parse_confidence(request.form.get("confidence")),
         fuzz=fuzz(),
+        maybe_last=request.form.get("last") == "1",
     )
     outcome = as_logged_in(submit)
     if outcome is None:
@@ -124,14 +134,46 @@ def answer(attempt_id: int, position: int) -> ResponseReturnValue:
     return redirect(url_for("quiz.attempt", attempt_id=attempt_id, answered=position))
 
 
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == (
+        "application/json"
+    )
+
+
+def _stale_form(attempt_id: int) -> ResponseReturnValue:
+    """A save or submit refused because another tab saved since this form was shown:
+    the form again with what this tab typed (so it can be copied) and its old revision
+    (so saving it again is refused again until the page is reloaded), and 409."""
+    if _wants_json():
+        return jsonify(error=drafts.STALE, stale=True), 409
+    view = attempts.attempt_view(get_session(), current_user.id, attempt_id)
+    flash(drafts.STALE, "error")
+    return render_template(
+        "attempt_form.html",
+        attempt=view,
+        errors={},
+        values=request.form,
+        revision=request.form.get("revision", ""),
+    ), 409
+
+
 @bp.post("/attempts/<int:attempt_id>/save")
 def save(attempt_id: int) -> ResponseReturnValue:
-    saved = attempts.save_answers(
-        get_session(), clock(), current_user.id, attempt_id, FormAnswers.of(request.form)
-    )
-    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
-        return jsonify(saved=saved)
-    flash(f"Saved: {saved} answer{'' if saved == 1 else 's'}. Nothing is graded until you submit.")
+    try:
+        saved = attempts.save_answers(
+            get_session(),
+            clock(),
+            current_user.id,
+            attempt_id,
+            FormAnswers.of(request.form),
+            revision=request.form.get("revision"),
+        )
+    except drafts.StaleDrafts:
+        return _stale_form(attempt_id)
+    if _wants_json():
+        return jsonify(saved=saved.count, revision=saved.revision)
+    count = saved.count
+    flash(f"Saved: {count} answer{'' if count == 1 else 's'}. Nothing is graded until you submit.")
     return redirect(url_for("quiz.attempt", attempt_id=attempt_id))
 
 
@@ -146,7 +188,10 @@ def submit(attempt_id: int) -> ResponseReturnValue:
         FormAnswers.of(request.form),
         fuzz(),
         confirm_blanks=confirmed,
+        revision=None if confirmed else request.form.get("revision"),
     )
+    if outcome.stale:
+        return _stale_form(attempt_id)
     if outcome.submitted:
         return redirect(url_for("quiz.results", attempt_id=attempt_id))
     view = attempts.attempt_view(get_session(), current_user.id, attempt_id)

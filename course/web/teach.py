@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from course.errors import Conflict, ContentInvalid, InvalidInput
+from course.errors import Conflict, ContentInvalid, CourseError, InvalidInput
 from course.formatting import format_when
 from course.grading.keyfix import FixKind, KeyFix
 from course.inputs import parse_int, scrub, unstorable
@@ -56,18 +56,30 @@ def create() -> ResponseReturnValue:
 
 @bp.get("/teach/classes/<int:class_id>")
 def overview(class_id: int) -> ResponseReturnValue:
+    return _overview_page(class_id)
+
+
+def _overview_page(class_id: int, refused: CourseError | None = None) -> ResponseReturnValue:
+    """The class page; ``refused``: why its assign form was refused, shown beside the
+    field it is about, with what was chosen and typed kept (and the error's status)."""
     view = dashboard.overview(
         get_session(), clock().now(), actor(), class_id, request.args.get("sort", "name")
     )
     retention = charts.recall_chart(
         [(title, (now, week)) for title, now, week in view.retention if now is not None]
     )
-    return render_template(
+    if refused is not None:
+        flash("Not assigned: the Assign form below says why.", "error")
+    page = render_template(
         "teach/overview.html",
         view=view,
         retention_chart=retention,
         sort=request.args.get("sort", "name"),
+        assign_error=refused.message if refused else None,
+        assign_field=(refused.field or "target") if refused else None,
+        assign_typed=request.form if refused else {},
     )
+    return page, refused.status if refused else 200
 
 
 @bp.post("/teach/classes/<int:class_id>/code")
@@ -103,11 +115,15 @@ def assign(class_id: int) -> ResponseReturnValue:
     try:
         # The instructor's wall-clock time: the service reads it in their time zone.
         due = datetime.fromisoformat(request.form.get("due", ""))
-    except ValueError as exc:
-        raise InvalidInput("Give a due date and time, like 2026-12-01T18:00.", field="due") from exc
-    moved = classes.add_assignment(
-        get_session(), clock(), actor(), class_id, classes.assignment_kind(kind), slug, due
-    )
+    except ValueError:
+        refused = InvalidInput("Give a due date and time, like 2026-12-01T18:00.", field="due")
+        return _overview_page(class_id, refused)
+    try:
+        moved = classes.add_assignment(
+            get_session(), clock(), actor(), class_id, classes.assignment_kind(kind), slug, due
+        )
+    except InvalidInput as exc:  # no such lesson or quiz; a time the clocks skip
+        return _overview_page(class_id, exc)
     if moved is None:
         flash("Assigned.", "info")
     else:  # it was assigned already: say that its due date moved

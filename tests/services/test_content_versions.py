@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from course.clock import FixedClock
 from course.errors import Conflict, ContentInvalid
-from course.services import authoring
+from course.services import accounts, authoring
 from course.services.authz import Actor
 from course.services.content_sync import Prefer, sync_root, validate_root
 from course.store.content import (
@@ -225,6 +225,19 @@ def test_the_editor_refuses_to_overwrite_a_newer_version(
             session, clock, teacher, COURSE, LESSON, mine, base_revision=opened.version.revision
         )
     assert WEB_MARK in served_html(session)
+
+
+def test_the_refusal_says_when_in_the_authors_zone(
+    session: Session, clock: FixedClock, teacher: Actor, root: Path
+) -> None:
+    accounts.set_timezone(session, teacher.id, "Europe/Berlin")
+    opened = authoring.open_file(session, clock, teacher, COURSE, LESSON)
+    web_edit(session, clock, teacher, root)
+    with pytest.raises(Conflict) as refused:
+        authoring.publish(
+            session, clock, teacher, COURSE, LESSON, b"x", base_revision=opened.version.revision
+        )
+    assert "CET" in refused.value.message and "UTC" not in refused.value.message
 
 
 def test_export_validates_and_syncs_into_a_fresh_database_as_the_same_content(

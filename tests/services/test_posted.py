@@ -86,7 +86,7 @@ def test_drafts_keep_the_readers_values_and_submit_grades_them(
     slugs = list(QUESTIONS)
     wrong, blank = slugs[0], slugs[1]
     typed = {s: raw(s, s != wrong) for s in slugs if s != blank}
-    assert attempts.save_answers(session, clock, user, attempt, BySlug(typed)) == len(typed)
+    assert attempts.save_answers(session, clock, user, attempt, BySlug(typed)).count == len(typed)
     with session.begin():
         kept = drafts.load(session, attempt)
     assert kept == {s: [json.dumps(r)] for s, r in typed.items()}  # as the reader kept them
