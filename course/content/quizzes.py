@@ -21,6 +21,7 @@ from course.content.patterns import REGEX_TIMEOUT_SECONDS, compiled, slow_input
 from course.content.quiz_warnings import cut_values, example_coverage
 from course.content.reader import (
     MERGE_KEY_MESSAGE,
+    NUMBER_UNIT,
     Invalid,
     Reader,
     convert,
@@ -188,7 +189,12 @@ def _question(
         reader.mapping(_only(node, COMMON_FIELDS), COMMON_FIELDS, what)
         return None
     before = len(reader.problems)
-    read = reader.mapping(node, fields, what)
+    unit = node.get("unit") if qtype is QuestionType.NUMBER else None
+    token = NUMBER_UNIT.set(unit.value if unit is not None and unit.kind == "scalar" else None)
+    try:
+        read = reader.mapping(node, fields, what)
+    finally:
+        NUMBER_UNIT.reset(token)
     if read is None:
         return None
     values = {k: v for k, (_, v) in read.items()}

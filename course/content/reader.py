@@ -6,6 +6,7 @@ import difflib
 import math
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -162,17 +163,23 @@ def parse_number(text: str, name: str) -> float:
     return value
 
 
+# The unit of the number question being read (set around its keys' conversion), so its
+# numbers may be written with it, as learners may type them: "40%" where the unit is %.
+NUMBER_UNIT: ContextVar[str | None] = ContextVar("course_number_unit", default=None)
+
+
 def author_number(text: str, name: str) -> float:
     """A quiz's number as its author wrote it: YAML digits, or as a learner would type it.
 
     ``"500,000"`` and ``"20 million"`` are read by the learners' number reader
-    (contract v1.1); anything it reads only approximately or ambiguously is refused,
-    never turned silently into another value.
+    (contract v1.1), with the question's unit (``NUMBER_UNIT``) as learners may write
+    it; anything it reads only approximately or ambiguously is refused, never turned
+    silently into another value.
     """
     cleaned = text.strip()
     if _NUMBER.fullmatch(cleaned) and _DIGIT.search(cleaned):
         return parse_number(cleaned, name)
-    reading = read_number(cleaned)
+    reading = read_number(cleaned, NUMBER_UNIT.get())
     if reading is None:
         raise Invalid(
             f"'{name}' must be a number, not {text!r} (write e.g. 20000000, \"20,000,000\" "

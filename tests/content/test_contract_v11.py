@@ -880,3 +880,36 @@ def test_a_misspelt_example_key_is_named(tmp_path: Path) -> None:
     _bundle, report = load(tmp_path, text)
     assert "unknown key 'respone' in example; did you mean 'response'?" in messages(report)
     assert not any("an example is a mapping" in m for m in messages(report))
+
+
+def test_a_number_key_may_carry_its_unit_as_learners_write_it(tmp_path: Path) -> None:
+    """'answer: "40%"' where the unit is %: read by the learners' reader with the unit
+    (it was refused while "40 percent" from a learner counted)."""
+    text = quiz(
+        """
+        - id: a
+          type: number
+          prompt: What share?
+          unit: "%"
+          answer: "40%"
+          tolerance: "5 percent"
+          examples: {"40 percent": 1, "20%": 0}
+        - id: c
+          type: number
+          prompt: What share?
+          unit: percent
+          range: ["30 percent", "50%"]
+          examples: {"40%": 1, "20 percent": 0}
+        - id: b
+          type: number
+          prompt: How far?
+          unit: km
+          answer: "40%"
+        """
+    )
+    _bundle, report = load(tmp_path, text)
+    problems = messages(report)
+    assert [m for m in problems if "must be a number" in m or "'range'" in m] == [
+        "'answer' must be a number, not '40%' (write e.g. 20000000, \"20,000,000\" or "
+        '"20 million")'
+    ]
