@@ -120,6 +120,22 @@ def test_answer_typed_while_the_login_ends_comes_back(site: dict[str, Any], brow
     assert kept_entries(page) == []
     page.goto(attempt_url)
 
+    # Another account logging in on this tab after a login ended (no logout) gets
+    # nothing of what was kept: its first page drops the other account's entries.
+    page.goto(attempt_url)
+    page.check("label:has-text('August') input")
+    assert len(kept_entries(page)) == 1
+    with site["engine"].begin() as connection:
+        connection.execute(text("DELETE FROM user_sessions"))
+    page.goto(f"{base}/login")
+    log_in(page, "lea@example.org")
+    assert kept_entries(page) == []
+    page.goto(f"{base}/account")
+    follow(page, "button:has-text('Log out')")
+    page.goto(f"{base}/login")
+    log_in(page, "kim@example.org")
+    page.goto(attempt_url)
+
     # A choice is kept the same way, until the learner logs out: the next person at the
     # computer finds nothing of it, in the browser or on the page.
     expect(page.locator("h1")).to_have_text(re.compile("Question 2"))

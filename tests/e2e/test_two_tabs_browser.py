@@ -74,8 +74,49 @@ def test_a_stale_tab_does_not_wipe_the_other_tabs_answers(server: str, browser: 
         "Kwantung Army"
     )
     expect(tab_a.locator(f'input[name="{field("manchuria-invasion")}"]')).to_have_value("")
-    # After a reload the other tab saves again, over the latest answers.
+    # Reloading as told brings the latest answers, and what this tab typed is filled
+    # in again (kept in the tab), with a note; saving it then keeps both tabs' work.
     tab_b.goto(tab_a.url)
-    _type(tab_b, "manchuria-invasion", "9 August 1945")
-    expect(tab_b.locator("#save-status")).to_have_text("Saved.")
+    expect(tab_b.locator("#answer-kept")).to_be_visible()
+    expect(tab_b.locator(f'input[name="{field("manchuria-invasion")}"]')).to_have_value(
+        "9 August 1945"
+    )
+    expect(tab_b.locator(f'input[name="{field("north-of-japan")}"]')).to_have_value("Sakhalin")
+    shot(tab_b, "two-tabs-stale-reloaded")
+    follow(tab_b, "button:has-text('Save answers')")
+    tab_a.reload()
+    for slug, value in [
+        ("north-of-japan", "Sakhalin"),
+        ("manchuria-garrison", "Kwantung Army"),
+        ("manchuria-invasion", "9 August 1945"),
+    ]:
+        expect(tab_a.locator(f'input[name="{field(slug)}"]')).to_have_value(value)
+    expect(tab_a.locator("#answer-kept")).to_be_hidden()
     tab_a.context.close()
+
+
+def test_typing_while_the_login_ends_comes_back_after_logging_in(server: str, browser: Any) -> None:
+    page = new_page(browser, viewport={"width": 1200, "height": 900})
+    page.goto(server + "/signup")
+    page.fill("#display_name", "Ends")
+    page.fill("#email", "ends@example.org")
+    page.fill("#password", "a good long password")
+    follow(page, "button:has-text('Sign up')")
+    page.goto(server + QUIZ)
+    follow(page, "button:has-text('Start the quiz')")
+    form_url = page.url
+    other = page.context.new_page()  # logging out in another tab ends this tab's login
+    other.goto(server + "/account")
+    follow(other, "button:has-text('Log out')")
+    other.close()
+    _type(page, "north-of-japan", "Sakhalin")
+    expect(page.locator("#save-status")).to_contain_text("not logged in")
+    expect(page.locator("#save-status")).to_contain_text("kept in this tab")
+    page.goto(server + "/login")
+    page.fill("#email", "ends@example.org")
+    page.fill("#password", "a good long password")
+    follow(page, "button:has-text('Log in')")
+    page.goto(form_url)
+    expect(page.locator("#answer-kept")).to_be_visible()
+    expect(page.locator(f'input[name="{field("north-of-japan")}"]')).to_have_value("Sakhalin")
+    page.context.close()

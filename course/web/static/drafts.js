@@ -37,10 +37,24 @@
             show(reply.error || "Not saved: reload the page.");
           }, function () { show("Not saved: reload the page."); });
         }
-        if (!response.ok) { show("Not saved: reload the page."); return null; }
+        if (!response.ok) {
+          // What was typed is kept in this tab (answer-keep.js) and filled in again.
+          return response.json().then(function (reply) {
+            // error pages' JSON: a title (error) and what to do (message)
+            show("Not saved: " + (reply.message || reply.error || "the server refused it") +
+                 " What you typed is kept in this tab.");
+          }, function () {
+            show(response.status === 400 || response.status === 401
+              ? "Not saved: your login may have ended. Log in again in another tab, then " +
+                "reload: what you typed is kept in this tab."
+              : "Not saved (error " + response.status + "): reload the page; what you " +
+                "typed is kept in this tab.");
+          });
+        }
         return response.json().then(function (reply) {
           if (revision && reply.revision) { revision.value = reply.revision; }
           show("Saved.");
+          form.dispatchEvent(new CustomEvent("course:saved"));
         });
       }).catch(function () {
         show("Not saved: check your connection.");
