@@ -53,5 +53,6 @@ def bidi_control(text: str) -> str | None:
 
 
 def scrub(text: str) -> str:
-    """``text`` with unstorable characters replaced by U+FFFD, for showing it back."""
-    return _UNSTORABLE.sub("\ufffd", text)
+    """``text`` with the characters this site refuses (unstorable ones, bidirectional
+    controls) replaced by U+FFFD, for showing it back: sent again, it is then taken."""
+    return _BIDI_CONTROLS.sub("\ufffd", _UNSTORABLE.sub("\ufffd", text))

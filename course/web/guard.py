@@ -126,10 +126,12 @@ def _label(key: str) -> str:
     return f"'{shown}'"
 
 
-def typed_back() -> list[tuple[str, str]]:
-    """The form fields of a refused POST, to show back so nothing typed is lost.
+def typed_back() -> list[tuple[str, str, bool]]:
+    """The form fields of a refused POST, to show back so nothing typed is lost:
+    (name, value, whether it is one of the forms' own hidden fields, sent again as it
+    was but not shown as something to edit).
 
-    Secrets (passwords, the CSRF token) are never shown back; unstorable characters
+    Secrets (passwords, the CSRF token) are never shown back; refused characters
     become U+FFFD and each value is cut to the field limit.
     """
     if request.method != "POST" or request.mimetype not in {
@@ -142,10 +144,15 @@ def typed_back() -> list[tuple[str, str]]:
     except Exception:
         return []
     return [
-        (scrub(key), scrub(str(value))[:FIELD_MAX])
+        (scrub(key), scrub(str(value))[:FIELD_MAX], key in _HIDDEN)
         for key, value in fields
         if not _secret(key) and str(value).strip()
     ][:TYPED_BACK_MAX]
+
+
+# The forms' own hidden fields (the end-of-quiz form's revision, "last question" mark,
+# a review card's count, the editor's base version).
+_HIDDEN = {"revision", "last", "reps", "base"}
 
 
 _SECRETS = {"csrf_token", "current", "new", "confirm"}

@@ -91,3 +91,24 @@ def test_free_text_with_a_direction_control_is_refused_and_not_stored(
         results,
     )
     assert fine.status_code in (302, 303)
+
+
+def test_a_refused_direction_control_is_shown_back_replaced_so_sending_again_works(
+    app: Flask, session: Session, clock: FixedClock
+) -> None:
+    """The refusal page's "What you sent" form kept the invisible character, so "Send
+    again" was refused again, forever; it is shown as U+FFFD as the page says, and the
+    form's own hidden fields are sent again without being shown as text to edit."""
+    teacher = make_instructor(session, clock, "teacher@example.org", display_name="Ms T")
+    instructor = AuthActions(AuthActions(app.test_client()).login_as("teacher@example.org"))
+    assert teacher.id
+    refused = instructor.post(
+        "/teach/classes",
+        {"course_id": "ww2-soviet-union", "name": "9A \u2066x\u2069", "revision": "r1"},
+        "/teach",
+    )
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "\u2066" not in page and "9A \ufffdx\ufffd" in page
+    assert '<input type="hidden" name="revision" value="r1">' in page
+    assert 'name="revision" rows' not in page
