@@ -83,7 +83,7 @@ def render_error(status: int, message: str, retry_after: int | None = None) -> R
     return response
 
 
-def _page(status: int, title: str, message: str, typed: list[tuple[str, str]]) -> str:
+def _page(status: int, title: str, message: str, typed: list[tuple[str, str, bool]]) -> str:
     outage = status in (500, 503) and "_login_user" not in g
     if outage:
         # The page header shows who is logged in; loading that user needs the database,
