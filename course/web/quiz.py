@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from course.errors import Conflict
 from course.review.rating import parse_confidence
 from course.services import attempts, disputes, drafts, misconceptions
 from course.services.views import AttemptView
@@ -170,6 +171,18 @@ def save(attempt_id: int) -> ResponseReturnValue:
         )
     except drafts.StaleDrafts:
         return _stale_form(attempt_id)
+    except Conflict:
+        if attempts.attempt_view(get_session(), current_user.id, attempt_id).open:
+            raise
+        # Submitted meanwhile (another tab): the results are where to go, not a dead end.
+        message = (
+            "This attempt was submitted meanwhile (perhaps in another tab), so nothing "
+            "more could be saved; here are its results."
+        )
+        if _wants_json():
+            return jsonify(error=message, submitted=True), 409
+        flash(message, "error")
+        return redirect(url_for("quiz.results", attempt_id=attempt_id))
     if _wants_json():
         return jsonify(saved=saved.count, revision=saved.revision)
     count = saved.count

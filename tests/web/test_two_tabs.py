@@ -150,3 +150,25 @@ def test_submitting_from_a_stale_tab_grades_nothing_and_keeps_the_other_tabs_ans
     assert through.status_code == 200 and "Submit with unanswered questions?" in through.get_data(
         as_text=True
     )
+
+
+def test_saving_in_a_tab_after_the_other_tab_submitted_leads_to_the_results(
+    app: Flask, end_quiz: str, session: Session
+) -> None:
+    """It was a dead-end 409 page ("This attempt is already submitted") with only a link
+    back to the course."""
+    tab_a, tab_b, attempt = _two_tabs(app, end_quiz)
+    shown_a, shown_b = _form(tab_a, attempt), _form(tab_b, attempt)
+    submitted = tab_a.post(
+        f"/attempts/{attempt}/submit", data={**shown_a, **A_TYPED, "confirm_blanks": "1"}
+    )
+    assert submitted.status_code == 302 and submitted.headers["Location"].endswith("/results")
+    late = tab_b.post(f"/attempts/{attempt}/save", data={**shown_b, **B_TYPED})
+    assert late.status_code == 302 and late.headers["Location"].endswith(f"/{attempt}/results")
+    assert "submitted meanwhile" in tab_b.get(late.headers["Location"]).get_data(as_text=True)
+    by_script = tab_b.post(
+        f"/attempts/{attempt}/save",
+        data={**shown_b, **B_TYPED},
+        headers={"Accept": "application/json"},
+    )
+    assert by_script.status_code == 409 and by_script.get_json()["submitted"] is True
