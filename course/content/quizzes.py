@@ -404,10 +404,13 @@ def _no_response(reader: Reader, item: Node) -> None:
     if not keys:
         reader.error(item, "an example is a mapping {response: ..., score: ...}")
         return
+    named = False  # a misspelt key already pointed at 'response'
     for key in keys:
         if key.value not in _EXAMPLE:
-            reader.error(key, unknown_key_message(key.value, _EXAMPLE, "example"))
-    if all(k.value != "response" for k in keys):
+            message = unknown_key_message(key.value, _EXAMPLE, "example")
+            named = named or "did you mean 'response'" in message
+            reader.error(key, message)
+    if not named and all(k.value != "response" for k in keys):
         reader.error(item, "an example needs 'response' (and 'score')")
 
 
