@@ -1,11 +1,12 @@
 """The stack's floor, rung by rung: what an answer POST can cost at least with Flask,
-flask-login, flask-wtf, SQLite, fsrs and SQLAlchemy, measured with wrk against a bare
-Flask "hello" in the same run.
+flask-login, flask-wtf, SQLite or PostgreSQL, fsrs and SQLAlchemy, measured with wrk
+against a bare Flask "hello" in the same run.
 
 Issue 13 asks for the answer POST at ≥ 0.30 of a bare Flask hello under the same
-gunicorn settings. The project's app is measured by ``bench/wrk_suite.py``; this
-benchmark measures small apps that use none of the project's code (``bench/ladder_apps.py``
-says exactly what each does), each one layer above the one before:
+gunicorn settings on SQLite, ≥ 0.20 on PostgreSQL. The project's app is measured by
+``bench/wrk_suite.py``; this benchmark measures small apps that use none of the project's
+code (``bench/ladder_apps.py`` says exactly what each does), each one layer above the one
+before:
 
 1. ``post-nothing``: a POST with a small form body, a short text back;
 2. ``floor``: a whole answer on the bare stack: session cookie, flask-login user loaded by
@@ -16,6 +17,20 @@ says exactly what each does), each one layer above the one before:
 3. ``sqlalchemy-core``: the same through a SQLAlchemy 2 ``Engine`` (``QueuePool``, a
    connection per request) and Core statements;
 4. ``sqlalchemy-orm``: the same through an ORM ``Session`` per request.
+
+With ``--db pg`` the database rungs run on PostgreSQL (``PG_ADMIN_URL``, by default
+``postgresql://postgres@127.0.0.1:5432/test``): each rung gets a database of its own,
+created for the run (``bench_<pid>_<random>``, by ``wrk_suite.pg_database``) and dropped
+after it, with the same tables (``SERIAL`` ids; the cards' primary key is the upsert's
+conflict target). ``floor`` is then a psycopg 3 connection kept per worker in
+autocommit mode: the user read (flask-login), the card read and ONE write statement, the
+response insert, the card upsert and the log insert as data-modifying CTEs (``WITH r AS
+(INSERT … RETURNING id), c AS (INSERT … ON CONFLICT … DO UPDATE … RETURNING …) INSERT INTO
+review_logs … SELECT … FROM r, c``): three round trips, the fewest an answer can take.
+``--pg-writes transaction`` writes instead with ``BEGIN``, three statements, ``COMMIT``
+(seven round trips), for comparison. The SQLAlchemy rungs send the same statements
+through a ``postgresql+psycopg`` engine whose connections are in autocommit mode too, so
+each step is the layer's own cost, not extra round trips.
 
 **Baseline**: ``bench/hello_app.py`` (a bare Flask "hello", GET ``/``), served like every
 rung by the project's own ``course.cli.server.run_gunicorn`` with only the WSGI app
@@ -41,18 +56,21 @@ load, the CPU time much less, and it leaves out what an answer waits for (the di
 fsync, the other worker's write lock). Then each run's row check, the commits per second
 this disk gives one writer alone before and after the rounds (SQLite commits one writer
 at a time, so with ``synchronous=FULL`` that fsync rate bounds every rung with a
-database), and the load average at the start and the end (the machine may be shared).
+database; PostgreSQL flushes concurrent commits together, so there it is only what one
+commit waits for), and the load average at the start and the end (the machine may be
+shared). On PostgreSQL the workers' CPU time leaves out the server's backends, which
+share the machine's cores with them.
 
-Two options separate the parts of the floor: ``--synchronous NORMAL`` takes the fsync per
+On SQLite, two options separate the parts of the floor: ``--synchronous NORMAL`` takes the fsync per
 commit out (the CPU side of the stack), and ``--write-lock poll`` makes a writer poll for
 SQLite's write lock every 50-200 µs instead of SQLite's busy handler, which sleeps 1, 2,
 5, 10 ms… between tries (the project's store polls; the default is the bare stack).
 
 Run: ``.venv/bin/python bench/floor_ladder.py`` (about 3 minutes: 5 s runs, 3 rounds,
 2 workers); ``--quick`` for a smoke run (1 s runs, one round, under a minute; its
-numbers prove only that it runs); ``--workers 1``, ``--duration``, ``--rounds``,
-``--connections``, ``--learners`` to resize. Loopback only, free ports, every run bounded
-in time. Needs wrk (Debian: ``wrk``).
+numbers prove only that it runs); ``--db pg`` for PostgreSQL; ``--workers 1``,
+``--duration``, ``--rounds``, ``--connections``, ``--learners`` to resize. Loopback only,
+free ports, every run bounded in time. Needs wrk (Debian: ``wrk``).
 """
 
 from __future__ import annotations
@@ -70,6 +88,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import psycopg
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -95,13 +115,13 @@ class Rung:
 
     name: str
     server: Server
-    database: Path | None
+    database: str | None  # a SQLite file's path or a postgresql:// URL
     logins: list[tuple[str, str]] = field(default_factory=list)
     next_line: int = 0  # where the next pool starts in the (learner, question) sequence
     acknowledged: int = 0
     stored_rows: int = 0
     cut_off: int = 0
-    key: str = "sqlite"  # for wrk_suite.answer_run's messages
+    key: str = "sqlite"  # or "pg", for wrk_suite.answer_run's messages
 
     def log_in(self, emails: list[str]) -> None:
         """A real login per learner through the rung's ``/login``, then a real GET of a
@@ -148,19 +168,22 @@ class Rung:
         return seen[0]
 
 
-def start_rung(name: str, tmp: Path, args: argparse.Namespace) -> Rung:
-    """The rung's database (fresh) and server; its learners logged in."""
+def start_rung(name: str, database: str | None, args: argparse.Namespace) -> Rung:
+    """The rung's server on its (fresh, empty) database; its learners logged in."""
     workers, learners = args.workers, args.learners
-    database = None if name == "post-nothing" else tmp / f"{name}.db"
-    command = [*LADDER, "--rung", name, "--synchronous", args.synchronous]
-    command += ["--write-lock", args.write_lock]
+    command = [*LADDER, "--rung", name]
+    if args.db == "pg":
+        command += ["--pg-writes", args.pg_writes]
+    else:
+        command += ["--synchronous", args.synchronous, "--write-lock", args.write_lock]
     emails: list[str] = []
     if database is not None:
         emails = ladder_apps.create_database(database, learners, QUESTIONS)
-        command += ["--database", str(database)]
+        command += ["--database", database]
     port = free_port()
     proc = serve(dict(os.environ), port, workers=workers, command=command)
-    rung = Rung(name, Server(f"{name}, {workers} workers", port, workers, proc), database)
+    server = Server(f"{name}, {workers} workers", port, workers, proc)
+    rung = Rung(name, server, database, key=args.db)
     if database is None:  # nothing checks them: any cookie and token will do
         rung.logins = [("", "none")] * learners
     else:
@@ -184,6 +207,33 @@ def commit_rate(directory: Path, synchronous: str, seconds: float = 1.0) -> floa
             conn.execute("COMMIT")
             done += 1
         return done / (time.perf_counter() - start)
+
+
+def pg_commit_rate(url: str, seconds: float = 1.0) -> float:
+    """Commits per second of one writer alone on this PostgreSQL (one-row inserts in
+    autocommit mode on a kept connection, into a table of its own). PostgreSQL flushes
+    the WAL of concurrent commits together, so unlike SQLite's this is no ceiling for two
+    workers: it says what one commit waits for on this disk."""
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_commits (id SERIAL PRIMARY KEY, v TEXT)")
+        done, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            conn.execute("INSERT INTO bench_commits (v) VALUES ('x')")
+            done += 1
+        return done / (time.perf_counter() - start)
+
+
+def pg_settings(url: str) -> str:
+    """The server's version and what its commits wait for."""
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        found = conn.execute(
+            "SELECT current_setting('server_version'), current_setting('fsync'), "
+            "current_setting('synchronous_commit'), current_setting('wal_sync_method')"
+        ).fetchone()
+    assert found is not None
+    return f"PostgreSQL {found[0]} (fsync={found[1]}, synchronous_commit={found[2]}, " + (
+        f"wal_sync_method={found[3]})"
+    )
 
 
 TICK_US = 1e6 / os.sysconf("SC_CLK_TCK")
@@ -333,20 +383,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="wrk -t (default 1)")
     parser.add_argument("--workers", type=int, choices=(1, 2), default=2, help="default 2")
     parser.add_argument(
+        "--db",
+        choices=("sqlite", "pg"),
+        default="sqlite",
+        help="the rungs' database: SQLite files (default) or PostgreSQL at "
+        f"{wrk_suite.PG_ADMIN} (a database of its own per rung, dropped afterwards)",
+    )
+    parser.add_argument(
         "--synchronous",
         choices=ladder_apps.SYNCHRONOUS,
-        default="FULL",
         help="SQLite's synchronous for the rungs (default FULL, the project's default; "
         "NORMAL takes the fsync per commit out)",
     )
     parser.add_argument(
         "--write-lock",
         choices=ladder_apps.WRITE_LOCKS,
-        default="busy-timeout",
         help="how a rung waits for SQLite's write lock: SQLite's busy timeout (default, "
         "the bare stack) or polling every 50-200 µs (as the project's store does)",
     )
+    parser.add_argument(
+        "--pg-writes",
+        choices=ladder_apps.PG_WRITES,
+        help="PostgreSQL: an answer's three writes as one statement with data-modifying "
+        "CTEs (default) or as BEGIN, three statements, COMMIT",
+    )
     args = parser.parse_args(argv)
+    sqlite_only = {"synchronous": "FULL", "write_lock": "busy-timeout"}
+    pg_only = {"pg_writes": "cte"}
+    mine, others = (pg_only, sqlite_only) if args.db == "pg" else (sqlite_only, pg_only)
+    for option in others:
+        if getattr(args, option) is not None:
+            parser.error(f"--{option.replace('_', '-')} does not apply to --db {args.db}")
+    for option, default in mine.items():
+        if getattr(args, option) is None:
+            setattr(args, option, default)
     quick = {"duration": 1, "rounds": 1, "warmup": 0, "learners": 8}
     full = {"duration": 5, "rounds": 3, "warmup": 2, "learners": 40}
     for key, value in (quick if args.quick else full).items():
@@ -356,6 +426,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     return args
+
+
+def rung_databases(
+    args: argparse.Namespace, tmp: Path, stack: contextlib.ExitStack
+) -> dict[str, str | None]:
+    """Each rung's fresh database: a SQLite file in ``tmp``, or a PostgreSQL database of
+    its own (created now, dropped when ``stack`` closes, after the servers stopped); None
+    for ``post-nothing``. Raises :class:`Unreachable` when PostgreSQL cannot be reached."""
+    databases: dict[str, str | None] = {"post-nothing": None}
+    for name in ladder_apps.RUNGS[1:]:
+        if args.db == "sqlite":
+            databases[name] = str(tmp / f"{name}.db")
+            continue
+        url = stack.enter_context(wrk_suite.pg_database())
+        if url is None:
+            raise Unreachable(f"--db pg needs PostgreSQL at {wrk_suite.PG_ADMIN}")
+        databases[name] = url
+    return databases
+
+
+class Unreachable(Exception):
+    """The database server of ``--db pg`` does not answer."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -368,8 +460,24 @@ def main(argv: list[str] | None = None) -> int:
     opts = Options(args.duration, args.rounds, args.connections, args.threads, args.warmup)
     load_before = os.getloadavg()
     servers: list[Server] = []
-    with tempfile.TemporaryDirectory(prefix="bench-ladder-") as tmp_name:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-ladder-") as tmp_name,
+        contextlib.ExitStack() as stack,
+    ):
         tmp = Path(tmp_name)
+        try:
+            databases = rung_databases(args, tmp, stack)
+        except Unreachable as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        floor_db = databases["floor"]
+        assert floor_db is not None
+
+        def commits() -> float:
+            if args.db == "pg":
+                return pg_commit_rate(floor_db)
+            return commit_rate(tmp, args.synchronous)
+
         try:
             say(f"starting hello and {len(ladder_apps.RUNGS)} rungs, {args.workers} workers each")
             port = free_port()
@@ -378,35 +486,59 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(hello)
             rungs = []
             for name in ladder_apps.RUNGS:
-                rung = start_rung(name, tmp, args)
+                rung = start_rung(name, databases[name], args)
                 servers.append(rung.server)
                 rungs.append(rung)
             ladder = Ladder(hello, rungs, opts, tmp / "pool.tsv")
             say("warm-up")
             ladder.warm_up()
-            disk = [commit_rate(tmp, args.synchronous)]
+            disk = [commits()]
             for i in range(args.rounds):
                 say(f"round {i + 1} of {args.rounds}")
                 ladder.round()
-            disk.append(commit_rate(tmp, args.synchronous))
+            disk.append(commits())
+            server_settings = pg_settings(floor_db) if args.db == "pg" else ""
         finally:
             for server in servers:
                 stop(server.proc)
-    load_after = os.getloadavg()
+    loads = (load_before, os.getloadavg())
+    print_report(args, opts, ladder, disk, server_settings, loads)
+    return 0
+
+
+def print_report(
+    args: argparse.Namespace,
+    opts: Options,
+    ladder: Ladder,
+    disk: list[float],
+    server_settings: str,
+    loads: tuple[tuple[float, float, float], tuple[float, float, float]],
+) -> None:
+    """The settings, the table, the row checks, the lone writer's commit rate and the
+    load average."""
+    if args.db == "pg":
+        database = f"{server_settings}, writes: {args.pg_writes}"
+        alone = "this PostgreSQL, one writer alone"
+        commit_unit = "one-row autocommit inserts on a kept connection"
+    else:
+        database = f"SQLite synchronous={args.synchronous}, write lock: {args.write_lock}"
+        alone = f"this disk, one writer alone, synchronous={args.synchronous}"
+        commit_unit = "one-row transactions on a kept connection"
     print(
         f"\nwrk -t{opts.threads} -c{opts.connections}, {opts.rounds} round(s) of "
         f"{opts.duration} s runs, interleaved; gunicorn as `course serve` "
         f"(course.cli.server.run_gunicorn), {args.workers} worker(s) for every app; "
-        f"SQLite synchronous={args.synchronous}, write lock: {args.write_lock}.\n"
+        f"{database}.\n"
         "Baseline: bench/hello_app.py (GET /). ÷ hello = median over rounds of the rung's "
         "answers/s ÷ the mean of the hello runs before and after it; step = ÷ hello over "
         "the rung before's; rounds = each round's ÷ hello. CPU µs/answer: the workers' "
         "CPU time (/proc) per request handled, median over rounds; CPU ÷ hello = hello's "
-        "CPU per request ÷ the rung's (waits for the disk and the write lock are not CPU).\n"
+        "CPU per request ÷ the rung's (waits for the disk, the write lock or the database "
+        "server are not the workers' CPU).\n"
     )
     print_table(table(ladder))
     print()
-    for rung in rungs:
+    for rung in ladder.rungs:
         if rung.database is not None:
             print(
                 f"{rung.name}: {rung.acknowledged:,} answers acknowledged, "
@@ -414,20 +546,18 @@ def main(argv: list[str] | None = None) -> int:
                 "ends of runs): every run's rows match"
             )
     print(
-        f"this disk, one writer alone, synchronous={args.synchronous}: "
-        f"{disk[0]:,.0f} commits/s before the rounds, {disk[1]:,.0f} after "
-        "(one-row transactions on a kept connection)"
+        f"{alone}: {disk[0]:,.0f} commits/s before the rounds, {disk[1]:,.0f} after ({commit_unit})"
     )
     print(
         "load average (1, 5, 15 min): "
-        f"{' '.join(f'{x:.2f}' for x in load_before)} at the start, "
-        f"{' '.join(f'{x:.2f}' for x in load_after)} at the end"
+        f"{' '.join(f'{x:.2f}' for x in loads[0])} at the start, "
+        f"{' '.join(f'{x:.2f}' for x in loads[1])} at the end"
     )
+    own = "--db sqlite --no-pages" if args.db == "sqlite" else "--db pg"
     print(
-        "The project's own answer row: bench/wrk_suite.py --db sqlite --no-pages "
-        "--rss-answers 0 (same baseline and method)."
+        f"The project's own answer row: bench/wrk_suite.py {own} --rss-answers 0 "
+        "(same baseline and method)."
     )
-    return 0
 
 
 if __name__ == "__main__":

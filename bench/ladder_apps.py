@@ -30,8 +30,21 @@ project's answer path can be compared with what the same libraries do at least.
   statements executed by the session. The session holds a connection per transaction,
   so the read and the write transaction each check one out.
 
-Served like the hello: ``python bench/ladder_apps.py --rung floor --database PATH serve
---port N --workers 2`` (``serve --port --workers`` last, as ``course serve`` takes them, so
+On PostgreSQL (``--database postgresql://…``; :func:`create_database` makes the same
+tables there, ``SERIAL`` ids, naive UTC ``timestamp`` columns):
+
+* ``floor`` is :class:`PgRawStore`: psycopg 3, one connection per worker kept in
+  autocommit mode, so every statement is one round trip and commits itself: the user
+  read, the card read, and the three writes as ONE statement with data-modifying CTEs
+  (``--pg-writes cte``, the default; ``_PG_ANSWER``), or ``BEGIN``, the three statements,
+  ``COMMIT`` (``--pg-writes transaction``, for comparison).
+* ``sqlalchemy-core`` and ``sqlalchemy-orm`` are the same stores as on SQLite, on a
+  ``postgresql+psycopg`` engine whose connections are in autocommit mode as the floor's
+  (no begin hook: there is no write lock to take); the writes are the same one statement
+  built with Core (``_PG_CORE_ANSWER``), or the transaction (:func:`_pg_write`).
+
+Served like the hello: ``python bench/ladder_apps.py --rung floor --database PATH-OR-URL
+serve --port N --workers 2`` (``serve --port --workers`` last, as ``course serve`` takes them, so
 :func:`tests.servers.serve` starts it). :func:`create_database` makes a rung's database.
 """
 
@@ -54,6 +67,7 @@ from typing import Any, Protocol, cast
 from unittest import mock
 
 import fsrs
+import psycopg
 from flask import Flask, abort, g, redirect, render_template, request
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_wtf import CSRFProtect
@@ -72,7 +86,9 @@ from sqlalchemy import (
     event,
     insert,
     select,
+    text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -91,6 +107,9 @@ PASSWORD = "ladder password"
 BUSY_TIMEOUT_MS = 15_000
 SYNCHRONOUS = ("FULL", "NORMAL")  # FULL: the project's default, an fsync per commit
 WRITE_LOCKS = ("busy-timeout", "poll")
+# PostgreSQL: an answer's three writes as one statement (data-modifying CTEs), or as three
+# statements in an explicit BEGIN … COMMIT.
+PG_WRITES = ("cte", "transaction")
 # Polling for the write lock: the first and the longest pause between tries.
 POLL_PAUSES = (50e-6, 200e-6)
 
@@ -162,14 +181,31 @@ review_logs = Table(
 )
 
 
-def create_database(path: Path, learners: int, question_count: int) -> list[str]:
-    """A rung's database with ``learners`` accounts and ``question_count`` questions; the
-    learners' emails. WAL is set here (it stays with the file)."""
-    engine = create_engine(f"sqlite:///{path}")
+def is_postgres(location: str | Path) -> bool:
+    """A rung's database is a SQLite file's path or a ``postgresql://`` URL."""
+    return str(location).startswith("postgresql://")
+
+
+def sqlalchemy_url(location: str | Path) -> str:
+    """SQLAlchemy's URL for a rung's database (psycopg 3 as PostgreSQL's driver)."""
+    if is_postgres(location):
+        return "postgresql+psycopg://" + str(location).removeprefix("postgresql://")
+    return f"sqlite:///{location}"
+
+
+def create_database(location: str | Path, learners: int, question_count: int) -> list[str]:
+    """A rung's schema with ``learners`` accounts and ``question_count`` questions, in a
+    SQLite file or an empty PostgreSQL database; the learners' emails. The same tables on
+    both: on PostgreSQL the integer primary keys of ``responses`` and ``review_logs`` are
+    ``SERIAL``, the datetimes ``timestamp`` (naive UTC, as on SQLite) and the cards' primary
+    key (user_id, question_id) is the unique key their upsert's ``ON CONFLICT`` names.
+    On SQLite, WAL is set here (it stays with the file)."""
+    engine = create_engine(sqlalchemy_url(location))
     Base.metadata.create_all(engine)
     emails = [f"learner-{i}@example.org" for i in range(learners)]
     with engine.begin() as conn:
-        conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+        if not is_postgres(location):
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL")
         conn.execute(
             insert(users),
             [{"id": i + 1, "email": e, "password": PASSWORD} for i, e in enumerate(emails)],
@@ -185,9 +221,16 @@ def create_database(path: Path, learners: int, question_count: int) -> list[str]
     return emails
 
 
-def row_counts(path: Path) -> tuple[int, int]:
+def row_counts(location: str | Path) -> tuple[int, int]:
     """(responses, review logs) in a rung's database."""
-    with contextlib.closing(sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)) as conn:
+    if is_postgres(location):
+        with psycopg.connect(str(location), autocommit=True, connect_timeout=5) as pg:
+            found = pg.execute(
+                "SELECT (SELECT count(*) FROM responses), (SELECT count(*) FROM review_logs)"
+            ).fetchone()
+        assert found is not None
+        return int(found[0]), int(found[1])
+    with contextlib.closing(sqlite3.connect(location, timeout=BUSY_TIMEOUT_MS / 1000)) as conn:
         (answers,) = conn.execute("SELECT count(*) FROM responses").fetchone()
         (logs,) = conn.execute("SELECT count(*) FROM review_logs").fetchone()
     return int(answers), int(logs)
@@ -263,11 +306,17 @@ _RAW_LOG = "INSERT INTO review_logs (user_id, question_id, rating, reviewed_at) 
 
 @dataclass(frozen=True)
 class Database:
-    """A rung's SQLite file and how its connections commit and take the write lock."""
+    """A rung's database (a SQLite file's path or a ``postgresql://`` URL); on SQLite, how
+    its connections commit and take the write lock; on PostgreSQL, how an answer writes."""
 
-    path: str
+    location: str
     synchronous: str = "FULL"
     write_lock: str = "busy-timeout"  # or "poll"
+    pg_writes: str = "cte"  # or "transaction"
+
+    @property
+    def postgres(self) -> bool:
+        return is_postgres(self.location)
 
 
 def _pragmas(db: Database, dbapi_connection: sqlite3.Connection) -> None:
@@ -293,7 +342,7 @@ class RawStore:
     def conn(self) -> sqlite3.Connection:
         # Opened in the worker, after gunicorn forked it (never shared across a fork).
         if self._conn is None or self._pid != os.getpid():
-            self._conn = sqlite3.connect(self.db.path, isolation_level=None)
+            self._conn = sqlite3.connect(self.db.location, isolation_level=None)
             _pragmas(self.db, self._conn)
             self._pid = os.getpid()
         return self._conn
@@ -365,6 +414,105 @@ def begin_immediate(conn: sqlite3.Connection, db: Database) -> None:
         pause = min(2 * pause, POLL_PAUSES[1])
 
 
+# --- floor on PostgreSQL: psycopg 3, one autocommit connection per worker ----------
+
+_PG_USER = "SELECT id, email FROM users WHERE id = %s"
+_PG_PASSWORD = "SELECT id, password FROM users WHERE email = %s"
+_PG_CARD = _RAW_CARD.replace("?", "%s")
+_PG_RESPONSE = (
+    "INSERT INTO responses (user_id, question_id, given, correct, answered_at) "
+    "VALUES (%(a_user)s, %(a_question)s, %(a_given)s, %(a_correct)s, %(a_at)s)"
+)
+_PG_CARD_UPSERT = (
+    "INSERT INTO cards (user_id, question_id, state, step, stability, difficulty, due, "
+    "last_review) VALUES (%(a_user)s, %(a_question)s, %(a_state)s, %(a_step)s, "
+    "%(a_stability)s, %(a_difficulty)s, %(a_due)s, %(a_last)s) "
+    "ON CONFLICT (user_id, question_id) DO UPDATE SET state = excluded.state, "
+    "step = excluded.step, stability = excluded.stability, "
+    "difficulty = excluded.difficulty, due = excluded.due, last_review = excluded.last_review"
+)
+_PG_LOG = (
+    "INSERT INTO review_logs (user_id, question_id, rating, reviewed_at) "
+    "VALUES (%(a_user)s, %(a_question)s, %(a_rating)s, %(a_at)s)"
+)
+# The three writes in one statement: data-modifying CTEs run once each, whether or not the
+# outer statement reads them; the log's INSERT … SELECT FROM r, c inserts one row, as the
+# response's INSERT and the card's upsert each return one.
+_PG_ANSWER = (
+    f"WITH r AS ({_PG_RESPONSE} RETURNING id), c AS ({_PG_CARD_UPSERT} RETURNING user_id) "
+    "INSERT INTO review_logs (user_id, question_id, rating, reviewed_at) "
+    "SELECT %(a_user)s, %(a_question)s, %(a_rating)s, %(a_at)s FROM r, c"
+)
+
+
+def _pg_params(answer: Answer) -> dict[str, Any]:
+    """An answer's writes' parameters on PostgreSQL (one dict for the one statement or the
+    three): naive UTC datetimes, as the ``timestamp`` columns keep them."""
+    card, naive = answer.card, answer.at.replace(tzinfo=None)
+    return {
+        "a_user": answer.user_id,
+        "a_question": answer.question_id,
+        "a_given": answer.given,
+        "a_correct": int(answer.correct),
+        "a_at": naive,
+        "a_state": int(card.state),
+        "a_step": card.step,
+        "a_stability": card.stability,
+        "a_difficulty": card.difficulty,
+        "a_due": card.due.replace(tzinfo=None),
+        "a_last": card.last_review.replace(tzinfo=None) if card.last_review else None,
+        "a_rating": answer.rating,
+    }
+
+
+class PgRawStore:
+    """The ``floor`` rung on PostgreSQL: plain SQL on a psycopg connection the worker opens
+    once and keeps, in autocommit mode, so each statement is one round trip and commits
+    itself. An answer is the login's user read, the card read and one write: the three
+    writes as one statement (``cte``), or in ``BEGIN``, three statements, ``COMMIT``
+    (``transaction``: five round trips for the writes, for comparison)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._conn: psycopg.Connection[Any] | None = None
+        self._pid = 0
+
+    def conn(self) -> psycopg.Connection[Any]:
+        # Opened in the worker, after gunicorn forked it (never shared across a fork).
+        if self._conn is None or self._pid != os.getpid():
+            self._conn = psycopg.connect(self.db.location, autocommit=True)
+            self._pid = os.getpid()
+        return self._conn
+
+    def user(self, user_id: str) -> Learner | None:
+        found = self.conn().execute(_PG_USER, (int(user_id),)).fetchone()
+        return Learner(found[0], found[1]) if found else None
+
+    def password_of(self, email: str) -> tuple[int, str] | None:
+        found = self.conn().execute(_PG_PASSWORD, (email,)).fetchone()
+        return (found[0], found[1]) if found else None
+
+    def card(self, user_id: int, question_id: int) -> CardRow | None:
+        found = self.conn().execute(_PG_CARD, (user_id, question_id)).fetchone()
+        if found is None:
+            return None
+        answer, state, step, stability, difficulty, due, last = found
+        return CardRow(answer, state, step, stability, difficulty, _utc(due), _utc(last))
+
+    def record(self, answer: Answer) -> None:
+        conn, params = self.conn(), _pg_params(answer)
+        if self.db.pg_writes == "cte":
+            conn.execute(_PG_ANSWER, params)
+            return
+        with conn.transaction():  # BEGIN … COMMIT (ROLLBACK if a statement fails)
+            conn.execute(_PG_RESPONSE, params)
+            conn.execute(_PG_CARD_UPSERT, params)
+            conn.execute(_PG_LOG, params)
+
+    def end_request(self, exc: BaseException | None) -> None:
+        """The connection stays open for the next request."""
+
+
 # --- SQLAlchemy: Core and ORM ------------------------------------------------------
 
 # Set while a write transaction begins: the engine's begin hook then takes the write lock.
@@ -396,7 +544,13 @@ def _on_begin(db: Database, conn: Connection) -> None:
 
 
 def make_engine(db: Database) -> Engine:
-    engine = create_engine(f"sqlite:///{db.path}", poolclass=QueuePool)
+    """The SQLAlchemy rungs' engine. On PostgreSQL its connections are in autocommit
+    mode, as the floor's: an answer takes the floor's round trips, and the step between
+    the rungs is SQLAlchemy's own cost."""
+    if db.postgres:
+        url = sqlalchemy_url(db.location)
+        return create_engine(url, poolclass=QueuePool, isolation_level="AUTOCOMMIT")
+    engine = create_engine(sqlalchemy_url(db.location), poolclass=QueuePool)
     event.listen(engine, "connect", functools.partial(_on_connect, db))
     event.listen(engine, "begin", functools.partial(_on_begin, db))
     return engine
@@ -432,6 +586,88 @@ _CARD_UPSERT = _card_insert.on_conflict_do_update(
     },
 )
 _LOG = insert(review_logs)
+
+
+# PostgreSQL: the same writes as Core statements, and as one statement with two
+# data-modifying CTEs; the parameters are :func:`_pg_params`'.
+_A = {
+    name: bindparam(name, type_=kind)
+    for name, kind in (
+        ("a_user", Integer()),
+        ("a_question", Integer()),
+        ("a_given", String()),
+        ("a_correct", Integer()),
+        ("a_at", DateTime()),
+        ("a_state", Integer()),
+        ("a_step", Integer()),
+        ("a_stability", Float()),
+        ("a_difficulty", Float()),
+        ("a_due", DateTime()),
+        ("a_last", DateTime()),
+        ("a_rating", Integer()),
+    )
+}
+_PG_CORE_RESPONSE = insert(responses).values(
+    user_id=_A["a_user"],
+    question_id=_A["a_question"],
+    given=_A["a_given"],
+    correct=_A["a_correct"],
+    answered_at=_A["a_at"],
+)
+_pg_card_insert = pg_insert(cards).values(
+    user_id=_A["a_user"],
+    question_id=_A["a_question"],
+    state=_A["a_state"],
+    step=_A["a_step"],
+    stability=_A["a_stability"],
+    difficulty=_A["a_difficulty"],
+    due=_A["a_due"],
+    last_review=_A["a_last"],
+)
+_PG_CORE_CARD_UPSERT = _pg_card_insert.on_conflict_do_update(
+    index_elements=[cards.c.user_id, cards.c.question_id],
+    set_={
+        name: _pg_card_insert.excluded[name]
+        for name in ("state", "step", "stability", "difficulty", "due", "last_review")
+    },
+)
+_PG_CORE_LOG = insert(review_logs).values(
+    user_id=_A["a_user"],
+    question_id=_A["a_question"],
+    rating=_A["a_rating"],
+    reviewed_at=_A["a_at"],
+)
+_pg_r = _PG_CORE_RESPONSE.returning(responses.c.id).cte("r")
+_pg_c = _PG_CORE_CARD_UPSERT.returning(cards.c.user_id).cte("c")
+_PG_CORE_ANSWER = (
+    insert(review_logs)
+    .from_select(
+        ["user_id", "question_id", "rating", "reviewed_at"],
+        select(_A["a_user"], _A["a_question"], _A["a_rating"], _A["a_at"])
+        .select_from(_pg_r)
+        .select_from(_pg_c),
+    )
+    .add_cte(_pg_r, _pg_c)  # WITH … before the INSERT: PostgreSQL wants them at the top
+)
+
+
+def _pg_write(execute: Callable[..., Any], answer: Answer, mode: str) -> None:
+    """An answer's writes on PostgreSQL through ``execute`` (a Core connection's or an ORM
+    session's), whose connection is in autocommit mode: the one statement, or ``BEGIN``,
+    the three statements, ``COMMIT``."""
+    params = _pg_params(answer)
+    if mode == "cte":
+        execute(_PG_CORE_ANSWER, params)
+        return
+    execute(text("BEGIN"))
+    try:
+        execute(_PG_CORE_RESPONSE, params)
+        execute(_PG_CORE_CARD_UPSERT, params)
+        execute(_PG_CORE_LOG, params)
+        execute(text("COMMIT"))
+    except BaseException:
+        execute(text("ROLLBACK"))
+        raise
 
 
 def _write_params(answer: Answer) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -473,6 +709,7 @@ class CoreStore:
     """The ``sqlalchemy-core`` rung: one pooled connection per request."""
 
     def __init__(self, db: Database) -> None:
+        self.db = db
         self.engine = make_engine(db)
 
     def conn(self) -> Connection:
@@ -494,6 +731,9 @@ class CoreStore:
         return _card_row(self.conn().execute(_CARD, params).first())
 
     def record(self, answer: Answer) -> None:
+        if self.db.postgres:
+            _pg_write(self.conn().execute, answer, self.db.pg_writes)
+            return
         response, card_values, log = _write_params(answer)
         conn = self.conn()
         conn.commit()  # the reads' deferred transaction: it held no lock
@@ -512,6 +752,7 @@ class OrmStore:
     """The ``sqlalchemy-orm`` rung: an ORM session per request."""
 
     def __init__(self, db: Database) -> None:
+        self.db = db
         self.sessions = sessionmaker(make_engine(db), expire_on_commit=False)
 
     def session(self) -> Session:
@@ -532,6 +773,9 @@ class OrmStore:
         return _card_row(self.session().execute(_CARD, params).first())
 
     def record(self, answer: Answer) -> None:
+        if self.db.postgres:
+            _pg_write(self.session().execute, answer, self.db.pg_writes)
+            return
         response, card_values, log = _write_params(answer)
         session = self.session()
         session.commit()  # the reads' deferred transaction: it held no lock
@@ -664,15 +908,21 @@ def answer_app(store: Store) -> Flask:
 def create_app(rung: str, db: Database | None) -> Flask:
     if db is None:
         return post_nothing_app()
+    if rung == "floor" and db.postgres:
+        return answer_app(PgRawStore(db))
     return answer_app(STORES[rung](db))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rung", choices=RUNGS, required=True)
-    parser.add_argument("--database", help="the rung's SQLite file (not for post-nothing)")
+    parser.add_argument(
+        "--database",
+        help="the rung's SQLite file or postgresql:// URL (not for post-nothing)",
+    )
     parser.add_argument("--synchronous", choices=SYNCHRONOUS, default="FULL")
     parser.add_argument("--write-lock", choices=WRITE_LOCKS, default="busy-timeout")
+    parser.add_argument("--pg-writes", choices=PG_WRITES, default="cte")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve")
     serve.add_argument("--host", default="127.0.0.1")
@@ -683,7 +933,7 @@ def main() -> None:
         parser.error(f"--rung {args.rung} needs --database")
     db = None
     if args.rung != "post-nothing":
-        db = Database(args.database, args.synchronous, args.write_lock)
+        db = Database(args.database, args.synchronous, args.write_lock, args.pg_writes)
     app = create_app(args.rung, db)
     # The options are run_gunicorn's, as for the hello; only the app it loads is swapped.
     with mock.patch.object(server._Gunicorn, "load", lambda _self: app):

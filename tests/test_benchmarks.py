@@ -164,15 +164,19 @@ def test_the_in_process_answer_profile_runs() -> None:
 LADDER_RUNGS = ("post-nothing", "floor", "sqlalchemy-core", "sqlalchemy-orm")
 
 
-def test_the_floor_ladder_runs() -> None:
-    """bench/floor_ladder.py at its --quick size: every rung is served, answered (the
-    benchmark checks each run's rows itself and fails otherwise) and given a ratio to the
-    hello of the same run. No speed is asserted."""
+@pytest.mark.parametrize("db", ["sqlite", "pg"])
+def test_the_floor_ladder_runs(db: str) -> None:
+    """bench/floor_ladder.py at its --quick size, on SQLite and on PostgreSQL (skipped
+    with the reason when PostgreSQL is not reachable): every rung is served, answered
+    (the benchmark checks each run's rows itself and fails otherwise) and given a ratio to
+    the hello of the same run. No speed is asserted."""
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (Debian package wrk)")
+    if db == "pg" and (reason := _pg_unreachable()):
+        pytest.skip(reason)
     script = BENCH.parent / "floor_ladder.py"
     run = subprocess.run(
-        [sys.executable, str(script), "--quick"],
+        [sys.executable, str(script), "--quick", "--db", db],
         capture_output=True,
         text=True,
         timeout=600,
