@@ -360,16 +360,7 @@ def table(ladder: Ladder) -> list[tuple[str, ...]]:
 
 
 def print_table(rows: list[tuple[str, ...]]) -> None:
-    lines = [HEADER, *rows]
-    widths = [max(len(r[k]) for r in lines) for k in range(len(HEADER))]
-    for i, row in enumerate(lines):
-        cells = [
-            c.ljust(w) if k in (0, 4) else c.rjust(w)
-            for k, (c, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        print("  ".join(cells).rstrip())
-        if i == 0:
-            print("  ".join("-" * w for w in widths))
+    wrk_suite.print_columns([HEADER, *rows], left=(0, 4))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

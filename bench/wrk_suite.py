@@ -774,10 +774,15 @@ def print_table(results: list[Result]) -> None:
             ratio = f"{r.ratio:.2f}×" if r.unit else f"{r.ratio:.3f}"
             base = f"{r.base:,.0f}" if r.base is not None else ""
             table.append((r.what, f"{r.app:,.0f}", base, ratio, r.target, r.baseline))
-    widths = [max(len(row[k]) for row in table) for k in range(len(header))]
+    print_columns(table, left=(0, 5))
+
+
+def print_columns(table: list[tuple[str, ...]], left: tuple[int, ...]) -> None:
+    """A header row and rows as aligned columns (``left``: the left-aligned ones)."""
+    widths = [max(len(row[k]) for row in table) for k in range(len(table[0]))]
     for i, row in enumerate(table):
         cells = [
-            c.ljust(w) if k in (0, 5) else c.rjust(w)
+            c.ljust(w) if k in left else c.rjust(w)
             for k, (c, w) in enumerate(zip(row, widths, strict=True))
         ]
         print("  ".join(cells).rstrip())
