@@ -236,7 +236,9 @@ def test_drafts_are_private_and_end_with_the_attempt(app: Flask, end_quiz: str) 
     late = AuthActions(owner).post(
         f"/attempts/{attempt}/save", form_answer(QUESTIONS["north-of-japan"]), "/"
     )
-    assert late.status_code == 409
+    # Nothing is saved on a submitted attempt: the tab goes to its results, told why.
+    assert late.status_code == 302 and late.headers["Location"].endswith("/results")
+    assert "submitted meanwhile" in owner.get(late.headers["Location"]).get_data(as_text=True)
 
 
 def test_blanks_need_confirmation(
